@@ -1,0 +1,216 @@
+// The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
+import { readdirSync, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
+import type { Scenario } from './scenario/schema.ts';
+import { launcherFor, BROWSERS } from './driver/index.ts';
+import { targetFor, targetNames } from './targets/index.ts';
+import { REGRESSION_CLASSES } from './targets/reference.ts';
+import { runScenario, type ScenarioResult } from './runner/run.ts';
+import { buildReport, writeReport } from './report/json.ts';
+import { onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
+
+export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
+
+class UsageError extends Error {}
+
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+function scenarioFiles(paths: string[]): string[] {
+  const inputs = paths.length ? paths : [DEFAULT_SCENARIOS];
+  const files: string[] = [];
+  for (const p of inputs) {
+    const abs = resolve(p);
+    if (!existsSync(abs)) throw new UsageError(`sse-harness: no such scenario file or folder: ${p}`);
+    if (statSync(abs).isDirectory()) {
+      files.push(...readdirSync(abs).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(abs, f)));
+    } else files.push(abs);
+  }
+  if (!files.length) throw new UsageError(`sse-harness: no scenario files (*.yaml, *.json) in ${inputs.join(', ')}`);
+  return files;
+}
+
+/** Loads every scenario before any browser starts, so a bad file costs nothing. */
+function loadAll(paths: string[]): Scenario[] {
+  return scenarioFiles(paths).map((f) => loadScenarioFile(f));
+}
+
+const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+
+export function verdictTable(results: ScenarioResult[]): string {
+  const rows = [`${pad('scenario', 26)} ${pad('browser', 9)} ${pad('verdict', 7)} detail`];
+  for (const r of results) {
+    const failing = r.verdicts.filter((v) => !v.pass);
+    const mark = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'ERROR';
+    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    rows.push(`${pad(r.scenario, 26)} ${pad(r.browser, 9)} ${pad(mark, 7)} ${first}`);
+    for (const v of failing) {
+      if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
+      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${v.oracle}: ${v.summary}`);
+    }
+  }
+  return rows.join('\n');
+}
+
+interface RunFlags {
+  target: string;
+  regress: string[];
+  browser: string[];
+  reportDir: string;
+  grep?: string;
+  headed?: boolean;
+  slowMo?: number;
+  port?: number;
+  quiet?: boolean;
+}
+
+async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
+  const target = targetFor(flags.target);
+  for (const r of flags.regress) {
+    if (!target.regressions.includes(r)) {
+      throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
+    }
+  }
+  let scenarios = loadAll(paths);
+  if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
+  if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
+  const launchers = flags.browser.map((b) => launcherFor(b));
+  for (const l of launchers) {
+    const missing = l.missing();
+    if (missing) throw new UsageError(`sse-harness: ${missing}`);
+  }
+
+  const startedAt = new Date().toISOString();
+  const results: ScenarioResult[] = [];
+  const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
+  const report = (complete: boolean) =>
+    writeReport(
+      resolve(flags.reportDir),
+      buildReport({
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        complete,
+        interruptedBy: wasInterrupted() ?? undefined,
+        command: argv,
+        target: target.name,
+        browsers: flags.browser,
+        regress: flags.regress,
+        results,
+      }),
+    );
+  // On Ctrl-C the partial report is still written, marked incomplete.
+  const dropPartial = onCleanup(() => {
+    const file = report(false);
+    process.stderr.write(`sse-harness: partial report (incomplete) written to ${file}\n`);
+  });
+
+  const total = scenarios.length * launchers.length;
+  let n = 0;
+  log(`sse-harness: ${total} run${total === 1 ? '' : 's'} against target "${target.name}"${flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}`);
+  for (const launcher of launchers) {
+    for (const scenario of scenarios) {
+      n++;
+      log(`[${n}/${total}] ${scenario.name} · ${launcher.browser}`);
+      const r = await runScenario(scenario, {
+        target,
+        launcher,
+        regress: flags.regress,
+        launch: { headed: flags.headed, slowMo: flags.slowMo },
+        progress: flags.quiet ? undefined : log,
+        port: flags.port,
+      });
+      results.push(r);
+      log(`  → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s`);
+    }
+  }
+  dropPartial();
+  const file = report(true);
+  process.stdout.write(`\n${verdictTable(results)}\n\nreport: ${file}\n`);
+  if (results.some((r) => r.verdict === 'error')) return EXIT.usage;
+  return results.some((r) => r.verdict === 'fail') ? EXIT.regression : EXIT.ok;
+}
+
+function intArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('sse-harness')
+    .description('Drive a real chat UI in real browsers against a scripted SSE backend and catch leaked, lost and stalled streams.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('run', { isDefault: true })
+    .description('run scenarios (default: every file in scenarios/) and print a verdict table')
+    .argument('[scenarios...]', 'scenario files or folders')
+    .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
+    .option('-g, --grep <text>', 'only scenarios whose name contains text')
+    .option('-o, --report-dir <dir>', 'where reports go', 'reports')
+    .option('--headed', 'show the browser window')
+    .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
+    .option('--port <port>', 'fixed port for the mock backend (default: a free one)', intArg)
+    .option('-q, --quiet', 'no progress lines, only the table')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every scenario as expected, 1 a regression was found, 2 usage or harness error.
+
+Examples:
+  sse-harness                                   # every built-in scenario, healthy reference UI
+  sse-harness --regress leak-on-switch          # prove the leak is caught (exits 1)
+  sse-harness scenarios/switch-return.yaml --headed`,
+    )
+    .action(async (paths: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(paths, flags, process.argv.slice(2));
+    });
+
+  program
+    .command('validate')
+    .description('check scenario files without starting a browser')
+    .argument('[scenarios...]', 'scenario files or folders')
+    .action((paths: string[]) => {
+      const files = scenarioFiles(paths);
+      let bad = 0;
+      for (const f of files) {
+        try {
+          loadScenarioFile(f);
+        } catch (e) {
+          if (!(e instanceof ScenarioError)) throw e;
+          bad++;
+          process.stderr.write(`${e.message}\n`);
+        }
+      }
+      process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
+      process.exitCode = bad ? EXIT.usage : EXIT.ok;
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    const err = e as Error & { code?: string; exitCode?: number };
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code?.startsWith('commander.')) return EXIT.usage;
+    process.stderr.write(`${err instanceof ScenarioError || err instanceof UsageError || err.message.startsWith('sse-harness:') ? err.message : `sse-harness: internal error: ${err.stack}`}\n`);
+    return EXIT.usage;
+  } finally {
+    await reapAll();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main().then((code) => process.exit(code));
+}

@@ -1,0 +1,159 @@
+// Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
+import { removeTempDir, spawnTracked, stopTracked, tempDir } from './reaper.ts';
+import type { BrowserLauncher, BrowserPage, LaunchOptions, LifecycleMode } from './types.ts';
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-sync',
+  '--disable-quic',
+  // Hidden pages must keep their normal timer behaviour only when the scenario says so; the
+  // defaults below stop Chromium from throttling the page for reasons of its own (occlusion, etc.).
+  '--disable-features=CalculateNativeWinOcclusion,MediaRouter,OptimizationHints',
+];
+
+const SYSTEM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+
+/** Playwright's own Chromium when it is installed, else the system's. */
+export function findChromium(): { path: string; source: 'playwright' | 'system' } | null {
+  const fromEnv = process.env.SSE_HARNESS_CHROMIUM;
+  if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv, source: 'system' } : null;
+  try {
+    const own = chromium.executablePath();
+    if (own && existsSync(own)) return { path: own, source: 'playwright' };
+  } catch {
+    /* Playwright has no browser registry entry here */
+  }
+  const sys = SYSTEM_CANDIDATES.find((p) => existsSync(p));
+  return sys ? { path: sys, source: 'system' } : null;
+}
+
+async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTracked>, stderr: () => string): Promise<{ port: number; path: string }> {
+  const file = join(dir, 'DevToolsActivePort');
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`sse-harness: Chromium exited at start (code ${child.exitCode}). Its last words:\n${stderr().slice(-1500)}`);
+    if (existsSync(file)) {
+      const [port, path] = readFileSync(file, 'utf8').split('\n');
+      if (port && path) return { port: Number(port), path };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`sse-harness: Chromium did not open its DevTools port within 20 s. Its last words:\n${stderr().slice(-1500)}`);
+}
+
+class ChromiumPage implements BrowserPage {
+  readonly browser = 'chromium' as const;
+  private hidden = false;
+  constructor(
+    readonly engine: string,
+    readonly cdpPort: number,
+    private readonly pw: Browser,
+    private readonly page: Page,
+    private readonly cdp: CDPSession,
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'domcontentloaded' });
+  }
+  evaluate<T>(expression: string): Promise<T> {
+    return this.page.evaluate(expression) as Promise<T>;
+  }
+  async click(selector: string): Promise<void> {
+    await this.page.click(selector, { timeout: 10_000 });
+  }
+  async type(selector: string, text: string): Promise<void> {
+    await this.page.fill(selector, text, { timeout: 10_000 });
+  }
+  async press(selector: string, key: 'Enter'): Promise<void> {
+    await this.page.press(selector, key, { timeout: 10_000 });
+  }
+  async reload(): Promise<void> {
+    await this.page.reload({ waitUntil: 'domcontentloaded' });
+  }
+  // Freezing hides the page; leaving the frozen state keeps it hidden until focus emulation is back on.
+  async hide(): Promise<LifecycleMode> {
+    if (this.hidden) return 'real';
+    await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+    await this.cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    this.hidden = true;
+    return 'real';
+  }
+  async show(): Promise<LifecycleMode> {
+    await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+    this.hidden = false;
+    return 'real';
+  }
+  async freeze(): Promise<LifecycleMode> {
+    await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+    await this.cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
+    this.hidden = true;
+    return 'real';
+  }
+  async unfreeze(): Promise<LifecycleMode> {
+    await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
+    return 'real';
+  }
+  async close(): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+export class ChromiumLauncher implements BrowserLauncher {
+  readonly browser = 'chromium' as const;
+
+  missing(): string | null {
+    return findChromium()
+      ? null
+      : 'Chromium not found. Install Playwright\'s build with "npx playwright install chromium", or Debian\'s with "apt-get install chromium" (or set SSE_HARNESS_CHROMIUM to a Chrome/Chromium binary).';
+  }
+
+  describe(): string {
+    const c = findChromium();
+    return c ? `Chromium (${c.source === 'playwright' ? "Playwright's build" : 'system'}: ${c.path}) via Playwright over CDP` : 'Chromium: not found';
+  }
+
+  async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    const found = findChromium();
+    if (!found) throw new Error(`sse-harness: ${this.missing()}`);
+    const dir = tempDir('chromium');
+    const args = [...CHROMIUM_FLAGS, '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1', `--user-data-dir=${dir}`];
+    if (!opts.headed) args.push('--headless');
+    if (opts.device === 'iphone') args.push('--window-size=390,844');
+    args.push('about:blank');
+    const child = spawnTracked(found.path, args);
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
+    child.stdout?.resume();
+    const shutdown = async () => {
+      await pw?.close().catch(() => {});
+      await stopTracked(child);
+      removeTempDir(dir);
+    };
+    let pw: Browser | undefined;
+    try {
+      const { port, path } = await waitForDevToolsPort(dir, child, () => err);
+      pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
+      // The default context: Playwright's own contexts turn on focus emulation, which cancels freezing.
+      const context = pw.contexts()[0]!;
+      const page = context.pages()[0] ?? (await context.newPage());
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Page.enable');
+      const engine = `Chromium ${pw.version()} (${found.source === 'playwright' ? "Playwright's build" : found.path}) via Playwright/CDP`;
+      return new ChromiumPage(engine, port, pw, page, cdp, shutdown);
+    } catch (e) {
+      await shutdown();
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+// ProcessReaper: every process and temp folder the harness starts is ended on success, failure, timeout and signals.
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+type Cleanup = () => void | Promise<void>;
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+const cleanups = new Set<Cleanup>();
+let installed = false;
+
+/** Kills a child's whole process group (browsers fork helpers) at once. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Synchronous last resort: runs on process exit, where nothing async can happen. */
+function reapSync(): void {
+  for (const c of children) killGroup(c);
+  children.clear();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+
+let interrupted: NodeJS.Signals | null = null;
+export const wasInterrupted = () => interrupted;
+
+/** Signal handlers run registered async cleanups (write a partial report, close servers), then exit. */
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', reapSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (interrupted) {
+        reapSync();
+        process.exit(130);
+      }
+      interrupted = sig;
+      process.stderr.write(`\nsse-harness: ${sig} received, stopping browsers and servers…\n`);
+      const deadline = setTimeout(() => {
+        reapSync();
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      }, 5000);
+      void reapAll().finally(() => {
+        clearTimeout(deadline);
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      });
+    });
+  }
+}
+
+export function onCleanup(fn: Cleanup): () => void {
+  install();
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+export async function reapAll(): Promise<void> {
+  const fns = [...cleanups].reverse();
+  cleanups.clear();
+  for (const fn of fns) {
+    try {
+      await fn();
+    } catch {
+      /* keep cleaning */
+    }
+  }
+  reapSync();
+}
+
+export function tempDir(prefix: string): string {
+  install();
+  const d = mkdtempSync(join(tmpdir(), `sse-harness-${prefix}-`));
+  dirs.add(d);
+  return d;
+}
+
+export function removeTempDir(d: string): void {
+  rmSync(d, { recursive: true, force: true });
+  dirs.delete(d);
+}
+
+/** Spawns in its own process group so the group can be killed with everything it forked. */
+export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  install();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+/** Ends a tracked child: polite signal first, then SIGKILL after graceMs. */
+export async function stopTracked(child: ChildProcess, graceMs = 2000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    children.delete(child);
+    return;
+  }
+  const gone = new Promise<void>((ok) => child.once('exit', () => ok()));
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  await gone;
+  clearTimeout(timer);
+  // Helpers in the group may outlive the leader.
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    /* group empty */
+  }
+  children.delete(child);
+}

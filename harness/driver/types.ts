@@ -1,0 +1,43 @@
+// The driver interface: what the step runner, probes and oracles may ask of a browser, whatever protocol serves it.
+
+export type BrowserName = 'chromium' | 'webkit';
+
+export interface LaunchOptions {
+  headed?: boolean;
+  slowMo?: number;
+  /** Mobile emulation where the driver supports it. */
+  device?: 'iphone';
+}
+
+/** How a visibility change was achieved: for real by the browser, or emulated in the page by the probe. */
+export type LifecycleMode = 'real' | 'emulated';
+
+export interface BrowserPage {
+  readonly browser: BrowserName;
+  /** Human-readable: which binary and protocol. */
+  readonly engine: string;
+  /** DevTools port when the browser speaks CDP (Chromium), for the CDP probe. */
+  readonly cdpPort?: number;
+  goto(url: string): Promise<void>;
+  /** Evaluates a JavaScript expression in the page (a promise is awaited) and returns its JSON value. */
+  evaluate<T>(expression: string): Promise<T>;
+  click(selector: string): Promise<void>;
+  type(selector: string, text: string): Promise<void>;
+  press(selector: string, key: 'Enter'): Promise<void>;
+  reload(): Promise<void>;
+  /** Page hidden, timers still running (app in background). */
+  hide(): Promise<LifecycleMode>;
+  show(): Promise<LifecycleMode>;
+  /** Page frozen: hidden and no tasks run (locked screen). */
+  freeze(): Promise<LifecycleMode>;
+  unfreeze(): Promise<LifecycleMode>;
+  close(): Promise<void>;
+}
+
+export interface BrowserLauncher {
+  readonly browser: BrowserName;
+  /** Null when usable, else a sentence on what is missing and how to install it. */
+  missing(): string | null;
+  describe(): string;
+  launch(opts?: LaunchOptions): Promise<BrowserPage>;
+}

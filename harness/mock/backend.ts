@@ -1,0 +1,340 @@
+// MockBackend: a real HTTP/1.1 server on 127.0.0.1 whose API routes are MSW handlers and whose pages carry the probe.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
+import type { StreamItem } from '../scenario/schema.ts';
+import type { Timeline } from '../timeline.ts';
+import { ConnectionLedger } from './ledger.ts';
+import { Run, type Subscriber } from './player.ts';
+
+const PROBE_FILE = fileURLToPath(new URL('../probe/page-probe.js', import.meta.url));
+const REQ_HEADER = 'x-sse-harness-request';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+export interface SessionRecord {
+  session_id: string;
+  title: string;
+  messages: { role: 'user' | 'assistant'; content: string }[];
+  active_stream_id: string | null;
+  updated_at: number;
+}
+
+export interface BackendOptions {
+  /** Folder with the UI's static files. */
+  root: string;
+  /** Pages that get the probe injected; default: every .html file. */
+  heartbeatMs?: number;
+  retryMs?: number;
+  /** Extra MSW handlers a target adds in front of the built-in ones. */
+  handlers?: RequestHandler[];
+  /** Rewrites an HTML page before the probe goes in (template placeholders of a target). */
+  transformHtml?: (html: string, path: string) => string;
+  /** Maps a URL path to a file under root, or null for the default mapping. */
+  mapPath?: (path: string) => string | null;
+  /** Port to bind; 0 (default) picks a free one. */
+  port?: number;
+}
+
+export class MockBackend {
+  readonly ledger: ConnectionLedger;
+  readonly sessions = new Map<string, SessionRecord>();
+  readonly runs = new Map<string, Run>();
+  /** Stream scripts armed for the next chat start of a session (or '*' for any). */
+  private armed = new Map<string, { name: string; script: StreamItem[] }>();
+  private readonly responses = new Map<string, ServerResponse>();
+  private readonly server: Server;
+  private readonly handlers: RequestHandler[];
+  private nextId = 1;
+  private timeline: Timeline;
+  private origin = '';
+
+  constructor(
+    private readonly opts: BackendOptions,
+    timeline: Timeline,
+  ) {
+    this.timeline = timeline;
+    this.ledger = new ConnectionLedger(timeline);
+    this.handlers = [...(opts.handlers ?? []), ...this.apiHandlers()];
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 60_000;
+  }
+
+  get url(): string {
+    return this.origin;
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((ok, fail) => {
+      this.server.once('error', (e: NodeJS.ErrnoException) =>
+        fail(
+          e.code === 'EADDRINUSE'
+            ? new Error(`sse-harness: port ${this.opts.port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`)
+            : e,
+        ),
+      );
+      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => ok());
+    });
+    const addr = this.server.address();
+    if (!addr || typeof addr === 'string') throw new Error('sse-harness: the mock backend has no TCP address');
+    this.origin = `http://127.0.0.1:${addr.port}`;
+    return this.origin;
+  }
+
+  async stop(): Promise<void> {
+    for (const run of this.runs.values()) run.stop();
+    this.server.closeAllConnections();
+    await new Promise<void>((ok) => this.server.close(() => ok()));
+  }
+
+  /** Starts a fresh scenario run on the same server: new timeline, no sessions, no runs. */
+  reset(timeline: Timeline): void {
+    for (const run of this.runs.values()) run.stop();
+    for (const res of this.responses.values()) res.destroy();
+    this.runs.clear();
+    this.sessions.clear();
+    this.armed.clear();
+    this.timeline = timeline;
+    this.ledger.reset(timeline);
+  }
+
+  /** The next chat started in `session` (or in any session, with '*') plays this script. */
+  arm(session: string, name: string, script: StreamItem[]): void {
+    this.armed.set(session, { name, script });
+  }
+
+  runFor(session: string): Run | undefined {
+    return [...this.runs.values()].filter((r) => r.session === session).at(-1);
+  }
+
+  /** The OS killing the client's sockets (lock, app switch): every open chat stream is destroyed. */
+  dropAllStreams(why: string): number {
+    let n = 0;
+    for (const run of this.runs.values()) if (run.subscribers.size) n += run.drop(why);
+    return n;
+  }
+
+  // ------------------------------------------------------------------ HTTP plumbing
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = String(this.nextId++);
+    this.responses.set(id, res);
+    res.on('close', () => this.responses.delete(id));
+    const path = (req.url ?? '/').split('?')[0]!;
+    const t = this.timeline.now();
+    try {
+      if (path.startsWith('/api/')) {
+        await this.handleApi(req, res, id);
+      } else {
+        await this.serveStatic(path, res);
+      }
+    } catch (e) {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: `sse-harness mock backend: ${(e as Error).message}` }));
+      } else res.destroy();
+    } finally {
+      if (!path.startsWith('/__harness/')) this.ledger.request(req.method ?? 'GET', path, res.statusCode, t);
+    }
+  }
+
+  private async handleApi(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    if (req.method !== 'GET' && req.method !== 'HEAD') for await (const c of req) chunks.push(c as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    headers.set(REQ_HEADER, id);
+    const request = new Request(`${this.origin}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
+    const response =
+      (await getResponse(this.handlers, request)) ??
+      HttpResponse.json({ error: `sse-harness mock backend: no route for ${req.method} ${request.url.replace(this.origin, '')}` }, { status: 404 });
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((v, k) => (outHeaders[k] = v));
+    res.writeHead(response.status, outHeaders);
+    if (!response.body) return void res.end();
+    res.flushHeaders();
+    const reader = response.body.getReader();
+    res.on('close', () => void reader.cancel().catch(() => {}));
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.writableEnded && !res.destroyed) res.write(value);
+      }
+      if (!res.destroyed) res.end();
+    } catch {
+      res.destroy();
+    }
+  }
+
+  private async serveStatic(path: string, res: ServerResponse): Promise<void> {
+    if (path === '/__harness/probe.js') {
+      res.writeHead(200, { 'content-type': MIME['.js']!, 'cache-control': 'no-store' });
+      return void res.end(await readFile(PROBE_FILE));
+    }
+    const root = resolve(this.opts.root);
+    const mapped = this.opts.mapPath?.(path) ?? (path === '/' ? 'index.html' : decodeURIComponent(path.slice(1)));
+    const file = normalize(join(root, mapped));
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      return void res.end('outside the app folder');
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end(`sse-harness mock backend: no file for ${path}`);
+    }
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    if (type.startsWith('text/html')) {
+      let html = body.toString('utf8');
+      if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
+      body = Buffer.from(injectProbe(html));
+    }
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  }
+
+  // ------------------------------------------------------------------ API routes (MSW handlers)
+
+  private session(id: string | null): SessionRecord | undefined {
+    return id ? this.sessions.get(id) : undefined;
+  }
+
+  private apiHandlers(): RequestHandler[] {
+    const json = HttpResponse.json;
+    const row = (s: SessionRecord) => ({
+      session_id: s.session_id,
+      title: s.title,
+      message_count: s.messages.length,
+      is_streaming: s.active_stream_id !== null,
+      active_stream_id: s.active_stream_id,
+      updated_at: s.updated_at,
+    });
+    return [
+      http.get('*/api/settings', () => json({})),
+      http.get('*/api/health', () => json({ ok: true, time: Date.now() })),
+      http.get('*/api/sessions', () =>
+        json({ sessions: [...this.sessions.values()].sort((a, b) => b.updated_at - a.updated_at).map(row) }),
+      ),
+      http.post('*/api/session/new', () => {
+        const id = `s${this.sessions.size + 1}-${Math.random().toString(36).slice(2, 6)}`;
+        const s: SessionRecord = { session_id: id, title: 'New chat', messages: [], active_stream_id: null, updated_at: Date.now() };
+        this.sessions.set(id, s);
+        return json({ session: { ...s } });
+      }),
+      http.get('*/api/session', ({ request }) => {
+        const s = this.session(new URL(request.url).searchParams.get('session_id'));
+        if (!s) return json({ error: 'Session not available' }, { status: 404 });
+        return json({ session: { ...s, messages: [...s.messages] } });
+      }),
+      http.post('*/api/chat/start', async ({ request }) => {
+        let body: { session_id?: string; message?: string };
+        try {
+          body = (await request.json()) as typeof body;
+        } catch {
+          return json({ error: 'body must be JSON' }, { status: 400 });
+        }
+        const s = this.session(body.session_id ?? null);
+        if (!s) return json({ error: 'unknown session_id' }, { status: 404 });
+        if (s.active_stream_id) return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });
+        const armed = this.armed.get(s.session_id) ?? this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
+        this.armed.delete(s.session_id);
+        const streamId = `run${this.runs.size + 1}`;
+        s.messages.push({ role: 'user', content: body.message ?? '' });
+        if (s.title === 'New chat') s.title = (body.message ?? 'chat').slice(0, 40);
+        s.active_stream_id = streamId;
+        s.updated_at = Date.now();
+        const run = new Run(
+          streamId,
+          s.session_id,
+          armed.name,
+          armed.script,
+          { heartbeatMs: this.opts.heartbeatMs ?? 5000, retryMs: this.opts.retryMs },
+          this.ledger,
+          this.timeline,
+          (r) => {
+            s.active_stream_id = null;
+            s.messages.push({ role: 'assistant', content: r.answer.join('') });
+            s.updated_at = Date.now();
+          },
+        );
+        this.runs.set(streamId, run);
+        return json({ stream_id: streamId, session_id: s.session_id });
+      }),
+      http.get('*/api/chat/stream/status', ({ request }) => {
+        const id = new URL(request.url).searchParams.get('stream_id') ?? '';
+        const run = this.runs.get(id);
+        if (!run) return json({});
+        return json({ active: run.active, stream_id: id, replay_available: true, last_seq: run.lastSeq });
+      }),
+      http.get('*/api/chat/cancel', ({ request }) => {
+        this.runs.get(new URL(request.url).searchParams.get('stream_id') ?? '')?.cancel();
+        return json({ ok: true });
+      }),
+      http.get('*/api/chat/stream', ({ request }) => {
+        const params = new URL(request.url).searchParams;
+        const run = this.runs.get(params.get('stream_id') ?? '');
+        if (!run) return json({ error: 'unknown stream_id' }, { status: 404 });
+        const afterSeq = Number(params.get('after_seq') ?? 0) || 0;
+        const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
+        return this.sseResponse(run, afterSeq, res, new URL(request.url).pathname);
+      }),
+    ];
+  }
+
+  private sseResponse(run: Run, afterSeq: number, res: ServerResponse | undefined, path: string): Response {
+    const encoder = new TextEncoder();
+    let sub: Subscriber | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        let open = true;
+        const rec = this.ledger.open({ path, streamId: run.streamId, session: run.session, afterSeq });
+        sub = {
+          rec,
+          write: (chunk) => open && controller.enqueue(encoder.encode(chunk)),
+          end: () => {
+            if (open) controller.close();
+            open = false;
+          },
+          destroy: () => {
+            open = false;
+            res?.destroy();
+          },
+        };
+        run.subscribe(sub, afterSeq);
+      },
+      cancel: () => {
+        if (sub) run.unsubscribe(sub, 'client');
+      },
+    });
+    return new HttpResponse(body, {
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' },
+    });
+  }
+}
+
+/** Puts the harness's in-page probe first in <head>, before any of the page's own scripts. */
+export function injectProbe(html: string): string {
+  const tag = '<script src="/__harness/probe.js"></script>';
+  const m = /<head[^>]*>/i.exec(html);
+  if (m) return html.slice(0, m.index + m[0].length) + tag + html.slice(m.index + m[0].length);
+  return tag + html;
+}

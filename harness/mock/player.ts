@@ -1,0 +1,209 @@
+// The SSE player: each chat run is a server-side timeline that plays its script whether or not anyone listens.
+import type { StreamItem } from '../scenario/schema.ts';
+import type { Timeline } from '../timeline.ts';
+import type { ConnectionLedger, SseRecord } from './ledger.ts';
+
+const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'tempor', 'magna', 'aliqua', 'veniam', 'nostrud', 'ullamco', 'laboris'];
+
+/** Token texts for a tokens/burst item; generated words carry their index so loss and doubling are visible. */
+export function tokenTexts(arg: { count?: number; text?: string }, startIndex: number): string[] {
+  if (arg.text !== undefined) return arg.text.split(/(?<=\s)/).filter((t) => t.length > 0);
+  return Array.from({ length: arg.count ?? 0 }, (_, i) => `${WORDS[(startIndex + i) % WORDS.length]}${startIndex + i} `);
+}
+
+/** The whole answer a script produces, for the transcript oracle and waitFor. */
+export function scriptedAnswer(script: StreamItem[]): string[] {
+  const tokens: string[] = [];
+  for (const item of script) {
+    if ('tokens' in item) tokens.push(...tokenTexts(item.tokens, tokens.length));
+    if ('burst' in item) tokens.push(...tokenTexts(item.burst, tokens.length));
+  }
+  return tokens;
+}
+
+interface JournalEntry {
+  seq: number;
+  frame: string;
+}
+
+export interface Subscriber {
+  rec: SseRecord;
+  write(chunk: string): void;
+  /** Graceful end of the response (server finished). */
+  end(): void;
+  /** Abrupt socket loss (scripted drop, OS killing the socket on lock). */
+  destroy(): void;
+}
+
+export interface PlayerOptions {
+  heartbeatMs: number;
+  retryMs?: number;
+}
+
+export class Run {
+  readonly journal: JournalEntry[] = [];
+  readonly subscribers = new Set<Subscriber>();
+  readonly answer: string[];
+  active = true;
+  private stalledUntil = 0;
+  private timers = new Set<NodeJS.Timeout>();
+  private heartbeat: NodeJS.Timeout;
+
+  constructor(
+    readonly streamId: string,
+    readonly session: string,
+    readonly scriptName: string,
+    private readonly script: StreamItem[],
+    private readonly opts: PlayerOptions,
+    private readonly ledger: ConnectionLedger,
+    private readonly timeline: Timeline,
+    private readonly onEnd: (run: Run) => void,
+  ) {
+    this.answer = scriptedAnswer(script);
+    this.heartbeat = setInterval(() => {
+      if (Date.now() < this.stalledUntil) return;
+      for (const s of this.subscribers) this.send(s, ': heartbeat\n\n', 0);
+    }, opts.heartbeatMs);
+    this.heartbeat.unref();
+    timeline.add({ kind: 'run-start', t: timeline.now(), streamId, session, script: scriptName });
+    void this.play();
+  }
+
+  get lastSeq(): number {
+    return this.journal.length;
+  }
+
+  subscribe(sub: Subscriber, afterSeq: number): void {
+    if (this.opts.retryMs) this.send(sub, `retry: ${this.opts.retryMs}\n\n`, 0);
+    // Comment first so the browser fires `open` at once even if nothing is due yet.
+    this.send(sub, ': connected\n\n', 0);
+    const backlog = this.journal.filter((e) => e.seq > afterSeq).map((e) => e.frame);
+    if (backlog.length) this.send(sub, backlog.join(''), backlog.length);
+    if (!this.active) {
+      sub.end();
+      this.ledger.close(sub.rec, 'server');
+      return;
+    }
+    this.subscribers.add(sub);
+  }
+
+  unsubscribe(sub: Subscriber, by: 'client' | 'server'): void {
+    this.subscribers.delete(sub);
+    this.ledger.close(sub.rec, by);
+  }
+
+  /** Drops every client socket abruptly; the run goes on. */
+  drop(why: string): number {
+    const n = this.subscribers.size;
+    for (const s of [...this.subscribers]) {
+      this.unsubscribe(s, 'server');
+      s.destroy();
+    }
+    this.timeline.add({ kind: 'server-drop', t: this.timeline.now(), streamId: this.streamId, sockets: n, why });
+    return n;
+  }
+
+  cancel(): void {
+    if (!this.active) return;
+    this.emit('cancel', { message: 'cancelled' });
+    this.finish('cancel');
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    clearInterval(this.heartbeat);
+    this.active = false;
+  }
+
+  private send(sub: Subscriber, chunk: string, events: number): void {
+    sub.write(chunk);
+    this.ledger.sent(sub.rec, Buffer.byteLength(chunk), events);
+  }
+
+  private emit(event: string, data: unknown): void {
+    const seq = this.journal.length + 1;
+    const frame = `id: ${this.streamId}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    this.journal.push({ seq, frame });
+    for (const s of this.subscribers) this.send(s, frame, 1);
+  }
+
+  private emitMany(frames: [string, unknown][]): void {
+    const start = this.journal.length;
+    const text = frames
+      .map(([event, data], i) => {
+        const frame = `id: ${this.streamId}:${start + i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+        this.journal.push({ seq: start + i + 1, frame });
+        return frame;
+      })
+      .join('');
+    for (const s of this.subscribers) this.send(s, text, frames.length);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private async play(): Promise<void> {
+    let tokenIndex = 0;
+    for (const item of this.script) {
+      if (!this.active) return;
+      if ('tokens' in item) {
+        const texts = tokenTexts(item.tokens, tokenIndex);
+        tokenIndex += texts.length;
+        const interval = 1000 / (item.tokens.rate ?? 20);
+        const start = Date.now();
+        let sent = 0;
+        // Emit every token that is due, then sleep until the next one: keeps the rate at high speeds.
+        while (sent < texts.length && this.active) {
+          const due = Math.min(texts.length, Math.floor((Date.now() - start) / interval) + 1);
+          if (due > sent) {
+            this.emitMany(texts.slice(sent, due).map((text) => ['token', { text }]));
+            sent = due;
+          }
+          if (sent < texts.length) await this.sleep(Math.max(0, start + sent * interval - Date.now()));
+        }
+      } else if ('burst' in item) {
+        const texts = tokenTexts(item.burst, tokenIndex);
+        tokenIndex += texts.length;
+        this.emitMany(texts.map((text) => ['token', { text }]));
+      } else if ('reasoning' in item) {
+        this.emit('reasoning', { text: item.reasoning });
+      } else if ('tool' in item) {
+        const tid = `t${this.journal.length + 1}`;
+        this.emit('tool', { name: item.tool.name, preview: item.tool.preview ?? '', tid });
+        if (item.tool.duration) await this.sleep(item.tool.duration);
+        this.emit('tool_complete', { name: item.tool.name, preview: item.tool.preview ?? '', tid, is_error: false, duration: (item.tool.duration ?? 0) / 1000 });
+      } else if ('wait' in item) {
+        await this.sleep(item.wait);
+      } else if ('stall' in item) {
+        this.stalledUntil = Date.now() + item.stall;
+        await this.sleep(item.stall);
+      } else if ('drop' in item) {
+        this.drop('scripted drop');
+      } else if ('event' in item) {
+        this.emit(item.event.name, item.event.data ?? {});
+      } else if ('apperror' in item) {
+        this.emit('apperror', { type: 'error', message: item.apperror.message });
+      }
+    }
+    if (this.active) this.finish('complete');
+  }
+
+  private finish(reason: 'complete' | 'cancel'): void {
+    this.emit('done', { session: { session_id: this.session, message_count: 2 } });
+    this.emit('stream_end', { session_id: this.session });
+    this.stop();
+    for (const s of [...this.subscribers]) {
+      this.unsubscribe(s, 'server');
+      s.end();
+    }
+    this.timeline.add({ kind: 'run-end', t: this.timeline.now(), streamId: this.streamId, session: this.session, reason });
+    this.onEnd(this);
+  }
+}

@@ -1,0 +1,96 @@
+// liveStreamsOracle: open chat streams never exceed the viewed streaming sessions, return to baseline, and do not grow.
+import { stepAt, type Oracle } from './types.ts';
+
+export interface LiveStreamsConfig {
+  graceMs?: number;
+  maxGrowthPerCycle?: number;
+}
+
+/** Open chat-stream count and allowed count at every change point, from the server ledger. */
+export function liveStreamSeries(events: import('../timeline.ts').TimelineEvent[]) {
+  const open = new Map<number, { session: string | null; streamId: string | null }>();
+  const activeRuns = new Map<string, string>(); // streamId -> session
+  let viewed: string | null = null;
+  const series: { t: number; open: number; allowed: number; sessions: (string | null)[] }[] = [];
+  for (const e of events) {
+    if (e.kind === 'sse-open' && e.streamId) open.set(e.socket, { session: e.session, streamId: e.streamId });
+    else if (e.kind === 'sse-close') open.delete(e.socket);
+    else if (e.kind === 'view') viewed = e.session;
+    else if (e.kind === 'run-start') activeRuns.set(e.streamId, e.session);
+    else if (e.kind === 'run-end') activeRuns.delete(e.streamId);
+    else continue;
+    const allowed = viewed !== null && [...activeRuns.values()].includes(viewed) ? 1 : 0;
+    series.push({ t: e.t, open: open.size, allowed, sessions: [...open.values()].map((o) => o.session) });
+  }
+  return series;
+}
+
+export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
+  const grace = config.graceMs ?? 750;
+  const events = run.timeline.ordered();
+  const series = liveStreamSeries(events);
+  const peak = series.reduce((m, p) => Math.max(m, p.open), 0);
+  const names = Object.fromEntries(Object.entries(run.sessions).map(([a, id]) => [id, a]));
+  const label = (ids: (string | null)[]) => ids.map((id) => (id && names[id]) ?? id ?? '?');
+
+  // Excess intervals: more open than allowed, for longer than the grace period.
+  let excessStart: number | null = null;
+  type Excess = { t: number; open: number; allowed: number; sessions: string[]; lasted: number };
+  let worst: Excess | null = null as Excess | null;
+  let firstViolation: Excess | null = null as Excess | null;
+  for (let i = 0; i < series.length; i++) {
+    const p = series[i]!;
+    const next = series[i + 1]?.t ?? run.endedAt;
+    if (p.open > p.allowed) {
+      excessStart ??= p.t;
+      const lasted = next - excessStart;
+      if (lasted > grace) {
+        const v = { t: excessStart, open: p.open, allowed: p.allowed, sessions: label(p.sessions), lasted };
+        firstViolation ??= v;
+        if (!worst || p.open - p.allowed > worst.open - worst.allowed) worst = v;
+      }
+    } else excessStart = null;
+  }
+
+  const last = series.at(-1);
+  const finalOpen = last?.open ?? 0;
+
+  // Growth: peak open count per repeat cycle.
+  const cyclePeaks = run.cycles.map((c) => {
+    let before = 0;
+    let m = 0;
+    for (const p of series) {
+      if (p.t < c.start) before = p.open;
+      else if (p.t <= c.end) m = Math.max(m, p.open);
+    }
+    return Math.max(m, before);
+  });
+  const maxGrowth = config.maxGrowthPerCycle ?? 0;
+  const growth = cyclePeaks.length > 1 ? (cyclePeaks.at(-1)! - cyclePeaks[0]!) / (cyclePeaks.length - 1) : 0;
+  const grew = growth > maxGrowth;
+
+  const evidence = { peakOpen: peak, finalOpen, baseline: 0, graceMs: grace, cyclePeaks, growthPerCycle: growth, worst, series: series.map((p) => [p.t, p.open, p.allowed]) };
+  if (firstViolation) {
+    const v = worst!;
+    return {
+      oracle: 'liveStreams',
+      pass: false,
+      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}`,
+      step: stepAt(events, firstViolation.t),
+      t: firstViolation.t,
+      evidence,
+    };
+  }
+  if (finalOpen > 0) {
+    return { oracle: 'liveStreams', pass: false, summary: `${finalOpen} chat streams still open after every run ended (baseline 0)`, t: last!.t, step: stepAt(events, last!.t), evidence };
+  }
+  if (grew) {
+    return { oracle: 'liveStreams', pass: false, summary: `open streams grow by ${growth.toFixed(2)} per cycle (peaks ${cyclePeaks.join('→')}), allowed ${maxGrowth}`, evidence };
+  }
+  return {
+    oracle: 'liveStreams',
+    pass: true,
+    summary: `at most ${peak} chat stream open, never more than the viewed streaming session; back to 0 at the end${cyclePeaks.length > 1 ? `; cycle peaks ${cyclePeaks.join('→')}` : ''}`,
+    evidence,
+  };
+};

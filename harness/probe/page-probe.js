@@ -1,0 +1,188 @@
+// In-page probe, injected first into every page the mock backend serves: EventSource census, hidden-time
+// request counts, main-thread stall watchdog, and visibility emulation for browsers that cannot freeze.
+// Plain ES2017 so it runs unchanged in Chromium, WebKit and Firefox, through Playwright or WebDriver.
+(function () {
+  'use strict';
+  if (window.__sseHarness) return;
+  var NativeES = window.EventSource;
+  var nativeFetch = window.fetch;
+  var XHROpen = XMLHttpRequest.prototype.open;
+  var log = []; // events not yet drained by the harness
+  var sources = []; // every EventSource ever created on this page
+  var hiddenRequests = {}; // path -> count while document.hidden
+  var forcedHidden = null; // null: real visibility; true/false: emulated
+  var nextId = 1;
+  var STALL_TICK = 20;
+  var STALL_MIN = 50;
+
+  function now() {
+    return Date.now();
+  }
+  function isHidden() {
+    return forcedHidden === null ? realHidden() : forcedHidden;
+  }
+  var hiddenDesc = Object.getOwnPropertyDescriptor(Document.prototype, 'hidden');
+  var stateDesc = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState');
+  function realHidden() {
+    return hiddenDesc && hiddenDesc.get ? hiddenDesc.get.call(document) : false;
+  }
+  function push(ev) {
+    ev.t = ev.t || now();
+    log.push(ev);
+    if (log.length > 20000) log.splice(0, log.length - 20000);
+  }
+  function pathOf(url) {
+    try {
+      return new URL(url, location.href).pathname;
+    } catch (e) {
+      return String(url);
+    }
+  }
+  function countRequest(url) {
+    if (!isHidden()) return;
+    var p = pathOf(url);
+    hiddenRequests[p] = (hiddenRequests[p] || 0) + 1;
+    push({ kind: 'hidden-request', path: p });
+  }
+
+  // ---- EventSource census: wrap the constructor, keep the prototype so instanceof and constants still work.
+  if (NativeES) {
+    var Wrapped = function EventSource(url, init) {
+      var es = init === undefined ? new NativeES(url) : new NativeES(url, init);
+      var rec = {
+        id: nextId++,
+        url: String(url),
+        createdAt: now(),
+        closedAt: null,
+        openedAt: null,
+        errors: 0,
+        stack: (new Error().stack || '').split('\n').slice(2, 8).join('\n'),
+        es: es,
+      };
+      sources.push(rec);
+      countRequest(url);
+      es.addEventListener('open', function () {
+        rec.openedAt = rec.openedAt || now();
+      });
+      es.addEventListener('error', function () {
+        rec.errors++;
+      });
+      var nativeClose = es.close;
+      es.close = function () {
+        if (rec.closedAt === null) rec.closedAt = now();
+        return nativeClose.call(es);
+      };
+      push({ kind: 'es-create', id: rec.id, url: rec.url });
+      return es;
+    };
+    Wrapped.prototype = NativeES.prototype;
+    Wrapped.CONNECTING = 0;
+    Wrapped.OPEN = 1;
+    Wrapped.CLOSED = 2;
+    window.EventSource = Wrapped;
+  }
+
+  // ---- Requests while hidden.
+  if (nativeFetch) {
+    window.fetch = function (input, init) {
+      countRequest(typeof input === 'string' ? input : input && input.url);
+      return nativeFetch.apply(this, arguments);
+    };
+  }
+  XMLHttpRequest.prototype.open = function (method, url) {
+    countRequest(url);
+    return XHROpen.apply(this, arguments);
+  };
+
+  // ---- Main-thread watchdog: a timer that should fire every STALL_TICK ms; a late tick is a stall.
+  // Hidden pages throttle timers, so gaps that touch hidden time are not stalls.
+  var stalls = [];
+  var expected = now() + STALL_TICK;
+  var visibleSince = now();
+  function tick() {
+    var t = now();
+    var gap = t - expected;
+    if (gap >= STALL_MIN && !isHidden() && expected - STALL_TICK >= visibleSince) {
+      var s = { kind: 'stall', source: 'heartbeat', t: expected - STALL_TICK, duration: gap + STALL_TICK };
+      stalls.push(s);
+      push(s);
+    }
+    expected = t + STALL_TICK;
+    setTimeout(tick, STALL_TICK);
+  }
+  setTimeout(tick, STALL_TICK);
+  document.addEventListener('visibilitychange', function () {
+    visibleSince = now();
+    push({ kind: 'visibility', hidden: isHidden() });
+  });
+  ['freeze', 'resume', 'pageshow', 'pagehide', 'online', 'offline'].forEach(function (name) {
+    (name === 'freeze' || name === 'resume' ? document : window).addEventListener(name, function () {
+      visibleSince = now();
+      push({ kind: 'lifecycle', name: name });
+    });
+  });
+  try {
+    var types = (PerformanceObserver.supportedEntryTypes || []);
+    var type = types.indexOf('long-animation-frame') >= 0 ? 'long-animation-frame' : types.indexOf('longtask') >= 0 ? 'longtask' : null;
+    if (type) {
+      new PerformanceObserver(function (list) {
+        list.getEntries().forEach(function (e) {
+          push({ kind: 'stall', source: type === 'longtask' ? 'longtask' : 'loaf', t: Math.round(performance.timeOrigin + e.startTime), duration: Math.round(e.duration) });
+        });
+      }).observe({ type: type, buffered: true });
+    }
+  } catch (e) {
+    /* no long-task API in this browser: the heartbeat watchdog still runs */
+  }
+  window.addEventListener('error', function (e) {
+    push({ kind: 'page-error', message: String(e.message || e) });
+  });
+  window.addEventListener('unhandledrejection', function (e) {
+    push({ kind: 'page-error', message: 'unhandled rejection: ' + String(e.reason && e.reason.message || e.reason) });
+  });
+
+  function census() {
+    var open = 0, connecting = 0, closed = 0, list = [];
+    sources.forEach(function (r) {
+      var st = r.es.readyState;
+      if (st === 1) open++;
+      else if (st === 0) connecting++;
+      else closed++;
+      list.push({ id: r.id, url: r.url, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors, stack: r.stack });
+    });
+    return { open: open, connecting: connecting, closed: closed, total: sources.length, sources: list };
+  }
+
+  window.__sseHarness = {
+    version: 1,
+    census: census,
+    hiddenRequests: function () {
+      return JSON.parse(JSON.stringify(hiddenRequests));
+    },
+    stalls: function () {
+      return stalls.slice();
+    },
+    drain: function () {
+      var out = log;
+      log = [];
+      return out;
+    },
+    /** Emulated visibility, for browsers where the harness cannot hide or freeze the page for real. */
+    setHidden: function (hidden) {
+      var was = isHidden();
+      forcedHidden = hidden;
+      if (was !== hidden) document.dispatchEvent(new Event('visibilitychange'));
+    },
+    emulating: function () {
+      return forcedHidden !== null;
+    },
+  };
+  Object.defineProperty(document, 'hidden', { configurable: true, get: isHidden });
+  Object.defineProperty(document, 'visibilityState', {
+    configurable: true,
+    get: function () {
+      if (forcedHidden !== null) return forcedHidden ? 'hidden' : 'visible';
+      return stateDesc && stateDesc.get ? stateDesc.get.call(document) : 'visible';
+    },
+  });
+})();

@@ -1,0 +1,283 @@
+// The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
+import { MockBackend } from '../mock/backend.ts';
+import { scriptedAnswer } from '../mock/player.ts';
+import { liveStreamsOracle } from '../oracles/liveStreams.ts';
+import type { RunRecord, Verdict } from '../oracles/types.ts';
+import type { Scenario, Step } from '../scenario/schema.ts';
+import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../driver/types.ts';
+import type { Target } from '../targets/types.ts';
+import { Timeline, type TimelineEvent } from '../timeline.ts';
+import { onCleanup } from '../driver/reaper.ts';
+
+export interface RunOptions {
+  target: Target;
+  launcher: BrowserLauncher;
+  regress: string[];
+  launch?: LaunchOptions;
+  /** Called with one line of progress at each step. */
+  progress?: (line: string) => void;
+  /** Fixed port for the mock backend (default: ephemeral). */
+  port?: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  file: string;
+  description?: string;
+  catches: string[];
+  browser: string;
+  engine: string;
+  target: string;
+  targetVersion: string;
+  regress: string[];
+  /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
+  verdict: 'pass' | 'fail' | 'error';
+  verdicts: Verdict[];
+  stepFailures: { step: string; t: number; error: string }[];
+  error?: string;
+  durationMs: number;
+  sessions: Record<string, string>;
+  timeline: TimelineEvent[];
+}
+
+class StepFailure extends Error {}
+
+const SAMPLE_MS = 100;
+
+/** Waits on a condition with a deadline; never a bare sleep. */
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new StepFailure(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface PageEvent {
+  kind: string;
+  t: number;
+  duration?: number;
+  source?: 'heartbeat' | 'longtask' | 'loaf';
+  message?: string;
+}
+
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
+  const started = Date.now();
+  const timeline = new Timeline(started);
+  const { target, regress } = opts;
+  const backendOpts = target.backend();
+  const backend = new MockBackend({ ...backendOpts, heartbeatMs: scenario.server?.heartbeatMs, retryMs: scenario.server?.retryMs, port: opts.port }, timeline);
+  const sessions: Record<string, string> = {};
+  const cycles: RunRecord['cycles'] = [];
+  const stepFailures: ScenarioResult['stepFailures'] = [];
+  let page: BrowserPage | undefined;
+  let viewed: string | null = null;
+  let frozen = false;
+  let sampling: NodeJS.Timeout | undefined;
+  let sampleBusy = false;
+  const say = (s: string) => opts.progress?.(s);
+
+  const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
+    scenario: scenario.name,
+    file: scenario.file,
+    description: scenario.description,
+    catches: scenario.catches ?? [],
+    browser: opts.launcher.browser,
+    engine: page?.engine ?? opts.launcher.describe(),
+    target: target.name,
+    targetVersion: target.version,
+    regress,
+    verdict: 'error',
+    verdicts: [],
+    stepFailures,
+    durationMs: Date.now() - started,
+    sessions,
+    timeline: timeline.ordered(),
+    ...partial,
+  });
+
+  const drainPage = async () => {
+    if (!page || frozen) return;
+    const events = await page.evaluate<PageEvent[]>(`window.__sseHarness ? window.__sseHarness.drain() : []`).catch(() => []);
+    for (const e of events) {
+      const t = timeline.fromEpoch(e.t);
+      if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
+      else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
+    }
+  };
+
+  const sample = async (step: string) => {
+    const server = backend.ledger.openChatStreams().length;
+    let census: { open: number; connecting: number } | null = null;
+    if (page && !frozen) census = await page.evaluate<{ open: number; connecting: number } | null>(`window.__sseHarness ? window.__sseHarness.census() : null`).catch(() => null);
+    timeline.add({ kind: 'sample', t: timeline.now(), step, witnesses: { server, page: census?.open, pageConnecting: census?.connecting } });
+  };
+
+  const stopCleanup = onCleanup(async () => {
+    clearInterval(sampling);
+    await page?.close().catch(() => {});
+    await backend.stop().catch(() => {});
+  });
+
+  try {
+    await backend.start();
+    say(`  backend ${backend.url}`);
+    page = await opts.launcher.launch(opts.launch);
+    say(`  browser ${page.engine}`);
+    sampling = setInterval(() => {
+      if (sampleBusy) return;
+      sampleBusy = true;
+      void drainPage().finally(() => (sampleBusy = false));
+    }, SAMPLE_MS);
+
+    const viewedInUi = () => page!.evaluate<string | null>(target.viewedSessionExpression);
+    const setViewed = (id: string | null) => {
+      viewed = id;
+      const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
+      timeline.add({ kind: 'view', t: timeline.now(), session: id, alias });
+    };
+    const sessionId = (alias: string | undefined): string => {
+      if (alias === undefined) {
+        if (!viewed) throw new StepFailure('no session is being viewed; name one with session:');
+        return viewed;
+      }
+      const id = sessions[alias];
+      if (!id) throw new StepFailure(`session "${alias}" does not exist yet`);
+      return id;
+    };
+    const answerFor = (id: string) => backend.runFor(id)?.answer ?? [];
+
+    const runStep = async (step: Step, path: string): Promise<void> => {
+      const name = Object.keys(step)[0]!;
+      const arg = (step as Record<string, unknown>)[name];
+      const detail = typeof arg === 'string' || typeof arg === 'number' ? String(arg) : name === 'send' ? (arg as { stream: string }).stream : undefined;
+      if (name === 'repeat') {
+        const r = (step as { repeat: { times: number; steps: Step[] } }).repeat;
+        for (let i = 0; i < r.times; i++) {
+          const start = timeline.now();
+          say(`  ${path} repeat ${i + 1}/${r.times}`);
+          for (let j = 0; j < r.steps.length; j++) await runStep(r.steps[j]!, `${path}#${i + 1}.steps[${j}]`);
+          cycles.push({ path: `${path}#${i + 1}`, start, end: timeline.now() });
+        }
+        return;
+      }
+      const index = timeline.events.length;
+      timeline.add({ kind: 'step-start', t: timeline.now(), index, path, step: name, detail });
+      say(`  ${path} ${name}${detail ? ` ${detail}` : ''}`);
+      let ok = true;
+      let error: string | undefined;
+      try {
+        await perform(step);
+      } catch (e) {
+        ok = false;
+        error = (e as Error).message.split('\n')[0];
+        if (!(e instanceof StepFailure)) throw e;
+        throw new StepFailure(`${path} ${name}: ${error}`);
+      } finally {
+        timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
+        await drainPage();
+        await sample(`${path} ${name}`);
+      }
+    };
+
+    const perform = async (step: Step): Promise<void> => {
+      if ('open' in step) {
+        const url = backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query });
+        await page!.goto(url);
+        await until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
+        setViewed(await viewedInUi());
+      } else if ('newChat' in step) {
+        const before = new Set(backend.sessions.keys());
+        await target.newChat(page!);
+        const id = await until('the new chat to be created at the backend', 10_000, () => [...backend.sessions.keys()].find((k) => !before.has(k)));
+        sessions[step.newChat] = id;
+        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (await viewedInUi()) === id);
+        setViewed(id);
+      } else if ('send' in step) {
+        const id = sessionId(step.send.session);
+        if (viewed !== id) await perform({ switchTo: Object.entries(sessions).find(([, s]) => s === id)![0] });
+        const before = backend.runFor(id);
+        backend.arm(id, step.send.stream, scenario.streams[step.send.stream]!);
+        await target.send(page!, step.send.text ?? `Please answer with stream ${step.send.stream}`);
+        await until('the chat to start at the backend', 10_000, () => {
+          const r = backend.runFor(id);
+          return r && r !== before ? r : null;
+        });
+      } else if ('switchTo' in step) {
+        const id = sessionId(step.switchTo);
+        setViewed(id);
+        await target.switchTo(page!, id);
+        await until(`the UI to show session ${step.switchTo}`, 10_000, async () => (await viewedInUi()) === id);
+      } else if ('waitFor' in step) {
+        const w = step.waitFor;
+        const timeout = w.timeout ?? 10_000;
+        if (w.connections !== undefined) {
+          await until(`${w.connections} open chat streams at the server`, timeout, () => backend.ledger.openChatStreams().length === w.connections);
+          return;
+        }
+        const id = sessionId(w.session);
+        if (w.runEnded) {
+          await until('the run to end at the backend', timeout, () => backend.runFor(id) && !backend.runFor(id)!.active);
+          return;
+        }
+        const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, w.tokens).join('');
+        const what = w.complete ? 'the whole scripted answer to render' : `${w.tokens} tokens to render`;
+        await until(what, timeout, async () => {
+          if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
+          const text = await page!.evaluate<string | null>(target.answerTextExpression);
+          return text !== null && (w.complete ? text === want : text.length >= want.length);
+        });
+      } else if ('wait' in step) {
+        await new Promise((r) => setTimeout(r, step.wait));
+      }
+    };
+
+    for (let i = 0; i < scenario.steps.length; i++) {
+      try {
+        await runStep(scenario.steps[i]!, `steps[${i}]`);
+      } catch (e) {
+        if (!(e instanceof StepFailure)) throw e;
+        stepFailures.push({ step: e.message.split(':')[0]!, t: timeline.now(), error: e.message });
+        say(`  ✗ ${e.message}`);
+        break;
+      }
+    }
+
+    // Settle: let every run finish and the sockets drain, so the baseline check means something.
+    const longest = Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? 60_000 : 0)));
+    if (longest) {
+      say('  settling: waiting for every run to end');
+      await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
+    }
+    await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
+    await drainPage();
+    await sample('settled');
+    const record: RunRecord = {
+      scenario,
+      timeline,
+      sessions,
+      scripted: Object.fromEntries(Object.values(sessions).map((id) => [id, answerFor(id).join('')])),
+      endedAt: timeline.now(),
+      cycles,
+    };
+    const verdicts: Verdict[] = [];
+    if (scenario.expect.liveStreams) verdicts.push(liveStreamsOracle(record, scenario.expect.liveStreams));
+    for (const f of stepFailures) {
+      verdicts.push({ oracle: 'steps', pass: false, summary: f.error, step: f.step, t: f.t, evidence: {} });
+    }
+    const pass = verdicts.every((v) => v.pass);
+    return result({ verdict: pass ? 'pass' : 'fail', verdicts });
+  } catch (e) {
+    return result({ verdict: 'error', error: (e as Error).message });
+  } finally {
+    clearInterval(sampling);
+    stopCleanup();
+    await page?.close().catch(() => {});
+    await backend.stop().catch(() => {});
+  }
+}
+
+/** Total scripted answer length per stream, for progress lines. */
+export const answerTokens = (scenario: Scenario, stream: string) => scriptedAnswer(scenario.streams[stream] ?? []).length;

@@ -1,0 +1,266 @@
+// Reads a scenario file and turns every mistake into one line: file:line:col, what was wrong, how to fix it.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import {
+  bareSteps,
+  expectShape,
+  scenarioSchema,
+  stepNames,
+  stepShape,
+  streamItemNames,
+  streamItemShape,
+  type Scenario,
+  type Step,
+  type StreamItem,
+} from './schema.ts';
+
+type Path = (string | number)[];
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    readonly problem: string,
+    readonly hint?: string,
+  ) {
+    super(`${file}:${line}:${col}: ${problem}${hint ? ` (hint: ${hint})` : ''}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Locates paths inside the parsed document so errors can name a line and column. */
+class SourceMap {
+  constructor(
+    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly lines: LineCounter,
+  ) {}
+
+  at(path: Path): { line: number; col: number } {
+    // Walk down as far as the path exists; a missing key is reported at its parent.
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : (this.doc.getIn(path.slice(0, n), true) as YamlNode | undefined);
+      if (node && typeof node === 'object' && 'range' in node && node.range) {
+        // Prefer the key of a map entry, which is where a person looks.
+        const keyPos = n > 0 ? this.keyOffset(path.slice(0, n)) : undefined;
+        const pos = this.lines.linePos(keyPos ?? node.range[0]);
+        return { line: pos.line, col: pos.col };
+      }
+    }
+    return { line: 1, col: 1 };
+  }
+
+  private keyOffset(path: Path): number | undefined {
+    const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return undefined;
+    const last = path[path.length - 1];
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+    return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
+  }
+}
+
+export function nearest(word: string, choices: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of choices) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
+
+const fmtPath = (path: Path) =>
+  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
+
+const describe = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : JSON.stringify(v);
+
+export function loadScenarioFile(file: string, cwd = process.cwd()): Scenario {
+  const shown = relative(cwd, file) || file;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(shown, 1, 1, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? e}`, 'check the path');
+  }
+  return parseScenario(text, shown);
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = lines.linePos(e.pos[0]);
+    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const hint =
+      e.code === 'DUPLICATE_KEY'
+        ? 'each key may appear once in a mapping'
+        : 'check indentation and quoting; YAML uses spaces, not tabs';
+    throw new ScenarioError(file, pos.line, pos.col, `YAML syntax error: ${msg}`, hint);
+  }
+  const raw = doc.toJS();
+  const src = new SourceMap(doc, lines);
+  const fail = (path: Path, problem: string, hint?: string): never => {
+    const { line, col } = src.at(path);
+    throw new ScenarioError(file, line, col, path.length ? `${fmtPath(path)}: ${problem}` : problem, hint);
+  };
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    fail([], `a scenario is a mapping with name, streams and steps; got ${describe(raw)}`, 'see scenarios/switch-return.yaml');
+  }
+
+  // Top level: unknown keys first, so a typo reads as a typo rather than a missing key.
+  const top = scenarioSchema.shape;
+  for (const key of Object.keys(raw)) {
+    if (!(key in top)) {
+      const guess = nearest(key, Object.keys(top));
+      fail([key], `unknown key "${key}"`, guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`);
+    }
+  }
+  zodCheck(scenarioSchema, raw, [], fail);
+
+  const streams: Record<string, StreamItem[]> = {};
+  for (const [name, items] of Object.entries(raw.streams as Record<string, unknown[]>)) {
+    streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], item, ['streams', name, i], fail) as StreamItem);
+    streams[name].forEach((item, i) => {
+      if (('tokens' in item && !item.tokens.count && !item.tokens.text) || ('burst' in item && !item.burst.count && !item.burst.text)) {
+        fail(['streams', name, i], 'tokens need either count or text', 'write { count: 50 } or { text: "Hello there" }');
+      }
+      if ('tokens' in item && item.tokens.count && item.tokens.text) {
+        fail(['streams', name, i], 'give tokens either count or text, not both');
+      }
+    });
+  }
+
+  const steps = parseSteps(raw.steps as unknown[], ['steps'], fail);
+  const scenario: Scenario = {
+    name: raw.name,
+    description: raw.description,
+    catches: raw.catches,
+    ui: raw.ui,
+    server: raw.server,
+    streams,
+    steps,
+    expect: raw.expect ?? { liveStreams: {} },
+    file,
+  };
+  checkMeaning(scenario, fail);
+  return scenario;
+}
+
+type Fail = (path: Path, problem: string, hint?: string) => never;
+
+function zodCheck(schema: z.ZodType, value: unknown, base: Path, fail: Fail): void {
+  const r = schema.safeParse(value);
+  if (r.success) return;
+  const issue = r.error.issues[0]!;
+  const path = [...base, ...(issue.path as Path)];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    fail([...path, key], `unknown key "${key}"`, `allowed here: ${Object.keys((schema as z.ZodObject).shape ?? {}).join(', ')}`);
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    fail(path, `missing "${path[path.length - 1]}" (${issue.expected} expected)`);
+  }
+  fail(path, issue.message.replace(/^Invalid input: /, ''));
+}
+
+/** A step or stream item is a mapping with exactly one known key, or a bare word for argument-less ones. */
+function oneOf(
+  what: string,
+  shape: Record<string, z.ZodType>,
+  names: readonly string[],
+  bare: readonly string[],
+  value: unknown,
+  path: Path,
+  fail: Fail,
+): Record<string, unknown> {
+  if (typeof value === 'string') {
+    if (bare.includes(value)) return { [value]: {} };
+    const guess = nearest(value, names);
+    fail(path, `unknown ${what} "${value}"`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(path, `a ${what} is a mapping with one key, like "- ${names[0]}: …"; got ${describe(value)}`);
+  }
+  const keys = Object.keys(value as object);
+  if (keys.length !== 1) {
+    fail(path, `a ${what} has exactly one key, got ${keys.length ? keys.join(', ') : 'none'}`, 'put each on its own "- " line');
+  }
+  const key = keys[0]!;
+  if (!(key in shape)) {
+    const guess = nearest(key, names);
+    fail([...path, key], `unknown ${what} "${key}"`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
+  }
+  const arg = (value as Record<string, unknown>)[key];
+  zodCheck(shape[key]!, arg === null && bare.includes(key) ? {} : arg, [...path, key], fail);
+  return { [key]: arg === null && bare.includes(key) ? {} : arg };
+}
+
+function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
+  return items.map((item, i) => {
+    const step = oneOf('step', stepShape, stepNames, bareSteps, item, [...base, i], fail) as Step;
+    if ('repeat' in step) {
+      return { repeat: { times: step.repeat.times, steps: parseSteps(step.repeat.steps as unknown[], [...base, i, 'repeat', 'steps'], fail) } };
+    }
+    if ('waitFor' in step) {
+      const conds = ['tokens', 'complete', 'runEnded', 'connections'].filter((k) => k in step.waitFor);
+      if (conds.length !== 1) {
+        fail([...base, i, 'waitFor'], `waitFor needs exactly one condition, got ${conds.length ? conds.join(' and ') : 'none'}`, 'use one of tokens, complete, runEnded, connections');
+      }
+    }
+    return step;
+  });
+}
+
+/** Checks that need the whole file: names refer to things that exist, in order. */
+function checkMeaning(s: Scenario, fail: Fail): void {
+  const known = new Set<string>();
+  let opened = false;
+  const walk = (steps: Step[], base: Path) =>
+    steps.forEach((step, i) => {
+      const at = [...base, i];
+      const needSession = (name: string | undefined, key: string, sub?: string) => {
+        if (name !== undefined && !known.has(name)) {
+          fail(sub ? [...at, key, sub] : [...at, key], `session "${name}" is not created by an earlier newChat`, `add "- newChat: ${name}" before this step`);
+        }
+      };
+      if (!('open' in step) && !opened) fail(at, 'the first step must be "open" (load the chat UI)', 'start steps with "- open"');
+      if ('open' in step) opened = true;
+      if ('newChat' in step) {
+        if (known.has(step.newChat)) fail([...at, 'newChat'], `session "${step.newChat}" is already created`, 'give each new chat its own name');
+        known.add(step.newChat);
+      }
+      if ('send' in step) {
+        needSession(step.send.session, 'send', 'session');
+        if (!(step.send.stream in s.streams)) {
+          const guess = nearest(step.send.stream, Object.keys(s.streams));
+          fail([...at, 'send', 'stream'], `stream "${step.send.stream}" is not defined under streams:`, guess ? `did you mean "${guess}"?` : `defined: ${Object.keys(s.streams).join(', ')}`);
+        }
+      }
+      if ('switchTo' in step) needSession(step.switchTo, 'switchTo');
+      if ('waitFor' in step) needSession(step.waitFor.session, 'waitFor', 'session');
+      if ('repeat' in step) walk(step.repeat.steps, [...at, 'repeat', 'steps']);
+    });
+  walk(s.steps, ['steps']);
+  for (const key of Object.keys(s.expect)) {
+    if (!(key in expectShape)) fail(['expect', key], `unknown oracle "${key}"`);
+  }
+}

@@ -1,0 +1,43 @@
+// The built-in reference chat UI (fixtures/chat-ui): healthy by default, each regression class switchable by query.
+import { fileURLToPath } from 'node:url';
+import type { Target } from './types.ts';
+
+export const REGRESSION_CLASSES = [
+  'leak-on-switch',
+  'no-reattach',
+  'background-reconnect',
+  'accumulator-reset',
+  'hidden-polling',
+  'lock-drop',
+  'flood-stall',
+] as const;
+export type RegressionClass = (typeof REGRESSION_CLASSES)[number];
+
+export const referenceTarget: Target = {
+  name: 'reference',
+  version: 'reference-ui@1',
+  regressions: REGRESSION_CLASSES,
+  backend: () => ({ root: fileURLToPath(new URL('../../fixtures/chat-ui/', import.meta.url)) }),
+  entry({ regress, ui, query }) {
+    const q = new URLSearchParams();
+    if (regress.length) q.set('regress', regress.join(','));
+    if (ui.poll) q.set('poll', String(ui.poll));
+    if (ui.reconnectMs) q.set('reconnectMs', String(ui.reconnectMs));
+    for (const [k, v] of Object.entries(query ?? {})) q.set(k, v);
+    const s = q.toString();
+    return s ? `/?${s}` : '/';
+  },
+  readyExpression: `document.body && document.body.dataset.ready === '1'`,
+  viewedSessionExpression: `(document.querySelector('#messages') || {}).dataset ? document.querySelector('#messages').dataset.sid || null : null`,
+  answerTextExpression: `(() => { const m = [...document.querySelectorAll('#messages .msg[data-role="assistant"]')].pop(); const b = m && m.querySelector('.body'); return b ? b.textContent : null; })()`,
+  async newChat(page) {
+    await page.click('#newChat');
+  },
+  async send(page, text) {
+    await page.type('#composer', text);
+    await page.press('#composer', 'Enter');
+  },
+  async switchTo(page, sessionId) {
+    await page.click(`#sessions .session[data-sid="${sessionId}"]`);
+  },
+};

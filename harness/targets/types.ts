@@ -1,0 +1,32 @@
+// A target describes a chat UI: where its files are, how to open it, and how a user performs each action in its DOM.
+import type { BackendOptions } from '../mock/backend.ts';
+import type { BrowserPage } from '../driver/types.ts';
+
+export interface OpenOptions {
+  /** Regression classes to switch on (reference UI only). */
+  regress: string[];
+  /** UI timing options from the scenario (poll interval, reconnect delay). */
+  ui: { poll?: number; reconnectMs?: number };
+  /** Extra query parameters from the open step. */
+  query?: Record<string, string>;
+}
+
+export interface Target {
+  readonly name: string;
+  /** Version of the UI that was driven, for the report. */
+  readonly version: string;
+  /** Regression classes this target can switch on by itself (empty for real UIs). */
+  readonly regressions: readonly string[];
+  backend(): Omit<BackendOptions, 'port'>;
+  /** Path and query to open, relative to the backend origin. */
+  entry(opts: OpenOptions): string;
+  /** JS expression, true once the UI is ready for input. */
+  readonly readyExpression: string;
+  /** JS expression: the session id the UI shows, or null. */
+  readonly viewedSessionExpression: string;
+  /** JS expression: the answer text shown for the viewed session's latest assistant message, or null. */
+  readonly answerTextExpression: string;
+  newChat(page: BrowserPage): Promise<void>;
+  send(page: BrowserPage, text: string): Promise<void>;
+  switchTo(page: BrowserPage, sessionId: string): Promise<void>;
+}

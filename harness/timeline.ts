@@ -1,0 +1,80 @@
+// One ordered record of a scenario run: steps, witness samples and events on a single clock.
+
+/** Milliseconds since the run started (Date.now()-based, shared by Node and the page). */
+export type Ms = number;
+
+export type TimelineEvent =
+  | { kind: 'step-start'; t: Ms; index: number; path: string; step: string; detail?: string }
+  | { kind: 'step-end'; t: Ms; index: number; path: string; step: string; ok: boolean; error?: string }
+  | { kind: 'view'; t: Ms; session: string | null; alias: string | null }
+  | { kind: 'visibility'; t: Ms; hidden: boolean; frozen: boolean; how: string }
+  | { kind: 'run-start'; t: Ms; streamId: string; session: string; script: string }
+  | { kind: 'run-end'; t: Ms; streamId: string; session: string; reason: 'complete' | 'cancel' }
+  | {
+      kind: 'sse-open';
+      t: Ms;
+      socket: number;
+      streamId: string | null;
+      session: string | null;
+      path: string;
+      afterSeq: number;
+    }
+  | {
+      kind: 'sse-close';
+      t: Ms;
+      socket: number;
+      streamId: string | null;
+      session: string | null;
+      by: 'client' | 'server';
+      events: number;
+      bytes: number;
+    }
+  | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }
+  | { kind: 'request'; t: Ms; method: string; path: string; status: number }
+  | { kind: 'sample'; t: Ms; step: string; witnesses: WitnessCounts }
+  | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' }
+  | { kind: 'text'; t: Ms; session: string; length: number; prefixOk: boolean; shrank: boolean }
+  | { kind: 'page-error'; t: Ms; message: string }
+  | { kind: 'note'; t: Ms; message: string };
+
+export type EventKind = TimelineEvent['kind'];
+
+/** Open chat-stream connections as each witness sees them at one moment. */
+export interface WitnessCounts {
+  server: number;
+  page?: number;
+  pageConnecting?: number;
+  cdp?: number;
+}
+
+export class Timeline {
+  readonly t0: number;
+  readonly events: TimelineEvent[] = [];
+
+  constructor(t0 = Date.now()) {
+    this.t0 = t0;
+  }
+
+  now(): Ms {
+    return Date.now() - this.t0;
+  }
+
+  /** Converts an epoch timestamp (e.g. from the page) onto this clock. */
+  fromEpoch(epochMs: number): Ms {
+    return epochMs - this.t0;
+  }
+
+  add<E extends TimelineEvent>(event: E): E {
+    this.events.push(event);
+    return event;
+  }
+
+  /** Events sorted by time (page events arrive late, so insertion order is not time order). */
+  ordered(): TimelineEvent[] {
+    return [...this.events].sort((a, b) => a.t - b.t);
+  }
+
+  of<K extends EventKind>(kind: K): Extract<TimelineEvent, { kind: K }>[] {
+    return this.ordered().filter((e): e is Extract<TimelineEvent, { kind: K }> => e.kind === kind);
+  }
+}
