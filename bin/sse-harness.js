@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-// npm bin entry: runs the TypeScript CLI through tsx, passing every argument and the exit code through.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// npm bin entry: loads the TypeScript CLI in-process through tsx, so signals reach its cleanup directly.
+import { register } from 'tsx/esm/api';
 
-const cli = fileURLToPath(new URL('../harness/cli.ts', import.meta.url));
-const tsx = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
-const r = spawnSync(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? (r.signal === 'SIGINT' ? 130 : 143));
+register();
+const { main } = await import('../harness/cli.ts');
+process.exit(await main());

@@ -167,19 +167,56 @@ export function parseScenario(text: string, file: string): Scenario {
 
 type Fail = (path: Path, problem: string, hint?: string) => never;
 
+/** The object schema found by following a value path through a schema (for "allowed keys" hints). */
+function objectKeysAt(schema: z.ZodType, path: Path): string[] {
+  let s: unknown = schema;
+  const unwrap = () => {
+    for (let i = 0; i < 5 && s && typeof (s as { unwrap?: unknown }).unwrap === 'function'; i++) s = (s as { unwrap(): unknown }).unwrap();
+  };
+  for (const key of path) {
+    unwrap();
+    const def = (s as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } }).def;
+    if (def?.type === 'object' && typeof key === 'string') s = def.shape?.[key];
+    else if (def?.type === 'array') s = def.element;
+    else if (def?.type === 'record') s = def.valueType;
+    else return [];
+  }
+  unwrap();
+  const def = (s as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
+}
+
 function zodCheck(schema: z.ZodType, value: unknown, base: Path, fail: Fail): void {
   const r = schema.safeParse(value);
   if (r.success) return;
   const issue = r.error.issues[0]!;
-  const path = [...base, ...(issue.path as Path)];
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    fail([...path, key], `unknown key "${key}"`, `allowed here: ${Object.keys((schema as z.ZodObject).shape ?? {}).join(', ')}`);
+  const rel = issue.path as Path;
+  const path = [...base, ...rel];
+  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0]!;
+      const allowed = objectKeysAt(schema, rel);
+      const guess = nearest(key, allowed);
+      fail([...path, key], `unknown key "${key}"`, guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`);
+      break;
+    }
+    case 'invalid_type':
+      if (got === undefined) fail(path, `missing "${path[path.length - 1]}" (${issue.expected} expected)`);
+      fail(path, `expected ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}, got ${describe(got)}`);
+      break;
+    case 'too_small':
+      fail(path, `${describe(got)} is too small: ${issue.origin === 'array' ? `at least ${issue.minimum} item(s) needed` : `must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`}`);
+      break;
+    case 'too_big':
+      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`);
+      break;
+    case 'invalid_value':
+      fail(path, `got ${describe(got)}, expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`);
+      break;
+    default:
+      fail(path, `${issue.message.replace(/^Invalid input: /, '')}${got !== undefined ? `, got ${describe(got)}` : ''}`);
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    fail(path, `missing "${path[path.length - 1]}" (${issue.expected} expected)`);
-  }
-  fail(path, issue.message.replace(/^Invalid input: /, ''));
 }
 
 /** A step or stream item is a mapping with exactly one known key, or a bare word for argument-less ones. */
