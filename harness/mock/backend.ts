@@ -11,6 +11,8 @@ import { Run, type Subscriber } from './player.ts';
 
 const PROBE_FILE = fileURLToPath(new URL('../probe/page-probe.js', import.meta.url));
 const REQ_HEADER = 'x-sse-harness-request';
+/** Queued after the last chunk of a dropped stream: the socket is destroyed once everything before it is written. */
+const DROP = new Uint8Array(0);
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -170,12 +172,19 @@ export class MockBackend {
     if (!response.body) return void res.end();
     res.flushHeaders();
     const reader = response.body.getReader();
+    let flushed = Promise.resolve();
     res.on('close', () => void reader.cancel().catch(() => {}));
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        if (!res.writableEnded && !res.destroyed) res.write(value);
+        if (value === DROP) {
+          // Let what was written reach the kernel first: a drop loses the connection, not sent data.
+          await flushed;
+          res.destroy();
+          return;
+        }
+        if (!res.writableEnded && !res.destroyed) flushed = new Promise<void>((ok) => res.write(value, () => ok()));
       }
       if (!res.destroyed) res.end();
     } catch {
@@ -301,6 +310,7 @@ export class MockBackend {
   }
 
   private sseResponse(run: Run, afterSeq: number, res: ServerResponse | undefined, path: string): Response {
+    // MSW may hand back a wrapped body; the sentinel must reach the pipe loop as the same object.
     const encoder = new TextEncoder();
     let sub: Subscriber | undefined;
     const body = new ReadableStream<Uint8Array>({
@@ -315,8 +325,9 @@ export class MockBackend {
             open = false;
           },
           destroy: () => {
+            if (open) controller.enqueue(DROP);
+            else res?.destroy();
             open = false;
-            res?.destroy();
           },
         };
         run.subscribe(sub, afterSeq);
