@@ -1,0 +1,65 @@
+// Runs the real CLI as a child process for tests, with its own TMPDIR so leftovers can be found exactly.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'sse-harness.js');
+
+export interface CliRun {
+  child: ChildProcess;
+  tmp: string;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when stderr or stdout contains text (or rejects at the deadline). */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+}
+
+export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const tmp = mkdtempSync(join(tmpdir(), 'sse-harness-clitest-'));
+  // "TMP" in an argument stands for this run's private temp folder.
+  args = args.map((a) => a.replace(/^TMP(?=\/|$)/, tmp));
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (d: Buffer) => ((out += d), waiters.forEach((w) => w())));
+  child.stderr!.on('data', (d: Buffer) => ((err += d), waiters.forEach((w) => w())));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+  return {
+    child,
+    tmp,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(text, timeoutMs = 60_000) {
+      const has = () => (typeof text === 'string' ? (out + err).includes(text) : text.test(out + err));
+      return new Promise((ok, fail) => {
+        if (has()) return ok();
+        const timer = setTimeout(() => fail(new Error(`CLI never printed ${text} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const check = () => has() && (clearTimeout(timer), ok());
+        waiters.push(check);
+        void exited.then(() => setTimeout(() => !has() && (clearTimeout(timer), fail(new Error(`CLI exited before printing ${text}.\nstdout:\n${out}\nstderr:\n${err}`))), 50));
+      });
+    },
+  };
+}
+
+export async function runCli(args: string[], env: Record<string, string> = {}) {
+  const r = startCli(args, env);
+  const { code } = await r.exited;
+  return { code, stdout: r.stdout(), stderr: r.stderr(), tmp: r.tmp };
+}
+
+/** Processes whose command line mentions a path (e.g. the run's private TMPDIR). */
+export function processesMentioning(path: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(path) && !l.includes('ps -eo'));
+}
+
+export function leftoverTempDirs(tmp: string): string[] {
+  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-'));
+}
