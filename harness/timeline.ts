@@ -33,7 +33,9 @@ export type TimelineEvent =
   | { kind: 'request'; t: Ms; method: string; path: string; status: number }
   | { kind: 'sample'; t: Ms; step: string; witnesses: WitnessCounts }
   | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' }
-  | { kind: 'text'; t: Ms; session: string; length: number; prefixOk: boolean; shrank: boolean }
+  /** What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. */
+  | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string }
+  | { kind: 'hidden-request'; t: Ms; path: string }
   | { kind: 'page-error'; t: Ms; message: string }
   | { kind: 'note'; t: Ms; message: string };
 

@@ -104,6 +104,11 @@ class ChromiumPage implements BrowserPage {
     await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
     return 'real';
   }
+  async setOffline(offline: boolean): Promise<LifecycleMode> {
+    await this.cdp.send('Network.enable');
+    await this.cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    return 'real';
+  }
   async close(): Promise<void> {
     await this.shutdown();
   }

@@ -31,6 +31,8 @@ export interface BrowserPage {
   /** Page frozen: hidden and no tasks run (locked screen). */
   freeze(): Promise<LifecycleMode>;
   unfreeze(): Promise<LifecycleMode>;
+  /** Network gone / back. */
+  setOffline(offline: boolean): Promise<LifecycleMode>;
   close(): Promise<void>;
 }
 

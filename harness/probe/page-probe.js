@@ -11,6 +11,7 @@
   var sources = []; // every EventSource ever created on this page
   var hiddenRequests = {}; // path -> count while document.hidden
   var forcedHidden = null; // null: real visibility; true/false: emulated
+  var forcedOffline = false; // emulated network loss
   var nextId = 1;
   var STALL_TICK = 20;
   var STALL_MIN = 50;
@@ -23,6 +24,10 @@
   }
   var hiddenDesc = Object.getOwnPropertyDescriptor(Document.prototype, 'hidden');
   var stateDesc = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState');
+  var onLineDesc = Object.getOwnPropertyDescriptor(Navigator.prototype, 'onLine');
+  function navigatorOnLine() {
+    return onLineDesc && onLineDesc.get ? onLineDesc.get.call(navigator) : true;
+  }
   function realHidden() {
     return hiddenDesc && hiddenDesc.get ? hiddenDesc.get.call(document) : false;
   }
@@ -73,6 +78,14 @@
         return nativeClose.call(es);
       };
       push({ kind: 'es-create', id: rec.id, url: rec.url });
+      if (forcedOffline) {
+        // Emulated offline: the connection fails the way a real one does, with an error event.
+        nativeClose.call(es);
+        rec.closedAt = now();
+        setTimeout(function () {
+          es.dispatchEvent(new Event('error'));
+        }, 0);
+      }
       return es;
     };
     Wrapped.prototype = NativeES.prototype;
@@ -86,6 +99,7 @@
   if (nativeFetch) {
     window.fetch = function (input, init) {
       countRequest(typeof input === 'string' ? input : input && input.url);
+      if (forcedOffline) return Promise.reject(new TypeError('Failed to fetch (sse-harness: emulated offline)'));
       return nativeFetch.apply(this, arguments);
     };
   }
@@ -176,7 +190,19 @@
     emulating: function () {
       return forcedHidden !== null;
     },
+    /** Emulated network loss, for browsers where the harness cannot take the network away for real. */
+    setOffline: function (offline) {
+      if (forcedOffline === offline) return;
+      forcedOffline = offline;
+      window.dispatchEvent(new Event(offline ? 'offline' : 'online'));
+    },
   };
+  Object.defineProperty(navigator, 'onLine', {
+    configurable: true,
+    get: function () {
+      return !forcedOffline && navigatorOnLine();
+    },
+  });
   Object.defineProperty(document, 'hidden', { configurable: true, get: isHidden });
   Object.defineProperty(document, 'visibilityState', {
     configurable: true,

@@ -1,7 +1,7 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
 import { MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
-import { liveStreamsOracle } from '../oracles/liveStreams.ts';
+import { judge } from '../oracles/index.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
 import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../driver/types.ts';
@@ -61,6 +61,7 @@ interface PageEvent {
   duration?: number;
   source?: 'heartbeat' | 'longtask' | 'loaf';
   message?: string;
+  path?: string;
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
@@ -105,7 +106,25 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const t = timeline.fromEpoch(e.t);
       if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
+      else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
     }
+  };
+
+  // What the UI shows as the viewed session's answer, recorded whenever it changes.
+  const lastText = new Map<string, number>();
+  const sampleText = async () => {
+    if (!page || frozen) return;
+    const shown = await page
+      .evaluate<{ sid: string | null; text: string | null } | null>(`({ sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} })`)
+      .catch(() => null);
+    if (!shown?.sid || shown.text === null) return;
+    const run = backend.runFor(shown.sid);
+    if (!run) return;
+    if (lastText.get(shown.sid) === shown.text.length) return;
+    lastText.set(shown.sid, shown.text.length);
+    const scripted = run.answer.join('');
+    const prefixOk = scripted.startsWith(shown.text);
+    timeline.add({ kind: 'text', t: timeline.now(), session: shown.sid, length: shown.text.length, scripted: scripted.length, prefixOk, excerpt: prefixOk ? undefined : shown.text.slice(0, 400) });
   };
 
   const sample = async (step: string) => {
@@ -129,7 +148,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     sampling = setInterval(() => {
       if (sampleBusy) return;
       sampleBusy = true;
-      void drainPage().finally(() => (sampleBusy = false));
+      void Promise.all([drainPage(), sampleText()]).finally(() => (sampleBusy = false));
     }, SAMPLE_MS);
 
     const viewedInUi = () => page!.evaluate<string | null>(target.viewedSessionExpression);
@@ -178,16 +197,60 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       } finally {
         timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
         await drainPage();
+        await sampleText();
         await sample(`${path} ${name}`);
       }
     };
+
+    const visibility = (hidden: boolean, how: string) => timeline.add({ kind: 'visibility', t: timeline.now(), hidden, frozen, how });
+    const dropSockets = (why: string) => {
+      const n = backend.dropAllStreams(why);
+      timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
+    };
+    const waitReady = () => until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
 
     const perform = async (step: Step): Promise<void> => {
       if ('open' in step) {
         const url = backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query });
         await page!.goto(url);
-        await until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
+        await waitReady();
         setViewed(await viewedInUi());
+      } else if ('reload' in step) {
+        lastText.clear();
+        await page!.reload();
+        await waitReady();
+        setViewed(await viewedInUi());
+      } else if ('background' in step) {
+        visibility(true, await page!.hide());
+      } else if ('foreground' in step) {
+        visibility(false, await page!.show());
+      } else if ('lock' in step) {
+        await drainPage();
+        const how = step.lock.freeze === false ? await page!.hide() : await page!.freeze();
+        frozen = step.lock.freeze !== false && how === 'real';
+        visibility(true, `lock (${how}${frozen ? ', frozen' : ''})`);
+        if (step.lock.dropSockets !== false) dropSockets('lock');
+      } else if ('unlock' in step) {
+        const how = await page!.unfreeze();
+        frozen = false;
+        await page!.show();
+        visibility(false, `unlock (${how})`);
+      } else if ('freeze' in step) {
+        await drainPage();
+        const how = await page!.freeze();
+        frozen = how === 'real';
+        visibility(true, `freeze (${how})`);
+      } else if ('unfreeze' in step) {
+        await page!.unfreeze();
+        frozen = false;
+        timeline.add({ kind: 'note', t: timeline.now(), message: 'unfrozen (still hidden until foreground/unlock)' });
+      } else if ('dropSockets' in step) {
+        dropSockets('dropSockets step');
+      } else if ('offline' in step) {
+        const how = await page!.setOffline(true);
+        dropSockets(`offline (${how})`);
+      } else if ('online' in step) {
+        await page!.setOffline(false);
       } else if ('newChat' in step) {
         const before = new Set(backend.sessions.keys());
         await target.newChat(page!);
@@ -252,6 +315,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
     }
     await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
+    // Give the viewed session's final answer a moment to render before the last text sample.
+    if (viewed && backend.runFor(viewed) && !frozen) {
+      const want = backend.runFor(viewed)!.answer.join('');
+      await until('the final answer to render', 5_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
+    }
+    await sampleText();
     await drainPage();
     await sample('settled');
     const record: RunRecord = {
@@ -262,8 +331,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       endedAt: timeline.now(),
       cycles,
     };
-    const verdicts: Verdict[] = [];
-    if (scenario.expect.liveStreams) verdicts.push(liveStreamsOracle(record, scenario.expect.liveStreams));
+    const verdicts: Verdict[] = judge(record, scenario.expect);
     for (const f of stepFailures) {
       verdicts.push({ oracle: 'steps', pass: false, summary: f.error, step: f.step, t: f.t, evidence: {} });
     }

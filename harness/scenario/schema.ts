@@ -89,6 +89,22 @@ export const stepShape = {
   switchTo: alias.describe('click a session in the sidebar'),
   waitFor: waitForArg.describe('wait for a condition, with a deadline'),
   wait: positiveMs('let scripted time pass (the user reads); not a synchronisation tool'),
+  background: z.object({}).strict().describe('the tab goes to the background: hidden, still running'),
+  foreground: z.object({}).strict().describe('the tab comes back: visible'),
+  lock: z
+    .object({
+      freeze: z.boolean().optional().describe('freeze the page (default true)'),
+      dropSockets: z.boolean().optional().describe('the OS kills the SSE sockets (default true)'),
+    })
+    .strict()
+    .describe('screen lock / app switch on a phone: hidden, frozen, sockets killed'),
+  unlock: z.object({}).strict().describe('back from lock: unfrozen and visible'),
+  freeze: z.object({}).strict().describe('freeze the page only (no tasks run)'),
+  unfreeze: z.object({}).strict().describe('unfreeze the page only'),
+  dropSockets: z.object({}).strict().describe('the server side drops every open chat stream socket'),
+  offline: z.object({}).strict().describe('the network goes away (and the SSE sockets with it)'),
+  online: z.object({}).strict().describe('the network comes back'),
+  reload: z.object({}).strict().describe('reload the page'),
   repeat: z
     .object({
       times: z.number().int().min(1).max(1000),
@@ -101,7 +117,7 @@ export const stepShape = {
 export type StepName = keyof typeof stepShape;
 export const stepNames = Object.keys(stepShape) as StepName[];
 /** Steps that may be written as a bare word (`- open`). */
-export const bareSteps: StepName[] = ['open'];
+export const bareSteps: StepName[] = ['open', 'background', 'foreground', 'lock', 'unlock', 'freeze', 'unfreeze', 'dropSockets', 'offline', 'online', 'reload'];
 
 export type WaitForArg = z.infer<typeof waitForArg>;
 export type Step =
@@ -111,6 +127,16 @@ export type Step =
   | { switchTo: string }
   | { waitFor: WaitForArg }
   | { wait: number }
+  | { background: Record<string, never> }
+  | { foreground: Record<string, never> }
+  | { lock: { freeze?: boolean; dropSockets?: boolean } }
+  | { unlock: Record<string, never> }
+  | { freeze: Record<string, never> }
+  | { unfreeze: Record<string, never> }
+  | { dropSockets: Record<string, never> }
+  | { offline: Record<string, never> }
+  | { online: Record<string, never> }
+  | { reload: Record<string, never> }
   | { repeat: { times: number; steps: Step[] } };
 
 // ---------------------------------------------------------------- expectations (oracles)
@@ -123,6 +149,39 @@ export const expectShape = {
     })
     .strict()
     .describe('open chat streams never exceed the viewed streaming sessions; back to baseline; no growth'),
+  reattach: z
+    .object({ withinMs: positiveMs('deadline for a new SSE and new tokens after a return (default 3000)').optional() })
+    .strict()
+    .describe('returning to a streaming session reopens its stream and renders new tokens'),
+  transcript: z
+    .object({
+      final: z.boolean().optional().describe('also require the final text of the viewed session to equal the script (default true)'),
+    })
+    .strict()
+    .describe('shown text is always a prefix of the scripted answer that never shrinks; final text is exact'),
+  noBackgroundReconnect: z
+    .object({ graceMs: ms('an open this soon after leaving a session is forgiven (default 500)').optional() })
+    .strict()
+    .describe('no SSE opened for a session that is not being viewed'),
+  hiddenPolling: z
+    .object({
+      maxPerEndpoint: z.number().int().nonnegative().optional().describe('requests allowed per endpoint while hidden (default 0)'),
+      endpoints: z.record(z.string(), z.number().int().nonnegative()).optional().describe('per-path budgets that override maxPerEndpoint'),
+      graceMs: ms('requests this soon after hiding are forgiven (default 300)').optional(),
+    })
+    .strict()
+    .describe('request budget per endpoint while the page is hidden'),
+  stallBudget: z
+    .object({
+      longestMs: positiveMs('longest main-thread stall allowed (default 500)').optional(),
+      totalBlockedMs: positiveMs('total blocked time allowed, sum of (task - 50 ms) (default 2000)').optional(),
+    })
+    .strict()
+    .describe('the main thread stays responsive while streaming'),
+  lockRecovery: z
+    .object({ withinMs: positiveMs('deadline for the stream to reattach after unlock (default 4000)').optional() })
+    .strict()
+    .describe('after unlock the stream is reattached and the answer completes exactly'),
 } as const;
 
 export type OracleName = keyof typeof expectShape;
@@ -132,7 +191,7 @@ const expectSchema = z
   .object(Object.fromEntries(Object.entries(expectShape).map(([k, s]) => [k, s.optional()])))
   .strict();
 
-export type Expect = { liveStreams?: z.infer<(typeof expectShape)['liveStreams']> };
+export type Expect = { [K in OracleName]?: z.infer<(typeof expectShape)[K]> };
 
 // ---------------------------------------------------------------- the file
 

@@ -13,7 +13,7 @@ export class SseReader {
   readonly comments: { text: string; t: number }[] = [];
   failed = false;
   readonly ended: Promise<void>;
-  private req: ClientRequest;
+  private req!: ClientRequest;
 
   constructor(url: string) {
     let buf = '';

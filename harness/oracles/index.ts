@@ -1,0 +1,20 @@
+// Oracle registry: the keys of a scenario's expect: section, each judging a finished run.
+import type { Expect, OracleName } from '../scenario/schema.ts';
+import { liveStreamsOracle } from './liveStreams.ts';
+import { hiddenPollingOracle, stallBudgetOracle } from './mainThread.ts';
+import { lockRecoveryOracle, noBackgroundReconnectOracle, reattachOracle, transcriptOracle } from './streaming.ts';
+import type { Oracle, RunRecord, Verdict } from './types.ts';
+
+export const ORACLES: { [K in OracleName]: Oracle<NonNullable<Expect[K]>> } = {
+  liveStreams: liveStreamsOracle,
+  reattach: reattachOracle,
+  transcript: transcriptOracle,
+  noBackgroundReconnect: noBackgroundReconnectOracle,
+  hiddenPolling: hiddenPollingOracle,
+  stallBudget: stallBudgetOracle,
+  lockRecovery: lockRecoveryOracle,
+};
+
+export function judge(run: RunRecord, expect: Expect): Verdict[] {
+  return (Object.keys(expect) as OracleName[]).map((name) => (ORACLES[name] as Oracle<unknown>)(run, expect[name] ?? {}));
+}

@@ -1,0 +1,84 @@
+// Oracles about the page's own work: request budgets while hidden, and main-thread stalls while streaming.
+import type { TimelineEvent } from '../timeline.ts';
+import { stepAt, type Oracle } from './types.ts';
+
+/** Streams are not polling: a held-open SSE request is judged by the stream oracles. */
+const isPoll = (path: string) => path.startsWith('/api/') && !path.startsWith('/api/chat/stream') && !path.endsWith('/events');
+
+export function hiddenIntervals(events: TimelineEvent[], end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start: number | null = null;
+  for (const e of events) {
+    if (e.kind !== 'visibility') continue;
+    if (e.hidden && start === null) start = e.t;
+    if (!e.hidden && start !== null) {
+      out.push([start, e.t]);
+      start = null;
+    }
+  }
+  if (start !== null) out.push([start, end]);
+  return out;
+}
+
+export const hiddenPollingOracle: Oracle<{ maxPerEndpoint?: number; endpoints?: Record<string, number>; graceMs?: number }> = (run, config) => {
+  const grace = config.graceMs ?? 300;
+  const events = run.timeline.ordered();
+  const windows = hiddenIntervals(events, run.endedAt).map(([a, b]) => [a + grace, b] as const).filter(([a, b]) => b > a);
+  const inWindow = (t: number) => windows.some(([a, b]) => t >= a && t <= b);
+  const server: Record<string, number> = {};
+  const page: Record<string, number> = {};
+  let first: { t: number; path: string } | undefined;
+  for (const e of events) {
+    if (e.kind === 'request' && isPoll(e.path) && inWindow(e.t)) {
+      server[e.path] = (server[e.path] ?? 0) + 1;
+      first ??= { t: e.t, path: e.path };
+    }
+    if (e.kind === 'hidden-request' && isPoll(e.path) && inWindow(e.t)) page[e.path] = (page[e.path] ?? 0) + 1;
+  }
+  const hiddenMs = windows.reduce((s, [a, b]) => s + (b - a), 0);
+  const budget = (path: string) => config.endpoints?.[path] ?? config.maxPerEndpoint ?? 0;
+  const over = Object.entries(server).filter(([p, n]) => n > budget(p));
+  const evidence = { hiddenMs, graceMs: grace, serverCounts: server, pageCounts: page, windows };
+  if (!windows.length) return { oracle: 'hiddenPolling', pass: false, summary: 'nothing to judge: the page was never hidden (add a background or lock step)', evidence };
+  if (over.length) {
+    return {
+      oracle: 'hiddenPolling',
+      pass: false,
+      summary: `while hidden for ${hiddenMs} ms the page polled ${over.map(([p, n]) => `${p} ×${n} (budget ${budget(p)})`).join(', ')}`,
+      step: first && stepAt(events, first.t),
+      t: first?.t,
+      evidence,
+    };
+  }
+  return { oracle: 'hiddenPolling', pass: true, summary: `hidden for ${hiddenMs} ms: ${Object.keys(server).length ? Object.entries(server).map(([p, n]) => `${p} ×${n}`).join(', ') : 'no polling requests'}, within budget`, evidence };
+};
+
+export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: number }> = (run, config) => {
+  const longestBudget = config.longestMs ?? 500;
+  const totalBudget = config.totalBlockedMs ?? 2000;
+  const events = run.timeline.ordered();
+  const stalls = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
+  // Long tasks are exact where the browser reports them; otherwise the heartbeat watchdog stands in.
+  const tasks = stalls.filter((s) => s.source === 'longtask' || s.source === 'loaf' || s.source === 'cdp');
+  const basis = tasks.length ? tasks : stalls.filter((s) => s.source === 'heartbeat');
+  const total = basis.reduce((s, e) => s + Math.max(0, e.duration - 50), 0);
+  const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.duration > w.duration ? s : w), undefined);
+  const bySource: Record<string, { count: number; longest: number }> = {};
+  for (const s of stalls) {
+    const b = (bySource[s.source] ??= { count: 0, longest: 0 });
+    b.count++;
+    b.longest = Math.max(b.longest, s.duration);
+  }
+  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: tasks.length ? 'long tasks' : 'heartbeat' };
+  if ((worst?.duration ?? 0) > longestBudget || total > totalBudget) {
+    return {
+      oracle: 'stallBudget',
+      pass: false,
+      summary: `main thread stalled ${worst?.duration ?? 0} ms at worst (budget ${longestBudget}), ${total} ms blocked in all (budget ${totalBudget})`,
+      step: worst && stepAt(events, worst.t),
+      t: worst?.t,
+      evidence,
+    };
+  }
+  return { oracle: 'stallBudget', pass: true, summary: `longest stall ${worst?.duration ?? 0} ms, ${total} ms blocked in all (budgets ${longestBudget}/${totalBudget})`, evidence };
+};

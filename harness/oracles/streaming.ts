@@ -1,0 +1,142 @@
+// Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
+import type { TimelineEvent } from '../timeline.ts';
+import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
+
+type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
+
+/** Is the session's latest run active over the whole window [from, to]? */
+function activeThrough(events: TimelineEvent[], session: string, from: number, to: number): boolean {
+  let active = false;
+  let endedAt = Infinity;
+  for (const e of events) {
+    if (e.t > from) {
+      if (active && e.kind === 'run-end' && e.session === session) endedAt = Math.min(endedAt, e.t);
+      continue;
+    }
+    if (e.kind === 'run-start' && e.session === session) active = true;
+    if (e.kind === 'run-end' && e.session === session) active = false;
+  }
+  return active && endedAt >= to;
+}
+
+function viewedAt(events: TimelineEvent[], t: number): string | null {
+  let v: string | null = null;
+  for (const e of events) {
+    if (e.t > t) break;
+    if (e.kind === 'view') v = e.session;
+  }
+  return v;
+}
+
+const aliasOf = (run: RunRecord, id: string | null) => (id && Object.entries(run.sessions).find(([, s]) => s === id)?.[0]) ?? id ?? '?';
+
+interface ReturnCheck {
+  step: string;
+  t: number;
+  session: string;
+  sseOpenAfterMs: number | null;
+  shownBefore: number;
+  grewAfterMs: number | null;
+}
+
+/** After time t, did a new SSE for the session open and did its text grow past what was shown before, within T? */
+function checkReturn(run: RunRecord, events: TimelineEvent[], session: string, t: number, withinMs: number, step: string): ReturnCheck {
+  const texts = events.filter((e): e is Ev<'text'> => e.kind === 'text' && e.session === session);
+  const shownBefore = texts.filter((e) => e.t < t).reduce((m, e) => Math.max(m, e.length), 0);
+  const open = events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= t + withinMs);
+  const grew = texts.find((e) => e.t >= t && e.t <= t + withinMs && e.length > shownBefore);
+  return { step, t, session: aliasOf(run, session), sseOpenAfterMs: open ? open.t - t : null, shownBefore, grewAfterMs: grew ? grew.t - t : null };
+}
+
+function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unlock', withinMs: number): Verdict {
+  const events = run.timeline.ordered();
+  const checks: ReturnCheck[] = [];
+  let skipped = 0;
+  for (const e of events) {
+    if (e.kind !== 'step-end' || e.step !== trigger || !e.ok) continue;
+    const session = trigger === 'switchTo' ? run.sessions[(events.find((s) => s.kind === 'step-start' && s.index === e.index) as Ev<'step-start'>)?.detail ?? ''] ?? null : viewedAt(events, e.t);
+    if (!session) continue;
+    // Judge from the moment the user acted (the step's start), but only while the run keeps streaming long enough to tell.
+    const start = events.find((s): s is Ev<'step-start'> => s.kind === 'step-start' && s.index === e.index)!;
+    if (!activeThrough(events, session, start.t, start.t + withinMs)) {
+      skipped++;
+      continue;
+    }
+    checks.push(checkReturn(run, events, session, start.t, withinMs, `${start.path} ${trigger}${start.detail ? ` ${start.detail}` : ''}`));
+  }
+  const bad = checks.find((c) => c.sseOpenAfterMs === null || c.grewAfterMs === null);
+  const evidence = { withinMs, checks, skippedBecauseRunEnded: skipped };
+  if (bad) {
+    const what = bad.sseOpenAfterMs === null ? 'no new SSE opened' : `SSE reopened after ${bad.sseOpenAfterMs} ms but no new tokens rendered (stuck at ${bad.shownBefore} chars)`;
+    return { oracle: name, pass: false, summary: `${trigger === 'switchTo' ? 'returned to' : 'unlocked'} streaming session ${bad.session}: ${what} within ${withinMs} ms`, step: bad.step, t: bad.t, evidence };
+  }
+  if (!checks.length) {
+    return { oracle: name, pass: false, summary: `nothing to judge: no ${trigger} into a session that kept streaming for ${withinMs} ms (make the stream longer)`, evidence };
+  }
+  const slowest = Math.max(...checks.map((c) => Math.max(c.sseOpenAfterMs!, c.grewAfterMs!)));
+  return { oracle: name, pass: true, summary: `${checks.length} ${trigger === 'switchTo' ? 'return' : 'unlock'}${checks.length === 1 ? '' : 's'}: stream reattached and new tokens rendered, slowest ${slowest} ms (budget ${withinMs} ms)`, evidence };
+}
+
+export const reattachOracle: Oracle<{ withinMs?: number }> = (run, config) => judgeReturns(run, 'reattach', 'switchTo', config.withinMs ?? 3000);
+
+/** Shown text is always a prefix of the scripted answer that never shrinks; the final text is exact. */
+export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
+  const events = run.timeline.ordered();
+  const shown = new Map<string, number>();
+  let samples = 0;
+  for (const e of events) {
+    // A new run or a page reload legitimately starts the text over.
+    if (e.kind === 'run-start') shown.delete(e.session);
+    if (e.kind === 'step-start' && e.step === 'reload') shown.clear();
+    if (e.kind !== 'text') continue;
+    samples++;
+    const max = shown.get(e.session) ?? 0;
+    const step = stepAt(events, e.t);
+    if (!e.prefixOk) {
+      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`, step, t: e.t, evidence: { excerpt: e.excerpt, length: e.length, scripted: e.scripted } };
+    }
+    if (e.length < max) {
+      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)`, step, t: e.t, evidence: { before: max, after: e.length, scripted: e.scripted } };
+    }
+    shown.set(e.session, e.length);
+  }
+  if (config.final !== false) {
+    const last = [...events].reverse().find((e): e is Ev<'text'> => e.kind === 'text');
+    if (!last) return { oracle: 'transcript', pass: false, summary: 'no answer text was ever shown', evidence: { samples } };
+    if (last.length !== last.scripted || !last.prefixOk) {
+      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, excerpt: last.excerpt } };
+    }
+  }
+  return { oracle: 'transcript', pass: true, summary: `${samples} text samples, each a growing prefix of the script; final answer exact`, evidence: { samples } };
+};
+
+export const noBackgroundReconnectOracle: Oracle<{ graceMs?: number }> = (run, config) => {
+  const grace = config.graceMs ?? 500;
+  const events = run.timeline.ordered();
+  const views = events.filter((e): e is Ev<'view'> => e.kind === 'view');
+  const opens = events.filter((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session !== null);
+  for (const o of opens) {
+    const viewedNow = viewedAt(events, o.t);
+    if (viewedNow === o.session) continue;
+    // Forgive an open racing the user's switch away: the session was viewed a moment ago.
+    const recentlyViewed = views.some((v) => v.t <= o.t && v.t >= o.t - grace) && viewedAt(events, o.t - grace) === o.session;
+    if (recentlyViewed) continue;
+    return {
+      oracle: 'noBackgroundReconnect',
+      pass: false,
+      summary: `SSE opened for session ${aliasOf(run, o.session)} while the user views ${aliasOf(run, viewedNow)}`,
+      step: stepAt(events, o.t),
+      t: o.t,
+      evidence: { socket: o.socket, streamId: o.streamId, afterSeq: o.afterSeq, viewed: aliasOf(run, viewedNow), graceMs: grace },
+    };
+  }
+  return { oracle: 'noBackgroundReconnect', pass: true, summary: `all ${opens.length} chat-stream opens were for the viewed session`, evidence: { opens: opens.length, graceMs: grace } };
+};
+
+export const lockRecoveryOracle: Oracle<{ withinMs?: number }> = (run, config) => {
+  const v = judgeReturns(run, 'lockRecovery', 'unlock', config.withinMs ?? 4000);
+  if (!v.pass) return v;
+  const t = transcriptOracle(run, { final: true });
+  if (!t.pass) return { ...t, oracle: 'lockRecovery', summary: `after unlock: ${t.summary}` };
+  return { ...v, summary: `${v.summary}; answer completed exactly` };
+};
