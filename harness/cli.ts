@@ -7,7 +7,8 @@ import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { targetFor, targetNames } from './targets/index.ts';
-import { REGRESSION_CLASSES } from './targets/reference.ts';
+import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
+import { matrixCells, matrixJobs, matrixTable, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -66,6 +67,7 @@ interface RunFlags {
   slowMo?: number;
   port?: number;
   quiet?: boolean;
+  matrix?: boolean;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -78,15 +80,21 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   let scenarios = loadAll(paths);
   if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
   if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
-  const launchers = flags.browser.map((b) => launcherFor(b));
-  for (const l of launchers) {
+  const launchers = new Map(flags.browser.map((b) => [b, launcherFor(b)]));
+  for (const l of launchers.values()) {
     const missing = l.missing();
     if (missing) throw new UsageError(`sse-harness: ${missing}`);
   }
+  const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
+  const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
+  if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
+  const classes = target.regressions as readonly RegressionClass[];
+  const jobs: Job[] = matrix
+    ? matrixJobs(scenarios, flags.browser, classes)
+    : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
 
   const startedAt = new Date().toISOString();
   const results: ScenarioResult[] = [];
-  const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
   const report = (complete: boolean) =>
     writeReport(
       resolve(flags.reportDir),
@@ -100,6 +108,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         browsers: flags.browser,
         regress: flags.regress,
         results,
+        matrix: matrix ? matrixCells(jobs, results, flags.browser, classes) : undefined,
       }),
     );
   // On Ctrl-C the partial report is still written, marked incomplete.
@@ -108,27 +117,28 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     process.stderr.write(`sse-harness: partial report (incomplete) written to ${file}\n`);
   });
 
-  const total = scenarios.length * launchers.length;
-  let n = 0;
-  log(`sse-harness: ${total} run${total === 1 ? '' : 's'} against target "${target.name}"${flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}`);
-  for (const launcher of launchers) {
-    for (const scenario of scenarios) {
-      n++;
-      log(`[${n}/${total}] ${scenario.name} · ${launcher.browser}`);
-      const r = await runScenario(scenario, {
-        target,
-        launcher,
-        regress: flags.regress,
-        launch: { headed: flags.headed, slowMo: flags.slowMo },
-        progress: flags.quiet ? undefined : log,
-        port: flags.port,
-      });
-      results.push(r);
-      log(`  → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s`);
-    }
+  log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}`);
+  for (const [i, job] of jobs.entries()) {
+    log(`[${i + 1}/${jobs.length}] ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
+    const r = await runScenario(job.scenario, {
+      target,
+      launcher: launchers.get(job.browser)!,
+      regress: job.regress,
+      launch: { headed: flags.headed, slowMo: flags.slowMo },
+      progress: flags.quiet ? undefined : log,
+      port: flags.port,
+    });
+    results.push(r);
+    log(`  → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
   }
   dropPartial();
   const file = report(true);
+  if (matrix) {
+    const cells = matrixCells(jobs, results, flags.browser, classes);
+    process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
+    if (results.some((r, i) => r.verdict === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
+    return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
+  }
   process.stdout.write(`\n${verdictTable(results)}\n\nreport: ${file}\n`);
   if (results.some((r) => r.verdict === 'error')) return EXIT.usage;
   return results.some((r) => r.verdict === 'fail') ? EXIT.regression : EXIT.ok;
@@ -159,13 +169,16 @@ export function buildProgram(): Command {
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one)', intArg)
     .option('-q, --quiet', 'no progress lines, only the table')
+    .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 every scenario as expected, 1 a regression was found, 2 usage or harness error.
+Exit codes: 0 every scenario as expected, 1 a regression was found (with --matrix: a class was
+missed or the healthy UI failed), 2 usage or harness error.
 
 Examples:
   sse-harness                                   # every built-in scenario, healthy reference UI
+  sse-harness --matrix -b chromium,webkit       # healthy UI plus every regression class: the detection matrix
   sse-harness --regress leak-on-switch          # prove the leak is caught (exits 1)
   sse-harness scenarios/switch-return.yaml --headed`,
     )

@@ -1,6 +1,6 @@
 // The mock backend over a real loopback socket: journal replay, live follow, drops, and the connection ledger.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockBackend } from '../harness/mock/backend.ts';
@@ -10,9 +10,10 @@ import { SseReader, until } from './support/sse-client.ts';
 
 let backend: MockBackend;
 let timeline: Timeline;
+let root: string;
 
 test.beforeEach(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ui-'));
+  root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ui-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><title>t</title><script src="app.js"></script></head><body></body></html>');
   timeline = new Timeline();
   backend = new MockBackend({ root, heartbeatMs: 200 }, timeline);
@@ -21,6 +22,7 @@ test.beforeEach(async () => {
 
 test.afterEach(async () => {
   await backend.stop();
+  rmSync(root, { recursive: true, force: true });
 });
 
 async function startChat(script: Parameters<MockBackend['arm']>[2]): Promise<{ session: string; stream: string }> {

@@ -2,6 +2,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../runner/run.ts';
+import type { MatrixCell } from '../runner/matrix.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -19,6 +20,8 @@ export interface HarnessReport {
   regress: string[];
   summary: { total: number; passed: number; failed: number; errors: number };
   results: ScenarioResult[];
+  /** Present when the run was a detection matrix. */
+  matrix?: MatrixCell[];
 }
 
 export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' | 'summary'>): HarnessReport {

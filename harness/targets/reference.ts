@@ -13,6 +13,17 @@ export const REGRESSION_CLASSES = [
 ] as const;
 export type RegressionClass = (typeof REGRESSION_CLASSES)[number];
 
+/** The oracle that must flag each class: the detection matrix counts a catch only when this one fails. */
+export const CLASS_ORACLE: Record<RegressionClass, string> = {
+  'leak-on-switch': 'liveStreams',
+  'no-reattach': 'reattach',
+  'background-reconnect': 'noBackgroundReconnect',
+  'accumulator-reset': 'transcript',
+  'hidden-polling': 'hiddenPolling',
+  'lock-drop': 'lockRecovery',
+  'flood-stall': 'stallBudget',
+};
+
 export const referenceTarget: Target = {
   name: 'reference',
   version: 'reference-ui@1',

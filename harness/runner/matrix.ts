@@ -1,0 +1,94 @@
+// The detection matrix: every regression class × browser must be flagged by its oracle, and the healthy UI must pass.
+import type { Scenario } from '../scenario/schema.ts';
+import { CLASS_ORACLE, type RegressionClass } from '../targets/reference.ts';
+import type { ScenarioResult } from './run.ts';
+
+export interface Job {
+  scenario: Scenario;
+  browser: string;
+  regress: string[];
+  /** What a correct harness reports: the healthy UI passes; a switched-on class is caught. */
+  expect: 'pass' | 'catch';
+  klass?: RegressionClass;
+}
+
+export interface MatrixCell {
+  klass: RegressionClass | 'healthy';
+  browser: string;
+  /** healthy: passed/total; class: caught by its oracle in every scenario built for it. */
+  ok: boolean;
+  detail: string;
+  scenarios: string[];
+}
+
+/** Jobs for the matrix: every scenario healthy, plus each class in the scenarios that declare they catch it. */
+export function matrixJobs(scenarios: Scenario[], browsers: string[], classes: readonly RegressionClass[], healthyRepeats = 1): Job[] {
+  const jobs: Job[] = [];
+  for (const browser of browsers) {
+    for (let i = 0; i < healthyRepeats; i++) for (const scenario of scenarios) jobs.push({ scenario, browser, regress: [], expect: 'pass' });
+    for (const klass of classes) {
+      for (const scenario of scenarios.filter((s) => s.catches?.includes(klass))) jobs.push({ scenario, browser, regress: [klass], expect: 'catch', klass });
+    }
+  }
+  return jobs;
+}
+
+/** A catch counts only when the class's own oracle failed (another oracle failing is not proof). */
+export function caughtBy(result: ScenarioResult, klass: RegressionClass): boolean {
+  return result.verdicts.some((v) => !v.pass && v.oracle === CLASS_ORACLE[klass]);
+}
+
+export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[]): MatrixCell[] {
+  const cells: MatrixCell[] = [];
+  const pairs = jobs.map((job, i) => ({ job, result: results[i] })).filter((p): p is { job: Job; result: ScenarioResult } => p.result !== undefined);
+  for (const browser of browsers) {
+    const healthy = pairs.filter((p) => p.job.browser === browser && p.job.expect === 'pass');
+    const alarms = healthy.filter((p) => p.result.verdict !== 'pass');
+    cells.push({
+      klass: 'healthy',
+      browser,
+      ok: alarms.length === 0 && healthy.length > 0,
+      detail: alarms.length
+        ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms.map((a) => `${a.result.scenario} (${a.result.verdict === 'error' ? a.result.error : a.result.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')})`).join('; ')}`
+        : `pass ${healthy.length}/${healthy.length}`,
+      scenarios: [...new Set(healthy.map((p) => p.job.scenario.name))],
+    });
+    for (const klass of classes) {
+      const runs = pairs.filter((p) => p.job.browser === browser && p.job.klass === klass);
+      const missed = runs.filter((p) => !caughtBy(p.result, klass));
+      cells.push({
+        klass,
+        browser,
+        ok: runs.length > 0 && missed.length === 0,
+        detail: !runs.length
+          ? 'MISS: no scenario declares it catches this class'
+          : missed.length
+            ? `MISS in ${missed.map((m) => `${m.result.scenario}${m.result.verdict === 'error' ? ` (error: ${m.result.error})` : ''}`).join(', ')}`
+            : `caught · ${CLASS_ORACLE[klass]}`,
+        scenarios: runs.map((p) => p.job.scenario.name),
+      });
+    }
+  }
+  return cells;
+}
+
+const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
+
+export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
+  const rows = [...new Set(cells.map((c) => c.klass))];
+  const width = 30;
+  const lines = [`${pad('regression class', 22)} ${browsers.map((b) => pad(b, width)).join(' ')}`];
+  lines.push('-'.repeat(22 + (width + 1) * browsers.length));
+  for (const klass of rows) {
+    const cols = browsers.map((b) => {
+      const c = cells.find((x) => x.klass === klass && x.browser === b);
+      return pad(c ? `${c.ok ? '✓' : '✗'} ${c.detail}` : '-', width);
+    });
+    lines.push(`${pad(klass === 'healthy' ? 'healthy UI' : klass, 22)} ${cols.join(' ')}`);
+  }
+  const misses = cells.filter((c) => c.klass !== 'healthy' && !c.ok).length;
+  const alarms = cells.filter((c) => c.klass === 'healthy' && !c.ok).length;
+  lines.push('', `${misses} miss${misses === 1 ? '' : 'es'}, ${alarms} false alarm${alarms === 1 ? '' : 's'}`);
+  for (const c of cells.filter((x) => !x.ok)) lines.push(`  ${c.klass} · ${c.browser}: ${c.detail}`);
+  return lines.join('\n');
+}
