@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import type { Scenario } from './scenario/schema.ts';
+import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { targetFor, targetNames } from './targets/index.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
@@ -204,6 +205,13 @@ Examples:
       }
       process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
       process.exitCode = bad ? EXIT.usage : EXIT.ok;
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code)')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;
