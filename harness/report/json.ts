@@ -3,6 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { MatrixCell } from '../runner/matrix.ts';
+import { renderHtml } from './html.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -45,8 +46,9 @@ export function writeReport(dir: string, report: HarnessReport): string {
   const stamp = report.startedAt.replace(/[:.]/g, '-');
   const file = join(dir, `run-${stamp}.json`);
   const text = JSON.stringify(report, null, 2);
-  for (const f of [file, join(dir, 'latest.json')]) {
-    writeFileSync(`${f}.tmp`, text);
+  const html = renderHtml(report);
+  for (const [f, body] of [[file, text], [join(dir, 'latest.json'), text], [file.replace(/\.json$/, '.html'), html], [join(dir, 'latest.html'), html]] as const) {
+    writeFileSync(`${f}.tmp`, body);
     renameSync(`${f}.tmp`, f);
   }
   return file;

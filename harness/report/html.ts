@@ -1,0 +1,151 @@
+// The HTML report: one self-contained file (uPlot inlined) with a timeline chart and the evidence for every run.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { HarnessReport } from './json.ts';
+import type { ScenarioResult } from '../runner/run.ts';
+import { liveStreamSeries } from '../oracles/liveStreams.ts';
+
+const require = createRequire(import.meta.url);
+const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'utf8');
+
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Chart data for one run: aligned x axis (seconds) and one series per witness, plus step markers and stall bands. */
+export function chartData(r: ScenarioResult) {
+  const tl = r.timeline;
+  const server = liveStreamSeries(tl);
+  const samples = tl.filter((e): e is Extract<typeof e, { kind: 'sample' }> => e.kind === 'sample');
+  const texts = tl.filter((e): e is Extract<typeof e, { kind: 'text' }> => e.kind === 'text');
+  const sessions = [...new Set(texts.map((t) => t.session))];
+  const xs = [...new Set([0, ...server.map((p) => p.t), ...samples.map((s) => s.t), ...texts.map((t) => t.t)])].sort((a, b) => a - b);
+  let si = 0;
+  let cur = 0;
+  let allowed = 0;
+  const serverY: number[] = [];
+  const allowedY: number[] = [];
+  for (const x of xs) {
+    while (si < server.length && server[si]!.t <= x) {
+      cur = server[si]!.open;
+      allowed = server[si]!.allowed;
+      si++;
+    }
+    serverY.push(cur);
+    allowedY.push(allowed);
+  }
+  const at = <T,>(points: { t: number; v: T }[]) => {
+    const m = new Map(points.map((p) => [p.t, p.v]));
+    return xs.map((x) => (m.has(x) ? m.get(x)! : null));
+  };
+  const pageY = at(samples.filter((s) => s.witnesses.page !== undefined).map((s) => ({ t: s.t, v: s.witnesses.page! })));
+  const cdpY = at(samples.filter((s) => s.witnesses.cdp !== undefined).map((s) => ({ t: s.t, v: s.witnesses.cdp! })));
+  const textY = sessions.map((sid) => at(texts.filter((t) => t.session === sid).map((t) => ({ t: t.t, v: t.length }))));
+  const alias = (sid: string) => Object.entries(r.sessions).find(([, id]) => id === sid)?.[0] ?? sid;
+  return {
+    x: xs.map((x) => x / 1000),
+    series: [
+      { label: 'server: open chat streams', values: serverY, axis: 'conn', color: '#d33' },
+      { label: 'allowed (viewed & streaming)', values: allowedY, axis: 'conn', color: '#999', dash: true },
+      { label: 'page: open EventSources', values: pageY, axis: 'conn', color: '#36c' },
+      { label: 'cdp: open EventSources', values: cdpY, axis: 'conn', color: '#093' },
+      ...sessions.map((sid, i) => ({ label: `answer chars · ${alias(sid)}`, values: textY[i]!, axis: 'chars', color: ['#a6c', '#c80', '#0aa', '#666'][i % 4]! })),
+    ],
+    steps: tl.filter((e) => e.kind === 'step-start').map((e) => ({ t: e.t / 1000, label: e.kind === 'step-start' ? `${e.step}${e.detail ? ` ${e.detail}` : ''}` : '' })),
+    stalls: tl.filter((e) => e.kind === 'stall').map((e) => (e.kind === 'stall' ? [e.t / 1000, (e.t + e.duration) / 1000] : [0, 0])),
+    hidden: tl.filter((e) => e.kind === 'visibility').map((e) => (e.kind === 'visibility' ? [e.t / 1000, e.hidden ? 1 : 0] : [0, 0])),
+    failAt: r.verdicts.filter((v) => !v.pass && v.t !== undefined).map((v) => v.t! / 1000),
+  };
+}
+
+function resultSection(r: ScenarioResult, i: number): string {
+  const failing = r.verdicts.filter((v) => !v.pass);
+  const verdictRows = r.verdicts
+    .map(
+      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}
+      <details${v.pass ? '' : ' open'}><summary>evidence</summary><pre>${esc(JSON.stringify({ ...v.evidence, series: undefined }, null, 1))}</pre></details></td></tr>`,
+    )
+    .join('');
+  const steps = r.timeline
+    .filter((e) => e.kind === 'step-end')
+    .map((e) => (e.kind === 'step-end' ? `<tr class="${e.ok ? '' : 'bad'}"><td>${e.t}</td><td>${esc(e.path)}</td><td>${esc(e.step)}</td><td>${e.ok ? '' : esc(e.error ?? 'failed')}</td></tr>` : ''))
+    .join('');
+  const samples = r.timeline
+    .filter((e) => e.kind === 'sample')
+    .map((e) => (e.kind === 'sample' ? `<tr><td>${e.t}</td><td>${esc(e.step)}</td><td>${e.witnesses.server}</td><td>${e.witnesses.page ?? '–'}</td><td>${e.witnesses.cdp ?? '–'}</td></tr>` : ''))
+    .join('');
+  return `<section id="r${i}" class="result ${r.verdict}">
+  <h2><span class="badge ${r.verdict}">${r.verdict.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}</h2>
+  <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)}) · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}</p>
+  ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}`).join('<br>')}</div>` : ''}
+  <div class="chart" data-result="${i}"></div>
+  <table class="verdicts">${verdictRows}</table>
+  <details><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page</th><th>cdp</th></tr>${samples}</table></details>
+  <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
+</section>`;
+}
+
+const CHART_SCRIPT = `
+const data = JSON.parse(document.getElementById('chart-data').textContent);
+function bands(u, list, color) {
+  const ctx = u.ctx; ctx.save(); ctx.fillStyle = color;
+  for (const [a, b] of list) { const x0 = u.valToPos(a, 'x', true), x1 = u.valToPos(b, 'x', true); ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height); }
+  ctx.restore();
+}
+document.querySelectorAll('.chart').forEach((el) => {
+  const d = data[Number(el.dataset.result)];
+  const hiddenSpans = []; let start = null;
+  for (const [t, h] of d.hidden) { if (h && start === null) start = t; if (!h && start !== null) { hiddenSpans.push([start, t]); start = null; } }
+  if (start !== null) hiddenSpans.push([start, d.x[d.x.length - 1]]);
+  const opts = {
+    width: Math.min(1100, el.clientWidth || 1000), height: 300,
+    scales: { x: { time: false }, conn: { range: (u, lo, hi) => [0, Math.max(2, hi + 1)] } },
+    axes: [{ label: 'seconds' }, { scale: 'conn', label: 'open connections' }, { scale: 'chars', side: 1, label: 'answer chars', grid: { show: false } }],
+    series: [{ label: 't (s)' }, ...d.series.map((s) => ({ label: s.label, scale: s.axis, stroke: s.color, width: s.axis === 'conn' ? 2 : 1, dash: s.dash ? [5, 5] : undefined, spanGaps: true, paths: s.axis === 'conn' && !s.label.startsWith('page') && !s.label.startsWith('cdp') ? uPlot.paths.stepped({ align: 1 }) : undefined, points: { show: false } }))],
+    hooks: { drawClear: [(u) => { bands(u, hiddenSpans, 'rgba(120,120,120,0.12)'); bands(u, d.stalls, 'rgba(220,120,0,0.35)'); }],
+      draw: [(u) => { const ctx = u.ctx; ctx.save(); ctx.font = '10px sans-serif';
+        d.steps.forEach((s, i) => { const x = u.valToPos(s.t, 'x', true); ctx.strokeStyle = 'rgba(0,0,0,0.18)'; ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke(); ctx.fillStyle = '#555'; ctx.fillText(s.label, x + 2, u.bbox.top + 10 + (i % 4) * 11); });
+        d.failAt.forEach((t) => { const x = u.valToPos(t, 'x', true); ctx.strokeStyle = '#d00'; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke(); });
+        ctx.restore(); }] },
+  };
+  new uPlot(opts, [d.x, ...d.series.map((s) => s.values)], el);
+  el.dataset.rendered = '1';
+});`;
+
+export function renderHtml(report: HarnessReport): string {
+  const data = report.results.map(chartData);
+  const matrix = report.matrix
+    ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${report.browsers.map((b) => `<th>${esc(b)}</th>`).join('')}</tr>${[...new Set(report.matrix.map((c) => c.klass))]
+        .map((k) => `<tr><td>${esc(k)}</td>${report.browsers.map((b) => {
+          const c = report.matrix!.find((x) => x.klass === k && x.browser === b);
+          return `<td class="${c?.ok ? 'ok' : 'bad'}">${c ? `${c.ok ? '✓' : '✗'} ${esc(c.detail)}` : '–'}</td>`;
+        }).join('')}</tr>`)
+        .join('')}</table>`
+    : '';
+  const index = report.results
+    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${r.verdict}">${r.verdict}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}</a></li>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
+<style>${asset('uPlot.min.css')}
+body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:20px} h2{font-size:16px;margin-top:28px} .meta{color:#666;font-size:12px}
+.badge{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:11px;text-transform:uppercase}
+.badge.pass{background:#2a7} .badge.fail{background:#c33} .badge.error{background:#a60}
+table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px;vertical-align:top;font-size:13px;text-align:left}
+tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
+.evidence{border-left:4px solid #c33;background:#fff4f4;padding:8px 12px;margin:8px 0}
+.at{color:#666;font-size:12px} pre{max-height:260px;overflow:auto;font-size:11px;background:#f7f7f7;padding:6px}
+.result{border-top:1px solid #ccc;padding-top:4px} .chart{min-height:320px}
+.incomplete{background:#ffe9c7;padding:8px;border:1px solid #e0a040}
+</style></head><body>
+<h1>sse-harness report</h1>
+<p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
+${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors · command: <code>${esc(report.command.join(' '))}</code></p>
+${report.complete ? '' : `<p class="incomplete">This report is incomplete: the run was interrupted${report.interruptedBy ? ` by ${esc(report.interruptedBy)}` : ''}.</p>`}
+<p class="meta">Chart: red steps = open chat streams the server sees; dashed = what the user could legitimately have open; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>
+${matrix}
+<ul>${index}</ul>
+${report.results.map(resultSection).join('\n')}
+<script>${asset('uPlot.iife.min.js')}</script>
+<script type="application/json" id="chart-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
+<script>${CHART_SCRIPT}</script>
+</body></html>`;
+}
