@@ -102,7 +102,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       buildReport({
         startedAt,
         finishedAt: new Date().toISOString(),
-        complete,
+        complete: complete && !wasInterrupted(),
         interruptedBy: wasInterrupted() ?? undefined,
         command: argv,
         target: target.name,
@@ -129,9 +129,11 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       progress: flags.quiet ? undefined : log,
       port: flags.port,
     });
+    if (wasInterrupted()) break; // the signal handler writes the partial report and exits
     results.push(r);
     log(`  → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
   }
+  if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
   const file = report(true);
   if (matrix) {

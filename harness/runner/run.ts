@@ -202,7 +202,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
     };
 
-    const visibility = (hidden: boolean, how: string) => timeline.add({ kind: 'visibility', t: timeline.now(), hidden, frozen, how });
+    // Hidden time starts once the page is hidden, and ends the moment the harness starts showing it again:
+    // a request the page sends while becoming visible is not a hidden-time request.
+    const visibility = (hidden: boolean, how: string, t = timeline.now()) => timeline.add({ kind: 'visibility', t, hidden, frozen, how });
     const dropSockets = (why: string) => {
       const n = backend.dropAllStreams(why);
       timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
@@ -223,7 +225,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       } else if ('background' in step) {
         visibility(true, await page!.hide());
       } else if ('foreground' in step) {
-        visibility(false, await page!.show());
+        const t = timeline.now();
+        visibility(false, await page!.show(), t);
       } else if ('lock' in step) {
         await drainPage();
         const how = step.lock.freeze === false ? await page!.hide() : await page!.freeze();
@@ -231,10 +234,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         visibility(true, `lock (${how}${frozen ? ', frozen' : ''})`);
         if (step.lock.dropSockets !== false) dropSockets('lock');
       } else if ('unlock' in step) {
+        const t = timeline.now();
         const how = await page!.unfreeze();
         frozen = false;
         await page!.show();
-        visibility(false, `unlock (${how})`);
+        visibility(false, `unlock (${how})`, t);
       } else if ('freeze' in step) {
         await drainPage();
         const how = await page!.freeze();
