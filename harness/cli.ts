@@ -54,6 +54,12 @@ export function verdictTable(results: ScenarioResult[]): string {
       if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
       if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${v.oracle}: ${v.summary}`);
     }
+    const seen = new Set<string>();
+    for (const f of r.findings ?? []) {
+      if (seen.has(f.summary)) continue;
+      seen.add(f.summary);
+      rows.push(`${' '.repeat(45)}  ⚠ ${f.finding} after ${f.step}: ${f.summary}`);
+    }
   }
   return rows.join('\n');
 }

@@ -31,7 +31,22 @@ export type TimelineEvent =
     }
   | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }
   | { kind: 'request'; t: Ms; method: string; path: string; status: number }
-  | { kind: 'sample'; t: Ms; step: string; witnesses: WitnessCounts }
+  | {
+      kind: 'sample';
+      t: Ms;
+      step: string;
+      witnesses: WitnessCounts;
+      /** A periodic sample between steps (cheap witnesses only), not a step's settled sample. */
+      tick?: boolean;
+      /** CDP Memory.getDOMCounters and Performance.getMetrics at a step's end (Chromium). */
+      dom?: { nodes: number; listeners: number; documents: number };
+      taskMs?: number;
+      heapBytes?: number;
+    }
+  /** Witnesses that still disagree after a step settled: the pool is exhausted, or one witness sees what others do not. */
+  | { kind: 'finding'; t: Ms; step: string; finding: 'pool-exhaustion' | 'witness-disagreement'; summary: string; witnesses: WitnessCounts }
+  /** The harness itself held the page's main thread (a CDP heap census); stalls inside are not the page's. */
+  | { kind: 'probe-pause'; t: Ms; duration: Ms; what: string }
   | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' }
   /** What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. */
   | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string }
@@ -43,10 +58,18 @@ export type EventKind = TimelineEvent['kind'];
 
 /** Open chat-stream connections as each witness sees them at one moment. */
 export interface WitnessCounts {
+  /** Open chat-stream sockets at the mock backend (connection ledger). */
   server: number;
+  /** EventSources in readyState OPEN (in-page probe). */
   page?: number;
+  /** EventSources in readyState CONNECTING: waiting for a socket, or reconnecting (in-page probe). */
   pageConnecting?: number;
+  /** EventSource requests answered and not ended (CDP Network domain). */
   cdp?: number;
+  /** EventSource requests started but not answered: queued for a socket in the browser's pool (CDP). */
+  cdpQueued?: number;
+  /** Live EventSource objects in readyState OPEN on the JS heap (CDP Runtime.queryObjects, at step ends). */
+  cdpObjects?: number;
 }
 
 export class Timeline {

@@ -3,6 +3,7 @@ import { test, expect } from '@playwright/test';
 import { ChromiumLauncher } from '../harness/driver/chromium.ts';
 import type { BrowserPage } from '../harness/driver/types.ts';
 import { CdpProbe, type CdpLongTask } from '../harness/probe/cdp.ts';
+import { crossCheck } from '../harness/probe/crosscheck.ts';
 import { startCdpTestServer, waitFor, type CdpTestServer } from './support/cdp-server.ts';
 
 interface Rig {
@@ -76,8 +77,8 @@ for (const withPageProbe of [false, true]) {
   });
 }
 
-test('a 300 ms task is a long task of about 300 ms and grows TaskDuration', async () => {
-  await withRig({}, async ({ page, probe }) => {
+test('a 300 ms task is a long task of about 300 ms and grows TaskDuration; the page watchdog sees it too', async () => {
+  await withRig({ withPageProbe: true }, async ({ page, probe }) => {
     const before = await probe.metrics();
     expect(before?.stale).toBe(false);
     await probe.longTasks();
@@ -95,6 +96,16 @@ test('a 300 ms task is a long task of about 300 ms and grows TaskDuration', asyn
     const after = await probe.metrics();
     expect(after!.taskDurationMs - before!.taskDurationMs).toBeGreaterThanOrEqual(250);
     expect(probe.status().longTaskError).toBeNull();
+    // The in-page heartbeat watchdog, the witness every browser has, reports the same block.
+    // Tolerance (docs/witnesses.md): at least the block minus one 20 ms tick, at most block + 300 ms on a loaded box.
+    const beats = await waitFor(
+      'a heartbeat stall from the page probe',
+      () => page.evaluate<{ source: string; t: number; duration: number }[]>('window.__sseHarness.stalls()'),
+      (l) => l.some((s) => s.duration >= 280),
+    );
+    const beat = beats.find((s) => s.duration >= 280)!;
+    expect(beat.duration).toBeLessThanOrEqual(600);
+    expect(Math.abs(beat.t - task.t)).toBeLessThanOrEqual(100);
   });
 });
 
@@ -114,6 +125,11 @@ test('nine EventSources on one origin: six answered, three queued in the pool', 
     expect(census).toMatchObject({ open: 6, connecting: 3, closed: 0, total: 9, stale: false });
     // The page probe's own census is the third witness and must agree.
     expect(await page.evaluate('(({ open, connecting }) => ({ open, connecting }))(window.__sseHarness.census())')).toEqual({ open: 6, connecting: 3 });
+    // The runner's cross-check turns the three counts into a pool-exhaustion finding with the numbers.
+    const finding = crossCheck({ server: server.sseSockets(), page: 6, pageConnecting: 3, cdp: probe.networkOpen() - probe.networkQueued(), cdpQueued: probe.networkQueued(), cdpObjects: census!.open });
+    expect(finding?.finding).toBe('pool-exhaustion');
+    expect(finding?.summary).toBe("page holds 9 EventSources, server sees 6: the browser's 6-per-host connection pool is exhausted, 3 requests queued for a socket (CDP: requested, never answered)");
+    expect(crossCheck({ server: 6, page: 6, pageConnecting: 0, cdp: 6, cdpQueued: 0, cdpObjects: 6 })).toBeNull();
   });
 });
 

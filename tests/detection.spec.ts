@@ -17,10 +17,16 @@ test.describe('switch-return in chromium', () => {
     expect(r.verdict).toBe('pass');
     const live = r.verdicts.find((v) => v.oracle === 'liveStreams')!;
     expect(live.evidence.peakOpen).toBe(1);
-    // The page witness agrees with the server at every step.
-    for (const s of r.timeline.filter((e) => e.kind === 'sample')) {
-      if (s.kind === 'sample' && s.witnesses.page !== undefined) expect(s.witnesses.page, s.step).toBe(s.witnesses.server);
+    // All three witnesses agree with the server at every step's settled sample, and nothing is a finding.
+    expect(r.witnesses).toEqual(['server', 'page', 'cdp']);
+    const steps = r.timeline.filter((e) => e.kind === 'sample' && !e.tick);
+    expect(steps.length).toBeGreaterThan(10);
+    for (const s of steps) {
+      if (s.kind !== 'sample') continue;
+      expect(s.witnesses.page, s.step).toBe(s.witnesses.server);
+      expect(s.witnesses.cdp, s.step).toBe(s.witnesses.server);
     }
+    expect(r.findings).toEqual([]);
   });
 
   test('flags leak-on-switch with the live-streams oracle, naming step and counts', async () => {
@@ -32,5 +38,12 @@ test.describe('switch-return in chromium', () => {
     expect(live.step).toMatch(/^steps\[\d+\]/);
     expect(live.summary).toMatch(/\d+ chat streams open .* while the user views 1 streaming session/);
     expect(live.evidence.peakOpen as number).toBeGreaterThanOrEqual(2);
+    // Confirmed by every witness: each saw more open streams than the one session the user views.
+    const peaks = live.evidence.witnessPeaks as Record<string, number>;
+    for (const w of ['server', 'page', 'cdp', 'cdpObjects']) expect(peaks[w], w).toBeGreaterThanOrEqual(2);
+    expect(live.summary).toMatch(/peaks by witness: server \d, page \d, CDP network \d, CDP heap \d/);
+    // The report shows each witness's count per step.
+    const switchSample = r.timeline.find((e) => e.kind === 'sample' && !e.tick && /switchTo/.test(e.step));
+    expect(switchSample && switchSample.kind === 'sample' && Object.keys(switchSample.witnesses)).toEqual(expect.arrayContaining(['server', 'page', 'cdp', 'cdpObjects']));
   });
 });

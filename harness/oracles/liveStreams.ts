@@ -69,13 +69,21 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   const growth = cyclePeaks.length > 1 ? (cyclePeaks.at(-1)! - cyclePeaks[0]!) / (cyclePeaks.length - 1) : 0;
   const grew = growth > maxGrowth;
 
-  const evidence = { peakOpen: peak, finalOpen, baseline: 0, graceMs: grace, cyclePeaks, growthPerCycle: growth, worst, series: series.map((p) => [p.t, p.open, p.allowed]) };
+  // Each witness's peak, so a verdict shows whether the page and CDP saw what the server saw.
+  const witnessPeaks: Record<string, number> = {};
+  for (const e of events) {
+    if (e.kind !== 'sample') continue;
+    for (const [k, v] of Object.entries(e.witnesses)) if (typeof v === 'number') witnessPeaks[k] = Math.max(witnessPeaks[k] ?? 0, v);
+  }
+  const seenBy = (['server', 'page', 'cdp', 'cdpObjects'] as const).filter((k) => witnessPeaks[k] !== undefined);
+  const witnessNote = seenBy.length ? `; peaks by witness: ${seenBy.map((k) => `${{ server: 'server', page: 'page', cdp: 'CDP network', cdpObjects: 'CDP heap' }[k]} ${witnessPeaks[k]}`).join(', ')}` : '';
+  const evidence = { peakOpen: peak, witnessPeaks, finalOpen, baseline: 0, graceMs: grace, cyclePeaks, growthPerCycle: growth, worst, series: series.map((p) => [p.t, p.open, p.allowed]) };
   if (firstViolation) {
     const v = worst!;
     return {
       oracle: 'liveStreams',
       pass: false,
-      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}`,
+      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}`,
       step: stepAt(events, firstViolation.t),
       t: firstViolation.t,
       evidence,

@@ -57,9 +57,16 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   const longestBudget = config.longestMs ?? 500;
   const totalBudget = config.totalBlockedMs ?? 2000;
   const events = run.timeline.ordered();
-  const stalls = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
-  // Long tasks are exact where the browser reports them; otherwise the heartbeat watchdog stands in.
-  const tasks = stalls.filter((s) => s.source === 'longtask' || s.source === 'loaf' || s.source === 'cdp');
+  // Stalls the harness caused itself (a CDP heap census holds the main thread) are not the page's.
+  const pauses = events.filter((e): e is Extract<TimelineEvent, { kind: 'probe-pause' }> => e.kind === 'probe-pause');
+  const ours = (s: { t: number; duration: number }) => pauses.some((p) => s.t < p.t + p.duration + 20 && s.t + s.duration > p.t - 20);
+  const all = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
+  const stalls = all.filter((s) => !ours(s));
+  // Long tasks are exact where the browser reports them (the page's LoAF/longtask observer first, the CDP probe's
+  // copy of the same entries otherwise, never both); where there are none the heartbeat watchdog stands in.
+  const pageTasks = stalls.filter((s) => s.source === 'longtask' || s.source === 'loaf');
+  const cdpTasks = stalls.filter((s) => s.source === 'cdp');
+  const tasks = pageTasks.length ? pageTasks : cdpTasks;
   const basis = tasks.length ? tasks : stalls.filter((s) => s.source === 'heartbeat');
   const total = basis.reduce((s, e) => s + Math.max(0, e.duration - 50), 0);
   const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.duration > w.duration ? s : w), undefined);
@@ -69,7 +76,7 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
     b.count++;
     b.longest = Math.max(b.longest, s.duration);
   }
-  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: tasks.length ? 'long tasks' : 'heartbeat' };
+  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: pageTasks.length ? 'page long tasks' : cdpTasks.length ? 'CDP long tasks' : 'heartbeat', excludedProbePauses: all.length - stalls.length };
   if ((worst?.duration ?? 0) > longestBudget || total > totalBudget) {
     return {
       oracle: 'stallBudget',

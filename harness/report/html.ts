@@ -68,17 +68,25 @@ function resultSection(r: ScenarioResult, i: number): string {
     .filter((e) => e.kind === 'step-end')
     .map((e) => (e.kind === 'step-end' ? `<tr class="${e.ok ? '' : 'bad'}"><td>${e.t}</td><td>${esc(e.path)}</td><td>${esc(e.step)}</td><td>${e.ok ? '' : esc(e.error ?? 'failed')}</td></tr>` : ''))
     .join('');
+  const n = (v: number | undefined, extra?: number) => (v === undefined ? '–' : `${v}${extra ? ` <small>+${extra} waiting</small>` : ''}`);
   const samples = r.timeline
-    .filter((e) => e.kind === 'sample')
-    .map((e) => (e.kind === 'sample' ? `<tr><td>${e.t}</td><td>${esc(e.step)}</td><td>${e.witnesses.server}</td><td>${e.witnesses.page ?? '–'}</td><td>${e.witnesses.cdp ?? '–'}</td></tr>` : ''))
+    .filter((e) => e.kind === 'sample' && !e.tick)
+    .map((e) =>
+      e.kind === 'sample'
+        ? `<tr><td>${e.t}</td><td>${esc(e.step)}</td><td>${e.witnesses.server}</td><td>${n(e.witnesses.page, e.witnesses.pageConnecting)}</td><td>${n(e.witnesses.cdp, e.witnesses.cdpQueued)}</td><td>${n(e.witnesses.cdpObjects)}</td><td>${e.dom ? `${e.dom.nodes} / ${e.dom.listeners}` : '–'}</td></tr>`
+        : '',
+    )
     .join('');
+  const findings = (r.findings ?? []).map((f) => `<li><b>${esc(f.finding)}</b> after ${esc(f.step)} (t=${f.t} ms): ${esc(f.summary)}</li>`).join('');
   return `<section id="r${i}" class="result ${r.verdict}">
   <h2><span class="badge ${r.verdict}">${r.verdict.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}</h2>
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)}) · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}</p>
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}`).join('<br>')}</div>` : ''}
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>
-  <details><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page</th><th>cdp</th></tr>${samples}</table></details>
+  ${findings ? `<div class="evidence findings"><b>Witness findings</b><ul>${findings}</ul></div>` : ''}
+  <p class="meta">verdicts rest on: ${esc((r.witnesses ?? ['server']).join(', '))}</p>
+  <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th><th>DOM nodes / listeners</th></tr>${samples}</table></details>
   <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
 </section>`;
 }

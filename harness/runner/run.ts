@@ -6,8 +6,10 @@ import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
 import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../driver/types.ts';
 import type { Target } from '../targets/types.ts';
-import { Timeline, type TimelineEvent } from '../timeline.ts';
+import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts';
 import { onCleanup } from '../driver/reaper.ts';
+import { CdpProbe } from '../probe/cdp.ts';
+import { agree, crossCheck } from '../probe/crosscheck.ts';
 
 export interface RunOptions {
   target: Target;
@@ -34,6 +36,10 @@ export interface ScenarioResult {
   verdict: 'pass' | 'fail' | 'error';
   verdicts: Verdict[];
   stepFailures: { step: string; t: number; error: string }[];
+  /** Lasting witness disagreements after steps (pool exhaustion, one witness seeing what others do not). */
+  findings: { t: number; step: string; finding: string; summary: string; witnesses: WitnessCounts }[];
+  /** The witnesses this run's verdicts rest on: server ledger always, page probe, CDP where the browser speaks it. */
+  witnesses: string[];
   error?: string;
   durationMs: number;
   sessions: Record<string, string>;
@@ -43,6 +49,8 @@ export interface ScenarioResult {
 class StepFailure extends Error {}
 
 const SAMPLE_MS = 100;
+/** How long a step's witnesses get to agree before a disagreement is a finding. */
+const SETTLE_MS = 1000;
 
 /** Waits on a condition with a deadline; never a bare sleep. */
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
@@ -78,6 +86,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let frozen = false;
   let sampling: NodeJS.Timeout | undefined;
   let sampleBusy = false;
+  let cdp: CdpProbe | undefined;
+  let ticks = 0;
   const say = (s: string) => opts.progress?.(s);
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
@@ -93,20 +103,48 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     verdict: 'error',
     verdicts: [],
     stepFailures,
+    findings: timeline.ordered().flatMap((e) => (e.kind === 'finding' ? [{ t: e.t, step: e.step, finding: e.finding, summary: e.summary, witnesses: e.witnesses }] : [])),
+    witnesses: ['server', ...(page ? ['page'] : []), ...(cdp?.status().attached ? ['cdp'] : [])],
     durationMs: Date.now() - started,
     sessions,
     timeline: timeline.ordered(),
     ...partial,
   });
 
-  const drainPage = async () => {
-    if (!page || frozen) return;
-    const events = await page.evaluate<PageEvent[]>(`window.__sseHarness ? window.__sseHarness.drain() : []`).catch(() => []);
-    for (const e of events) {
+  /** Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone). */
+  const drainPage = async (): Promise<{ open: number; connecting: number } | null> => {
+    if (!page || frozen) return null;
+    const got = await page
+      .evaluate<{ events: PageEvent[]; open: number; connecting: number } | null>(
+        `(() => { const h = window.__sseHarness; if (!h) return null; const c = h.census(); return { events: h.drain(), open: c.open, connecting: c.connecting }; })()`,
+      )
+      .catch(() => null);
+    if (!got) return null;
+    for (const e of got.events) {
       const t = timeline.fromEpoch(e.t);
       if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
       else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
+    }
+    return { open: got.open, connecting: got.connecting };
+  };
+
+  const cdpCounts = (): Pick<WitnessCounts, 'cdp' | 'cdpQueued'> => {
+    if (!cdp?.status().attached) return {};
+    const queued = cdp.networkQueued();
+    return { cdp: cdp.networkOpen() - queued, cdpQueued: queued };
+  };
+
+  /** Cheap witnesses between steps: server ledger, page probe counts, CDP network counts, CDP long tasks. */
+  const tick = async () => {
+    ticks++;
+    const census = await drainPage();
+    await sampleText();
+    if (ticks % 3 === 0) {
+      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
+    }
+    if (cdp && ticks % 5 === 0 && !frozen) {
+      for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
     }
   };
 
@@ -127,15 +165,51 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     timeline.add({ kind: 'text', t: timeline.now(), session: shown.sid, length: shown.text.length, scripted: scripted.length, prefixOk, excerpt: prefixOk ? undefined : shown.text.slice(0, 400) });
   };
 
+  /**
+   * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
+   * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
+   */
   const sample = async (step: string) => {
-    const server = backend.ledger.openChatStreams().length;
-    let census: { open: number; connecting: number } | null = null;
-    if (page && !frozen) census = await page.evaluate<{ open: number; connecting: number } | null>(`window.__sseHarness ? window.__sseHarness.census() : null`).catch(() => null);
-    timeline.add({ kind: 'sample', t: timeline.now(), step, witnesses: { server, page: census?.open, pageConnecting: census?.connecting } });
+    const read = async (): Promise<WitnessCounts> => {
+      const census = await drainPage();
+      return { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
+    };
+    let w = await read();
+    const deadline = Date.now() + SETTLE_MS;
+    while (!agree(w) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      w = await read();
+    }
+    const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
+    if (cdp?.status().attached && !frozen) {
+      const heap = await cdp.census();
+      if (heap && !heap.stale) {
+        w.cdpObjects = heap.open;
+        timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
+      }
+      const dom = await cdp.domCounters();
+      if (dom && !dom.stale) extra.dom = { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents };
+      const m = await cdp.metrics();
+      if (m && !m.stale) Object.assign(extra, { taskMs: Math.round(m.taskDurationMs), heapBytes: m.jsHeapUsedBytes });
+    }
+    // The heap census takes time; if the streams moved meanwhile (one ended, one opened), its count is not comparable.
+    let judged = w;
+    if (w.cdpObjects !== undefined) {
+      const after = await read();
+      if (after.server !== w.server || after.page !== w.page) {
+        const { cdpObjects: _moved, ...rest } = w;
+        judged = rest;
+      }
+    }
+    const t = timeline.now();
+    timeline.add({ kind: 'sample', t, step, witnesses: w, ...extra });
+    const f = crossCheck(judged);
+    if (f) timeline.add({ kind: 'finding', t, step, ...f, witnesses: w });
   };
 
   const stopCleanup = onCleanup(async () => {
     clearInterval(sampling);
+    await cdp?.close().catch(() => {});
     await page?.close().catch(() => {});
     await backend.stop().catch(() => {});
   });
@@ -145,10 +219,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     say(`  backend ${backend.url}`);
     page = await opts.launcher.launch(opts.launch);
     say(`  browser ${page.engine}`);
+    if (page.cdpPort) {
+      // Attached before the first navigation: requests started earlier are invisible to the Network domain.
+      const probe = new CdpProbe({ messageEvents: false });
+      await probe
+        .attach({ port: page.cdpPort })
+        .then(() => (cdp = probe))
+        .catch((e) => timeline.add({ kind: 'note', t: timeline.now(), message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}` }));
+    }
     sampling = setInterval(() => {
       if (sampleBusy) return;
       sampleBusy = true;
-      void Promise.all([drainPage(), sampleText()]).finally(() => (sampleBusy = false));
+      void tick().finally(() => (sampleBusy = false));
     }, SAMPLE_MS);
 
     const viewedInUi = () => page!.evaluate<string | null>(target.viewedSessionExpression);
@@ -346,6 +428,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   } finally {
     clearInterval(sampling);
     stopCleanup();
+    await cdp?.close().catch(() => {});
     await page?.close().catch(() => {});
     await backend.stop().catch(() => {});
   }
