@@ -175,7 +175,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       return { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
     };
     let w = await read();
-    const deadline = Date.now() + SETTLE_MS;
+    const deadline = Date.now() + (frozen ? 0 : SETTLE_MS);
     while (!agree(w) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       w = await read();
@@ -203,7 +203,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     const t = timeline.now();
     timeline.add({ kind: 'sample', t, step, witnesses: w, ...extra });
-    const f = crossCheck(judged);
+    // A frozen page learns of its dropped sockets only when it thaws: no verdict on its witnesses until then.
+    const f = frozen ? null : crossCheck(judged);
     if (f) timeline.add({ kind: 'finding', t, step, ...f, witnesses: w });
   };
 
