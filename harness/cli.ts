@@ -8,6 +8,7 @@ import type { Scenario } from './scenario/schema.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { targetFor, targetNames } from './targets/index.ts';
+import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
@@ -66,6 +67,7 @@ export function verdictTable(results: ScenarioResult[]): string {
 
 interface RunFlags {
   target: string;
+  appDir?: string;
   regress: string[];
   browser: string[];
   reportDir: string;
@@ -78,7 +80,12 @@ interface RunFlags {
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
-  const target = targetFor(flags.target);
+  let target: Target;
+  try {
+    target = targetFor(flags.target, { appDir: flags.appDir });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   for (const r of flags.regress) {
     if (!target.regressions.includes(r)) {
       throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
@@ -170,6 +177,7 @@ export function buildProgram(): Command {
     .description('run scenarios (default: every file in scenarios/) and print a verdict table')
     .argument('[scenarios...]', 'scenario files or folders')
     .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
+    .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
     .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
     .option('-g, --grep <text>', 'only scenarios whose name contains text')

@@ -2,14 +2,27 @@
 import { referenceTarget } from './reference.ts';
 import type { Target } from './types.ts';
 
-const TARGETS: Record<string, () => Target> = {
+export interface TargetOptions {
+  /** Checkout of the UI to drive (targets that read a user's repository, e.g. hermes-webui). */
+  appDir?: string;
+}
+
+type Factory = (opts: TargetOptions) => Target;
+
+const TARGETS: Record<string, Factory> = {
   reference: () => referenceTarget,
 };
 
+/** Adds a target; target files call this when imported (see harness/targets/*.ts). */
+export function registerTarget(name: string, make: Factory): void {
+  TARGETS[name] = make;
+}
+
 export const targetNames = () => Object.keys(TARGETS);
 
-export function targetFor(name: string): Target {
+/** Throws a one-sentence Error naming the problem and the fix (unknown target, missing or wrong --app-dir). */
+export function targetFor(name: string, opts: TargetOptions = {}): Target {
   const make = TARGETS[name];
   if (!make) throw new Error(`sse-harness: unknown target "${name}". Known targets: ${targetNames().join(', ')}.`);
-  return make();
+  return make(opts);
 }
