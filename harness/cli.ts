@@ -1,5 +1,6 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
 import { readdirSync, existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -75,6 +76,7 @@ interface RunFlags {
   headed?: boolean;
   slowMo?: number;
   port?: number;
+  workers?: number;
   quiet?: boolean;
   matrix?: boolean;
 }
@@ -108,7 +110,9 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
 
   const startedAt = new Date().toISOString();
-  const results: ScenarioResult[] = [];
+  // Indexed like jobs; runs finish out of order when several run at once.
+  const slots: (ScenarioResult | undefined)[] = new Array(jobs.length).fill(undefined);
+  const done = () => slots.filter((r): r is ScenarioResult => r !== undefined);
   const report = (complete: boolean) =>
     writeReport(
       resolve(flags.reportDir),
@@ -121,8 +125,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         target: target.name,
         browsers: flags.browser,
         regress: flags.regress,
-        results,
-        matrix: matrix ? matrixCells(jobs, results, flags.browser, classes) : undefined,
+        results: done(),
+        matrix: matrix ? matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes) : undefined,
       }),
     );
   // On Ctrl-C the partial report is still written, marked incomplete.
@@ -131,26 +135,39 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     process.stderr.write(`sse-harness: partial report (incomplete) written to ${file}\n`);
   });
 
-  log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}`);
-  for (const [i, job] of jobs.entries()) {
-    log(`[${i + 1}/${jobs.length}] ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
+  // A fixed port or a watched (headed) browser means one run at a time.
+  const workers = flags.port !== undefined || flags.headed ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
+  log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
+  const runJob = async (job: Job, i: number): Promise<ScenarioResult> => {
+    const tag = `[${i + 1}/${jobs.length}]`;
+    log(`${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
     const r = await runScenario(job.scenario, {
       target,
       launcher: launchers.get(job.browser)!,
       regress: job.regress,
       launch: { headed: flags.headed, slowMo: flags.slowMo },
-      progress: flags.quiet ? undefined : log,
+      progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
     });
-    if (wasInterrupted()) break; // the signal handler writes the partial report and exits
-    results.push(r);
-    log(`  → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
-  }
+    log(`${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
+    return r;
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length && !wasInterrupted()) {
+      const i = next++;
+      const r = await runJob(jobs[i]!, i);
+      if (wasInterrupted()) return; // the signal handler writes the partial report and exits
+      slots[i] = r;
+    }
+  };
+  await Promise.all(Array.from({ length: workers }, worker));
+  const results = done();
   if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
   const file = report(true);
   if (matrix) {
-    const cells = matrixCells(jobs, results, flags.browser, classes);
+    const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes);
     process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
     if (results.some((r, i) => r.verdict === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
@@ -158,6 +175,11 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   process.stdout.write(`\n${verdictTable(results)}\n\nreport: ${file}\n`);
   if (results.some((r) => r.verdict === 'error')) return EXIT.usage;
   return results.some((r) => r.verdict === 'fail') ? EXIT.regression : EXIT.ok;
+}
+
+/** One browser per core, at most two: more only makes each run's timing noisier. */
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
 }
 
 function intArg(v: string): number {
@@ -184,7 +206,8 @@ export function buildProgram(): Command {
     .option('-o, --report-dir <dir>', 'where reports go', 'reports')
     .option('--headed', 'show the browser window')
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
-    .option('--port <port>', 'fixed port for the mock backend (default: a free one)', intArg)
+    .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
+    .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intArg)
     .option('-q, --quiet', 'no progress lines, only the table')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
     .addHelpText(

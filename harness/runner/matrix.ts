@@ -76,7 +76,8 @@ const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 
 export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
   const rows = [...new Set(cells.map((c) => c.klass))];
-  const width = 30;
+  // Wide enough for the longest oracle name; failing cells are spelled out in full below the table.
+  const width = Math.min(40, Math.max(12, ...cells.map((c) => (c.ok ? c.detail.length + 2 : 0)), ...browsers.map((b) => b.length)));
   const lines = [`${pad('regression class', 22)} ${browsers.map((b) => pad(b, width)).join(' ')}`];
   lines.push('-'.repeat(22 + (width + 1) * browsers.length));
   for (const klass of rows) {
