@@ -1,6 +1,7 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { compareToBaseline, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -79,6 +80,9 @@ interface RunFlags {
   workers?: number;
   quiet?: boolean;
   matrix?: boolean;
+  baseline?: string;
+  updateBaseline?: string | boolean;
+  baselineTolerance: number;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -109,6 +113,14 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     ? matrixJobs(scenarios, flags.browser, classes)
     : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
 
+  let baseline: BaselineFile | undefined;
+  if (flags.baseline) {
+    try {
+      baseline = readBaseline(resolve(flags.baseline));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   const startedAt = new Date().toISOString();
   // Indexed like jobs; runs finish out of order when several run at once.
   const slots: (ScenarioResult | undefined)[] = new Array(jobs.length).fill(undefined);
@@ -149,6 +161,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
     });
+    // The baseline gate: a healthy run must also be no worse than the recorded one.
+    const vs = baseline && job.expect === 'pass' && r.verdict !== 'error' ? compareToBaseline(r, baseline, { ratio: flags.baselineTolerance }) : null;
+    if (vs) {
+      r.verdicts.push(vs);
+      if (!vs.pass) r.verdict = 'fail';
+    }
     log(`${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
     return r;
   };
@@ -163,6 +181,17 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   };
   await Promise.all(Array.from({ length: workers }, worker));
   const results = done();
+  if (flags.updateBaseline) {
+    const file = resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE);
+    let previous: BaselineFile | undefined;
+    try {
+      previous = readBaseline(file);
+    } catch {
+      previous = undefined;
+    }
+    const b = writeBaseline(file, results, previous);
+    log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${file}`);
+  }
   if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
   const file = report(true);
@@ -180,6 +209,14 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
 /** One browser per core, at most two: more only makes each run's timing noisier. */
 function defaultWorkers(): number {
   return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+const DEFAULT_BASELINE = 'sse-harness.baseline.json';
+
+function ratioArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a fraction like 0.5');
+  return n;
 }
 
 function intArg(v: string): number {
@@ -207,6 +244,9 @@ export function buildProgram(): Command {
     .option('--headed', 'show the browser window')
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
+    .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
+    .option('--update-baseline [file]', `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`)
+    .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
     .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intArg)
     .option('-q, --quiet', 'no progress lines, only the table')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
