@@ -1,8 +1,8 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
-import { readdirSync, existsSync, statSync } from 'node:fs';
+import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { compareToBaseline, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
-import { join, resolve } from 'node:path';
+import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
@@ -83,6 +83,8 @@ interface RunFlags {
   baseline?: string;
   updateBaseline?: string | boolean;
   baselineTolerance: number;
+  device?: 'iphone';
+  trend?: string;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -157,7 +159,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       target,
       launcher: launchers.get(job.browser)!,
       regress: job.regress,
-      launch: { headed: flags.headed, slowMo: flags.slowMo },
+      launch: { headed: flags.headed, slowMo: flags.slowMo, device: flags.device },
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
     });
@@ -191,6 +193,13 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     }
     const b = writeBaseline(file, results, previous);
     log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${file}`);
+  }
+  if (flags.trend && !wasInterrupted()) {
+    // One JSON line per run: easy to chart over nights with any tool, and to diff.
+    const file = resolve(flags.trend);
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) })).join('\n') + '\n');
+    log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
   }
   if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
@@ -244,6 +253,8 @@ export function buildProgram(): Command {
     .option('--headed', 'show the browser window')
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
+    .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
+    .option('--trend <file>', 'append one JSON line per run (metrics, verdict) to this file, for nightly trends')
     .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
     .option('--update-baseline [file]', `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`)
     .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
