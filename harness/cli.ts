@@ -1,6 +1,7 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
 import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { stress, stressSummary } from './stress.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
+import type { BrowserName } from './driver/types.ts';
 import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
@@ -275,6 +277,35 @@ Examples:
     )
     .action(async (paths: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(paths, flags, process.argv.slice(2));
+    });
+
+  program
+    .command('stress')
+    .description('flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms')
+    .option('--runs <n>', 'rounds of the whole matrix', intArg, 5)
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(list))
+    .option('-w, --workers <n>', 'runs at once', intArg)
+    .action(async (opts: { runs: number; browser?: string[]; workers?: number }) => {
+      const installed = (b: string) => {
+        try {
+          return launcherFor(b).missing() === null;
+        } catch {
+          return false;
+        }
+      };
+      const browsers = (opts.browser ?? BROWSERS.filter(installed)) as BrowserName[];
+      for (const b of browsers) {
+        if (!BROWSERS.includes(b)) throw new UsageError(`sse-harness: unknown browser "${b}" (known: ${BROWSERS.join(', ')})`);
+        const missing = launcherFor(b).missing();
+        if (missing) throw new UsageError(`sse-harness: ${missing}`);
+      }
+      if (opts.runs < 1) throw new UsageError('sse-harness: --runs must be at least 1');
+      const scenarios = loadAll([]);
+      const log = (s: string) => process.stderr.write(`${s}\n`);
+      log(`sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}`);
+      const o = await stress(scenarios, { runs: opts.runs, browsers, workers: opts.workers ?? defaultWorkers(), log });
+      process.stdout.write(`${stressSummary(o)}\n`);
+      process.exitCode = o.misses.length || o.falseAlarms.length ? EXIT.regression : o.errors.length ? EXIT.usage : EXIT.ok;
     });
 
   program
