@@ -17,7 +17,7 @@ import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts
 import { matrixCells, matrixJobs, matrixTable, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
-import { onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
+import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -196,6 +196,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     const b = writeBaseline(file, results, previous);
     log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${file}`);
   }
+  await holdAt('report');
   if (flags.trend && !wasInterrupted()) {
     // One JSON line per run: easy to chart over nights with any tool, and to diff.
     const file = resolve(flags.trend);

@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { leftoverTempDirs, processesMentioning, runCli, startCli } from './support/cli.ts';
 
 const portOpen = (port: number) =>
@@ -38,21 +38,51 @@ test('usage errors exit 2 with a sentence, not a stack trace', async () => {
   expect(missing.stderr).toContain('no such scenario file or folder: no/such/file.yaml');
 });
 
+// Kill the CLI at several points of a run: before the browser starts, mid-stream, and while reports are due.
+const POINTS = [
+  { name: 'before the browser starts', env: { SSE_HARNESS_HOLD_AT: 'launch' }, wait: /holding at launch/ },
+  { name: 'mid-stream', env: {}, wait: /steps\[3\] waitFor/ },
+  { name: 'while the report is written', env: { SSE_HARNESS_HOLD_AT: 'report' }, wait: /holding at report/ },
+] as const;
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  test(`${signal} mid-stream stops browser and server and writes a partial report`, async () => {
-    const cli = startCli(['run', 'scenarios/switch-return.yaml', '--report-dir', 'TMP/reports']);
-    const reports = join(cli.tmp, 'reports');
-    await cli.waitFor(/steps\[3\] waitFor/);
-    const port = Number(/backend http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stderr())![1]);
-    expect(processesMentioning(cli.tmp).length).toBeGreaterThan(0);
-    cli.child.kill(signal);
-    const { code } = await cli.exited;
-    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-    expect(processesMentioning(cli.tmp)).toEqual([]);
-    expect(leftoverTempDirs(cli.tmp)).toEqual([]);
-    expect(await portOpen(port)).toBe(false);
-    const report = JSON.parse(readFileSync(join(reports, 'latest.json'), 'utf8'));
-    expect(report.complete).toBe(false);
-    expect(report.interruptedBy).toBe(signal);
-  });
+  for (const point of POINTS) {
+    test(`${signal} ${point.name}: no browser, server or temp profile left, partial report marked incomplete`, async () => {
+      const cli = startCli(['run', 'scenarios/switch-return.yaml', '--report-dir', 'TMP/reports'], { ...point.env });
+      const reports = join(cli.tmp, 'reports');
+      await cli.waitFor(point.wait);
+      const port = Number(/backend http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stderr())![1]);
+      if (point.name !== 'before the browser starts') expect(processesMentioning(cli.tmp).length).toBeGreaterThan(0);
+      cli.child.kill(signal);
+      const { code } = await cli.exited;
+      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(processesMentioning(cli.tmp)).toEqual([]);
+      expect(leftoverTempDirs(cli.tmp)).toEqual([]);
+      expect(await portOpen(port)).toBe(false);
+      const report = JSON.parse(readFileSync(join(reports, 'latest.json'), 'utf8'));
+      expect(report.complete).toBe(false);
+      expect(report.interruptedBy).toBe(signal);
+      expect(cli.stderr()).not.toMatch(/\n\s+at /);
+    });
+  }
 }
+
+test('parallel runs never collide on ports; a busy fixed port is a clear error', async () => {
+  const [a, b] = await Promise.all([
+    runCli(['run', 'scenarios/switch-return.yaml', '-q', '-o', 'TMP/r']),
+    runCli(['run', 'scenarios/switch-return.yaml', '-q', '-o', 'TMP/r']),
+  ]);
+  expect(a.code, a.stderr).toBe(0);
+  expect(b.code, b.stderr).toBe(0);
+  const busy = createServer();
+  await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', () => ok()));
+  const port = (busy.address() as { port: number }).port;
+  try {
+    const r = await runCli(['run', 'scenarios/switch-return.yaml', '-q', '--port', String(port), '-o', 'TMP/r']);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`);
+    expect(processesMentioning(r.tmp)).toEqual([]);
+  } finally {
+    busy.close();
+  }
+});

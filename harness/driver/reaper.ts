@@ -120,3 +120,14 @@ export async function stopTracked(child: ChildProcess, graceMs = 2000): Promise<
   }
   children.delete(child);
 }
+
+/**
+ * Test hook for the hygiene tests: with SSE_HARNESS_HOLD_AT=<point> the harness pauses there (printing one line)
+ * so a test can send a signal at a known moment. Points: launch (backend up, browser not yet), report (all runs
+ * done, reports not yet written). Does nothing when the variable is unset.
+ */
+export async function holdAt(point: 'launch' | 'report'): Promise<void> {
+  if (process.env.SSE_HARNESS_HOLD_AT !== point) return;
+  process.stderr.write(`sse-harness: holding at ${point} (SSE_HARNESS_HOLD_AT)\n`);
+  await new Promise((r) => setTimeout(r, 30_000));
+}

@@ -7,7 +7,7 @@ import type { Scenario, Step } from '../scenario/schema.ts';
 import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../driver/types.ts';
 import type { Target } from '../targets/types.ts';
 import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts';
-import { onCleanup } from '../driver/reaper.ts';
+import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
 
@@ -218,6 +218,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   try {
     await backend.start();
     say(`  backend ${backend.url}`);
+    await holdAt('launch');
     page = await opts.launcher.launch(opts.launch);
     say(`  browser ${page.engine}`);
     if (page.cdpPort) {

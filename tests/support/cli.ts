@@ -1,6 +1,6 @@
 // Runs the real CLI as a child process for tests, with its own TMPDIR so leftovers can be found exactly.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +55,20 @@ export async function runCli(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Processes whose command line mentions a path (e.g. the run's private TMPDIR). */
+/** Also finds descendants that inherited TMPDIR=path (drivers, Xvfb, browser helpers whose arguments do not name it). */
 export function processesMentioning(path: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(path) && !l.includes('ps -eo'));
+  const self = String(process.pid);
+  return out.split('\n').filter((l) => {
+    const pid = l.trim().split(/\s+/)[0] ?? '';
+    if (!/^\d+$/.test(pid) || pid === self || l.includes('ps -eo')) return false;
+    if (l.includes(path)) return true;
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`TMPDIR=${path}`);
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function leftoverTempDirs(tmp: string): string[] {
