@@ -48,6 +48,8 @@ export interface BackendOptions {
   mapPath?: (path: string) => string | null;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
+  /** Inject the in-page probe into HTML pages (default true; off only to measure the probe's own cost). */
+  probe?: boolean;
 }
 
 export class MockBackend {
@@ -215,7 +217,7 @@ export class MockBackend {
     if (type.startsWith('text/html')) {
       let html = body.toString('utf8');
       if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
-      body = Buffer.from(injectProbe(html));
+      body = Buffer.from(this.opts.probe === false ? html : injectProbe(html));
     }
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);

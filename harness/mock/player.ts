@@ -15,8 +15,9 @@ export function tokenTexts(arg: { count?: number; text?: string }, startIndex: n
 export function scriptedAnswer(script: StreamItem[]): string[] {
   const tokens: string[] = [];
   for (const item of script) {
-    if ('tokens' in item) tokens.push(...tokenTexts(item.tokens, tokens.length));
-    if ('burst' in item) tokens.push(...tokenTexts(item.burst, tokens.length));
+    // A loop, not push(...spread): a burst of 200k tokens would overflow the call stack.
+    const texts = 'tokens' in item ? tokenTexts(item.tokens, tokens.length) : 'burst' in item ? tokenTexts(item.burst, tokens.length) : [];
+    for (const t of texts) tokens.push(t);
   }
   return tokens;
 }

@@ -13,7 +13,7 @@
   var forcedHidden = null; // null: real visibility; true/false: emulated
   var forcedOffline = false; // emulated network loss
   var nextId = 1;
-  var STALL_TICK = 20;
+  var STALL_TICK = 25; // watchdog period: fine enough for 50 ms stalls, coarse enough to cost ~nothing
   var STALL_MIN = 50;
 
   function now() {

@@ -48,7 +48,8 @@ export interface ScenarioResult {
 
 class StepFailure extends Error {}
 
-const SAMPLE_MS = 100;
+/** Page probe drain and text sampling period; the probe buffers events in between, so nothing is lost. */
+export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
 
@@ -140,10 +141,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     ticks++;
     const census = await drainPage();
     await sampleText();
-    if (ticks % 3 === 0) {
+    if (ticks % 2 === 0) {
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
     }
-    if (cdp && ticks % 5 === 0 && !frozen) {
+    if (cdp && ticks % 3 === 0 && !frozen) {
       for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
     }
   };
