@@ -1,8 +1,8 @@
 // Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
-import { removeTempDir, spawnTracked, stopTracked, tempDir } from './reaper.ts';
+import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
 import type { BrowserLauncher, BrowserPage, LaunchOptions, LifecycleMode } from './types.ts';
 
 export const CHROMIUM_FLAGS = [
@@ -39,7 +39,9 @@ async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTr
   const file = join(dir, 'DevToolsActivePort');
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sse-harness: Chromium exited at start (code ${child.exitCode}). Its last words:\n${stderr().slice(-1500)}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`sse-harness: Chromium exited at start (${child.signalCode ?? `code ${child.exitCode}`}). Its last words:\n${stderr().slice(-1500)}`);
+    }
     if (existsSync(file)) {
       const [port, path] = readFileSync(file, 'utf8').split('\n');
       if (port && path) return { port: Number(port), path };
@@ -132,11 +134,14 @@ export class ChromiumLauncher implements BrowserLauncher {
     const found = findChromium();
     if (!found) throw new Error(`sse-harness: ${this.missing()}`);
     const dir = tempDir('chromium');
+    // Chromium's own temp files (its Singleton* folder) go inside a folder of ours too, so a killed browser leaves
+    // nothing. Its socket path must stay under the 108-byte Unix limit: a deep TMPDIR gets a short folder in /tmp.
+    const tmp = dir.length <= 60 ? dir : trackTempDir(mkdtempSync('/tmp/sse-c-'));
     const args = [...CHROMIUM_FLAGS, '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1', `--user-data-dir=${dir}`];
     if (!opts.headed) args.push('--headless');
     if (opts.device === 'iphone') args.push('--window-size=390,844');
     args.push('about:blank');
-    const child = spawnTracked(found.path, args);
+    const child = spawnTracked(found.path, args, { env: { ...process.env, TMPDIR: tmp } });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
     child.stdout?.resume();
@@ -144,6 +149,7 @@ export class ChromiumLauncher implements BrowserLauncher {
       await pw?.close().catch(() => {});
       await stopTracked(child);
       removeTempDir(dir);
+      if (tmp !== dir) removeTempDir(tmp);
     };
     let pw: Browser | undefined;
     try {

@@ -87,6 +87,13 @@ export function tempDir(prefix: string): string {
   return d;
 }
 
+/** Registers a folder made elsewhere for removal on exit and signals, like tempDir's own. */
+export function trackTempDir(d: string): string {
+  install();
+  dirs.add(d);
+  return d;
+}
+
 export function removeTempDir(d: string): void {
   rmSync(d, { recursive: true, force: true });
   dirs.delete(d);

@@ -1,6 +1,6 @@
 // Runs the real CLI as a child process for tests, with its own TMPDIR so leftovers can be found exactly.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ export interface CliRun {
 
 export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
   const tmp = mkdtempSync(join(tmpdir(), 'sse-harness-clitest-'));
+  made.add(tmp);
   // "TMP" in an argument stands for this run's private temp folder.
   args = args.map((a) => a.replace(/^TMP(?=\/|$)/, tmp));
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,6 +72,13 @@ export function processesMentioning(path: string): string[] {
   });
 }
 
+/** What a run left in its private TMPDIR: our folders, and any a browser made for itself (Chromium's Singleton*). */
 export function leftoverTempDirs(tmp: string): string[] {
-  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-'));
+  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-') || f.startsWith('org.chromium.') || f.startsWith('.org.chromium.'));
 }
+
+// The tests' private TMPDIRs go when the test worker does.
+const made = new Set<string>();
+process.on('exit', () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
