@@ -150,6 +150,8 @@ export class CdpProbe {
   private lastMetrics: CdpMetrics | null = null;
 
   private readonly requests = new Map<string, CdpEventSourceRequest>();
+  /** requestId → the document (loaderId) that opened it. */
+  private readonly loaders = new Map<string, string>();
   private events: CdpNetworkEvent[] = [];
   private droppedEvents = 0;
   private endedCount = 0;
@@ -404,7 +406,12 @@ export class CdpProbe {
       if (this.events.length > EVENT_CAP) this.droppedEvents += this.events.splice(0, this.events.length - EVENT_CAP).length;
     };
     client.on('Network.requestWillBeSent', (p) => {
+      // A new main-frame document: the old document's streams die with it, but Chromium reports no end for them.
+      if (p.type === 'Document' && (p.frameId === this.target?.id || p.frameId === undefined) && p.redirectResponse === undefined) {
+        for (const [id, r] of this.requests) if (r.endedAt === null && this.loaders.get(id) !== p.loaderId) end(id, p.timestamp, 'canceled');
+      }
       if (p.type !== 'EventSource') return;
+      this.loaders.set(p.requestId, p.loaderId);
       this.clockOffset = p.wallTime * 1000 - p.timestamp * 1000;
       // A redirect reuses the requestId: same connection attempt, new URL.
       const known = this.requests.get(p.requestId);
@@ -439,6 +446,7 @@ export class CdpProbe {
         for (const [id, old] of this.requests) {
           if (old.endedAt === null) continue;
           this.requests.delete(id);
+          this.loaders.delete(id);
           if (--this.endedCount <= ENDED_CAP) break;
         }
       }
