@@ -1,0 +1,352 @@
+// WebKit, two ways: Playwright's own WebKit build where it is installed, else WebKitGTK's MiniBrowser through
+// W3C WebDriver (WebKitWebDriver, under Xvfb when there is no display). The same WebDriver code reaches Safari
+// on macOS through `safaridriver --enable` (untested here). WebDriver cannot freeze a page, hide it or take its
+// network away, so those are emulated in the page by the probe, and the report says so.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
+import { spawnTracked, stopTracked } from './reaper.ts';
+import type { BrowserLauncher, BrowserPage, LaunchOptions, LifecycleMode } from './types.ts';
+
+const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
+const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
+const XVFB_PATHS = ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb'];
+/** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
+const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+
+export interface WebKitFound {
+  kind: 'playwright' | 'webkitgtk';
+  path: string;
+  driver?: string;
+  xvfb?: string | null;
+}
+
+function playwrightWebKit(): string | null {
+  try {
+    const p = webkit.executablePath();
+    return p && existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+export function findWebKit(): WebKitFound | null {
+  const pw = playwrightWebKit();
+  if (pw) return { kind: 'playwright', path: pw };
+  const mini = MINIBROWSER_DIRS.map((d) => `${d}/MiniBrowser`).find((p) => existsSync(p));
+  const driver = DRIVER_PATHS.find((p) => existsSync(p));
+  if (!mini || !driver) return null;
+  return { kind: 'webkitgtk', path: mini, driver, xvfb: XVFB_PATHS.find((p) => existsSync(p)) ?? null };
+}
+
+export const WEBKIT_INSTALL_HINT =
+  'WebKit not found. Install Playwright\'s build with "npx playwright install webkit", or WebKitGTK with "apt-get install webkit2gtk-driver xvfb" (Debian/Ubuntu; npm run setup does this when run as root).';
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function until<T>(what: string, ms: number, check: () => Promise<T | null> | T | null): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error(`sse-harness: timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// ------------------------------------------------------------------------------------------ WebDriver (WebKitGTK)
+
+class WebDriverError extends Error {}
+
+class WebDriverPage implements BrowserPage {
+  readonly browser = 'webkit' as const;
+  readonly cdpPort = undefined;
+  constructor(
+    readonly engine: string,
+    private readonly base: string,
+    /** What the iPhone profile could and could not emulate, for the report. */
+    readonly emulation: string[],
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  private async cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = (await res.json().catch(() => ({}))) as { value?: unknown };
+    const v = data.value as { error?: string; message?: string } | undefined;
+    if (!res.ok || (v && typeof v === 'object' && 'error' in v && v.error)) {
+      throw new WebDriverError(`sse-harness: WebDriver ${method} ${path.replace(/\/session\/[^/]+/, '')} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`);
+    }
+    return data.value as T;
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.cmd('POST', '/url', { url });
+  }
+
+  async evaluate<T>(expression: string): Promise<T> {
+    // Same contract as Playwright's evaluate: an expression, awaited if it is a promise, returned as JSON.
+    const script = `const done = arguments[arguments.length - 1];
+Promise.resolve().then(() => (${expression})).then(
+  (v) => done({ ok: v === undefined ? null : v }),
+  (e) => done({ err: String((e && e.stack) || e) }));`;
+    const r = await this.cmd<{ ok?: T; err?: string }>('POST', '/execute/async', { script, args: [] });
+    if (r && typeof r === 'object' && 'err' in r && r.err !== undefined) throw new Error(`sse-harness: page script failed: ${r.err.split('\n')[0]}`);
+    return (r as { ok: T }).ok;
+  }
+
+  private async element(selector: string): Promise<string> {
+    const found = await until(`element ${selector}`, 10_000, async () => {
+      try {
+        const v = await this.cmd<Record<string, string>>('POST', '/element', { using: 'css selector', value: selector });
+        return Object.values(v)[0] ?? null;
+      } catch (e) {
+        if (e instanceof WebDriverError && /no such element/.test(e.message)) return null;
+        throw e;
+      }
+    });
+    return found;
+  }
+
+  async click(selector: string): Promise<void> {
+    const id = await this.element(selector);
+    try {
+      await this.cmd('POST', `/element/${id}/click`, {});
+    } catch (e) {
+      // Off-screen or covered (small mobile viewport): a DOM click is what a tap does to this UI.
+      if (!(e instanceof WebDriverError)) throw e;
+      await this.evaluate(`(document.querySelector(${JSON.stringify(selector)}).click(), null)`);
+    }
+  }
+
+  async type(selector: string, text: string): Promise<void> {
+    const id = await this.element(selector);
+    await this.cmd('POST', `/element/${id}/clear`, {});
+    await this.cmd('POST', `/element/${id}/value`, { text });
+  }
+
+  async press(selector: string, key: 'Enter'): Promise<void> {
+    const id = await this.element(selector);
+    await this.cmd('POST', `/element/${id}/value`, { text: key === 'Enter' ? '\uE007' : key });
+  }
+
+  async reload(): Promise<void> {
+    await this.cmd('POST', '/refresh', {});
+  }
+
+  // WebDriver has no page lifecycle control: the probe emulates visibility and connectivity in the page.
+  async hide(): Promise<LifecycleMode> {
+    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
+    return 'emulated';
+  }
+  async show(): Promise<LifecycleMode> {
+    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
+    return 'emulated';
+  }
+  async freeze(): Promise<LifecycleMode> {
+    return this.hide();
+  }
+  async unfreeze(): Promise<LifecycleMode> {
+    return 'emulated';
+  }
+  async setOffline(offline: boolean): Promise<LifecycleMode> {
+    await this.evaluate(`window.__sseHarness && window.__sseHarness.setOffline(${offline})`);
+    return 'emulated';
+  }
+  async close(): Promise<void> {
+    await this.shutdown();
+  }
+}
+
+/** Starts Xvfb on a free display; resolves with its DISPLAY. */
+async function startXvfb(path: string): Promise<{ display: string; child: ReturnType<typeof spawnTracked> }> {
+  const child = spawnTracked(path, ['-displayfd', '3', '-screen', '0', '1280x900x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  let out = '';
+  fd3.on('data', (d: Buffer) => (out += d.toString()));
+  const n = await until('Xvfb to pick a display', 10_000, () => {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sse-harness: Xvfb exited at start: ${err.trim().split('\n').slice(-3).join(' ')}`);
+    const m = /^(\d+)\n/.exec(out);
+    return m ? m[1]! : null;
+  });
+  return { display: `:${n}`, child };
+}
+
+export class WebKitGtkLauncher implements BrowserLauncher {
+  readonly browser = 'webkit' as const;
+  constructor(private readonly found: WebKitFound) {}
+
+  missing(): string | null {
+    if (!this.found.xvfb) return 'WebKitGTK is installed but Xvfb is not: install it with "apt-get install xvfb" (headless WebKitGTK runs in a private X server).';
+    return null;
+  }
+
+  describe(): string {
+    return `WebKitGTK MiniBrowser (${this.found.path}) via WebDriver (${this.found.driver})${process.env.DISPLAY ? '' : ' under Xvfb'}`;
+  }
+
+  async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    const stops: (() => Promise<void>)[] = [];
+    const shutdown = async () => {
+      for (const s of stops.reverse()) await s().catch(() => {});
+      stops.length = 0;
+    };
+    try {
+      // Headless runs go to a private Xvfb even on a desktop (no windows popping up); --headed uses the real display.
+      let display = process.env.DISPLAY;
+      let underXvfb = false;
+      if (!(opts.headed && display)) {
+        if (!this.found.xvfb) throw new Error('sse-harness: WebKitGTK needs a display for headless runs: install Xvfb ("apt-get install xvfb").');
+        const x = await startXvfb(this.found.xvfb!);
+        stops.push(() => stopTracked(x.child));
+        display = x.display;
+        underXvfb = true;
+      }
+      const port = await freePort();
+      const driver = spawnTracked(this.found.driver!, [`--port=${port}`], { env: { ...process.env, DISPLAY: display } });
+      stops.push(() => stopTracked(driver));
+      let err = '';
+      driver.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+      driver.stdout?.resume();
+      const base = `http://127.0.0.1:${port}`;
+      await until('WebKitWebDriver to listen', 10_000, async () => {
+        if (driver.exitCode !== null || driver.signalCode !== null) throw new Error(`sse-harness: WebKitWebDriver exited at start: ${err.trim().slice(-500)}`);
+        const ok = await fetch(`${base}/status`).then((r) => r.ok, () => false);
+        return ok ? true : null;
+      });
+      const emulation: string[] = [];
+      const args = ['--automation'];
+      if (opts.device === 'iphone') {
+        args.push(`--user-agent=${IPHONE_UA}`);
+        emulation.push('viewport 390×844 (window size)', 'iPhone user agent');
+        emulation.push('not emulated: touch events, device scale factor 3 (WebDriver cannot set them on WebKitGTK)');
+      }
+      const res = await fetch(`${base}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: this.found.path, args } } } }),
+      });
+      const created = (await res.json()) as { value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } } };
+      if (!created.value.sessionId) throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
+      const session = `${base}/session/${created.value.sessionId}`;
+      stops.push(async () => {
+        await fetch(session, { method: 'DELETE' }).catch(() => {});
+      });
+      const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
+      const page = new WebDriverPage(engine, session, emulation, shutdown);
+      if (opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
+      return page;
+    } catch (e) {
+      await shutdown();
+      throw e;
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------ Playwright's WebKit
+
+class PlaywrightWebKitPage implements BrowserPage {
+  readonly browser = 'webkit' as const;
+  readonly cdpPort = undefined;
+  constructor(
+    readonly engine: string,
+    private readonly b: Browser,
+    private readonly context: BrowserContext,
+    private readonly page: Page,
+    readonly emulation: string[],
+  ) {}
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'domcontentloaded' });
+  }
+  evaluate<T>(expression: string): Promise<T> {
+    return this.page.evaluate(expression) as Promise<T>;
+  }
+  async click(selector: string): Promise<void> {
+    await this.page.click(selector, { timeout: 10_000 });
+  }
+  async type(selector: string, text: string): Promise<void> {
+    await this.page.fill(selector, text, { timeout: 10_000 });
+  }
+  async press(selector: string, key: 'Enter'): Promise<void> {
+    await this.page.press(selector, key, { timeout: 10_000 });
+  }
+  async reload(): Promise<void> {
+    await this.page.reload({ waitUntil: 'domcontentloaded' });
+  }
+  async hide(): Promise<LifecycleMode> {
+    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
+    return 'emulated';
+  }
+  async show(): Promise<LifecycleMode> {
+    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
+    return 'emulated';
+  }
+  async freeze(): Promise<LifecycleMode> {
+    return this.hide();
+  }
+  async unfreeze(): Promise<LifecycleMode> {
+    return 'emulated';
+  }
+  async setOffline(offline: boolean): Promise<LifecycleMode> {
+    await this.context.setOffline(offline);
+    return 'real';
+  }
+  async close(): Promise<void> {
+    await this.b.close().catch(() => {});
+  }
+}
+
+export class PlaywrightWebKitLauncher implements BrowserLauncher {
+  readonly browser = 'webkit' as const;
+  constructor(private readonly found: WebKitFound) {}
+  missing(): string | null {
+    return null;
+  }
+  describe(): string {
+    return `WebKit (Playwright's build: ${this.found.path})`;
+  }
+  async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    const b = await webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo });
+    try {
+      const device = opts.device === 'iphone' ? devices['iPhone 14'] : undefined;
+      const context = await b.newContext(device ? { ...device } : {});
+      const page = await context.newPage();
+      const emulation = device ? [`Playwright device "iPhone 14": viewport ${device.viewport.width}×${device.viewport.height}, scale ${device.deviceScaleFactor}, touch, mobile user agent`] : [];
+      return new PlaywrightWebKitPage(`WebKit ${b.version()} (Playwright)${device ? ' · iPhone 14 profile' : ''}`, b, context, page, emulation);
+    } catch (e) {
+      await b.close().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+/** Playwright's WebKit when installed, else WebKitGTK through WebDriver; a launcher that explains when neither is here. */
+export function webkitLauncher(): BrowserLauncher {
+  const found = findWebKit();
+  if (found?.kind === 'playwright') return new PlaywrightWebKitLauncher(found);
+  if (found) return new WebKitGtkLauncher(found);
+  return {
+    browser: 'webkit',
+    missing: () => WEBKIT_INSTALL_HINT,
+    describe: () => 'WebKit: not found',
+    launch: async () => {
+      throw new Error(`sse-harness: ${WEBKIT_INSTALL_HINT}`);
+    },
+  };
+}
