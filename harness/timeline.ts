@@ -47,7 +47,7 @@ export type TimelineEvent =
   | { kind: 'finding'; t: Ms; step: string; finding: 'pool-exhaustion' | 'witness-disagreement'; summary: string; witnesses: WitnessCounts }
   /** The harness itself held the page's main thread (a CDP heap census); stalls inside are not the page's. */
   | { kind: 'probe-pause'; t: Ms; duration: Ms; what: string }
-  | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' }
+  | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' | 'unresponsive' }
   /** What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. */
   | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string }
   | { kind: 'hidden-request'; t: Ms; path: string }

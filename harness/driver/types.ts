@@ -43,3 +43,19 @@ export interface BrowserLauncher {
   describe(): string;
   launch(opts?: LaunchOptions): Promise<BrowserPage>;
 }
+
+/**
+ * The page did not answer a driver command in time: its main thread is blocked (or starved by queued events).
+ * The runner records the window as a main-thread stall the harness itself observed, and fails the step.
+ */
+export class PageUnresponsiveError extends Error {
+  constructor(
+    message: string,
+    /** When the unanswered command was sent (epoch ms). */
+    readonly since: number,
+    readonly waitedMs: number,
+  ) {
+    super(message);
+    this.name = 'PageUnresponsiveError';
+  }
+}

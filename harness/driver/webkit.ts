@@ -6,12 +6,16 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
 import { spawnTracked, stopTracked } from './reaper.ts';
-import type { BrowserLauncher, BrowserPage, LaunchOptions, LifecycleMode } from './types.ts';
+import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
 const XVFB_PATHS = ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb'];
 /** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
+/** A WebDriver command that has not answered by then never will: the run fails with a clear error instead of hanging. */
+const COMMAND_TIMEOUT_MS = 30_000;
+/** A page script not done by then means a blocked main thread (our scripts take milliseconds). */
+const SCRIPT_TIMEOUT_MS = 10_000;
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 export interface WebKitFound {
@@ -78,16 +82,40 @@ class WebDriverPage implements BrowserPage {
     private readonly shutdown: () => Promise<void>,
   ) {}
 
-  private async cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  /** One command at a time: WebKitWebDriver deadlocks a navigation when a script is sent while it loads. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const run = this.queue.then(() => this.send<T>(method, path, body));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    if (process.env.SSE_HARNESS_DEBUG_WEBDRIVER) process.stderr.write(`webdriver ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 120)}\n`);
+    const shown = `${method} ${path || '/'}`;
+    let res: Response;
+    const sent = Date.now();
+    const isScript = path.startsWith('/execute');
+    const unresponsive = () =>
+      new PageUnresponsiveError(`sse-harness: the page did not answer for ${((Date.now() - sent) / 1000).toFixed(1)} s (WebDriver ${shown}): its main thread is blocked`, sent, Date.now() - sent);
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+      });
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError' && isScript) throw unresponsive();
+      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s` : `the driver is gone (${(e as Error).message})`;
+      throw new WebDriverError(`sse-harness: WebDriver ${shown}: ${why}`);
+    }
     const data = (await res.json().catch(() => ({}))) as { value?: unknown };
     const v = data.value as { error?: string; message?: string } | undefined;
+    if (isScript && v && typeof v === 'object' && v.error === 'script timeout') throw unresponsive();
     if (!res.ok || (v && typeof v === 'object' && 'error' in v && v.error)) {
-      throw new WebDriverError(`sse-harness: WebDriver ${method} ${path.replace(/\/session\/[^/]+/, '')} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`);
+      throw new WebDriverError(`sse-harness: WebDriver ${shown} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`);
     }
     return data.value as T;
   }
@@ -240,7 +268,17 @@ export class WebKitGtkLauncher implements BrowserLauncher {
       const res = await fetch(`${base}/session`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ capabilities: { alwaysMatch: { browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: this.found.path, args } } } }),
+        body: JSON.stringify({
+          capabilities: {
+            alwaysMatch: {
+              browserName: 'MiniBrowser',
+              pageLoadStrategy: 'normal',
+              timeouts: { pageLoad: 20_000, script: SCRIPT_TIMEOUT_MS, implicit: 0 },
+              'webkitgtk:browserOptions': { binary: this.found.path, args },
+            },
+          },
+        }),
+        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
       });
       const created = (await res.json()) as { value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } } };
       if (!created.value.sessionId) throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());

@@ -67,7 +67,9 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   const pageTasks = stalls.filter((s) => s.source === 'longtask' || s.source === 'loaf');
   const cdpTasks = stalls.filter((s) => s.source === 'cdp');
   const tasks = pageTasks.length ? pageTasks : cdpTasks;
-  const basis = tasks.length ? tasks : stalls.filter((s) => s.source === 'heartbeat');
+  // A page that did not answer the driver at all (source 'unresponsive') was blocked for that whole window.
+  const unanswered = stalls.filter((s) => s.source === 'unresponsive');
+  const basis = [...(tasks.length ? tasks : stalls.filter((s) => s.source === 'heartbeat')), ...unanswered];
   const total = basis.reduce((s, e) => s + Math.max(0, e.duration - 50), 0);
   const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.duration > w.duration ? s : w), undefined);
   const bySource: Record<string, { count: number; longest: number }> = {};

@@ -4,7 +4,7 @@ import { scriptedAnswer } from '../mock/player.ts';
 import { judge } from '../oracles/index.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
-import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../driver/types.ts';
+import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions } from '../driver/types.ts';
 import type { Target } from '../targets/types.ts';
 import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
@@ -48,6 +48,21 @@ export interface ScenarioResult {
 
 class StepFailure extends Error {}
 
+/** Records every "page did not answer" on the timeline and turns it into a step failure instead of a harness error. */
+function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveError) => void): BrowserPage {
+  const evaluate = page.evaluate.bind(page);
+  page.evaluate = async <T>(expression: string): Promise<T> => {
+    try {
+      return await evaluate<T>(expression);
+    } catch (e) {
+      if (!(e instanceof PageUnresponsiveError)) throw e;
+      record(e);
+      throw new StepFailure(e.message.replace(/^sse-harness: /, ''));
+    }
+  };
+  return page;
+}
+
 /** Page probe drain and text sampling period; the probe buffers events in between, so nothing is lost. */
 export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
@@ -89,6 +104,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let sampleBusy = false;
   let cdp: CdpProbe | undefined;
   let ticks = 0;
+  let unresponsiveUntil = 0;
   const say = (s: string) => opts.progress?.(s);
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
@@ -220,7 +236,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await backend.start();
     say(`  backend ${backend.url}`);
     await holdAt('launch');
-    page = await opts.launcher.launch(opts.launch);
+    page = watchResponsiveness(await opts.launcher.launch(opts.launch), (e) => {
+      // One window per blockage: commands queued behind the unanswered one overlap it.
+      if (e.since < unresponsiveUntil) return;
+      unresponsiveUntil = e.since + e.waitedMs;
+      timeline.add({ kind: 'stall', t: timeline.fromEpoch(e.since), duration: e.waitedMs, source: 'unresponsive' });
+      timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
+    });
     say(`  browser ${page.engine}`);
     if (page.cdpPort) {
       // Attached before the first navigation: requests started earlier are invisible to the Network domain.
