@@ -88,6 +88,8 @@ function editDistance(a: string, b: string): number {
 const fmtPath = (path: Path) =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
 
+const TYPE_WORDS: Record<string, string> = { int: 'a whole number', array: 'a list', record: 'a mapping', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
+
 const describe = (v: unknown) =>
   v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : JSON.stringify(v);
 
@@ -122,7 +124,8 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(file, line, col, path.length ? `${fmtPath(path)}: ${problem}` : problem, hint);
   };
 
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+  if (raw === null || raw === undefined) fail([], 'the file is empty: a scenario is a mapping with name, streams and steps', 'see scenarios/switch-return.yaml');
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
     fail([], `a scenario is a mapping with name, streams and steps; got ${describe(raw)}`, 'see scenarios/switch-return.yaml');
   }
 
@@ -138,7 +141,7 @@ export function parseScenario(text: string, file: string): Scenario {
 
   const streams: Record<string, StreamItem[]> = {};
   for (const [name, items] of Object.entries(raw.streams as Record<string, unknown[]>)) {
-    streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], item, ['streams', name, i], fail) as StreamItem);
+    streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], 'tokens: { count: 50 }', item, ['streams', name, i], fail) as StreamItem);
     streams[name].forEach((item, i) => {
       if (('tokens' in item && !item.tokens.count && !item.tokens.text) || ('burst' in item && !item.burst.count && !item.burst.text)) {
         fail(['streams', name, i], 'tokens need either count or text', 'write { count: 50 } or { text: "Hello there" }');
@@ -202,11 +205,12 @@ function zodCheck(schema: z.ZodType, value: unknown, base: Path, fail: Fail): vo
       break;
     }
     case 'invalid_type':
-      if (got === undefined) fail(path, `missing "${path[path.length - 1]}" (${issue.expected} expected)`);
-      fail(path, `expected ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}, got ${describe(got)}`);
+      if (got === undefined) fail(path, `missing "${path[path.length - 1]}" (${TYPE_WORDS[issue.expected] ?? issue.expected} expected)`, `add "${path[path.length - 1]}:"${path.length > 1 ? ` under ${fmtPath(path.slice(0, -1))}` : " at the top level"}`);
+      fail(path, `expected ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}, got ${describe(got)}`);
       break;
     case 'too_small':
-      fail(path, `${describe(got)} is too small: ${issue.origin === 'array' ? `at least ${issue.minimum} item(s) needed` : `must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`}`);
+      if (issue.origin === 'array') fail(path, `${Array.isArray(got) && got.length === 0 ? 'the list is empty' : 'too few items'}: at least ${issue.minimum} needed`);
+      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : undefined);
       break;
     case 'too_big':
       fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`);
@@ -225,6 +229,7 @@ function oneOf(
   shape: Record<string, z.ZodType>,
   names: readonly string[],
   bare: readonly string[],
+  example: string,
   value: unknown,
   path: Path,
   fail: Fail,
@@ -235,7 +240,7 @@ function oneOf(
     fail(path, `unknown ${what} "${value}"`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    fail(path, `a ${what} is a mapping with one key, like "- ${names[0]}: …"; got ${describe(value)}`);
+    fail(path, `a ${what} is ${bare.length ? `a word like "- ${bare[0]}" or ` : ''}a mapping with one key like "- ${example}"; got ${describe(value)}`);
   }
   const keys = Object.keys(value as object);
   if (keys.length !== 1) {
@@ -253,7 +258,7 @@ function oneOf(
 
 function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
   return items.map((item, i) => {
-    const step = oneOf('step', stepShape, stepNames, bareSteps, item, [...base, i], fail) as Step;
+    const step = oneOf('step', stepShape, stepNames, bareSteps, 'newChat: a', item, [...base, i], fail) as Step;
     if ('repeat' in step) {
       return { repeat: { times: step.repeat.times, steps: parseSteps(step.repeat.steps as unknown[], [...base, i, 'repeat', 'steps'], fail) } };
     }

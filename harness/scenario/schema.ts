@@ -35,7 +35,7 @@ export const streamItemShape = {
   stall: positiveMs('pause with no events and no heartbeats'),
   drop: z.literal(true).describe('the server drops every client socket of this stream; the run goes on'),
   event: z
-    .object({ name: z.string().regex(/^[a-z_]+$/), data: z.record(z.string(), z.unknown()).optional() })
+    .object({ name: z.string().regex(/^[a-z_]+$/, 'an event name is lower_snake_case, like "token" or "tool_result"'), data: z.record(z.string(), z.unknown()).optional() })
     .strict()
     .describe('a raw named event'),
   apperror: z.object({ message: z.string() }).strict().describe('an apperror event'),

@@ -1,5 +1,5 @@
 // Target registry: a new chat UI is a new target file registered here, not a fork.
-import { referenceTarget } from './reference.ts';
+import { referenceTargetAt } from './reference.ts';
 import type { Target } from './types.ts';
 
 export interface TargetOptions {
@@ -10,7 +10,7 @@ export interface TargetOptions {
 type Factory = (opts: TargetOptions) => Target;
 
 const TARGETS: Record<string, Factory> = {
-  reference: () => referenceTarget,
+  reference: (opts) => referenceTargetAt(opts.appDir),
 };
 
 /** Adds a target; target files call this when imported (see harness/targets/*.ts). */

@@ -1,4 +1,6 @@
 // The built-in reference chat UI (fixtures/chat-ui): healthy by default, each regression class switchable by query.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './types.ts';
 
@@ -24,11 +26,31 @@ export const CLASS_ORACLE: Record<RegressionClass, string> = {
   'flood-stall': 'stallBudget',
 };
 
+export const REFERENCE_UI_DIR = fileURLToPath(new URL('../../fixtures/chat-ui/', import.meta.url));
+
+/** Checks that dir holds a copy of the reference UI; throws one sentence with the fix otherwise. */
+export function referenceAppDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new Error(`sse-harness: --app-dir ${dir}: no such directory. Give the folder that holds the chat UI's index.html (for the reference UI: fixtures/chat-ui).`);
+  if (!statSync(abs).isDirectory()) throw new Error(`sse-harness: --app-dir ${dir}: not a directory. Give the folder that holds the chat UI's index.html.`);
+  for (const f of ['index.html', 'app.js']) {
+    if (!existsSync(resolve(abs, f))) throw new Error(`sse-harness: --app-dir ${dir}: no ${f} there, so it is not a copy of the reference UI. Give the folder that holds index.html and app.js, or leave --app-dir out.`);
+  }
+  return abs;
+}
+
+/** The reference UI, served from fixtures/chat-ui or from a copy of it (appDir: a worktree, a bisect candidate). */
+export function referenceTargetAt(appDir?: string): Target {
+  if (!appDir) return referenceTarget;
+  const root = referenceAppDir(appDir);
+  return { ...referenceTarget, version: `reference-ui@1 (${root})`, backend: () => ({ root: root.endsWith('/') ? root : `${root}/` }) };
+}
+
 export const referenceTarget: Target = {
   name: 'reference',
   version: 'reference-ui@1',
   regressions: REGRESSION_CLASSES,
-  backend: () => ({ root: fileURLToPath(new URL('../../fixtures/chat-ui/', import.meta.url)) }),
+  backend: () => ({ root: REFERENCE_UI_DIR }),
   entry({ regress, ui, query }) {
     const q = new URLSearchParams();
     if (regress.length) q.set('regress', regress.join(','));
