@@ -2,6 +2,7 @@
 import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { stress, stressSummary } from './stress.ts';
+import { doctor, doctorReport } from './doctor.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -327,6 +328,16 @@ Examples:
       }
       process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
       process.exitCode = bad ? EXIT.usage : EXIT.ok;
+    });
+
+  program
+    .command('doctor')
+    .description('say which browsers and drivers this machine has, and how to install what is missing')
+    .addHelpText('after', '\nExit codes: 0 everything found, 1 something is missing (the hint says how to install it).')
+    .action(() => {
+      const r = doctorReport(doctor());
+      process.stdout.write(`${r.text}\n`);
+      process.exitCode = r.ok ? EXIT.ok : EXIT.regression;
     });
 
   program

@@ -104,11 +104,11 @@ class WebDriverPage implements BrowserPage {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+        signal: AbortSignal.timeout(isScript ? SCRIPT_TIMEOUT_MS + 5_000 : COMMAND_TIMEOUT_MS),
       });
     } catch (e) {
       if ((e as Error).name === 'TimeoutError' && isScript) throw unresponsive();
-      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s` : `the driver is gone (${(e as Error).message})`;
+      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${(Date.now() - sent) / 1000 | 0} s` : `the driver is gone (${(e as Error).message})`;
       throw new WebDriverError(`sse-harness: WebDriver ${shown}: ${why}`);
     }
     const data = (await res.json().catch(() => ({}))) as { value?: unknown };
