@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { leftoverTempDirs, processesMentioning, runCli, startCli } from './support/cli.ts';
+import { findWebKit } from '../harness/driver/webkit.ts';
 
 const portOpen = (port: number) =>
   new Promise<boolean>((ok) => {
@@ -85,4 +86,40 @@ test('parallel runs never collide on ports; a busy fixed port is a clear error',
   } finally {
     busy.close();
   }
+});
+
+// The WebDriver path starts three kinds of process of its own (Xvfb, WebKitWebDriver, MiniBrowser and its
+// WebKit helpers); every one must be gone after a pass, a failure and an interrupt.
+test.describe('WebKitGTK through WebDriver leaves nothing behind', () => {
+  test.skip(findWebKit()?.kind !== 'webkitgtk', 'WebKitGTK (webkit2gtk-driver, xvfb) is not installed here: npm run setup installs it');
+  const kinds = (procs: string[]) => ['Xvfb', 'WebKitWebDriver', 'MiniBrowser'].filter((k) => procs.some((p) => p.includes(k)));
+
+  for (const c of [
+    { name: 'after a passing run', args: [] as string[], code: 0 },
+    { name: 'after a failing run', args: ['--regress', 'leak-on-switch'], code: 1 },
+  ]) {
+    test(c.name, async () => {
+      const cli = startCli(['run', 'scenarios/switch-return.yaml', '-b', 'webkit', '-o', 'TMP/r', ...c.args]);
+      await cli.waitFor(/steps\[3\] waitFor/);
+      // The check below can fail: mid-run, each kind of process is there and found.
+      expect(kinds(processesMentioning(cli.tmp))).toEqual(['Xvfb', 'WebKitWebDriver', 'MiniBrowser']);
+      const { code } = await cli.exited;
+      expect(code, cli.stderr()).toBe(c.code);
+      expect(processesMentioning(cli.tmp)).toEqual([]);
+      expect(leftoverTempDirs(cli.tmp)).toEqual([]);
+    });
+  }
+
+  test('after Ctrl-C mid-stream, with the partial report marked incomplete', async () => {
+    const cli = startCli(['run', 'scenarios/switch-return.yaml', '-b', 'webkit', '-o', 'TMP/r']);
+    await cli.waitFor(/steps\[3\] waitFor/);
+    expect(kinds(processesMentioning(cli.tmp))).toEqual(['Xvfb', 'WebKitWebDriver', 'MiniBrowser']);
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exited;
+    expect(code).toBe(130);
+    expect(processesMentioning(cli.tmp)).toEqual([]);
+    expect(leftoverTempDirs(cli.tmp)).toEqual([]);
+    const report = JSON.parse(readFileSync(join(cli.tmp, 'r', 'latest.json'), 'utf8'));
+    expect(report.complete).toBe(false);
+  });
 });
