@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
+import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import type { BrowserName } from './driver/types.ts';
 import { targetFor, targetNames } from './targets/index.ts';
@@ -113,7 +114,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
   const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
   if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
-  const classes = target.regressions as readonly RegressionClass[];
+  // A narrowed selection (files or --grep) is judged on the classes its scenarios are built to catch; the full
+  // default suite on every class, so a class no scenario catches shows up as a miss.
+  const narrowed = paths.length > 0 || flags.grep !== undefined;
+  const classes = (target.regressions as readonly RegressionClass[]).filter((k) => !narrowed || scenarios.some((s) => s.catches?.includes(k)));
   const jobs: Job[] = matrix
     ? matrixJobs(scenarios, flags.browser, classes)
     : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
@@ -166,6 +170,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
     });
+    r.expected = job.expect;
     // The baseline gate: a healthy run must also be no worse than the recorded one.
     const vs = baseline && job.expect === 'pass' && r.verdict !== 'error' ? compareToBaseline(r, baseline, { ratio: flags.baselineTolerance }) : null;
     if (vs) {
@@ -342,9 +347,10 @@ Examples:
 
   program
     .command('schema')
-    .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code)')
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report')
+    .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
+    .action((o: { report?: boolean }) => {
+      process.stdout.write(`${JSON.stringify(o.report ? reportJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;

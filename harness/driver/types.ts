@@ -18,6 +18,8 @@ export interface BrowserPage {
   readonly engine: string;
   /** DevTools port when the browser speaks CDP (Chromium), for the CDP probe. */
   readonly cdpPort?: number;
+  /** What a device profile could and could not emulate on this driver, for the report. */
+  readonly emulation?: string[];
   goto(url: string): Promise<void>;
   /** Evaluates a JavaScript expression in the page (a promise is awaited) and returns its JSON value. */
   evaluate<T>(expression: string): Promise<T>;

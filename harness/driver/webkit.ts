@@ -84,6 +84,7 @@ class WebDriverPage implements BrowserPage {
 
   /** One command at a time: WebKitWebDriver deadlocks a navigation when a script is sent while it loads. */
   private queue: Promise<unknown> = Promise.resolve();
+  private hung = false;
 
   private cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const run = this.queue.then(() => this.send<T>(method, path, body));
@@ -97,8 +98,12 @@ class WebDriverPage implements BrowserPage {
     let res: Response;
     const sent = Date.now();
     const isScript = path.startsWith('/execute');
-    const unresponsive = () =>
-      new PageUnresponsiveError(`sse-harness: the page did not answer for ${((Date.now() - sent) / 1000).toFixed(1)} s (WebDriver ${shown}): its main thread is blocked`, sent, Date.now() - sent);
+    // Once a page stopped answering, scripts queued behind it are not sent: each would wait out its own deadline.
+    if (isScript && this.hung) throw new PageUnresponsiveError(`sse-harness: the page stopped answering earlier (WebDriver ${shown} not sent)`, sent, 0);
+    const unresponsive = () => {
+      this.hung = true;
+      return new PageUnresponsiveError(`sse-harness: the page did not answer for ${((Date.now() - sent) / 1000).toFixed(1)} s (WebDriver ${shown}): its main thread is blocked`, sent, Date.now() - sent);
+    };
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
@@ -284,7 +289,7 @@ export class WebKitGtkLauncher implements BrowserLauncher {
       if (!created.value.sessionId) throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
       const session = `${base}/session/${created.value.sessionId}`;
       stops.push(async () => {
-        await fetch(session, { method: 'DELETE' }).catch(() => {});
+        await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).catch(() => {});
       });
       const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
       const page = new WebDriverPage(engine, session, emulation, shutdown);

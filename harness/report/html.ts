@@ -85,7 +85,7 @@ function resultSection(r: ScenarioResult, i: number): string {
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>
   ${findings ? `<div class="evidence findings"><b>Witness findings</b><ul>${findings}</ul></div>` : ''}
-  <p class="meta">verdicts rest on: ${esc((r.witnesses ?? ['server']).join(', '))}</p>
+  <p class="meta">verdicts rest on: ${esc((r.witnesses ?? ['server']).join(', '))}${r.emulation?.length ? `<br>emulated, not real: ${esc(r.emulation.join('; '))}` : ''}</p>
   <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th><th>DOM nodes / listeners</th></tr>${samples}</table></details>
   <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
 </section>`;

@@ -1,9 +1,11 @@
 // Writes the JSON report of a harness run: one file per run plus latest.json beside it.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { MatrixCell } from '../runner/matrix.ts';
 import { renderHtml } from './html.ts';
+import { renderJUnit } from './junit.ts';
+import { renderMarkdown } from './markdown.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -40,16 +42,40 @@ export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' 
   };
 }
 
-/** Writes atomically (temp file + rename) so a crash never leaves half a JSON file. */
-export function writeReport(dir: string, report: HarnessReport): string {
+/**
+ * Writes run-<stamp>.{json,html,junit.xml,md} and latest.* beside them, each atomically (temp file + rename) so a
+ * crash never leaves half a file; appends the Markdown summary to $GITHUB_STEP_SUMMARY when that is set.
+ */
+export function writeReport(dir: string, report: HarnessReport, opts: { stepSummary?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
   const stamp = report.startedAt.replace(/[:.]/g, '-');
   const file = join(dir, `run-${stamp}.json`);
+  const base = file.replace(/\.json$/, '');
   const text = JSON.stringify(report, null, 2);
   const html = renderHtml(report);
-  for (const [f, body] of [[file, text], [join(dir, 'latest.json'), text], [file.replace(/\.json$/, '.html'), html], [join(dir, 'latest.html'), html]] as const) {
+  const junit = renderJUnit(report, basename(file));
+  const md = renderMarkdown(report, { html: relative(process.cwd(), `${base}.html`), json: relative(process.cwd(), file) });
+  const outputs: [string, string][] = [
+    [file, text],
+    [`${base}.html`, html],
+    [`${base}.junit.xml`, junit],
+    [`${base}.md`, md],
+    [join(dir, 'latest.json'), text],
+    [join(dir, 'latest.html'), html],
+    [join(dir, 'latest.junit.xml'), junit],
+    [join(dir, 'latest.md'), md],
+  ];
+  for (const [f, body] of outputs) {
     writeFileSync(`${f}.tmp`, body);
     renameSync(`${f}.tmp`, f);
+  }
+  const summary = process.env.GITHUB_STEP_SUMMARY;
+  if (summary && opts.stepSummary !== false) {
+    try {
+      appendFileSync(summary, `${md}\n`);
+    } catch {
+      /* a summary we cannot write must not fail the run */
+    }
   }
   return file;
 }

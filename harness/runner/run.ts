@@ -35,6 +35,10 @@ export interface ScenarioResult {
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
   verdicts: Verdict[];
+  /** What the run was for (set by the CLI): a healthy run must pass, a regression run must be caught. */
+  expected?: 'pass' | 'catch';
+  /** What was emulated rather than real (device profile, page lifecycle on WebDriver). */
+  emulation?: string[];
   stepFailures: { step: string; t: number; error: string }[];
   /** Lasting witness disagreements after steps (pool exhaustion, one witness seeing what others do not). */
   findings: { t: number; step: string; finding: string; summary: string; witnesses: WitnessCounts }[];
@@ -105,6 +109,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let cdp: CdpProbe | undefined;
   let ticks = 0;
   let unresponsiveUntil = 0;
+  /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
+  let pageHung = false;
   const say = (s: string) => opts.progress?.(s);
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
@@ -114,6 +120,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     catches: scenario.catches ?? [],
     browser: opts.launcher.browser,
     engine: page?.engine ?? opts.launcher.describe(),
+    emulation: emulationNotes(),
     target: target.name,
     targetVersion: target.version,
     regress,
@@ -128,9 +135,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     ...partial,
   });
 
+  /** What was emulated rather than real: the device profile, and page lifecycle the driver could not control. */
+  const emulationNotes = (): string[] => {
+    const notes = [...(page?.emulation ?? [])];
+    const how = timeline.events.flatMap((e) => (e.kind === 'visibility' && e.how.includes('emulated') ? [e.how] : []));
+    if (how.length) notes.push('page visibility and freezing emulated in the page by the probe (document.hidden, visibilitychange, timers paused), not by the browser');
+    if (timeline.events.some((e) => e.kind === 'note' && e.message.startsWith('offline (emulated'))) notes.push('offline emulated in the page (fetch and EventSource fail), not by the browser');
+    return notes;
+  };
+
   /** Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone). */
   const drainPage = async (): Promise<{ open: number; connecting: number } | null> => {
-    if (!page || frozen) return null;
+    if (!page || frozen || pageHung) return null;
     const got = await page
       .evaluate<{ events: PageEvent[]; open: number; connecting: number } | null>(
         `(() => { const h = window.__sseHarness; if (!h) return null; const c = h.census(); return { events: h.drain(), open: c.open, connecting: c.connecting }; })()`,
@@ -168,7 +184,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   // What the UI shows as the viewed session's answer, recorded whenever it changes.
   const lastText = new Map<string, number>();
   const sampleText = async () => {
-    if (!page || frozen) return;
+    if (!page || frozen || pageHung) return;
     const shown = await page
       .evaluate<{ sid: string | null; text: string | null } | null>(`({ sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} })`)
       .catch(() => null);
@@ -238,8 +254,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await holdAt('launch');
     page = watchResponsiveness(await opts.launcher.launch(opts.launch), (e) => {
       // One window per blockage: commands queued behind the unanswered one overlap it.
-      if (e.since < unresponsiveUntil) return;
+      if (e.waitedMs === 0 || e.since < unresponsiveUntil) return;
       unresponsiveUntil = e.since + e.waitedMs;
+      pageHung = true;
       timeline.add({ kind: 'stall', t: timeline.fromEpoch(e.since), duration: e.waitedMs, source: 'unresponsive' });
       timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
     });
@@ -382,8 +399,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       } else if ('switchTo' in step) {
         const id = sessionId(step.switchTo);
         setViewed(id);
-        await target.switchTo(page!, id);
-        await until(`the UI to show session ${step.switchTo}`, 10_000, async () => (await viewedInUi()) === id);
+        // A sidebar that re-renders between finding the row and clicking it can take the click elsewhere (a native
+        // WebDriver click lands on coordinates); like a person, click again, up to three times in all.
+        for (let attempt = 1; ; attempt++) {
+          await target.switchTo(page!, id);
+          try {
+            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (await viewedInUi()) === id);
+            break;
+          } catch (e) {
+            if (attempt >= 3 || !(e instanceof StepFailure) || pageHung) throw e;
+            timeline.add({ kind: 'note', t: timeline.now(), message: `switchTo ${step.switchTo}: the click did not switch within 3 s, clicking again` });
+          }
+        }
       } else if ('waitFor' in step) {
         const w = step.waitFor;
         const timeout = w.timeout ?? 10_000;
@@ -420,14 +447,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
 
     // Settle: let every run finish and the sockets drain, so the baseline check means something.
-    const longest = Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? 60_000 : 0)));
+    // (A page that stopped answering will not read its streams: no point waiting for them.)
+    const longest = Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (pageHung ? 2_000 : 60_000) : 0)));
     if (longest) {
       say('  settling: waiting for every run to end');
       await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
     }
     await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
     // Give the viewed session's final answer a moment to render before the last text sample.
-    if (viewed && backend.runFor(viewed) && !frozen) {
+    if (viewed && backend.runFor(viewed) && !frozen && !pageHung) {
       const want = backend.runFor(viewed)!.answer.join('');
       await until('the final answer to render', 5_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }

@@ -1,0 +1,107 @@
+// The JSON report's schema (version REPORT_SCHEMA_VERSION), in zod: the tests validate every report against it and
+// schemas/report.schema.json is generated from it (`sse-harness schema --report`). Documented in docs/report.md.
+import { z } from 'zod';
+
+const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
+
+export const witnessCountsSchema = z
+  .object({
+    server: z.number().int().nonnegative().describe('open chat-stream sockets at the mock backend (connection ledger)'),
+    page: z.number().int().nonnegative().optional().describe('EventSources in readyState OPEN (in-page probe)'),
+    pageConnecting: z.number().int().nonnegative().optional().describe('EventSources in readyState CONNECTING (in-page probe)'),
+    cdp: z.number().int().nonnegative().optional().describe('EventSource requests answered and not ended (CDP Network)'),
+    cdpQueued: z.number().int().nonnegative().optional().describe('EventSource requests waiting for a socket in the pool (CDP Network)'),
+    cdpObjects: z.number().int().nonnegative().optional().describe('live OPEN EventSource objects on the JS heap (CDP Runtime.queryObjects)'),
+  })
+  .strict();
+
+const ev = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
+
+export const timelineEventSchema = z.discriminatedUnion('kind', [
+  ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),
+  ev('step-end', { index: z.number().int(), path: z.string(), step: z.string(), ok: z.boolean(), error: z.string().optional() }),
+  ev('view', { session: z.string().nullable(), alias: z.string().nullable() }),
+  ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
+  ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
+  ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
+  ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
+  ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
+  ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),
+  ev('request', { method: z.string(), path: z.string(), status: z.number().int() }),
+  ev('sample', {
+    step: z.string(),
+    witnesses: witnessCountsSchema,
+    tick: z.boolean().optional(),
+    dom: z.object({ nodes: z.number(), listeners: z.number(), documents: z.number() }).strict().optional(),
+    taskMs: z.number().optional(),
+    heapBytes: z.number().optional(),
+  }),
+  ev('finding', { step: z.string(), finding: z.enum(['pool-exhaustion', 'witness-disagreement']), summary: z.string(), witnesses: witnessCountsSchema }),
+  ev('probe-pause', { duration: z.number(), what: z.string() }),
+  ev('stall', { duration: z.number(), source: z.enum(['heartbeat', 'longtask', 'loaf', 'cdp', 'unresponsive']) }),
+  ev('text', { session: z.string(), length: z.number().int(), scripted: z.number().int(), prefixOk: z.boolean(), excerpt: z.string().optional() }),
+  ev('hidden-request', { path: z.string() }),
+  ev('page-error', { message: z.string() }),
+  ev('note', { message: z.string() }),
+]);
+
+export const verdictSchema = z
+  .object({
+    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, steps or baseline'),
+    pass: z.boolean(),
+    summary: z.string().describe('one sentence with the numbers'),
+    step: z.string().optional().describe('the step during which the problem started'),
+    t: z.number().optional(),
+    evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
+  })
+  .strict();
+
+export const resultSchema = z
+  .object({
+    scenario: z.string(),
+    file: z.string(),
+    description: z.string().optional(),
+    catches: z.array(z.string()),
+    browser: z.string(),
+    engine: z.string().describe('browser binary, version and protocol'),
+    emulation: z.array(z.string()).optional().describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
+    target: z.string(),
+    targetVersion: z.string(),
+    regress: z.array(z.string()),
+    expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
+    verdict: z.enum(['pass', 'fail', 'error']),
+    verdicts: z.array(verdictSchema),
+    stepFailures: z.array(z.object({ step: z.string(), t: z.number(), error: z.string() }).strict()),
+    findings: z.array(z.object({ t: z.number(), step: z.string(), finding: z.string(), summary: z.string(), witnesses: witnessCountsSchema }).strict()),
+    witnesses: z.array(z.enum(['server', 'page', 'cdp'])).describe('the witnesses the verdicts rest on'),
+    error: z.string().optional(),
+    durationMs: z.number(),
+    sessions: z.record(z.string(), z.string()).describe('scenario alias → session id'),
+    timeline: z.array(timelineEventSchema),
+  })
+  .strict();
+
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    tool: z.literal('sse-harness'),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    complete: z.boolean().describe('false when the run was interrupted before every scenario finished'),
+    interruptedBy: z.string().optional(),
+    command: z.array(z.string()),
+    target: z.string(),
+    browsers: z.array(z.string()),
+    regress: z.array(z.string()),
+    summary: z.object({ total: z.number().int(), passed: z.number().int(), failed: z.number().int(), errors: z.number().int() }).strict(),
+    results: z.array(resultSchema),
+    matrix: z
+      .array(z.object({ klass: z.string(), browser: z.string(), ok: z.boolean(), detail: z.string(), scenarios: z.array(z.string()) }).strict())
+      .optional()
+      .describe('present when the run was a detection matrix'),
+  })
+  .strict();
+
+export function reportJsonSchema(): Record<string, unknown> {
+  return { title: 'sse-harness report', ...(z.toJSONSchema(reportSchema, { unrepresentable: 'any' }) as Record<string, unknown>) };
+}
