@@ -2,6 +2,10 @@
 // Browser-independent tests (loader, mock backend, CLI, reports) run once in the "harness" project; the detection
 // tests run once per browser project. A project whose browser is missing skips its tests and says why.
 import { defineConfig } from '@playwright/test';
+import { CHROMIUM_FLAGS, findChromium } from './harness/driver/chromium.ts';
+
+// Tests that use Playwright's own `page` (the Playwright-native fixtures) run on whichever Chromium is here.
+const chromium = findChromium();
 
 const browserBound = /(detection|matrix)\.spec\.ts$/;
 
@@ -14,7 +18,11 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['./tests/support/summary-reporter.ts']],
   projects: [
-    { name: 'harness', testIgnore: browserBound },
+    {
+      name: 'harness',
+      testIgnore: browserBound,
+      use: { browserName: 'chromium', launchOptions: { executablePath: chromium?.source === 'system' ? chromium.path : undefined, args: CHROMIUM_FLAGS } },
+    },
     { name: 'chromium', testMatch: browserBound, metadata: { browser: 'chromium' } },
     { name: 'webkit', testMatch: browserBound, metadata: { browser: 'webkit' } },
     // iPhone profile: on Playwright's WebKit a real device descriptor; on WebKitGTK what WebDriver allows (window size).
