@@ -1,8 +1,9 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
-import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { stress, stressSummary } from './stress.ts';
 import { doctor, doctorReport } from './doctor.ts';
+import { watch } from './watch.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -333,6 +334,24 @@ Examples:
       }
       process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
       process.exitCode = bad ? EXIT.usage : EXIT.ok;
+    });
+
+  program
+    .command('watch')
+    .description('attach to a Chromium started with --remote-debugging-port and show its EventSources, pool and stalls live')
+    .requiredOption('--attach <port|ws-url>', 'DevTools port (9222), host:port, or ws:// URL of the browser')
+    .option('--interval <ms>', 'refresh every ms', intArg, 1000)
+    .option('--duration <s>', 'stop by itself after s seconds (default: at Ctrl-C)', intArg)
+    .option('--stacks', 'record where each EventSource was created (installs the in-page probe; reload the page)')
+    .option('--plain', 'one line per page per refresh instead of redrawing the screen (default when not a terminal)')
+    .option('-o, --report-dir <dir>', 'where the report goes when watching ends', 'reports')
+    .addHelpText('after', '\nStart the browser with e.g.  chromium --remote-debugging-port=9222  then click around; Ctrl-C writes the\nrecorded timeline as a normal report (JSON, HTML, JUnit, Markdown). Exit codes: 0 no pool exhaustion seen,\n1 the pool ran out at some point, 2 cannot attach.')
+    .action(async (o: { attach: string; interval: number; duration?: number; stacks?: boolean; plain?: boolean; reportDir: string }) => {
+      const r = await watch({ attach: o.attach, intervalMs: Math.max(50, o.interval), durationMs: o.duration !== undefined ? o.duration * 1000 : undefined, stacks: o.stacks, plain: o.plain, reportDir: resolve(o.reportDir) });
+      const peaks = Object.entries(r.peaks);
+      process.stdout.write(`\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${u} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`);
+      const report = JSON.parse(readFileSync(r.report, 'utf8')) as { results: { findings: unknown[] }[] };
+      process.exitCode = report.results.some((x) => x.findings.length) ? EXIT.regression : EXIT.ok;
     });
 
   program

@@ -58,8 +58,8 @@ export type EventKind = TimelineEvent['kind'];
 
 /** Open chat-stream connections as each witness sees them at one moment. */
 export interface WitnessCounts {
-  /** Open chat-stream sockets at the mock backend (connection ledger). */
-  server: number;
+  /** Open chat-stream sockets at the mock backend (connection ledger); absent when there is no mock (watch --attach). */
+  server?: number;
   /** EventSources in readyState OPEN (in-page probe). */
   page?: number;
   /** EventSources in readyState CONNECTING: waiting for a socket, or reconnecting (in-page probe). */

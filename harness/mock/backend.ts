@@ -11,6 +11,8 @@ import { Run, type Subscriber } from './player.ts';
 
 const PROBE_FILE = fileURLToPath(new URL('../probe/page-probe.js', import.meta.url));
 const REQ_HEADER = 'x-sse-harness-request';
+/** The only SSE path the ledger counts as a chat stream; a UI's side feeds (session lists, notifications) are not. */
+export const CHAT_STREAM_PATH = '/api/chat/stream';
 /** Queued after the last chunk of a dropped stream: the socket is destroyed once everything before it is written. */
 const DROP = new Uint8Array(0);
 
@@ -42,10 +44,12 @@ export interface BackendOptions {
   retryMs?: number;
   /** Extra MSW handlers a target adds in front of the built-in ones. */
   handlers?: RequestHandler[];
+  /** MSW handlers tried after the built-in ones: a target's catch-all for routes the mock does not know. */
+  fallbackHandlers?: RequestHandler[];
   /** Rewrites an HTML page before the probe goes in (template placeholders of a target). */
   transformHtml?: (html: string, path: string) => string;
-  /** Maps a URL path to a file under root, or null for the default mapping. */
-  mapPath?: (path: string) => string | null;
+  /** Maps a URL path to a file under root, null for the default mapping, or false to answer 404 (a service worker). */
+  mapPath?: (path: string) => string | null | false;
   /** Port to bind; 0 (default) picks a free one. */
   port?: number;
   /** Inject the in-page probe into HTML pages (default true; off only to measure the probe's own cost). */
@@ -71,7 +75,7 @@ export class MockBackend {
   ) {
     this.timeline = timeline;
     this.ledger = new ConnectionLedger(timeline);
-    this.handlers = [...(opts.handlers ?? []), ...this.apiHandlers()];
+    this.handlers = [...(opts.handlers ?? []), ...this.apiHandlers(), ...(opts.fallbackHandlers ?? [])];
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
   }
@@ -201,6 +205,10 @@ export class MockBackend {
     }
     const root = resolve(this.opts.root);
     const mapped = this.opts.mapPath?.(path) ?? (path === '/' ? 'index.html' : decodeURIComponent(path.slice(1)));
+    if (mapped === false) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end(`sse-harness mock backend: ${path} is not served`);
+    }
     const file = normalize(join(root, mapped));
     if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403, { 'content-type': 'text/plain' });
@@ -285,6 +293,7 @@ export class MockBackend {
             s.active_stream_id = null;
             s.messages.push({ role: 'assistant', content: r.answer.join('') });
             s.updated_at = Date.now();
+            return { ...s, messages: [...s.messages], message_count: s.messages.length };
           },
         );
         this.runs.set(streamId, run);
@@ -300,7 +309,7 @@ export class MockBackend {
         this.runs.get(new URL(request.url).searchParams.get('stream_id') ?? '')?.cancel();
         return json({ ok: true });
       }),
-      http.get('*/api/chat/stream', ({ request }) => {
+      http.get(`*${CHAT_STREAM_PATH}`, ({ request }) => {
         const params = new URL(request.url).searchParams;
         const run = this.runs.get(params.get('stream_id') ?? '');
         if (!run) return json({ error: 'unknown stream_id' }, { status: 404 });
@@ -344,9 +353,12 @@ export class MockBackend {
   }
 }
 
-/** Puts the harness's in-page probe first in <head>, before any of the page's own scripts. */
+/**
+ * Puts the harness's in-page probe first in <head>, before any of the page's own scripts. Its URL names the chat
+ * stream path, so the page probe and the CDP probe count the same streams as the server ledger.
+ */
 export function injectProbe(html: string): string {
-  const tag = '<script src="/__harness/probe.js"></script>';
+  const tag = `<script src="/__harness/probe.js?chat=${encodeURIComponent(CHAT_STREAM_PATH)}"></script>`;
   const m = /<head[^>]*>/i.exec(html);
   if (m) return html.slice(0, m.index + m[0].length) + tag + html.slice(m.index + m[0].length);
   return tag + html;

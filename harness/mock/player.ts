@@ -58,7 +58,8 @@ export class Run {
     private readonly opts: PlayerOptions,
     private readonly ledger: ConnectionLedger,
     private readonly timeline: Timeline,
-    private readonly onEnd: (run: Run) => void,
+    /** Settles the session at the server; what it returns is the session `done` carries (answer included). */
+    private readonly onEnd: (run: Run) => Record<string, unknown> | void,
   ) {
     this.answer = scriptedAnswer(script);
     this.heartbeat = setInterval(() => {
@@ -197,7 +198,10 @@ export class Run {
   }
 
   private finish(reason: 'complete' | 'cancel'): void {
-    this.emit('done', { session: { session_id: this.session, message_count: 2 } });
+    // Settled before `done` goes out: a client may take done.session as the truth (hermes-webui replaces its
+    // messages with it), so it must already hold the final answer.
+    const session = this.onEnd(this) ?? { session_id: this.session, message_count: 2 };
+    this.emit('done', { session });
     this.emit('stream_end', { session_id: this.session });
     this.stop();
     for (const s of [...this.subscribers]) {
@@ -205,6 +209,5 @@ export class Run {
       s.end();
     }
     this.timeline.add({ kind: 'run-end', t: this.timeline.now(), streamId: this.streamId, session: this.session, reason });
-    this.onEnd(this);
   }
 }

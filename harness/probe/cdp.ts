@@ -81,6 +81,8 @@ export interface CdpAttachOptions {
   host?: string;
   /** Pick the page whose URL contains this; waits for it up to attachTimeoutMs (the page may still be navigating). */
   urlIncludes?: string;
+  /** Attach to exactly this target (watch attaches to every page of a browser). */
+  targetId?: string;
   attachTimeoutMs?: number;
 }
 
@@ -158,6 +160,8 @@ export class CdpProbe {
   private readonly messageEvents: boolean;
   /** Epoch ms minus CDP monotonic ms, learned from requestWillBeSent's wallTime. */
   private clockOffset: number | null = null;
+  /** The chat stream path the mock backend names in the page probe's URL; null: every EventSource counts. */
+  private chatPath: string | null = null;
 
   private worldContext: number | null = null;
   private longTaskAck = 0;
@@ -182,7 +186,9 @@ export class CdpProbe {
       seen = await this.within(CDP.List({ host, port: opts.port }), 'listing DevTools targets').catch((e) => {
         throw new Error(`sse-harness: cannot list DevTools targets on ${host}:${opts.port} (${errText(e)}); was the browser started with --remote-debugging-port?`);
       });
-      const pick = seen.find((t) => t.type === 'page' && !t.url.startsWith('devtools://') && (opts.urlIncludes === undefined || t.url.includes(opts.urlIncludes)));
+      const pick = opts.targetId
+        ? seen.find((t) => t.id === opts.targetId)
+        : seen.find((t) => t.type === 'page' && !t.url.startsWith('devtools://') && (opts.urlIncludes === undefined || t.url.includes(opts.urlIncludes)));
       if (pick) {
         this.target = pick;
         break;
@@ -261,8 +267,9 @@ export class CdpProbe {
         if (read.exceptionDetails) throw new Error(`sse-harness: reading readyState threw: ${read.exceptionDetails.text}`);
         c.sources = (read.result.value ?? []) as { url: string; readyState: number }[];
       }
-      c.total = c.sources.length;
       for (const s of c.sources) {
+        if (!this.isChat(s.url)) continue;
+        c.total++;
         if (s.readyState === 0) c.connecting++;
         else if (s.readyState === 1) c.open++;
         else c.closed++;
@@ -275,10 +282,20 @@ export class CdpProbe {
     }
   }
 
+  /** Chat streams only, as at the server, once the page probe's URL has named their path (a UI's side feeds are not). */
+  private isChat(url: string): boolean {
+    if (this.chatPath === null) return true;
+    try {
+      return new URL(url).pathname === this.chatPath;
+    } catch {
+      return false;
+    }
+  }
+
   /** EventSource requests the browser started and has not ended (answered or still queued for a socket). */
   networkOpen(): number {
     let n = 0;
-    for (const r of this.requests.values()) if (r.endedAt === null) n++;
+    for (const r of this.requests.values()) if (r.endedAt === null && this.isChat(r.url)) n++;
     return n;
   }
 
@@ -288,7 +305,7 @@ export class CdpProbe {
    */
   networkQueued(): number {
     let n = 0;
-    for (const r of this.requests.values()) if (r.endedAt === null && r.respondedAt === null) n++;
+    for (const r of this.requests.values()) if (r.endedAt === null && r.respondedAt === null && this.isChat(r.url)) n++;
     return n;
   }
 
@@ -409,6 +426,9 @@ export class CdpProbe {
       // A new main-frame document: the old document's streams die with it, but Chromium reports no end for them.
       if (p.type === 'Document' && (p.frameId === this.target?.id || p.frameId === undefined) && p.redirectResponse === undefined) {
         for (const [id, r] of this.requests) if (r.endedAt === null && this.loaders.get(id) !== p.loaderId) end(id, p.timestamp, 'canceled');
+      }
+      if (p.type === 'Script' && p.request.url.includes('/__harness/probe.js?')) {
+        this.chatPath = new URL(p.request.url).searchParams.get('chat') ?? this.chatPath;
       }
       if (p.type !== 'EventSource') return;
       this.loaders.set(p.requestId, p.loaderId);

@@ -23,7 +23,7 @@ export function crossCheck(w: WitnessCounts): Finding | null {
   const queued = w.cdpQueued ?? 0;
   const waiting = w.pageConnecting ?? 0;
   const held = w.page !== undefined ? w.page + waiting : w.cdp !== undefined ? w.cdp + queued : undefined;
-  const opened = Math.max(w.page ?? 0, w.cdp ?? 0, w.server);
+  const opened = Math.max(w.page ?? 0, w.cdp ?? 0, w.server ?? 0);
   if (queued > 0 || (waiting > 0 && opened >= POOL_PER_HOST)) {
     const n = queued || waiting;
     return {

@@ -15,6 +15,14 @@
   var nextId = 1;
   var STALL_TICK = 25; // watchdog period: fine enough for 50 ms stalls, coarse enough to cost ~nothing
   var STALL_MIN = 50;
+  // The mock backend names its chat stream path in the probe's URL: only those EventSources are counted, as at the
+  // server, so a UI's side feeds (session lists, notifications) are no disagreement. No name: every EventSource.
+  var chatPath = null;
+  try {
+    chatPath = new URL(document.currentScript.src).searchParams.get('chat');
+  } catch (e) {
+    /* inlined probe: count everything */
+  }
 
   function now() {
     return Date.now();
@@ -38,7 +46,8 @@
   }
   function pathOf(url) {
     try {
-      return new URL(url, location.href).pathname;
+      // Relative URLs resolve against <base href> like the page's own requests do (hermes-webui sets one).
+      return new URL(url, document.baseURI || location.href).pathname;
     } catch (e) {
       return String(url);
     }
@@ -57,6 +66,7 @@
       var rec = {
         id: nextId++,
         url: String(url),
+        chat: chatPath === null || pathOf(url) === chatPath,
         createdAt: now(),
         closedAt: null,
         openedAt: null,
@@ -159,12 +169,14 @@
     var open = 0, connecting = 0, closed = 0, list = [];
     sources.forEach(function (r) {
       var st = r.es.readyState;
-      if (st === 1) open++;
+      if (!r.chat) {
+        /* a side feed: listed, not counted */
+      } else if (st === 1) open++;
       else if (st === 0) connecting++;
       else closed++;
-      list.push({ id: r.id, url: r.url, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors, stack: r.stack });
+      list.push({ id: r.id, url: r.url, chat: r.chat, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors, stack: r.stack });
     });
-    return { open: open, connecting: connecting, closed: closed, total: sources.length, sources: list };
+    return { open: open, connecting: connecting, closed: closed, total: open + connecting + closed, sources: list };
   }
 
   window.__sseHarness = {

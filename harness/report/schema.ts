@@ -6,7 +6,7 @@ const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 
 export const witnessCountsSchema = z
   .object({
-    server: z.number().int().nonnegative().describe('open chat-stream sockets at the mock backend (connection ledger)'),
+    server: z.number().int().nonnegative().optional().describe('open chat-stream sockets at the mock backend (connection ledger); absent in watch --attach reports'),
     page: z.number().int().nonnegative().optional().describe('EventSources in readyState OPEN (in-page probe)'),
     pageConnecting: z.number().int().nonnegative().optional().describe('EventSources in readyState CONNECTING (in-page probe)'),
     cdp: z.number().int().nonnegative().optional().describe('EventSource requests answered and not ended (CDP Network)'),

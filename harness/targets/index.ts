@@ -1,4 +1,5 @@
 // Target registry: a new chat UI is a new target file registered here, not a fork.
+import { hermesTarget } from './hermes.ts';
 import { referenceTargetAt } from './reference.ts';
 import type { Target } from './types.ts';
 
@@ -11,6 +12,7 @@ type Factory = (opts: TargetOptions) => Target;
 
 const TARGETS: Record<string, Factory> = {
   reference: (opts) => referenceTargetAt(opts.appDir),
+  'hermes-webui': (opts) => hermesTarget(opts.appDir),
 };
 
 /** Adds a target; target files call this when imported (see harness/targets/*.ts). */

@@ -1,0 +1,138 @@
+// The hermes-webui target: the user's own checkout of hermes-webui, its static/ frontend served as is against the mock.
+// Nothing of hermes-webui lives in this repository; every file is read from --app-dir at run time.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { http, HttpResponse } from 'msw';
+import type { Target } from './types.ts';
+
+/** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
+const BUNDLE_TOKEN = 'sse-harness';
+
+/** Checks that dir is a hermes-webui checkout; throws one sentence with the fix otherwise. */
+export function hermesAppDir(dir: string | undefined): string {
+  if (!dir) throw new Error('sse-harness: --target hermes-webui needs --app-dir <path to a hermes-webui checkout> (the folder that holds static/index.html).');
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`sse-harness: --app-dir ${dir}: no such directory. Give the path of a hermes-webui checkout (git clone https://github.com/nesquena/hermes-webui).`);
+  if (!existsSync(resolve(abs, 'static', 'index.html'))) throw new Error(`sse-harness: --app-dir ${dir}: no static/index.html there, so it is not a hermes-webui checkout. Give the repository's top folder.`);
+  return abs;
+}
+
+/** What the report names: `git describe` of the checkout (tag or commit), or 'unknown' outside git. */
+export function hermesVersion(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'describe', '--tags', '--always'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** An SSE reply that stays open with heartbeats until the client goes: hermes-webui's side feeds, never chat streams. */
+function sideFeed(heartbeatMs = 5_000): Response {
+  const enc = new TextEncoder();
+  let timer: NodeJS.Timeout | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(enc.encode(': connected\n\n'));
+      timer = setInterval(() => controller.enqueue(enc.encode(': heartbeat\n\n')), heartbeatMs);
+      timer.unref();
+    },
+    cancel() {
+      clearInterval(timer);
+    },
+  });
+  return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+}
+
+/** Routes the mock does not know are answered {} (the frontend tolerates it), and named once so a new call is seen. */
+const unknownSeen = new Set<string>();
+function unknownRoute(method: string, path: string): Response {
+  const key = `${method} ${path}`;
+  if (!unknownSeen.has(key)) {
+    unknownSeen.add(key);
+    process.stderr.write(`sse-harness: hermes-webui called ${key}, which the mock does not implement; answered {}\n`);
+  }
+  return HttpResponse.json({});
+}
+
+/** CDN tags (Prism, xterm): optional for the app, and a hung connection to them would stall boot. */
+const EXTERNAL_TAG = /<script\b[^>]*\bsrc="https?:\/\/[^"]*"[^>]*>\s*<\/script>|<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/gi;
+
+export function hermesTarget(appDir: string | undefined): Target {
+  const root = hermesAppDir(appDir);
+  const version = hermesVersion(root);
+  return {
+    name: 'hermes-webui',
+    version: `hermes-webui@${version} (${root})`,
+    regressions: [],
+    backend: () => ({
+      root: resolve(root, 'static') + '/',
+      // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
+      transformHtml: (html) =>
+        html
+          .replaceAll('__WEBUI_VERSION__', BUNDLE_TOKEN)
+          .replaceAll('__MAX_UPLOAD_BYTES__', '20971520')
+          .replaceAll('__CSRF_TOKEN_JSON__', '""')
+          .replace(EXTERNAL_TAG, ''),
+      mapPath: (path) => {
+        if (path === '/' || path === '/index.html') return 'index.html';
+        // The app moves itself to /session/<id>, and its <base href> keeps assets at the root.
+        if (path.startsWith('/session/static/')) return decodeURIComponent(path.slice('/session/static/'.length));
+        if (path.startsWith('/session/')) return 'index.html';
+        if (path.startsWith('/static/')) return decodeURIComponent(path.slice('/static/'.length));
+        // A service worker would cache the shell and outlive the run.
+        if (path === '/sw.js') return false;
+        return null;
+      },
+      handlers: [
+        http.get('*/api/settings', () =>
+          HttpResponse.json({
+            send_key: 'enter',
+            show_cli_sessions: false,
+            onboarding_completed: true,
+            check_for_updates: false,
+            webui_version: BUNDLE_TOKEN,
+            theme: 'dark',
+            language: 'en',
+          }),
+        ),
+        http.get('*/api/profile/active', () => HttpResponse.json({ name: 'default', is_default: true })),
+        http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
+        http.get('*/api/sessions/events', () => sideFeed()),
+        http.get('*/api/session/stream', () => sideFeed()),
+      ],
+      fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
+    }),
+    entry({ query }) {
+      const q = new URLSearchParams(query ?? {}).toString();
+      return q ? `/?${q}` : '/';
+    },
+    // _bootReady is also set after a failed boot; the sidebar's first load says the API answered.
+    readyExpression: `typeof S !== 'undefined' && S._bootReady === true && typeof _sessionListHasLoadedOnce !== 'undefined' && _sessionListHasLoadedOnce === true`,
+    viewedSessionExpression: `(typeof S !== 'undefined' && S.session && S.session.session_id) || null`,
+    // The latest assistant turn as rendered (live or settled). Markdown drops an answer's trailing whitespace, so when
+    // the rendered text is the UI's own copy of the settled message bar that, the copy stands for it.
+    answerTextExpression: `(() => {
+      const b = [...document.querySelectorAll('#msgInner .assistant-turn .msg-body')].pop();
+      if (!b) return null;
+      const shown = b.textContent;
+      const m = typeof S !== 'undefined' && Array.isArray(S.messages) ? [...S.messages].reverse().find((x) => x && x.role === 'assistant') : null;
+      return m && typeof m.content === 'string' && m.content !== shown && m.content.trimEnd() === shown.trimEnd() ? m.content : shown;
+    })()`,
+    async newChat(page) {
+      // On an empty, idle chat the button only focuses the composer (by design: no clutter of blank chats);
+      // the scenario asks for a new one, so call what the button calls otherwise.
+      const reuses = await page.evaluate<boolean>(`typeof _currentSessionIsReusableEmptyChat === 'function' && _currentSessionIsReusableEmptyChat()`);
+      if (reuses) await page.evaluate(`newSession().then(() => renderSessionList()).then(() => true)`);
+      else await page.click('#btnNewChat');
+    },
+    async send(page, text) {
+      // Enter inserts a newline on touch-first devices (the iPhone profile); the button sends everywhere.
+      await page.type('#msg', text);
+      await page.click('#btnSend');
+    },
+    async switchTo(page, sessionId) {
+      await page.click(`#sessionList .session-item[data-sid="${sessionId}"]`);
+    },
+  };
+}

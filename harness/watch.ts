@@ -1,0 +1,207 @@
+// `sse-harness watch --attach <port|ws-url>`: attach to a Chromium the user started with --remote-debugging-port and
+// show, live, what its pages hold: open EventSources per page and origin, pool exhaustion, stalls, listeners and
+// nodes. Ctrl-C (or --duration) ends it and writes the recorded timeline as a normal report.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import CDP from 'chrome-remote-interface';
+import { CdpProbe } from './probe/cdp.ts';
+import { POOL_PER_HOST } from './probe/crosscheck.ts';
+import { Timeline } from './timeline.ts';
+import { buildReport, writeReport } from './report/json.ts';
+import type { ScenarioResult } from './runner/run.ts';
+
+const PROBE_SOURCE = () => readFileSync(fileURLToPath(new URL('./probe/page-probe.js', import.meta.url)), 'utf8');
+
+export interface WatchOptions {
+  /** A DevTools port, host:port, or ws:// URL of the browser or a page. */
+  attach: string;
+  intervalMs: number;
+  /** Stop by itself after this long (else at Ctrl-C). */
+  durationMs?: number;
+  reportDir: string;
+  /** Record creation stacks: installs the in-page probe in documents loaded from now on (reload the page). */
+  stacks?: boolean;
+  /** One line per page per refresh instead of redrawing the screen (default when stdout is not a terminal). */
+  plain?: boolean;
+  out?: (s: string) => void;
+}
+
+export function parseEndpoint(v: string): { host: string; port: number } {
+  const m = /^(?:wss?:\/\/)?(?:([\w.-]+):)?(\d{2,5})(?:\/.*)?$/.exec(v.trim());
+  if (!m) throw new Error(`sse-harness: --attach ${v}: expected a DevTools port (9222), host:port, or a ws:// URL (ws://127.0.0.1:9222/devtools/browser/…)`);
+  return { host: m[1] ?? '127.0.0.1', port: Number(m[2]) };
+}
+
+interface Watched {
+  id: string;
+  url: string;
+  probe: CdpProbe;
+  timeline: Timeline;
+  peakOpen: number;
+  longestStall: number;
+  poolFull: boolean;
+  findings: ScenarioResult['findings'];
+  stacks: string[];
+}
+
+const origin = (u: string) => {
+  try {
+    return new URL(u).origin;
+  } catch {
+    return u;
+  }
+};
+
+export async function watch(opts: WatchOptions): Promise<{ report: string; peaks: Record<string, number> }> {
+  const out = opts.out ?? ((s: string) => process.stdout.write(s));
+  const { host, port } = parseEndpoint(opts.attach);
+  try {
+    await CDP.Version({ host, port });
+  } catch (e) {
+    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`);
+  }
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  const pages = new Map<string, Watched>();
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const plain = opts.plain ?? !process.stdout.isTTY;
+
+  const attachNew = async () => {
+    const targets = await CDP.List({ host, port }).catch(() => [] as CDP.Target[]);
+    for (const t of targets) {
+      if (t.type !== 'page' || t.url.startsWith('devtools://') || pages.has(t.id)) continue;
+      const probe = new CdpProbe({ messageEvents: false });
+      try {
+        await probe.attach({ port, host, targetId: t.id, attachTimeoutMs: 2000 });
+      } catch {
+        continue; // gone already, or not attachable yet: the next refresh tries again
+      }
+      pages.set(t.id, fresh(t, probe));
+      const w = pages.get(t.id)!;
+      if (opts.stacks) await w.probe.raw?.send('Page.addScriptToEvaluateOnNewDocument', { source: PROBE_SOURCE() }).catch(() => {});
+    }
+    for (const [id, w] of pages) {
+      if (!targets.some((t) => t.id === id) || !w.probe.status().attached) {
+        w.timeline.add({ kind: 'note', t: w.timeline.now(), message: 'page closed or detached' });
+        w.probe.status().attached && (await w.probe.close());
+      }
+    }
+  };
+  const fresh = (t: CDP.Target, probe: CdpProbe): Watched => {
+    const timeline = new Timeline(t0);
+    timeline.add({ kind: 'note', t: timeline.now(), message: `attached to ${t.url}` });
+    return { id: t.id, url: t.url, probe, timeline, peakOpen: 0, longestStall: 0, poolFull: false, findings: [], stacks: [] };
+  };
+
+  const refresh = async () => {
+    await attachNew();
+    const lines: string[] = [];
+    for (const w of pages.values()) {
+      if (!w.probe.status().attached) continue;
+      const heap = await w.probe.census();
+      const reqs = w.probe.networkRequests().filter((r) => r.endedAt === null);
+      const dom = await w.probe.domCounters();
+      for (const lt of await w.probe.longTasks()) {
+        w.longestStall = Math.max(w.longestStall, lt.duration);
+        w.timeline.add({ kind: 'stall', t: w.timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
+      }
+      const open = heap && !heap.stale ? heap.open : reqs.filter((r) => r.respondedAt !== null).length;
+      const queued = reqs.filter((r) => r.respondedAt === null).length;
+      w.peakOpen = Math.max(w.peakOpen, open);
+      const t = w.timeline.now();
+      w.timeline.add({
+        kind: 'sample',
+        t,
+        step: 'watch',
+        tick: true,
+        witnesses: { cdp: reqs.length - queued, cdpQueued: queued, ...(heap && !heap.stale ? { cdpObjects: heap.open } : {}) },
+        ...(dom && !dom.stale ? { dom: { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents } } : {}),
+      });
+      // Per origin: a full pool with requests waiting is the freeze users report.
+      const byOrigin = new Map<string, { open: number; queued: number }>();
+      for (const s of heap && !heap.stale ? heap.sources.filter((s) => s.readyState === 1) : []) {
+        const o = byOrigin.get(origin(s.url)) ?? { open: 0, queued: 0 };
+        o.open++;
+        byOrigin.set(origin(s.url), o);
+      }
+      for (const r of reqs.filter((r) => r.respondedAt === null)) {
+        const o = byOrigin.get(origin(r.url)) ?? { open: 0, queued: 0 };
+        o.queued++;
+        byOrigin.set(origin(r.url), o);
+      }
+      const full = [...byOrigin].filter(([, c]) => c.open >= POOL_PER_HOST && c.queued > 0);
+      if (full.length && !w.poolFull) {
+        const summary = full.map(([o, c]) => `${o}: ${c.open} EventSources hold the browser's ${POOL_PER_HOST}-per-host pool, ${c.queued} request${c.queued === 1 ? '' : 's'} queued`).join('; ');
+        w.findings.push({ t, step: 'watch', finding: 'pool-exhaustion', summary, witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open } });
+        w.timeline.add({ kind: 'finding', t, step: 'watch', finding: 'pool-exhaustion', summary, witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open } });
+      }
+      w.poolFull = full.length > 0;
+      if (opts.stacks) w.stacks = await creationStacks(w.probe);
+      const perOrigin = [...byOrigin].map(([o, c]) => `${o} ${c.open}${c.queued ? ` (+${c.queued} queued)` : ''}`).join(', ');
+      lines.push(
+        `t=${(t / 1000).toFixed(1)}s ${w.url.slice(0, 80)} · EventSources open ${open} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
+      );
+      for (const s of w.stacks) lines.push(`    created at ${s}`);
+    }
+    if (!pages.size) lines.push(`t=${((Date.now() - t0) / 1000).toFixed(1)}s no page targets on ${host}:${port} yet`);
+    out(plain ? `${lines.join('\n')}\n` : `\u001b[2J\u001b[H sse-harness watch ${host}:${port} · Ctrl-C writes the report\n\n${lines.join('\n')}\n`);
+  };
+
+  try {
+    while (!stop && (opts.durationMs === undefined || Date.now() - t0 < opts.durationMs)) {
+      await refresh();
+      const next = Date.now() + opts.intervalMs;
+      while (!stop && Date.now() < next) await new Promise((r) => setTimeout(r, Math.min(50, opts.intervalMs)));
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  const results: ScenarioResult[] = [...pages.values()].map((w) => ({
+    scenario: 'watch',
+    file: w.url,
+    description: `watched ${w.url} on ${host}:${port}`,
+    catches: [],
+    browser: 'chromium',
+    engine: `attached over DevTools at ${host}:${port}`,
+    target: 'attached',
+    targetVersion: 'n/a',
+    regress: [],
+    verdict: w.findings.length ? 'fail' : 'pass',
+    verdicts: [
+      { oracle: 'poolExhaustion', pass: !w.findings.length, summary: w.findings.length ? w.findings[0]!.summary : `peak ${w.peakOpen} open EventSources, the pool never ran out`, evidence: { peakOpen: w.peakOpen } },
+      { oracle: 'watch', pass: true, summary: `peak ${w.peakOpen} open EventSources; longest stall ${w.longestStall} ms`, evidence: { peakOpen: w.peakOpen, longestStallMs: w.longestStall } },
+    ],
+    stepFailures: [],
+    findings: w.findings,
+    witnesses: ['cdp'],
+    durationMs: Date.now() - t0,
+    sessions: {},
+    timeline: w.timeline.ordered(),
+  }));
+  for (const w of pages.values()) await w.probe.close().catch(() => {});
+  const report = writeReport(
+    opts.reportDir,
+    buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: true, command: ['watch', '--attach', opts.attach], target: 'attached', browsers: ['chromium'], regress: [], results }),
+  );
+  return { report, peaks: Object.fromEntries([...pages.values()].map((w) => [w.url, w.peakOpen])) };
+}
+
+/** Where each open EventSource was created, from the in-page probe (present after a reload with --stacks). */
+async function creationStacks(probe: CdpProbe): Promise<string[]> {
+  const r = await probe.raw
+    ?.send('Runtime.evaluate', {
+      expression: `(() => { const h = window.__sseHarness; if (!h) return null; return h.census().sources.filter((s) => s.readyState === 1).map((s) => s.url + ' ← ' + String(s.stack || '').split('\\n').map((l) => l.trim()).filter((l) => l && !/page-probe|__sseHarness|^Error/.test(l))[0]); })()`,
+      returnByValue: true,
+      silent: true,
+    })
+    .catch(() => null);
+  const v = r?.result?.value as string[] | null | undefined;
+  if (v === null) return ['(no creation stacks yet: reload the page so the probe records them)'];
+  const counts = new Map<string, number>();
+  for (const s of v ?? []) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${n}× ${s}`);
+}

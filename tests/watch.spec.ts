@@ -1,0 +1,63 @@
+// watch --attach: a Chromium the test started, a page the test makes leak EventSources, the CLI watching live.
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { ChromiumLauncher } from '../harness/driver/chromium.ts';
+import type { BrowserPage } from '../harness/driver/types.ts';
+import { reportSchema } from '../harness/report/schema.ts';
+import { startCdpTestServer, type CdpTestServer } from './support/cdp-server.ts';
+import { runCli, startCli } from './support/cli.ts';
+
+const launcher = new ChromiumLauncher();
+test.skip(launcher.missing() !== null, launcher.missing() ?? '');
+
+let page: BrowserPage | undefined;
+let server: CdpTestServer | undefined;
+test.afterEach(async () => {
+  await page?.close();
+  await server?.close();
+});
+
+const lastOpen = (out: string) => {
+  const all = [...out.matchAll(/EventSources open (\d+)/g)];
+  return all.length ? Number(all[all.length - 1]![1]) : -1;
+};
+
+test('shows the leak count rising as the page leaks EventSources; Ctrl-C saves a matching report', async () => {
+  server = await startCdpTestServer();
+  page = await launcher.launch();
+  await page.goto(`${server.url}/`);
+  const cli = startCli(['watch', '--attach', String(page.cdpPort), '--interval', '200', '--plain', '-o', 'TMP/r']);
+  await cli.waitFor(/EventSources open 0/, 20_000);
+  const leak = (n: number) => page!.evaluate(`(window.leaked = window.leaked || [], Array.from({ length: ${n} }, () => window.leaked.push(new EventSource('/sse'))), window.leaked.length)`);
+  await leak(2);
+  await cli.waitFor(/EventSources open 2 /, 10_000);
+  await leak(2);
+  await cli.waitFor(/EventSources open 4 /, 10_000);
+  // 6 streams fill the per-host pool; the 7th waits for a socket.
+  await leak(3);
+  await cli.waitFor(/POOL EXHAUSTED/, 10_000);
+  expect(lastOpen(cli.stdout())).toBeGreaterThanOrEqual(6);
+  cli.child.kill('SIGINT');
+  const { code } = await cli.exited;
+  expect(code, cli.stderr()).toBe(1); // the pool ran out while watching
+  const file = /report: (\S+\.json)/.exec(cli.stdout())![1]!;
+  const report = reportSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  expect(report.complete).toBe(true);
+  const watched = report.results.find((r) => r.file.startsWith(server!.url))!;
+  expect(watched.findings.map((f) => f.finding)).toContain('pool-exhaustion');
+  const heapCounts = watched.timeline.flatMap((e) => (e.kind === 'sample' && e.witnesses.cdpObjects !== undefined ? [e.witnesses.cdpObjects] : []));
+  // The report holds the same rise the screen showed: 0 → 2 → 4 → 6 or 7 open.
+  expect(heapCounts[0]).toBe(0);
+  expect(heapCounts).toContain(2);
+  expect(heapCounts).toContain(4);
+  expect(Math.max(...heapCounts)).toBe(lastOpen(cli.stdout()));
+  expect(cli.stdout()).toContain(`peak ${Math.max(...heapCounts)}`);
+});
+
+test('a port nothing listens on is a clear error', async () => {
+  const r = await runCli(['watch', '--attach', '1', '-o', 'TMP/r']);
+  expect(r.code).toBe(2);
+  const closed = await runCli(['watch', '--attach', '127.0.0.1:19', '-o', 'TMP/r']);
+  expect(closed.code).toBe(2);
+  expect(closed.stderr).toMatch(/nothing answers DevTools on 127\.0\.0\.1:19 .*Start Chromium with --remote-debugging-port=19/);
+});
