@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { stress, stressSummary } from './stress.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { watch } from './watch.ts';
+import { bisect } from './bisect.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -334,6 +335,28 @@ Examples:
       }
       process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
       process.exitCode = bad ? EXIT.usage : EXIT.ok;
+    });
+
+  program
+    .command('bisect')
+    .description("find the first commit of a chat UI's history at which a scenario fails (each candidate in a temporary git worktree)")
+    .argument('<scenario>', 'the scenario file that tells good from bad')
+    .requiredOption('--repo <path>', "git checkout of the chat UI (its working tree is never touched)")
+    .requiredOption('--good <ref>', 'a commit where the scenario passes')
+    .requiredOption('--bad <ref>', 'a later commit where it fails')
+    .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
+    .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-b, --browser <name>', 'browser to run in').choices(BROWSERS).default('chromium'))
+    .option('-o, --report-dir <dir>', 'where the report of every step goes', 'reports')
+    .addHelpText('after', '\nExit codes: 0 the first bad commit was named, 2 usage error (refs, repository, or ends that do not fail/pass as claimed).')
+    .action(async (file: string, o: { repo: string; good: string; bad: string; appSubdir: string; target: string; browser: string; reportDir: string }) => {
+      const [scenario] = loadAll([file]);
+      const launcher = launcherFor(o.browser);
+      const missing = launcher.missing();
+      if (missing) throw new UsageError(`sse-harness: ${missing}`);
+      const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => process.stderr.write(`${l}\n`) });
+      process.stdout.write(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${s.subject}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${r.firstBad.subject}\nreport: ${r.report}\n`);
+      process.exitCode = EXIT.ok;
     });
 
   program
