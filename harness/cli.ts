@@ -91,6 +91,8 @@ interface RunFlags {
   baselineTolerance: number;
   device?: 'iphone';
   trend?: string;
+  repeatUntilFail?: number;
+  keepOpen?: boolean;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -120,9 +122,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // default suite on every class, so a class no scenario catches shows up as a miss.
   const narrowed = paths.length > 0 || flags.grep !== undefined;
   const classes = (target.regressions as readonly RegressionClass[]).filter((k) => !narrowed || scenarios.some((s) => s.catches?.includes(k)));
-  const jobs: Job[] = matrix
+  const round: Job[] = matrix
     ? matrixJobs(scenarios, flags.browser, classes)
     : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
+  // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
+  const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
+  const jobs: Job[] = Array.from({ length: rounds }, () => round).flat();
 
   let baseline: BaselineFile | undefined;
   if (flags.baseline) {
@@ -159,7 +164,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   });
 
   // A fixed port or a watched (headed) browser means one run at a time.
-  const workers = flags.port !== undefined || flags.headed ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
+  const workers = flags.port !== undefined || flags.headed || flags.keepOpen ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
   log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
   const runJob = async (job: Job, i: number): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}]`;
@@ -171,6 +176,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       launch: { headed: flags.headed, slowMo: flags.slowMo, device: flags.device },
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
+      keepOpenOnFailure: flags.keepOpen
+        ? async ({ backend, cdpPort }) => {
+            process.stderr.write(`${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`);
+            await new Promise(() => {});
+          }
+        : undefined,
     });
     r.expected = job.expect;
     // The baseline gate: a healthy run must also be no worse than the recorded one.
@@ -183,16 +194,22 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     return r;
   };
   let next = 0;
+  let stopRepeating = false;
   const worker = async () => {
-    while (next < jobs.length && !wasInterrupted()) {
+    while (next < jobs.length && !wasInterrupted() && !stopRepeating) {
       const i = next++;
       const r = await runJob(jobs[i]!, i);
       if (wasInterrupted()) return; // the signal handler writes the partial report and exits
       slots[i] = r;
+      if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
+        stopRepeating = true;
+        log(`sse-harness: ${r.scenario} · ${r.browser} ${r.verdict === 'fail' ? 'failed' : 'errored'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
+      }
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
   const results = done();
+  if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
   if (flags.updateBaseline) {
     const file = resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE);
     let previous: BaselineFile | undefined;
@@ -265,6 +282,8 @@ export function buildProgram(): Command {
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
     .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
+    .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intArg)
+    .option('--keep-open', 'on a failing run, keep its browser and backend up (with --headed: the window) until Ctrl-C')
     .option('--trend <file>', 'append one JSON line per run (metrics, verdict) to this file, for nightly trends')
     .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
     .option('--update-baseline [file]', `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`)

@@ -20,6 +20,8 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Fixed port for the mock backend (default: ephemeral). */
   port?: number;
+  /** On a failing verdict, keep the browser and backend up (and say where) until this promise settles. */
+  keepOpenOnFailure?: (where: { backend: string; cdpPort?: number }) => Promise<void>;
 }
 
 export interface ScenarioResult {
@@ -475,7 +477,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       verdicts.push({ oracle: 'steps', pass: false, summary: f.error, step: f.step, t: f.t, evidence: {} });
     }
     const pass = verdicts.every((v) => v.pass);
-    return result({ verdict: pass ? 'pass' : 'fail', verdicts });
+    const done = result({ verdict: pass ? 'pass' : 'fail', verdicts });
+    if (!pass && opts.keepOpenOnFailure) {
+      clearInterval(sampling);
+      await opts.keepOpenOnFailure({ backend: backend.url, cdpPort: page?.cdpPort });
+    }
+    return done;
   } catch (e) {
     return result({ verdict: 'error', error: (e as Error).message });
   } finally {
