@@ -107,6 +107,14 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
     }
   }
+  // "all": every browser this machine has (doctor says how to get the rest).
+  if (flags.browser.includes('all')) {
+    const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
+    const skipped = BROWSERS.filter((b) => !here.includes(b));
+    if (skipped.length && !flags.quiet) process.stderr.write(`sse-harness: --browser all: ${skipped.join(', ')} not installed here, skipped (see: sse-harness doctor)\n`);
+    if (!here.length) throw new UsageError('sse-harness: --browser all: no browser installed. Run npm run setup, or see sse-harness doctor.');
+    flags.browser = here;
+  }
   let scenarios = loadAll(paths);
   if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
   if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
@@ -275,7 +283,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`).argParser(list).default(['chromium']))
     .option('-g, --grep <text>', 'only scenarios whose name contains text')
     .option('-o, --report-dir <dir>', 'where reports go', 'reports')
     .option('--headed', 'show the browser window')
