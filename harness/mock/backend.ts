@@ -46,6 +46,8 @@ export interface BackendOptions {
   handlers?: RequestHandler[];
   /** MSW handlers tried after the built-in ones: a target's catch-all for routes the mock does not know. */
   fallbackHandlers?: RequestHandler[];
+  /** Paths outside /api/ that go to the handlers too, not to the static files (hermes-webui's /health probe). */
+  apiPaths?: string[];
   /** Rewrites an HTML page before the probe goes in (template placeholders of a target). */
   transformHtml?: (html: string, path: string) => string;
   /** Maps a URL path to a file under root, null for the default mapping, or false to answer 404 (a service worker). */
@@ -143,7 +145,7 @@ export class MockBackend {
     const path = (req.url ?? '/').split('?')[0]!;
     const t = this.timeline.now();
     try {
-      if (path.startsWith('/api/')) {
+      if (path.startsWith('/api/') || this.opts.apiPaths?.includes(path)) {
         await this.handleApi(req, res, id);
       } else {
         await this.serveStatic(path, res);

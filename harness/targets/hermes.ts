@@ -1,9 +1,10 @@
 // The hermes-webui target: the user's own checkout of hermes-webui, its static/ frontend served as is against the mock.
 // Nothing of hermes-webui lives in this repository; every file is read from --app-dir at run time.
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { http, HttpResponse } from 'msw';
+import type { BrowserPage } from '../driver/types.ts';
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
@@ -20,8 +21,11 @@ export function hermesAppDir(dir: string | undefined): string {
 
 /** What the report names: `git describe` of the checkout (tag or commit), or 'unknown' outside git. */
 export function hermesVersion(dir: string): string {
+  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim();
   try {
-    return execFileSync('git', ['-C', dir, 'describe', '--tags', '--always'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim() || 'unknown';
+    // A plain copy inside some other repository would otherwise be named after that repository.
+    if (realpathSync(git('rev-parse', '--show-toplevel')) !== realpathSync(dir)) return 'unknown';
+    return git('describe', '--tags', '--always') || 'unknown';
   } catch {
     return 'unknown';
   }
@@ -44,11 +48,37 @@ function sideFeed(heartbeatMs = 5_000): Response {
   return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
 }
 
-/** Routes the mock does not know are answered {} (the frontend tolerates it), and named once so a new call is seen. */
+/** Boot, panel and polling routes whose empty answer the frontend takes as "nothing there" (checked in a browser). */
+const EMPTY_OK = new Set([
+  '/api/approval/pending',
+  '/api/clarify/pending',
+  '/api/client-events/log',
+  '/api/crons/recent',
+  '/api/dashboard/config',
+  '/api/dashboard/status',
+  '/api/git-info',
+  '/api/health/agent',
+  '/api/list',
+  '/api/models',
+  '/api/models/live',
+  '/api/onboarding/status',
+  '/api/profiles',
+  '/api/reasoning',
+  '/api/session/compress/status',
+  '/api/session/draft',
+  '/api/session/status',
+  '/api/session/update',
+  '/api/session/yolo',
+  '/api/transcribe/capability',
+  '/api/updates/check',
+  '/api/workspaces',
+]);
+
+/** Other routes are answered {} too (the frontend tolerates it), and named once, so a newer frontend's call is seen. */
 const unknownSeen = new Set<string>();
 function unknownRoute(method: string, path: string): Response {
   const key = `${method} ${path}`;
-  if (!unknownSeen.has(key)) {
+  if (!EMPTY_OK.has(path) && !unknownSeen.has(key)) {
     unknownSeen.add(key);
     process.stderr.write(`sse-harness: hermes-webui called ${key}, which the mock does not implement; answered {}\n`);
   }
@@ -57,6 +87,12 @@ function unknownRoute(method: string, path: string): Response {
 
 /** CDN tags (Prism, xterm): optional for the app, and a hung connection to them would stall boot. */
 const EXTERNAL_TAG = /<script\b[^>]*\bsrc="https?:\/\/[^"]*"[^>]*>\s*<\/script>|<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/gi;
+
+/** Polls a page expression until it is true or the deadline passes; the caller acts either way. */
+async function settle(page: BrowserPage, expression: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && !(await page.evaluate<boolean>(expression).catch(() => false))) await new Promise((r) => setTimeout(r, 50));
+}
 
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
@@ -84,7 +120,10 @@ export function hermesTarget(appDir: string | undefined): Target {
         if (path === '/sw.js') return false;
         return null;
       },
+      // After a network loss the app probes /health and recovers only on a 2xx.
+      apiPaths: ['/health'],
       handlers: [
+        http.get('*/health', () => HttpResponse.json({ status: 'ok' })),
         http.get('*/api/settings', () =>
           HttpResponse.json({
             send_key: 'enter',
@@ -110,10 +149,11 @@ export function hermesTarget(appDir: string | undefined): Target {
     // _bootReady is also set after a failed boot; the sidebar's first load says the API answered.
     readyExpression: `typeof S !== 'undefined' && S._bootReady === true && typeof _sessionListHasLoadedOnce !== 'undefined' && _sessionListHasLoadedOnce === true`,
     viewedSessionExpression: `(typeof S !== 'undefined' && S.session && S.session.session_id) || null`,
-    // The latest assistant turn as rendered (live or settled). Markdown drops an answer's trailing whitespace, so when
-    // the rendered text is the UI's own copy of the settled message bar that, the copy stands for it.
+    // The latest assistant text on screen, live or settled; a live turn also keeps a hidden source copy, left out.
+    // Markdown drops an answer's trailing whitespace, so when the rendered text is the UI's own copy of the settled
+    // message bar that, the copy stands for it.
     answerTextExpression: `(() => {
-      const b = [...document.querySelectorAll('#msgInner .assistant-turn .msg-body')].pop();
+      const b = [...document.querySelectorAll('#msgInner .assistant-turn .msg-body')].filter((e) => e.getClientRects().length > 0).pop();
       if (!b) return null;
       const shown = b.textContent;
       const m = typeof S !== 'undefined' && Array.isArray(S.messages) ? [...S.messages].reverse().find((x) => x && x.role === 'assistant') : null;
@@ -129,6 +169,9 @@ export function hermesTarget(appDir: string | undefined): Target {
     async send(page, text) {
       // Enter inserts a newline on touch-first devices (the iPhone profile); the button sends everywhere.
       await page.type('#msg', text);
+      // The button enables once the app has seen the input; a WebDriver click on it before then does nothing
+      // (Playwright's click waits by itself). If it never enables, the click goes anyway and the step fails on it.
+      await settle(page, `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action !== 'disabled'; })()`, 3_000);
       await page.click('#btnSend');
     },
     async switchTo(page, sessionId) {
