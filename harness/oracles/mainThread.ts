@@ -60,8 +60,17 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   // Stalls the harness caused itself (a CDP heap census holds the main thread) are not the page's.
   const pauses = events.filter((e): e is Extract<TimelineEvent, { kind: 'probe-pause' }> => e.kind === 'probe-pause');
   const ours = (s: { t: number; duration: number }) => pauses.some((p) => s.t < p.t + p.duration + 20 && s.t + s.duration > p.t - 20);
+  // Judged while streaming (a scripted answer playing at the backend): page boot and idle time are not the budget's.
+  const streaming: [number, number][] = [];
+  const startedAt = new Map<string, number>();
+  for (const e of events) {
+    if (e.kind === 'run-start') startedAt.set(e.streamId, e.t);
+    if (e.kind === 'run-end' && startedAt.has(e.streamId)) streaming.push([startedAt.get(e.streamId)!, e.t]), startedAt.delete(e.streamId);
+  }
+  for (const t of startedAt.values()) streaming.push([t, run.endedAt]);
+  const whileStreaming = (s: { t: number; duration: number }) => streaming.some(([a, b]) => s.t < b && s.t + s.duration > a);
   const all = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
-  const stalls = all.filter((s) => !ours(s));
+  const stalls = all.filter((s) => !ours(s) && whileStreaming(s));
   // Long tasks are exact where the browser reports them (the page's LoAF/longtask observer first, the CDP probe's
   // copy of the same entries otherwise, never both); where there are none the heartbeat watchdog stands in.
   const pageTasks = stalls.filter((s) => s.source === 'longtask' || s.source === 'loaf');
@@ -78,7 +87,7 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
     b.count++;
     b.longest = Math.max(b.longest, s.duration);
   }
-  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: pageTasks.length ? 'page long tasks' : cdpTasks.length ? 'CDP long tasks' : 'heartbeat', excludedProbePauses: all.length - stalls.length };
+  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: pageTasks.length ? 'page long tasks' : cdpTasks.length ? 'CDP long tasks' : 'heartbeat', excludedProbePauses: all.filter(ours).length, outsideStreaming: all.filter((s) => !whileStreaming(s)).length };
   if ((worst?.duration ?? 0) > longestBudget || total > totalBudget) {
     return {
       oracle: 'stallBudget',
