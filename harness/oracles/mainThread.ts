@@ -61,13 +61,21 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   const pauses = events.filter((e): e is Extract<TimelineEvent, { kind: 'probe-pause' }> => e.kind === 'probe-pause');
   const ours = (s: { t: number; duration: number }) => pauses.some((p) => s.t < p.t + p.duration + 20 && s.t + s.duration > p.t - 20);
   // Judged while streaming (a scripted answer playing at the backend): page boot and idle time are not the budget's.
+  // A page that lags behind renders the stream long after the server sent its last event: the window lasts until
+  // the session's shown text last changed.
+  const lastText = new Map<string, number>();
+  for (const e of events) if (e.kind === 'text') lastText.set(e.session, e.t);
   const streaming: [number, number][] = [];
-  const startedAt = new Map<string, number>();
+  const started = new Map<string, { t: number; session: string }>();
   for (const e of events) {
-    if (e.kind === 'run-start') startedAt.set(e.streamId, e.t);
-    if (e.kind === 'run-end' && startedAt.has(e.streamId)) streaming.push([startedAt.get(e.streamId)!, e.t]), startedAt.delete(e.streamId);
+    if (e.kind === 'run-start') started.set(e.streamId, { t: e.t, session: e.session });
+    if (e.kind === 'run-end' && started.has(e.streamId)) {
+      const s = started.get(e.streamId)!;
+      streaming.push([s.t, Math.max(e.t, lastText.get(s.session) ?? 0)]);
+      started.delete(e.streamId);
+    }
   }
-  for (const t of startedAt.values()) streaming.push([t, run.endedAt]);
+  for (const s of started.values()) streaming.push([s.t, run.endedAt]);
   const whileStreaming = (s: { t: number; duration: number }) => streaming.some(([a, b]) => s.t < b && s.t + s.duration > a);
   const all = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
   const stalls = all.filter((s) => !ours(s) && whileStreaming(s));
