@@ -47,6 +47,8 @@ test('the harness reporter turns recorded tests into a valid harness report', as
   await sse.open();
   await sse.newChat();
   await sse.send('Hi', [{ tokens: { count: 20, rate: 100 } }]);
+  // The answer streamed and ended: the recorded timeline holds the stream's open and close.
+  await expect.poll(() => sse.backend.ledger.sse.filter((r) => r.closedAt !== null).length, { timeout: 10_000 }).toBeGreaterThan(0);
   await expect(sse.streams).toHaveNoLeaks();
   const dir = mkdtempSync(join(tmpdir(), 'sse-harness-reporter-'));
   const reporter = new SseHarnessReporter({ outputDir: dir, stepSummary: false });

@@ -63,15 +63,21 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   // Judged while streaming (a scripted answer playing at the backend): page boot and idle time are not the budget's.
   // A page that lags behind renders the stream long after the server sent its last event: the window lasts until
   // the session's shown text last changed.
+  // One that never finished rendering it (hung, or still behind at the end) was streaming until the run ended.
   const lastText = new Map<string, number>();
-  for (const e of events) if (e.kind === 'text') lastText.set(e.session, e.t);
+  const rendered = new Map<string, boolean>();
+  for (const e of events) {
+    if (e.kind !== 'text') continue;
+    lastText.set(e.session, e.t);
+    rendered.set(e.session, e.length >= e.scripted);
+  }
   const streaming: [number, number][] = [];
   const started = new Map<string, { t: number; session: string }>();
   for (const e of events) {
     if (e.kind === 'run-start') started.set(e.streamId, { t: e.t, session: e.session });
     if (e.kind === 'run-end' && started.has(e.streamId)) {
       const s = started.get(e.streamId)!;
-      streaming.push([s.t, Math.max(e.t, lastText.get(s.session) ?? 0)]);
+      streaming.push([s.t, rendered.get(s.session) ? Math.max(e.t, lastText.get(s.session) ?? 0) : run.endedAt]);
       started.delete(e.streamId);
     }
   }
