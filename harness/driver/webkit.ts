@@ -67,6 +67,26 @@ async function until<T>(what: string, ms: number, check: () => Promise<T | null>
   }
 }
 
+/**
+ * Page lifecycle where the driver cannot control it (WebDriver; Playwright's WebKit has no freezing): the in-page
+ * probe emulates visibility (document.hidden, visibilitychange) and the report says so.
+ */
+function emulatedLifecycle(evaluate: (js: string) => Promise<unknown>): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
+  const hide = async (): Promise<LifecycleMode> => {
+    await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
+    return 'emulated';
+  };
+  return {
+    hide,
+    show: async () => {
+      await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
+      return 'emulated';
+    },
+    freeze: hide,
+    unfreeze: async () => 'emulated',
+  };
+}
+
 // ------------------------------------------------------------------------------------------ WebDriver (WebKitGTK)
 
 class WebDriverError extends Error {}
@@ -180,20 +200,11 @@ Promise.resolve().then(() => (${expression})).then(
   }
 
   // WebDriver has no page lifecycle control: the probe emulates visibility and connectivity in the page.
-  async hide(): Promise<LifecycleMode> {
-    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
-    return 'emulated';
-  }
-  async show(): Promise<LifecycleMode> {
-    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
-    return 'emulated';
-  }
-  async freeze(): Promise<LifecycleMode> {
-    return this.hide();
-  }
-  async unfreeze(): Promise<LifecycleMode> {
-    return 'emulated';
-  }
+  private readonly lifecycle = emulatedLifecycle((js) => this.evaluate(js));
+  hide = () => this.lifecycle.hide();
+  show = () => this.lifecycle.show();
+  freeze = () => this.lifecycle.freeze();
+  unfreeze = () => this.lifecycle.unfreeze();
   async setOffline(offline: boolean): Promise<LifecycleMode> {
     await this.evaluate(`window.__sseHarness && window.__sseHarness.setOffline(${offline})`);
     return 'emulated';
@@ -332,20 +343,11 @@ class PlaywrightWebKitPage implements BrowserPage {
   async reload(): Promise<void> {
     await this.page.reload({ waitUntil: 'domcontentloaded' });
   }
-  async hide(): Promise<LifecycleMode> {
-    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
-    return 'emulated';
-  }
-  async show(): Promise<LifecycleMode> {
-    await this.evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
-    return 'emulated';
-  }
-  async freeze(): Promise<LifecycleMode> {
-    return this.hide();
-  }
-  async unfreeze(): Promise<LifecycleMode> {
-    return 'emulated';
-  }
+  private readonly lifecycle = emulatedLifecycle((js) => this.evaluate(js));
+  hide = () => this.lifecycle.hide();
+  show = () => this.lifecycle.show();
+  freeze = () => this.lifecycle.freeze();
+  unfreeze = () => this.lifecycle.unfreeze();
   async setOffline(offline: boolean): Promise<LifecycleMode> {
     await this.context.setOffline(offline);
     return 'real';
