@@ -75,7 +75,7 @@ async function floodMainThread(probes: boolean): Promise<number> {
   const backend = new MockBackend({ ...referenceTarget.backend(), probe: probes }, timeline);
   await backend.start();
   const page = await launcherFor('chromium').launch();
-  const cdp = await new CdpProbe().attach({ port: page.cdpPort! });
+  const cdp = await new CdpProbe().attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
   let drain: NodeJS.Timeout | undefined;
   try {
     await page.goto(`${backend.url}/?poll=1000`);

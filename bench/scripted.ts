@@ -1,7 +1,7 @@
 // The scripted time of a scenario: how long it would take if the browser and the harness cost nothing.
 // A virtual clock walks the steps: waits add their time, sends start streams, waitFor advances to the moment the
 // scripted server would have sent what is waited for. Harness overhead = measured time to verdict / this.
-import type { Scenario, Step, StreamItem } from '../harness/scenario/schema.ts';
+import { DEFAULT_TOKEN_RATE, type Scenario, type Step, type StreamItem } from '../harness/scenario/schema.ts';
 
 /** Send times of each token and the end time of a stream, relative to its start (ms). */
 function streamTimes(items: StreamItem[]): { tokenAt: number[]; end: number } {
@@ -10,7 +10,7 @@ function streamTimes(items: StreamItem[]): { tokenAt: number[]; end: number } {
   for (const item of items) {
     if ('tokens' in item) {
       const n = item.tokens.count ?? (item.tokens.text ?? '').split(/(?<=\s)/).length;
-      const rate = item.tokens.rate ?? 20;
+      const rate = item.tokens.rate ?? DEFAULT_TOKEN_RATE;
       for (let i = 0; i < n; i++) tokenAt.push((t += 1000 / rate));
     } else if ('burst' in item) {
       const n = (item.burst as { count?: number }).count ?? 1;

@@ -14,6 +14,7 @@ import type { Scenario } from './scenario/schema.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
+import { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
@@ -174,12 +175,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // A fixed port or a watched (headed) browser means one run at a time.
   const workers = flags.port !== undefined || flags.headed || flags.keepOpen ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
   log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
-  const runJob = async (job: Job, i: number): Promise<ScenarioResult> => {
+  const runJob = async (job: Job, i: number, browsers: WorkerBrowsers): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}]`;
     log(`${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
     const r = await runScenario(job.scenario, {
       target,
-      launcher: launchers.get(job.browser)!,
+      launcher: browsers.get(job.browser),
       regress: job.regress,
       launch: { headed: flags.headed, slowMo: flags.slowMo, device: flags.device },
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
@@ -203,16 +204,22 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   };
   let next = 0;
   let stopRepeating = false;
+  // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
   const worker = async () => {
-    while (next < jobs.length && !wasInterrupted() && !stopRepeating) {
-      const i = next++;
-      const r = await runJob(jobs[i]!, i);
-      if (wasInterrupted()) return; // the signal handler writes the partial report and exits
-      slots[i] = r;
-      if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
-        stopRepeating = true;
-        log(`sse-harness: ${r.scenario} · ${r.browser} ${r.verdict === 'fail' ? 'failed' : 'errored'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
+    const browsers = new WorkerBrowsers(launcherFor);
+    try {
+      while (next < jobs.length && !wasInterrupted() && !stopRepeating) {
+        const i = next++;
+        const r = await runJob(jobs[i]!, i, browsers);
+        if (wasInterrupted()) return; // the signal handler writes the partial report and exits
+        slots[i] = r;
+        if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
+          stopRepeating = true;
+          log(`sse-harness: ${r.scenario} · ${r.browser} ${r.verdict === 'fail' ? 'failed' : 'errored'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
+        }
       }
+    } finally {
+      await browsers.dispose();
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));

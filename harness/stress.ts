@@ -2,6 +2,7 @@
 import { launcherFor } from './driver/index.ts';
 import type { BrowserName } from './driver/types.ts';
 import { wasInterrupted } from './driver/reaper.ts';
+import { WorkerBrowsers } from './driver/reuse.ts';
 import { caughtBy, matrixJobs, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
@@ -35,14 +36,19 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
     let next = 0;
     const bad = { miss: 0, alarm: 0, error: 0 };
     const worker = async () => {
-      while (next < jobs.length && !wasInterrupted()) {
-        const job = jobs[next++]!;
-        const r = await runScenario(job.scenario, { target: referenceTarget, launcher: launcherFor(job.browser as BrowserName), regress: job.regress });
-        out.jobs++;
-        const entry = { round, label: label(job), why: why(r) };
-        if (r.verdict === 'error') (out.errors.push(entry), bad.error++);
-        else if (job.expect === 'pass' && r.verdict !== 'pass') (out.falseAlarms.push(entry), bad.alarm++);
-        else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) (out.misses.push(entry), bad.miss++);
+      const browsers = new WorkerBrowsers(launcherFor);
+      try {
+        while (next < jobs.length && !wasInterrupted()) {
+          const job = jobs[next++]!;
+          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress });
+          out.jobs++;
+          const entry = { round, label: label(job), why: why(r) };
+          if (r.verdict === 'error') (out.errors.push(entry), bad.error++);
+          else if (job.expect === 'pass' && r.verdict !== 'pass') (out.falseAlarms.push(entry), bad.alarm++);
+          else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) (out.misses.push(entry), bad.miss++);
+        }
+      } finally {
+        await browsers.dispose();
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));

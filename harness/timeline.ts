@@ -6,7 +6,8 @@ export type Ms = number;
 export type TimelineEvent =
   | { kind: 'step-start'; t: Ms; index: number; path: string; step: string; detail?: string }
   | { kind: 'step-end'; t: Ms; index: number; path: string; step: string; ok: boolean; error?: string }
-  | { kind: 'view'; t: Ms; session: string | null; alias: string | null }
+  /** The user turns to a session at t; a switch is over once the UI shows it (shown), which under load takes a while. */
+  | { kind: 'view'; t: Ms; session: string | null; alias: string | null; shown?: Ms }
   | { kind: 'visibility'; t: Ms; hidden: boolean; frozen: boolean; how: string }
   | { kind: 'run-start'; t: Ms; streamId: string; session: string; script: string }
   | { kind: 'run-end'; t: Ms; streamId: string; session: string; reason: 'complete' | 'cancel' }

@@ -22,7 +22,7 @@ async function withRig(opts: { withPageProbe?: boolean }, body: (rig: Rig) => Pr
   const probe = new CdpProbe();
   try {
     page = await launcher.launch();
-    await probe.attach({ port: page.cdpPort! });
+    await probe.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
     await page.goto(`${server.url}/`);
     await body({ page, server, probe });
   } finally {

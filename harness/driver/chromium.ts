@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
-import type { BrowserLauncher, BrowserPage, LaunchOptions, LifecycleMode } from './types.ts';
+import { playwrightActions } from './common.ts';
+import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -54,33 +55,25 @@ async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTr
 class ChromiumPage implements BrowserPage {
   readonly browser = 'chromium' as const;
   private hidden = false;
+  readonly goto;
+  readonly evaluate;
+  readonly click;
+  readonly type;
+  readonly press;
+  readonly reload;
+  /** Set when a script went unanswered: the page's main thread is blocked. */
+  readonly state = { hung: false };
   constructor(
     readonly engine: string,
     readonly cdpPort: number,
-    private readonly pw: Browser,
-    private readonly page: Page,
+    readonly cdpTargetId: string,
+    page: Page,
     private readonly cdp: CDPSession,
     private readonly shutdown: () => Promise<void>,
-  ) {}
+  ) {
+    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page, this.state));
+  }
 
-  async goto(url: string): Promise<void> {
-    await this.page.goto(url, { waitUntil: 'domcontentloaded' });
-  }
-  evaluate<T>(expression: string): Promise<T> {
-    return this.page.evaluate(expression) as Promise<T>;
-  }
-  async click(selector: string): Promise<void> {
-    await this.page.click(selector, { timeout: 10_000 });
-  }
-  async type(selector: string, text: string): Promise<void> {
-    await this.page.fill(selector, text, { timeout: 10_000 });
-  }
-  async press(selector: string, key: 'Enter'): Promise<void> {
-    await this.page.press(selector, key, { timeout: 10_000 });
-  }
-  async reload(): Promise<void> {
-    await this.page.reload({ waitUntil: 'domcontentloaded' });
-  }
   // Freezing hides the page; leaving the frozen state keeps it hidden until focus emulation is back on.
   async hide(): Promise<LifecycleMode> {
     if (this.hidden) return 'real';
@@ -116,6 +109,61 @@ class ChromiumPage implements BrowserPage {
   }
 }
 
+/** One Chromium process serving one run's tab after another. */
+class ChromiumHost implements BrowserHost {
+  private alive = true;
+  constructor(
+    private readonly pw: Browser,
+    private readonly port: number,
+    private readonly engine: string,
+    private readonly child: ReturnType<typeof spawnTracked>,
+    private readonly shutdown: () => Promise<void>,
+  ) {
+    pw.on('disconnected', () => (this.alive = false));
+  }
+
+  healthy(): boolean {
+    return this.alive && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async newPage(): Promise<BrowserPage> {
+    // A new tab per run in the browser's default context. Playwright's own contexts set up emulation defaults
+    // under which Page.setWebLifecycleState no longer freezes or hides the page (measured), so a run does not get a
+    // context of its own; it gets a new origin instead (each run's backend listens on a new port: storage, cache
+    // and the connection pool are per origin), and closing the tab wipes what it stored and every cookie.
+    const context = this.pw.contexts()[0]!;
+    const page = await context.newPage();
+    // The tab Chromium opened at start (or one a crashed run left): one page in the browser, as a user has it.
+    for (const other of context.pages()) if (other !== page) await other.close().catch(() => {});
+    const origins = new Set<string>();
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame() && /^https?:/.test(f.url())) origins.add(new URL(f.url()).origin);
+    });
+    try {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Page.enable');
+      const { targetInfo } = await cdp.send('Target.getTargetInfo');
+      const p: ChromiumPage = new ChromiumPage(this.engine, this.port, targetInfo.targetId, page, cdp, async () => {
+        // A tab whose main thread stayed blocked is closed with its browser: the next run gets a fresh one.
+        if (p.state.hung) this.alive = false;
+        // A later run may get the same port back: nothing of this one may be waiting for it.
+        for (const origin of origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }).catch(() => {});
+        await context.clearCookies().catch(() => {});
+        await page.close().catch(() => {});
+      });
+      return p;
+    } catch (e) {
+      await page.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.alive = false;
+    await this.shutdown();
+  }
+}
+
 export class ChromiumLauncher implements BrowserLauncher {
   readonly browser = 'chromium' as const;
 
@@ -131,6 +179,10 @@ export class ChromiumLauncher implements BrowserLauncher {
   }
 
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    return pageWithOwnBrowser(await this.start(opts));
+  }
+
+  async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
     const found = findChromium();
     if (!found) throw new Error(`sse-harness: ${this.missing()}`);
     const dir = tempDir('chromium');
@@ -155,13 +207,8 @@ export class ChromiumLauncher implements BrowserLauncher {
     try {
       const { port, path } = await waitForDevToolsPort(dir, child, () => err);
       pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
-      // The default context: Playwright's own contexts turn on focus emulation, which cancels freezing.
-      const context = pw.contexts()[0]!;
-      const page = context.pages()[0] ?? (await context.newPage());
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Page.enable');
       const engine = `Chromium ${pw.version()} (${found.source === 'playwright' ? "Playwright's build" : found.path}) via Playwright/CDP`;
-      return new ChromiumPage(engine, port, pw, page, cdp, shutdown);
+      return new ChromiumHost(pw, port, engine, child, shutdown);
     } catch (e) {
       await shutdown();
       throw e;

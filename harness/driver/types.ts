@@ -18,6 +18,8 @@ export interface BrowserPage {
   readonly engine: string;
   /** DevTools port when the browser speaks CDP (Chromium), for the CDP probe. */
   readonly cdpPort?: number;
+  /** The page's DevTools target: one browser serves many pages when it is reused across runs. */
+  readonly cdpTargetId?: string;
   /** What a device profile could and could not emulate on this driver, for the report. */
   readonly emulation?: string[];
   goto(url: string): Promise<void>;
@@ -43,7 +45,34 @@ export interface BrowserLauncher {
   /** Null when usable, else a sentence on what is missing and how to install it. */
   missing(): string | null;
   describe(): string;
+  /** A browser of its own for one page: closing the page stops the browser. */
   launch(opts?: LaunchOptions): Promise<BrowserPage>;
+  /** A browser that serves many pages one after another, each in a fresh context (see ReusedBrowser). */
+  start?(opts?: LaunchOptions): Promise<BrowserHost>;
+}
+
+/** A running browser (with its driver and display) that opens pages in fresh contexts: no cookies, storage or cache carried over. */
+export interface BrowserHost {
+  newPage(): Promise<BrowserPage>;
+  /** False once the browser died or one of its pages stopped answering: it is not trusted with another run. */
+  healthy(): boolean;
+  close(): Promise<void>;
+}
+
+/** A launcher for hosts: launch() is a host with one page, closed with it. */
+export async function pageWithOwnBrowser(host: BrowserHost): Promise<BrowserPage> {
+  try {
+    const page = await host.newPage();
+    const close = page.close.bind(page);
+    page.close = async () => {
+      await close().catch(() => {});
+      await host.close();
+    };
+    return page;
+  } catch (e) {
+    await host.close();
+    throw e;
+  }
 }
 
 /**

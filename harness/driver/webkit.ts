@@ -5,8 +5,9 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
+import { emulatedLifecycle, playwrightActions, SCRIPT_DEADLINE_MS } from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
-import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
+import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
@@ -15,7 +16,7 @@ const XVFB_PATHS = ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb'];
 /** A WebDriver command that has not answered by then never will: the run fails with a clear error instead of hanging. */
 const COMMAND_TIMEOUT_MS = 30_000;
 /** A page script not done by then means a blocked main thread (our scripts take milliseconds). */
-const SCRIPT_TIMEOUT_MS = 10_000;
+const SCRIPT_TIMEOUT_MS = SCRIPT_DEADLINE_MS;
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 export interface WebKitFound {
@@ -67,26 +68,6 @@ async function until<T>(what: string, ms: number, check: () => Promise<T | null>
   }
 }
 
-/**
- * Page lifecycle where the driver cannot control it (WebDriver; Playwright's WebKit has no freezing): the in-page
- * probe emulates visibility (document.hidden, visibilitychange) and the report says so.
- */
-function emulatedLifecycle(evaluate: (js: string) => Promise<unknown>): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
-  const hide = async (): Promise<LifecycleMode> => {
-    await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
-    return 'emulated';
-  };
-  return {
-    hide,
-    show: async () => {
-      await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
-      return 'emulated';
-    },
-    freeze: hide,
-    unfreeze: async () => 'emulated',
-  };
-}
-
 // ------------------------------------------------------------------------------------------ WebDriver (WebKitGTK)
 
 class WebDriverError extends Error {}
@@ -104,7 +85,8 @@ class WebDriverPage implements BrowserPage {
 
   /** One command at a time: WebKitWebDriver deadlocks a navigation when a script is sent while it loads. */
   private queue: Promise<unknown> = Promise.resolve();
-  private hung = false;
+  /** The page stopped answering a script: its MiniBrowser is not reused. */
+  hung = false;
 
   private cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const run = this.queue.then(() => this.send<T>(method, path, body));
@@ -246,6 +228,11 @@ export class WebKitGtkLauncher implements BrowserLauncher {
   }
 
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    return pageWithOwnBrowser(await this.start(opts));
+  }
+
+  /** Xvfb and WebKitWebDriver, kept; each page is a WebDriver session of its own (a new MiniBrowser). */
+  async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
     const stops: (() => Promise<void>)[] = [];
     const shutdown = async () => {
       for (const s of stops.reverse()) await s().catch(() => {});
@@ -255,16 +242,19 @@ export class WebKitGtkLauncher implements BrowserLauncher {
       // Headless runs go to a private Xvfb even on a desktop (no windows popping up); --headed uses the real display.
       let display = process.env.DISPLAY;
       let underXvfb = false;
+      const children: ReturnType<typeof spawnTracked>[] = [];
       if (!(opts.headed && display)) {
         if (!this.found.xvfb) throw new Error('sse-harness: WebKitGTK needs a display for headless runs: install Xvfb ("apt-get install xvfb").');
         const x = await startXvfb(this.found.xvfb!);
         stops.push(() => stopTracked(x.child));
+        children.push(x.child);
         display = x.display;
         underXvfb = true;
       }
       const port = await freePort();
       const driver = spawnTracked(this.found.driver!, [`--port=${port}`], { env: { ...process.env, DISPLAY: display } });
       stops.push(() => stopTracked(driver));
+      children.push(driver);
       let err = '';
       driver.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
       driver.stdout?.resume();
@@ -274,42 +264,76 @@ export class WebKitGtkLauncher implements BrowserLauncher {
         const ok = await fetch(`${base}/status`).then((r) => r.ok, () => false);
         return ok ? true : null;
       });
-      const emulation: string[] = [];
-      const args = ['--automation'];
-      if (opts.device === 'iphone') {
-        args.push(`--user-agent=${IPHONE_UA}`);
-        emulation.push('viewport 390×844 (window size)', 'iPhone user agent');
-        emulation.push('not emulated: touch events, device scale factor 3 (WebDriver cannot set them on WebKitGTK)');
-      }
-      const res = await fetch(`${base}/session`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          capabilities: {
-            alwaysMatch: {
-              browserName: 'MiniBrowser',
-              pageLoadStrategy: 'normal',
-              timeouts: { pageLoad: 20_000, script: SCRIPT_TIMEOUT_MS, implicit: 0 },
-              'webkitgtk:browserOptions': { binary: this.found.path, args },
-            },
-          },
-        }),
-        signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
-      });
-      const created = (await res.json()) as { value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } } };
-      if (!created.value.sessionId) throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
-      const session = `${base}/session/${created.value.sessionId}`;
-      stops.push(async () => {
-        await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).catch(() => {});
-      });
-      const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
-      const page = new WebDriverPage(engine, session, emulation, shutdown);
-      if (opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
-      return page;
+      return new WebKitGtkHost(this.found, opts, base, underXvfb, children, shutdown);
     } catch (e) {
       await shutdown();
       throw e;
     }
+  }
+}
+
+class WebKitGtkHost implements BrowserHost {
+  private broken = false;
+  constructor(
+    private readonly found: WebKitFound,
+    private readonly opts: LaunchOptions,
+    private readonly base: string,
+    private readonly underXvfb: boolean,
+    private readonly children: ReturnType<typeof spawnTracked>[],
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  healthy(): boolean {
+    return !this.broken && this.children.every((c) => c.exitCode === null && c.signalCode === null);
+  }
+
+  async newPage(): Promise<BrowserPage> {
+    const { opts, base } = this;
+    const emulation: string[] = [];
+    const args = ['--automation'];
+    if (opts.device === 'iphone') {
+      args.push(`--user-agent=${IPHONE_UA}`);
+      emulation.push('viewport 390×844 (window size)', 'iPhone user agent');
+      emulation.push('not emulated: touch events, device scale factor 3 (WebDriver cannot set them on WebKitGTK)');
+    }
+    const res = await fetch(`${base}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        capabilities: {
+          alwaysMatch: {
+            browserName: 'MiniBrowser',
+            pageLoadStrategy: 'normal',
+            timeouts: { pageLoad: 20_000, script: SCRIPT_TIMEOUT_MS, implicit: 0 },
+            'webkitgtk:browserOptions': { binary: this.found.path, args },
+          },
+        },
+      }),
+      signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+    }).catch((e) => {
+      this.broken = true;
+      throw new Error(`sse-harness: WebKitWebDriver did not answer a new session: ${(e as Error).message}`);
+    });
+    const created = (await res.json()) as { value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } } };
+    if (!created.value.sessionId) {
+      this.broken = true;
+      throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
+    }
+    const session = `${base}/session/${created.value.sessionId}`;
+    const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${this.underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
+    // Ending the session stops its MiniBrowser: every run gets a MiniBrowser of its own, as when nothing was reused.
+    const page: WebDriverPage = new WebDriverPage(engine, session, emulation, async () => {
+      const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+      // A page that stopped answering, or a session that would not end, may have left its MiniBrowser behind.
+      if (!ended || page.hung) this.broken = true;
+    });
+    if (opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
+    return page;
+  }
+
+  async close(): Promise<void> {
+    this.broken = true;
+    await this.shutdown();
   }
 }
 
@@ -318,30 +342,19 @@ export class WebKitGtkLauncher implements BrowserLauncher {
 class PlaywrightWebKitPage implements BrowserPage {
   readonly browser = 'webkit' as const;
   readonly cdpPort = undefined;
+  readonly goto;
+  readonly evaluate;
+  readonly click;
+  readonly type;
+  readonly press;
+  readonly reload;
   constructor(
     readonly engine: string,
-    private readonly b: Browser,
     private readonly context: BrowserContext,
-    private readonly page: Page,
+    page: Page,
     readonly emulation: string[],
-  ) {}
-  async goto(url: string): Promise<void> {
-    await this.page.goto(url, { waitUntil: 'domcontentloaded' });
-  }
-  evaluate<T>(expression: string): Promise<T> {
-    return this.page.evaluate(expression) as Promise<T>;
-  }
-  async click(selector: string): Promise<void> {
-    await this.page.click(selector, { timeout: 10_000 });
-  }
-  async type(selector: string, text: string): Promise<void> {
-    await this.page.fill(selector, text, { timeout: 10_000 });
-  }
-  async press(selector: string, key: 'Enter'): Promise<void> {
-    await this.page.press(selector, key, { timeout: 10_000 });
-  }
-  async reload(): Promise<void> {
-    await this.page.reload({ waitUntil: 'domcontentloaded' });
+  ) {
+    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page));
   }
   private readonly lifecycle = emulatedLifecycle((js) => this.evaluate(js));
   hide = () => this.lifecycle.hide();
@@ -351,6 +364,32 @@ class PlaywrightWebKitPage implements BrowserPage {
   async setOffline(offline: boolean): Promise<LifecycleMode> {
     await this.context.setOffline(offline);
     return 'real';
+  }
+  async close(): Promise<void> {
+    await this.context.close().catch(() => {});
+  }
+}
+
+/** Playwright's WebKit: one browser, a fresh context per page. */
+class PlaywrightWebKitHost implements BrowserHost {
+  constructor(
+    private readonly b: Browser,
+    private readonly opts: LaunchOptions,
+  ) {}
+  healthy(): boolean {
+    return this.b.isConnected();
+  }
+  async newPage(): Promise<BrowserPage> {
+    const device = this.opts.device === 'iphone' ? devices['iPhone 14'] : undefined;
+    const context = await this.b.newContext(device ? { ...device } : {});
+    try {
+      const page = await context.newPage();
+      const emulation = device ? [`Playwright device "iPhone 14": viewport ${device.viewport.width}×${device.viewport.height}, scale ${device.deviceScaleFactor}, touch, mobile user agent`] : [];
+      return new PlaywrightWebKitPage(`WebKit ${this.b.version()} (Playwright)${device ? ' · iPhone 14 profile' : ''}`, context, page, emulation);
+    } catch (e) {
+      await context.close().catch(() => {});
+      throw e;
+    }
   }
   async close(): Promise<void> {
     await this.b.close().catch(() => {});
@@ -367,17 +406,10 @@ export class PlaywrightWebKitLauncher implements BrowserLauncher {
     return `WebKit (Playwright's build: ${this.found.path})`;
   }
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
-    const b = await webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo });
-    try {
-      const device = opts.device === 'iphone' ? devices['iPhone 14'] : undefined;
-      const context = await b.newContext(device ? { ...device } : {});
-      const page = await context.newPage();
-      const emulation = device ? [`Playwright device "iPhone 14": viewport ${device.viewport.width}×${device.viewport.height}, scale ${device.deviceScaleFactor}, touch, mobile user agent`] : [];
-      return new PlaywrightWebKitPage(`WebKit ${b.version()} (Playwright)${device ? ' · iPhone 14 profile' : ''}`, b, context, page, emulation);
-    } catch (e) {
-      await b.close().catch(() => {});
-      throw e;
-    }
+    return pageWithOwnBrowser(await this.start(opts));
+  }
+  async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
+    return new PlaywrightWebKitHost(await webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo }), opts);
   }
 }
 

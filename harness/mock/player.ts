@@ -1,5 +1,5 @@
 // The SSE player: each chat run is a server-side timeline that plays its script whether or not anyone listens.
-import type { StreamItem } from '../scenario/schema.ts';
+import { DEFAULT_TOKEN_RATE, type StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import type { ConnectionLedger, SseRecord } from './ledger.ts';
 
@@ -158,7 +158,7 @@ export class Run {
       if ('tokens' in item) {
         const texts = tokenTexts(item.tokens, tokenIndex);
         tokenIndex += texts.length;
-        const interval = 1000 / (item.tokens.rate ?? 20);
+        const interval = 1000 / (item.tokens.rate ?? DEFAULT_TOKEN_RATE);
         const start = Date.now();
         let sent = 0;
         // Emit every token that is due, then sleep until the next one: keeps the rate at high speeds.

@@ -6,20 +6,62 @@ export interface LiveStreamsConfig {
   maxGrowthPerCycle?: number;
 }
 
+type TimelineEvent = import('../timeline.ts').TimelineEvent;
+
+/**
+ * Which sessions the user views, at every change: while a switch is under way (from the click until the UI shows
+ * the session) both the one left and the one chosen count as viewed, so a UI slow to react under load is not taken
+ * for a leak. Once the UI shows the session, only it does.
+ */
+export function viewMarks(events: TimelineEvent[]): { t: number; viewed: (string | null)[] }[] {
+  const marks: { t: number; viewed: (string | null)[] }[] = [];
+  let prev: string | null = null;
+  for (const e of events) {
+    if (e.kind !== 'view') continue;
+    if (e.shown !== undefined && e.shown > e.t) {
+      marks.push({ t: e.t, viewed: [prev, e.session] });
+      marks.push({ t: e.shown, viewed: [e.session] });
+    } else marks.push({ t: e.t, viewed: [e.session] });
+    prev = e.session;
+  }
+  return marks.sort((a, b) => a.t - b.t);
+}
+
+/** The sessions counted as viewed at time t (see viewMarks). */
+export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (string | null)[] {
+  let v: (string | null)[] = [null];
+  for (const m of marks) {
+    if (m.t > t) break;
+    v = m.viewed;
+  }
+  return v;
+}
+
 /** Open chat-stream count and allowed count at every change point, from the server ledger. */
-export function liveStreamSeries(events: import('../timeline.ts').TimelineEvent[]) {
+export function liveStreamSeries(events: TimelineEvent[]) {
   const open = new Map<number, { session: string | null; streamId: string | null }>();
   const activeRuns = new Map<string, string>(); // streamId -> session
-  let viewed: string | null = null;
+  let viewed: (string | null)[] = [null];
   const series: { t: number; open: number; allowed: number; sessions: (string | null)[] }[] = [];
+  // The view changes merged into the events, in time order (a switch's end comes after the events that led to it).
+  const marks = viewMarks(events).map((m) => ({ kind: 'view-mark' as const, ...m }));
+  const merged: (TimelineEvent | (typeof marks)[number])[] = [];
+  let i = 0;
   for (const e of events) {
+    if (e.kind === 'view') continue;
+    while (i < marks.length && marks[i]!.t <= e.t) merged.push(marks[i++]!);
+    merged.push(e);
+  }
+  merged.push(...marks.slice(i));
+  for (const e of merged) {
     if (e.kind === 'sse-open' && e.streamId) open.set(e.socket, { session: e.session, streamId: e.streamId });
     else if (e.kind === 'sse-close') open.delete(e.socket);
-    else if (e.kind === 'view') viewed = e.session;
+    else if (e.kind === 'view-mark') viewed = e.viewed;
     else if (e.kind === 'run-start') activeRuns.set(e.streamId, e.session);
     else if (e.kind === 'run-end') activeRuns.delete(e.streamId);
     else continue;
-    const allowed = viewed !== null && [...activeRuns.values()].includes(viewed) ? 1 : 0;
+    const running = new Set(activeRuns.values());
+    const allowed = new Set(viewed.filter((v): v is string => v !== null && running.has(v))).size;
     series.push({ t: e.t, open: open.size, allowed, sessions: [...open.values()].map((o) => o.session) });
   }
   return series;

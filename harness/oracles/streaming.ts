@@ -1,5 +1,6 @@
 // Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
 import type { TimelineEvent } from '../timeline.ts';
+import { viewedSetAt, viewMarks } from './liveStreams.ts';
 import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
@@ -115,9 +116,11 @@ export const noBackgroundReconnectOracle: Oracle<{ graceMs?: number }> = (run, c
   const events = run.timeline.ordered();
   const views = events.filter((e): e is Ev<'view'> => e.kind === 'view');
   const opens = events.filter((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session !== null);
+  const marks = viewMarks(events);
   for (const o of opens) {
     const viewedNow = viewedAt(events, o.t);
-    if (viewedNow === o.session) continue;
+    // Mid-switch (the UI has not shown the chosen session yet) the session being left still counts as viewed.
+    if (viewedNow === o.session || viewedSetAt(marks, o.t).includes(o.session)) continue;
     // Forgive an open racing the user's switch away: the session was viewed a moment ago.
     const recentlyViewed = views.some((v) => v.t <= o.t && v.t >= o.t - grace) && viewedAt(events, o.t - grace) === o.session;
     if (recentlyViewed) continue;

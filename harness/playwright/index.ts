@@ -13,7 +13,8 @@ import { MockBackend } from '../mock/backend.ts';
 import { Timeline, type TimelineEvent } from '../timeline.ts';
 import { targetFor } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
-import type { BrowserPage, LifecycleMode } from '../driver/types.ts';
+import { emulatedLifecycle, playwrightActions } from '../driver/common.ts';
+import type { BrowserPage } from '../driver/types.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 
 export const ATTACHMENT = 'sse-harness-run';
@@ -21,23 +22,12 @@ export const ATTACHMENT = 'sse-harness-run';
 /** A Playwright page seen through the harness's driver interface, so targets perform their actions on it. */
 function asBrowserPage(page: Page): BrowserPage {
   const browser = page.context().browser()?.browserType().name() === 'webkit' ? 'webkit' : 'chromium';
-  const emulate = async (js: string): Promise<LifecycleMode> => {
-    await page.evaluate(js);
-    return 'emulated';
-  };
+  const actions = playwrightActions(page);
   return {
     browser,
     engine: `${page.context().browser()?.browserType().name() ?? 'browser'} ${page.context().browser()?.version() ?? ''} (Playwright test)`,
-    goto: async (url) => void (await page.goto(url, { waitUntil: 'domcontentloaded' })),
-    evaluate: (expression) => page.evaluate(expression),
-    click: (selector) => page.click(selector, { timeout: 10_000 }),
-    type: (selector, text) => page.fill(selector, text, { timeout: 10_000 }),
-    press: (selector, key) => page.press(selector, key, { timeout: 10_000 }),
-    reload: async () => void (await page.reload({ waitUntil: 'domcontentloaded' })),
-    hide: () => emulate('window.__sseHarness && window.__sseHarness.setHidden(true)'),
-    show: () => emulate('window.__sseHarness && window.__sseHarness.setHidden(false)'),
-    freeze: () => emulate('window.__sseHarness && window.__sseHarness.setHidden(true)'),
-    unfreeze: async () => 'emulated',
+    ...actions,
+    ...emulatedLifecycle((js) => actions.evaluate(js)),
     setOffline: async (offline) => {
       await page.context().setOffline(offline);
       return 'real';

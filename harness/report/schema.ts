@@ -20,7 +20,7 @@ const ev = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.o
 export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),
   ev('step-end', { index: z.number().int(), path: z.string(), step: z.string(), ok: z.boolean(), error: z.string().optional() }),
-  ev('view', { session: z.string().nullable(), alias: z.string().nullable() }),
+  ev('view', { session: z.string().nullable(), alias: z.string().nullable(), shown: z.number().optional().describe('when the UI showed the session; from t until then the UI was still switching') }),
   ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
   ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
@@ -62,6 +62,7 @@ export const resultSchema = z
     file: z.string(),
     description: z.string().optional(),
     catches: z.array(z.string()),
+    timeScale: z.number().optional().describe("the stream time scale the scenario's streams were played at (absent: 1)"),
     browser: z.string(),
     engine: z.string().describe('browser binary, version and protocol'),
     emulation: z.array(z.string()).optional().describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),

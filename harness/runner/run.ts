@@ -29,6 +29,8 @@ export interface ScenarioResult {
   file: string;
   description?: string;
   catches: string[];
+  /** The stream time scale the scenario's streams were played at (absent: 1). */
+  timeScale?: number;
   browser: string;
   engine: string;
   target: string;
@@ -73,6 +75,8 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
 export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
+/** How long an answer that diverged from the script must stand still, after its run ended, to fail a waitFor. */
+const DIVERGED_MS = 2000;
 
 /** Waits on a condition with a deadline; never a bare sleep. */
 async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
@@ -120,6 +124,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     file: scenario.file,
     description: scenario.description,
     catches: scenario.catches ?? [],
+    timeScale: scenario.timeScale,
     browser: opts.launcher.browser,
     engine: page?.engine ?? opts.launcher.describe(),
     emulation: emulationNotes(),
@@ -178,7 +183,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (ticks % 2 === 0) {
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
     }
-    if (cdp && ticks % 3 === 0 && !frozen) {
+    if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {
       for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
     }
   };
@@ -210,13 +215,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       return { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
     };
     let w = await read();
-    const deadline = Date.now() + (frozen ? 0 : SETTLE_MS);
+    const deadline = Date.now() + (frozen || pageHung ? 0 : SETTLE_MS);
     while (!agree(w) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       w = await read();
     }
     const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
-    if (cdp?.status().attached && !frozen) {
+    // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
+    if (cdp?.status().attached && !frozen && !pageHung) {
       const heap = await cdp.census();
       if (heap && !heap.stale) {
         w.cdpObjects = heap.open;
@@ -239,7 +245,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const t = timeline.now();
     timeline.add({ kind: 'sample', t, step, witnesses: w, ...extra });
     // A frozen page learns of its dropped sockets only when it thaws: no verdict on its witnesses until then.
-    const f = frozen ? null : crossCheck(judged);
+    // A blocked page cannot read its sockets either: what the witnesses then disagree on is the blockage, already recorded.
+    const f = frozen || pageHung ? null : crossCheck(judged);
     if (f) timeline.add({ kind: 'finding', t, step, ...f, witnesses: w });
   };
 
@@ -267,7 +274,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       // Attached before the first navigation: requests started earlier are invisible to the Network domain.
       const probe = new CdpProbe({ messageEvents: false });
       await probe
-        .attach({ port: page.cdpPort })
+        .attach({ port: page.cdpPort, targetId: page.cdpTargetId })
         .then(() => (cdp = probe))
         .catch((e) => timeline.add({ kind: 'note', t: timeline.now(), message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}` }));
     }
@@ -281,7 +288,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const setViewed = (id: string | null) => {
       viewed = id;
       const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
-      timeline.add({ kind: 'view', t: timeline.now(), session: id, alias });
+      const e = { kind: 'view' as const, t: timeline.now(), session: id, alias, shown: undefined as number | undefined };
+      timeline.add(e);
+      return e;
     };
     const sessionId = (alias: string | undefined): string => {
       if (alias === undefined) {
@@ -400,13 +409,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         });
       } else if ('switchTo' in step) {
         const id = sessionId(step.switchTo);
-        setViewed(id);
+        const view = setViewed(id);
         // A sidebar that re-renders between finding the row and clicking it can take the click elsewhere (a native
         // WebDriver click lands on coordinates); like a person, click again, up to three times in all.
         for (let attempt = 1; ; attempt++) {
           await target.switchTo(page!, id);
           try {
             await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (await viewedInUi()) === id);
+            view.shown = timeline.now();
             break;
           } catch (e) {
             if (attempt >= 3 || !(e instanceof StepFailure) || pageHung) throw e;
@@ -427,9 +437,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         }
         const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, w.tokens).join('');
         const what = w.complete ? 'the whole scripted answer to render' : `${w.tokens} tokens to render`;
+        // A shown answer that left the script (lost its start, doubled a token) after the run ended cannot come right
+        // by waiting: once it has stood still for DIVERGED_MS the step fails instead of sitting out its timeout.
+        let shown: string | null = null;
+        let shownSince = Date.now();
         await until(what, timeout, async () => {
           if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
           const text = await page!.evaluate<string | null>(target.answerTextExpression);
+          if (text !== shown) [shown, shownSince] = [text, Date.now()];
+          const run = backend.runFor(id);
+          if (w.complete && text !== null && text !== want && !want.startsWith(text) && run && !run.active && Date.now() - shownSince >= DIVERGED_MS) {
+            throw new StepFailure(`the answer shown (${text.length} chars) is not the scripted one (${want.length} chars), the run has ended and it has not changed for ${DIVERGED_MS / 1000} s`);
+          }
           return text !== null && (w.complete ? text === want : text.length >= want.length);
         });
       } else if ('wait' in step) {

@@ -11,6 +11,7 @@ import {
   stepShape,
   streamItemNames,
   streamItemShape,
+  withTimeScale,
   type Scenario,
   type Step,
   type StreamItem,
@@ -165,7 +166,7 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
   };
   checkMeaning(scenario, fail);
-  return scenario;
+  return raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
 }
 
 type Fail = (path: Path, problem: string, hint?: string) => never;

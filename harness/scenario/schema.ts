@@ -1,6 +1,9 @@
 // The scenario file format: streams (what the backend plays), steps (what the user does), expect (oracles).
 import { z } from 'zod';
 
+/** Tokens per second when a tokens item gives no rate. */
+export const DEFAULT_TOKEN_RATE = 20;
+
 const ms = (what: string) => z.number().int().nonnegative().describe(what);
 const positiveMs = (what: string) => z.number().int().positive().describe(what);
 const alias = z
@@ -13,7 +16,7 @@ const tokensArg = z
   .object({
     count: z.number().int().positive().optional().describe('how many generated words to send'),
     text: z.string().min(1).optional().describe('exact text, split into word tokens'),
-    rate: z.number().positive().optional().describe('tokens per second (default 20)'),
+    rate: z.number().positive().optional().describe(`tokens per second (default ${DEFAULT_TOKEN_RATE})`),
   })
   .strict();
 
@@ -208,6 +211,14 @@ export const scenarioSchema = z
       .strict()
       .optional()
       .describe('options passed to the reference UI'),
+    timeScale: z
+      .number()
+      .positive()
+      .max(10)
+      .optional()
+      .describe(
+        'multiplies the scripted time of every stream: token intervals, waits, stalls and tool durations (0.5 plays them twice as fast). Step waits, UI timings, timeouts and oracle budgets are not scaled: they belong to the UI and the user, not the script',
+      ),
     server: z
       .object({
         heartbeatMs: positiveMs('comment heartbeat interval (default 5000)').optional(),
@@ -227,9 +238,29 @@ export interface Scenario {
   catches?: string[];
   ui?: { poll?: number; reconnectMs?: number };
   server?: { heartbeatMs?: number; retryMs?: number };
+  /** The stream time scale the streams below were played at (already applied to them); 1 when unscaled. */
+  timeScale?: number;
   streams: Record<string, StreamItem[]>;
   steps: Step[];
   expect: Expect;
   /** Where it came from, for error messages and reports. */
   file: string;
+}
+
+/** A stream script played at another speed: token intervals, waits, stalls and tool durations times `scale`. */
+export function scaleStream(items: StreamItem[], scale: number): StreamItem[] {
+  const ms = (v: number, min = 0) => Math.max(min, Math.round(v * scale));
+  return items.map((item): StreamItem => {
+    if ('tokens' in item) return { tokens: { ...item.tokens, rate: (item.tokens.rate ?? DEFAULT_TOKEN_RATE) / scale } };
+    if ('tool' in item && item.tool.duration !== undefined) return { tool: { ...item.tool, duration: ms(item.tool.duration) } };
+    if ('wait' in item) return { wait: ms(item.wait) };
+    if ('stall' in item) return { stall: ms(item.stall, 1) };
+    return item;
+  });
+}
+
+/** The scenario with its streams played `scale` times as long (a scenario's own timeScale is applied at load). */
+export function withTimeScale(s: Scenario, scale: number): Scenario {
+  if (scale === 1) return s;
+  return { ...s, timeScale: (s.timeScale ?? 1) * scale, streams: Object.fromEntries(Object.entries(s.streams).map(([k, v]) => [k, scaleStream(v, scale)])) };
 }

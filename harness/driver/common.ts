@@ -1,0 +1,66 @@
+// What every driver shares: the page actions Playwright performs the same way for every browser, and the page
+// lifecycle emulated through the in-page probe where a driver cannot control it.
+import type { Page } from 'playwright';
+import { PageUnresponsiveError, type BrowserPage, type LifecycleMode } from './types.ts';
+
+/** Actions wait this long for their element before the step fails. */
+export const ACTION_TIMEOUT_MS = 10_000;
+/** A page script not answered by then means a blocked main thread (the harness's scripts take milliseconds). */
+export const SCRIPT_DEADLINE_MS = 5_000;
+
+/** The actions of the driver interface on a Playwright page (Chromium over CDP, Playwright's WebKit, a Playwright test's page). */
+export function playwrightActions(page: Page, state: { hung: boolean } = { hung: false }): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
+  // Playwright's evaluate waits as long as the page is busy; a blocked page would hold the run for as long as it is
+  // blocked (40 s in the reference UI's flood-stall). Past the deadline the page counts as unresponsive, as on WebDriver.
+  // Scripts waiting on the page when it is found blocked all fail at once: none of them will be answered sooner.
+  const pending = new Set<(e: PageUnresponsiveError) => void>();
+  const evaluate = async <T>(expression: string): Promise<T> => {
+    const sent = Date.now();
+    if (state.hung) throw new PageUnresponsiveError('sse-harness: the page stopped answering earlier (script not sent)', sent, 0);
+    let timer: NodeJS.Timeout | undefined;
+    let giveUp!: (e: PageUnresponsiveError) => void;
+    const deadline = new Promise<never>((_, fail) => {
+      giveUp = fail;
+      timer = setTimeout(() => {
+        state.hung = true;
+        fail(new PageUnresponsiveError(`sse-harness: the page did not answer a script for ${((Date.now() - sent) / 1000).toFixed(1)} s: its main thread is blocked`, sent, Date.now() - sent));
+        for (const other of pending) other(new PageUnresponsiveError('sse-harness: the page stopped answering (script abandoned)', Date.now(), 0));
+      }, SCRIPT_DEADLINE_MS);
+    });
+    pending.add(giveUp);
+    try {
+      return await Promise.race([page.evaluate(expression) as Promise<T>, deadline]);
+    } finally {
+      clearTimeout(timer);
+      pending.delete(giveUp);
+    }
+  };
+  return {
+    goto: async (url) => void (await page.goto(url, { waitUntil: 'domcontentloaded' })),
+    evaluate,
+    click: (selector) => page.click(selector, { timeout: ACTION_TIMEOUT_MS }),
+    type: (selector, text) => page.fill(selector, text, { timeout: ACTION_TIMEOUT_MS }),
+    press: (selector, key) => page.press(selector, key, { timeout: ACTION_TIMEOUT_MS }),
+    reload: async () => void (await page.reload({ waitUntil: 'domcontentloaded' })),
+  };
+}
+
+/**
+ * Page lifecycle where the driver cannot control it (WebDriver; Playwright's WebKit has no freezing): the in-page
+ * probe emulates visibility (document.hidden, visibilitychange) and the report says so.
+ */
+export function emulatedLifecycle(evaluate: (js: string) => Promise<unknown>): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
+  const hide = async (): Promise<LifecycleMode> => {
+    await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
+    return 'emulated';
+  };
+  return {
+    hide,
+    show: async () => {
+      await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
+      return 'emulated';
+    },
+    freeze: hide,
+    unfreeze: async () => 'emulated',
+  };
+}

@@ -1,0 +1,69 @@
+// One browser per worker: starting Chromium or WebKit costs about a second each time, more than many scenarios'
+// own steps. A reused browser opens each run's page in a fresh context (its own cookies, storage, cache and
+// connection pool; each run's mock backend is a new origin as well), and is replaced when it died or a page in it
+// stopped answering.
+import type { BrowserHost, BrowserLauncher, BrowserName, BrowserPage, LaunchOptions } from './types.ts';
+
+export class ReusedBrowser implements BrowserLauncher {
+  readonly browser: BrowserName;
+  private host: BrowserHost | null = null;
+  private hostKey = '';
+  /** Pages opened in the current host; a report can say which run was the browser's first. */
+  pagesServed = 0;
+
+  constructor(private readonly inner: BrowserLauncher) {
+    this.browser = inner.browser;
+  }
+
+  missing(): string | null {
+    return this.inner.missing();
+  }
+
+  describe(): string {
+    return this.inner.describe();
+  }
+
+  async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
+    if (!this.inner.start) return this.inner.launch(opts);
+    const key = JSON.stringify(opts);
+    if (this.host && (!this.host.healthy() || key !== this.hostKey)) await this.dispose();
+    for (let attempt = 1; ; attempt++) {
+      if (!this.host) {
+        this.host = await this.inner.start(opts);
+        this.hostKey = key;
+        this.pagesServed = 0;
+      }
+      try {
+        const page = await this.host.newPage();
+        this.pagesServed++;
+        return page;
+      } catch (e) {
+        // The kept browser went away between runs: one fresh start, then the error stands.
+        await this.dispose();
+        if (attempt >= 2) throw e;
+      }
+    }
+  }
+
+  /** Stops the kept browser (end of a worker); safe to call twice. */
+  async dispose(): Promise<void> {
+    const h = this.host;
+    this.host = null;
+    await h?.close().catch(() => {});
+  }
+}
+
+/** Reused browsers for one worker, by browser name. */
+export class WorkerBrowsers {
+  private readonly kept = new Map<string, ReusedBrowser>();
+  constructor(private readonly launcherFor: (name: string) => BrowserLauncher) {}
+  get(name: string): ReusedBrowser {
+    let b = this.kept.get(name);
+    if (!b) this.kept.set(name, (b = new ReusedBrowser(this.launcherFor(name))));
+    return b;
+  }
+  async dispose(): Promise<void> {
+    await Promise.all([...this.kept.values()].map((b) => b.dispose()));
+    this.kept.clear();
+  }
+}

@@ -1,0 +1,64 @@
+// The stream oracles on hand-built timelines: a UI slow to react to a switch is not a leak; a stream left open
+// after the UI showed the other session is, however slow the switch was.
+import { expect, test } from '@playwright/test';
+import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
+import { noBackgroundReconnectOracle } from '../harness/oracles/streaming.ts';
+import type { RunRecord } from '../harness/oracles/types.ts';
+import type { Scenario } from '../harness/scenario/schema.ts';
+import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
+
+const open = (t: number, socket: number, session: string): TimelineEvent => ({ kind: 'sse-open', t, socket, streamId: `run-${session}`, session, path: '/api/chat/stream', afterSeq: 0 });
+const close = (t: number, socket: number, session: string): TimelineEvent => ({ kind: 'sse-close', t, socket, streamId: `run-${session}`, session, by: 'client', events: 1, bytes: 1 });
+
+function record(events: TimelineEvent[], endedAt: number): RunRecord {
+  const timeline = new Timeline(0);
+  for (const e of events) timeline.add(e);
+  return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted: {}, endedAt, cycles: [] };
+}
+
+/** Chat a has finished, b is streaming; the user views b, then switches to a at t=1000. */
+function switchAt1000(opts: { shown?: number; bClosesAt: number; aOpensAt: number }): TimelineEvent[] {
+  return [
+    { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'short' },
+    { kind: 'run-start', t: 0, streamId: 'run-b', session: 'B', script: 'long' },
+    { kind: 'run-end', t: 500, streamId: 'run-a', session: 'A', reason: 'complete' },
+    { kind: 'view', t: 0, session: 'B', alias: 'b' },
+    open(10, 1, 'B'),
+    { kind: 'view', t: 1000, session: 'A', alias: 'a', shown: opts.shown },
+    ...[close(opts.bClosesAt, 1, 'B'), open(opts.aOpensAt, 2, 'A'), close(opts.aOpensAt + 5, 2, 'A')].sort((x, y) => x.t - y.t),
+    { kind: 'run-end', t: 5000, streamId: 'run-b', session: 'B', reason: 'complete' },
+  ];
+}
+
+test('a switch the UI takes 1.8 s to show, closing the old stream as it does, is not a leak', () => {
+  const run = record(switchAt1000({ shown: 2850, bClosesAt: 2800, aOpensAt: 2810 }), 6000);
+  const v = liveStreamsOracle(run, { graceMs: 750 });
+  expect(v.pass, v.summary).toBe(true);
+});
+
+test('the old stream left open 1 s after the UI showed the other session is a leak, however slow the switch', () => {
+  const run = record(switchAt1000({ shown: 2850, bClosesAt: 3900, aOpensAt: 2810 }), 6000);
+  const v = liveStreamsOracle(run, { graceMs: 750 });
+  expect(v.pass).toBe(false);
+  expect(v.summary).toMatch(/^1 chat streams open \(sessions b\) while the user views 0 streaming sessions, for 1050 ms/);
+});
+
+test('without a recorded "shown" the switch counts from the click, as before', () => {
+  const run = record(switchAt1000({ bClosesAt: 2800, aOpensAt: 2810 }), 6000);
+  expect(liveStreamsOracle(run, { graceMs: 750 }).pass).toBe(false);
+});
+
+test('an open for the session being left, before the UI showed the new one, is not a background reconnect', () => {
+  const events = switchAt1000({ shown: 2850, bClosesAt: 1500, aOpensAt: 2810 });
+  // The slow UI reconnects b once more while it has not processed the click yet.
+  events.splice(7, 0, open(1600, 3, 'B'), close(1700, 3, 'B'));
+  const run = record(events, 6000);
+  expect(noBackgroundReconnectOracle(run, { graceMs: 500 }).pass).toBe(true);
+  // The same reopen after the UI showed a is one.
+  const late = switchAt1000({ shown: 1200, bClosesAt: 1100, aOpensAt: 1150 });
+  late.push(open(2600, 3, 'B'), close(2700, 3, 'B'));
+  late.sort((x, y) => x.t - y.t);
+  const v = noBackgroundReconnectOracle(record(late, 6000), { graceMs: 500 });
+  expect(v.pass).toBe(false);
+  expect(v.summary).toBe('SSE opened for session b while the user views a');
+});
