@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
-import type { Scenario } from './scenario/schema.ts';
+import { withTimeScale, type Scenario } from './scenario/schema.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
@@ -19,7 +19,7 @@ import type { BrowserName } from './driver/types.ts';
 import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
-import { matrixCells, matrixJobs, matrixTable, type Job } from './runner/matrix.ts';
+import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -83,6 +83,8 @@ interface RunFlags {
   grep?: string;
   headed?: boolean;
   slowMo?: number;
+  timeScale?: number;
+  failFast?: boolean;
   port?: number;
   workers?: number;
   quiet?: boolean;
@@ -117,6 +119,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     flags.browser = here;
   }
   let scenarios = loadAll(paths);
+  if (flags.timeScale !== undefined) scenarios = scenarios.map((s) => (s.timeScale === undefined ? withTimeScale(s, flags.timeScale!) : s));
   if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
   if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
   const launchers = new Map(flags.browser.map((b) => [b, launcherFor(b)]));
@@ -185,6 +188,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       launch: { headed: flags.headed, slowMo: flags.slowMo, device: flags.device },
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
+      stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
       keepOpenOnFailure: flags.keepOpen
         ? async ({ backend, cdpPort }) => {
             process.stderr.write(`${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`);
@@ -271,6 +275,12 @@ function ratioArg(v: string): number {
   return n;
 }
 
+function scaleArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 10) throw new InvalidArgumentError('expected a factor above 0 and at most 10, like 0.5');
+  return n;
+}
+
 function intArg(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
@@ -295,8 +305,10 @@ export function buildProgram(): Command {
     .option('-o, --report-dir <dir>', 'where reports go', 'reports')
     .option('--headed', 'show the browser window')
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
+    .option('--time-scale <factor>', "play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)", scaleArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
     .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
+    .option('--fail-fast', 'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged')
     .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intArg)
     .option('--keep-open', 'on a failing run, keep its browser and backend up (with --headed: the window) until Ctrl-C')
     .option('--trend <file>', 'append one JSON line per run (metrics, verdict) to this file, for nightly trends')

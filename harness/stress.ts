@@ -3,7 +3,7 @@ import { launcherFor } from './driver/index.ts';
 import type { BrowserName } from './driver/types.ts';
 import { wasInterrupted } from './driver/reaper.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
-import { caughtBy, matrixJobs, type Job } from './runner/matrix.ts';
+import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { REGRESSION_CLASSES, referenceTarget } from './targets/reference.ts';
@@ -40,7 +40,7 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
       try {
         while (next < jobs.length && !wasInterrupted()) {
           const job = jobs[next++]!;
-          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress });
+          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) });
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };
           if (r.verdict === 'error') (out.errors.push(entry), bad.error++);

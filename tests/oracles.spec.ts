@@ -2,7 +2,7 @@
 // after the UI showed the other session is, however slow the switch was.
 import { expect, test } from '@playwright/test';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
-import { noBackgroundReconnectOracle } from '../harness/oracles/streaming.ts';
+import { noBackgroundReconnectOracle, transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
 import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
@@ -61,4 +61,15 @@ test('an open for the session being left, before the UI showed the new one, is n
   const v = noBackgroundReconnectOracle(record(late, 6000), { graceMs: 500 });
   expect(v.pass).toBe(false);
   expect(v.summary).toBe('SSE opened for session b while the user views a');
+});
+
+test('text sampled from the old page while a reload is under way does not count as vanished text; after it, it does', () => {
+  const text = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 100, prefixOk: true });
+  const step = (kind: 'step-start' | 'step-end', t: number): TimelineEvent =>
+    kind === 'step-start' ? { kind, t, index: 1, path: 'steps[1]', step: 'reload' } : { kind, t, index: 1, path: 'steps[1]', step: 'reload', ok: true };
+  const base: TimelineEvent[] = [{ kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' }, text(100, 40), step('step-start', 200), text(210, 60), text(400, 0), step('step-end', 500), text(600, 70)];
+  expect(transcriptOracle(record([...base, text(700, 100)], 800), {}).pass).toBe(true);
+  const v = transcriptOracle(record([...base, text(700, 10), text(800, 100)], 900), {});
+  expect(v.pass).toBe(false);
+  expect(v.summary).toBe('session a: shown answer shrank from 70 to 10 chars (already-rendered text vanished)');
 });

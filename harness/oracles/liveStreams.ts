@@ -128,6 +128,7 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
       summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}`,
       step: stepAt(events, firstViolation.t),
       t: firstViolation.t,
+      definite: true,
       evidence,
     };
   }

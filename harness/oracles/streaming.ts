@@ -69,7 +69,8 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
   const evidence = { withinMs, checks, skippedBecauseRunEnded: skipped };
   if (bad) {
     const what = bad.sseOpenAfterMs === null ? 'no new SSE opened' : `SSE reopened after ${bad.sseOpenAfterMs} ms but no new tokens rendered (stuck at ${bad.shownBefore} chars)`;
-    return { oracle: name, pass: false, summary: `${trigger === 'switchTo' ? 'returned to' : 'unlocked'} streaming session ${bad.session}: ${what} within ${withinMs} ms`, step: bad.step, t: bad.t, evidence };
+    // Definite once the whole window has passed (judged mid-run, a window still open may yet see the reattach).
+    return { oracle: name, pass: false, summary: `${trigger === 'switchTo' ? 'returned to' : 'unlocked'} streaming session ${bad.session}: ${what} within ${withinMs} ms`, step: bad.step, t: bad.t, definite: bad.t + withinMs <= run.endedAt, evidence };
   }
   if (!checks.length) {
     return { oracle: name, pass: false, summary: `nothing to judge: no ${trigger} into a session that kept streaming for ${withinMs} ms (make the stream longer)`, evidence };
@@ -85,19 +86,24 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
   const events = run.timeline.ordered();
   const shown = new Map<string, number>();
   let samples = 0;
+  let reloading = false;
   for (const e of events) {
-    // A new run or a page reload legitimately starts the text over.
+    // A new run or a page reload legitimately starts the text over. While a reload is under way a sample may come
+    // from the old page or the new one (a loaded machine reloads slowly): no shrink is judged until it is done.
     if (e.kind === 'run-start') shown.delete(e.session);
-    if (e.kind === 'step-start' && e.step === 'reload') shown.clear();
+    if ((e.kind === 'step-start' || e.kind === 'step-end') && e.step === 'reload') {
+      shown.clear();
+      reloading = e.kind === 'step-start';
+    }
     if (e.kind !== 'text') continue;
     samples++;
-    const max = shown.get(e.session) ?? 0;
+    const max = reloading ? 0 : (shown.get(e.session) ?? 0);
     const step = stepAt(events, e.t);
     if (!e.prefixOk) {
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`, step, t: e.t, evidence: { excerpt: e.excerpt, length: e.length, scripted: e.scripted } };
+      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`, step, t: e.t, definite: true, evidence: { excerpt: e.excerpt, length: e.length, scripted: e.scripted } };
     }
     if (e.length < max) {
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)`, step, t: e.t, evidence: { before: max, after: e.length, scripted: e.scripted } };
+      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)`, step, t: e.t, definite: true, evidence: { before: max, after: e.length, scripted: e.scripted } };
     }
     shown.set(e.session, e.length);
   }
@@ -130,6 +136,7 @@ export const noBackgroundReconnectOracle: Oracle<{ graceMs?: number }> = (run, c
       summary: `SSE opened for session ${aliasOf(run, o.session)} while the user views ${aliasOf(run, viewedNow)}`,
       step: stepAt(events, o.t),
       t: o.t,
+      definite: true,
       evidence: { socket: o.socket, streamId: o.streamId, afterSeq: o.afterSeq, viewed: aliasOf(run, viewedNow), graceMs: grace },
     };
   }

@@ -24,6 +24,8 @@ export interface Verdict {
   step?: string;
   /** Time on the run clock (ms) the problem started, if any. */
   t?: number;
+  /** A failure nothing later in the run can undo (a leak past its grace, a reconnect in the background): a run may stop here. */
+  definite?: boolean;
   evidence: Record<string, unknown>;
 }
 

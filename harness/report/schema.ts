@@ -52,6 +52,7 @@ export const verdictSchema = z
     summary: z.string().describe('one sentence with the numbers'),
     step: z.string().optional().describe('the step during which the problem started'),
     t: z.number().optional(),
+    definite: z.boolean().optional().describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
     evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
   })
   .strict();
@@ -76,6 +77,11 @@ export const resultSchema = z
     findings: z.array(z.object({ t: z.number(), step: z.string(), finding: z.string(), summary: z.string(), witnesses: witnessCountsSchema }).strict()),
     witnesses: z.array(z.enum(['server', 'page', 'cdp'])).describe('the witnesses the verdicts rest on'),
     error: z.string().optional(),
+    stoppedEarly: z
+      .object({ t: z.number(), oracle: z.string(), notJudged: z.array(z.string()) })
+      .strict()
+      .optional()
+      .describe('the run stopped at its first failure that nothing later could undo (--fail-fast, the detection matrix); verdicts then hold only such failures, and notJudged names the oracles not given the whole run'),
     durationMs: z.number(),
     sessions: z.record(z.string(), z.string()).describe('scenario alias → session id'),
     timeline: z.array(timelineEventSchema),

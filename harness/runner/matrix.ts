@@ -1,6 +1,7 @@
 // The detection matrix: every regression class × browser must be flagged by its oracle, and the healthy UI must pass.
 import type { Scenario } from '../scenario/schema.ts';
 import { CLASS_ORACLE, type RegressionClass } from '../targets/reference.ts';
+import type { Verdict } from '../oracles/types.ts';
 import type { ScenarioResult } from './run.ts';
 
 export interface Job {
@@ -31,6 +32,15 @@ export function matrixJobs(scenarios: Scenario[], browsers: string[], classes: r
     }
   }
   return jobs;
+}
+
+/**
+ * When a matrix run has shown what it is for: a regression run once its own oracle failed for good (the catch is
+ * proven; another oracle failing first is not proof, so the run goes on), a healthy run at any definite failure.
+ */
+export function stopWhenFor(job: Job): (definiteFailures: Verdict[]) => boolean {
+  if (job.expect === 'catch') return (f) => f.some((v) => v.oracle === CLASS_ORACLE[job.klass!]);
+  return (f) => f.length > 0;
 }
 
 /** A catch counts only when the class's own oracle failed (another oracle failing is not proof). */

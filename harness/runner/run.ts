@@ -20,6 +20,11 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Fixed port for the mock backend (default: ephemeral). */
   port?: number;
+  /**
+   * Stop the run once this holds for the failures judged so far that nothing later can undo (Verdict.definite):
+   * a caught regression needs no more steps. The oracles not yet decided are then reported as not judged.
+   */
+  stopWhen?: (definiteFailures: Verdict[]) => boolean;
   /** On a failing verdict, keep the browser and backend up (and say where) until this promise settles. */
   keepOpenOnFailure?: (where: { backend: string; cdpPort?: number }) => Promise<void>;
 }
@@ -49,14 +54,21 @@ export interface ScenarioResult {
   /** The witnesses this run's verdicts rest on: server ledger always, page probe, CDP where the browser speaks it. */
   witnesses: string[];
   error?: string;
+  /** The run stopped at its first definite failure (RunOptions.stopWhen); verdicts hold only the definite failures. */
+  stoppedEarly?: { t: number; oracle: string; notJudged: string[] };
   durationMs: number;
   sessions: Record<string, string>;
   timeline: TimelineEvent[];
 }
 
 class StepFailure extends Error {}
+/** The run was stopped at a definite failure: not an error, the remaining steps are skipped. */
+class RunStopped extends Error {}
 
-/** Records every "page did not answer" on the timeline and turns it into a step failure instead of a harness error. */
+/**
+ * Records every "page did not answer" on the timeline and turns it into a step failure instead of a harness error;
+ * so is an action the page did not take in time (a click or key press on a page too busy to handle input).
+ */
 function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveError) => void): BrowserPage {
   const evaluate = page.evaluate.bind(page);
   page.evaluate = async <T>(expression: string): Promise<T> => {
@@ -68,6 +80,22 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
       throw new StepFailure(e.message.replace(/^sse-harness: /, ''));
     }
   };
+  for (const action of ['click', 'type', 'press'] as const) {
+    const act = (page[action] as (...a: unknown[]) => Promise<void>).bind(page);
+    (page[action] as (...a: unknown[]) => Promise<void>) = async (...args: unknown[]) => {
+      try {
+        await act(...args);
+      } catch (e) {
+        if (e instanceof PageUnresponsiveError) {
+          record(e);
+          throw new StepFailure(e.message.replace(/^sse-harness: /, ''));
+        }
+        // Playwright's action timeout: the element was there but the page did not take the input in time.
+        if ((e as Error).name === 'TimeoutError') throw new StepFailure(`${action} ${String(args[0])}: ${(e as Error).message.split('\n')[0]}`);
+        throw e;
+      }
+    };
+  }
   return page;
 }
 
@@ -75,13 +103,16 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
 export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
+/** The CDP heap census runs at least this often at step ends, and whenever the stream counts moved. */
+const CENSUS_EVERY_MS = 2000;
 /** How long an answer that diverged from the script must stand still, after its run ended, to fail a waitFor. */
 const DIVERGED_MS = 2000;
 
-/** Waits on a condition with a deadline; never a bare sleep. */
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
+/** Waits on a condition with a deadline; never a bare sleep. A stopped run stops waiting. */
+async function untilDeadline<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, stop?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (stop?.aborted) throw new RunStopped();
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new StepFailure(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -118,6 +149,30 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
   let pageHung = false;
   const say = (s: string) => opts.progress?.(s);
+  const stopper = new AbortController();
+  let stoppedBy: { t: number; verdict: Verdict } | undefined;
+  const until = <T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false) => untilDeadline(what, timeoutMs, check, stopper.signal);
+  /** A switch under way is not judged: until the UI shows the session, the view's end is unknown. */
+  let switching = false;
+  const partialRecord = (): RunRecord => ({
+    scenario,
+    timeline,
+    sessions,
+    scripted: Object.fromEntries(Object.values(sessions).map((id) => [id, backend.runFor(id)?.answer.join('') ?? ''])),
+    endedAt: timeline.now(),
+    cycles,
+  });
+  /** Judges what happened so far; stops the run when opts.stopWhen holds for the definite failures. */
+  const checkStop = () => {
+    if (!opts.stopWhen || stopper.signal.aborted || switching) return;
+    const definite = judge(partialRecord(), scenario.expect).filter((v) => !v.pass && v.definite);
+    if (definite.length && opts.stopWhen(definite)) {
+      stoppedBy = { t: timeline.now(), verdict: definite[0]! };
+      timeline.add({ kind: 'note', t: stoppedBy.t, message: `stopped early: ${definite.map((v) => v.oracle).join(', ')} failed for good (${definite[0]!.summary})` });
+      say(`  stopping early: ${definite.map((v) => v.oracle).join(', ')} failed for good`);
+      stopper.abort();
+    }
+  };
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
     scenario: scenario.name,
@@ -151,12 +206,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return notes;
   };
 
-  /** Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone). */
-  const drainPage = async (): Promise<{ open: number; connecting: number } | null> => {
+  /**
+   * Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone);
+   * withText also samples the answer the UI shows, in the same round trip (one script per tick, not two).
+   */
+  const drainPage = async (withText = false): Promise<{ open: number; connecting: number } | null> => {
     if (!page || frozen || pageHung) return null;
+    const text = withText ? `try { r.shown = { sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} }; } catch (e) { r.shown = null; }` : '';
     const got = await page
-      .evaluate<{ events: PageEvent[]; open: number; connecting: number } | null>(
-        `(() => { const h = window.__sseHarness; if (!h) return null; const c = h.census(); return { events: h.drain(), open: c.open, connecting: c.connecting }; })()`,
+      .evaluate<{ events: PageEvent[]; open?: number; connecting?: number; shown?: { sid: string | null; text: string | null } | null }>(
+        `(() => { const h = window.__sseHarness; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`,
       )
       .catch(() => null);
     if (!got) return null;
@@ -166,7 +225,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
       else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
     }
-    return { open: got.open, connecting: got.connecting };
+    if (got.shown) recordText(got.shown);
+    return got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 };
   };
 
   const cdpCounts = (): Pick<WitnessCounts, 'cdp' | 'cdpQueued'> => {
@@ -178,9 +238,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /** Cheap witnesses between steps: server ledger, page probe counts, CDP network counts, CDP long tasks. */
   const tick = async () => {
     ticks++;
-    const census = await drainPage();
-    await sampleText();
+    const census = await drainPage(true);
     if (ticks % 2 === 0) {
+      checkStop();
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
     }
     if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {
@@ -190,12 +250,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
   // What the UI shows as the viewed session's answer, recorded whenever it changes.
   const lastText = new Map<string, number>();
-  const sampleText = async () => {
-    if (!page || frozen || pageHung) return;
-    const shown = await page
-      .evaluate<{ sid: string | null; text: string | null } | null>(`({ sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} })`)
-      .catch(() => null);
-    if (!shown?.sid || shown.text === null) return;
+  const recordText = (shown: { sid: string | null; text: string | null }) => {
+    if (!shown.sid || shown.text === null) return;
     const run = backend.runFor(shown.sid);
     if (!run) return;
     if (lastText.get(shown.sid) === shown.text.length) return;
@@ -209,6 +265,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
+  const lastCensus = { counts: '', at: 0 };
   const sample = async (step: string) => {
     const read = async (): Promise<WitnessCounts> => {
       const census = await drainPage();
@@ -223,7 +280,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
     if (cdp?.status().attached && !frozen && !pageHung) {
-      const heap = await cdp.census();
+      // The heap census forces a full garbage collection in the page (60-140 ms of its main thread): it is taken
+      // when the other witnesses' counts moved since the last one, at least every CENSUS_EVERY_MS, and at the end.
+      const counts = `${w.server}/${w.page}/${w.cdp}`;
+      const due = step === 'settled' || counts !== lastCensus.counts || Date.now() - lastCensus.at >= CENSUS_EVERY_MS;
+      const heap = due ? await cdp.census() : null;
+      if (due) [lastCensus.counts, lastCensus.at] = [counts, Date.now()];
       if (heap && !heap.stale) {
         w.cdpObjects = heap.open;
         timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
@@ -325,16 +387,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       try {
         await perform(step);
       } catch (e) {
+        if (e instanceof RunStopped) throw e;
         ok = false;
         error = (e as Error).message.split('\n')[0];
         if (!(e instanceof StepFailure)) throw e;
         throw new StepFailure(`${path} ${name}: ${error}`);
       } finally {
         timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
-        await drainPage();
-        await sampleText();
-        await sample(`${path} ${name}`);
+        await drainPage(true);
+        if (!stopper.signal.aborted) await sample(`${path} ${name}`);
+        checkStop();
       }
+      if (stopper.signal.aborted) throw new RunStopped();
     };
 
     // Hidden time starts once the page is hidden, and ends the moment the harness starts showing it again:
@@ -410,6 +474,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       } else if ('switchTo' in step) {
         const id = sessionId(step.switchTo);
         const view = setViewed(id);
+        switching = true;
         // A sidebar that re-renders between finding the row and clicking it can take the click elsewhere (a native
         // WebDriver click lands on coordinates); like a person, click again, up to three times in all.
         for (let attempt = 1; ; attempt++) {
@@ -417,6 +482,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           try {
             await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (await viewedInUi()) === id);
             view.shown = timeline.now();
+            switching = false;
             break;
           } catch (e) {
             if (attempt >= 3 || !(e instanceof StepFailure) || pageHung) throw e;
@@ -452,7 +518,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           return text !== null && (w.complete ? text === want : text.length >= want.length);
         });
       } else if ('wait' in step) {
-        await new Promise((r) => setTimeout(r, step.wait));
+        // Scripted time passing; a stopped run stops waiting.
+        await new Promise<void>((r) => {
+          const done = () => (clearTimeout(timer), r());
+          const timer = setTimeout(done, step.wait);
+          stopper.signal.addEventListener('abort', done, { once: true });
+        });
       }
     };
 
@@ -460,6 +531,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       try {
         await runStep(scenario.steps[i]!, `steps[${i}]`);
       } catch (e) {
+        if (e instanceof RunStopped) break;
         if (!(e instanceof StepFailure)) throw e;
         stepFailures.push({ step: e.message.split(':')[0]!, t: timeline.now(), error: e.message });
         say(`  ✗ ${e.message}`);
@@ -469,7 +541,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
     // Settle: let every run finish and the sockets drain, so the baseline check means something.
     // (A page that stopped answering will not read its streams: no point waiting for them.)
-    const longest = Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (pageHung ? 2_000 : 60_000) : 0)));
+    // A run stopped at a definite failure does not wait for the rest: its verdict is in.
+    const stopped = stopper.signal.aborted;
+    const longest = stopped ? 0 : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (pageHung ? 2_000 : 60_000) : 0)));
     if (longest) {
       say('  settling: waiting for every run to end');
       await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
@@ -480,9 +554,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const want = backend.runFor(viewed)!.answer.join('');
       await until('the final answer to render', 5_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }
-    await sampleText();
-    await drainPage();
-    await sample('settled');
+    await drainPage(true);
+    if (!stopped) await sample('settled');
     const record: RunRecord = {
       scenario,
       timeline,
@@ -491,12 +564,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       endedAt: timeline.now(),
       cycles,
     };
-    const verdicts: Verdict[] = judge(record, scenario.expect);
+    let verdicts: Verdict[] = judge(record, scenario.expect);
+    let stoppedEarly: ScenarioResult['stoppedEarly'];
+    if (stoppedBy) {
+      // Cut short: only what had failed for good stands; the rest was not given the whole run to show.
+      const notJudged = verdicts.filter((v) => v.pass || !v.definite).map((v) => v.oracle);
+      verdicts = verdicts.filter((v) => !v.pass && v.definite);
+      if (!verdicts.length) verdicts = [stoppedBy.verdict];
+      stoppedEarly = { t: stoppedBy.t, oracle: stoppedBy.verdict.oracle, notJudged };
+    }
     for (const f of stepFailures) {
       verdicts.push({ oracle: 'steps', pass: false, summary: f.error, step: f.step, t: f.t, evidence: {} });
     }
     const pass = verdicts.every((v) => v.pass);
-    const done = result({ verdict: pass ? 'pass' : 'fail', verdicts });
+    const done = result({ verdict: pass ? 'pass' : 'fail', verdicts, stoppedEarly });
     if (!pass && opts.keepOpenOnFailure) {
       clearInterval(sampling);
       await opts.keepOpenOnFailure({ backend: backend.url, cdpPort: page?.cdpPort });
