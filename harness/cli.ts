@@ -20,6 +20,7 @@ import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './runner/matrix.ts';
+import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -206,19 +207,26 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     log(`${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
     return r;
   };
-  let next = 0;
+  // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
+  const queue = new JobQueue(jobs, (i) => Math.floor(i / round.length));
   let stopRepeating = false;
   // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
   const worker = async () => {
     const browsers = new WorkerBrowsers(launcherFor);
     try {
-      while (next < jobs.length && !wasInterrupted() && !stopRepeating) {
-        const i = next++;
-        const r = await runJob(jobs[i]!, i, browsers);
+      while (!wasInterrupted() && !stopRepeating) {
+        const taken = await queue.take();
+        if (!taken || wasInterrupted() || stopRepeating) {
+          taken?.done();
+          break;
+        }
+        const i = taken.index;
+        const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;
         if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
           stopRepeating = true;
+          queue.clear();
           log(`sse-harness: ${r.scenario} · ${r.browser} ${r.verdict === 'fail' ? 'failed' : 'errored'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
         }
       }

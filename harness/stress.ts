@@ -4,6 +4,7 @@ import type { BrowserName } from './driver/types.ts';
 import { wasInterrupted } from './driver/reaper.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts';
+import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { REGRESSION_CLASSES, referenceTarget } from './targets/reference.ts';
@@ -33,14 +34,14 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
   const jobs = matrixJobs(scenarios, opts.browsers, REGRESSION_CLASSES);
   for (let round = 1; round <= opts.runs && !wasInterrupted(); round++) {
     const t = Date.now();
-    let next = 0;
+    const queue = new JobQueue(jobs);
     const bad = { miss: 0, alarm: 0, error: 0 };
     const worker = async () => {
       const browsers = new WorkerBrowsers(launcherFor);
       try {
-        while (next < jobs.length && !wasInterrupted()) {
-          const job = jobs[next++]!;
-          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) });
+        for (let taken = await queue.take(); taken && !wasInterrupted(); taken = await queue.take()) {
+          const job = taken.job;
+          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) }).finally(taken.done);
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };
           if (r.verdict === 'error') (out.errors.push(entry), bad.error++);

@@ -114,6 +114,13 @@ export class Sse {
     this.backend.arm(viewed ?? '*', `stream-${++this.chats}`, script);
     await this.target.send(this.driverPage, text);
     await baseExpect.poll(() => (viewed ? !!this.backend.runFor(viewed) : true), { message: 'the chat to start at the backend', timeout: 10_000 }).toBe(true);
+    // Sent means streaming: the page has opened the answer's stream (a test that moves on sooner races the UI).
+    const run = viewed ? this.backend.runFor(viewed) : undefined;
+    if (run) {
+      await baseExpect
+        .poll(() => this.backend.ledger.sse.some((r) => r.streamId === run.streamId), { message: "the page to open the answer's stream", timeout: 10_000 })
+        .toBe(true);
+    }
   }
 
   async switchTo(sessionId: string): Promise<void> {

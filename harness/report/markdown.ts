@@ -31,7 +31,7 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const problem = problemOf(r, inMatrix);
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
-    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
     lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
   }
   lines.push('');

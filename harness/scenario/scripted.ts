@@ -1,7 +1,7 @@
 // The scripted time of a scenario: how long it would take if the browser and the harness cost nothing.
 // A virtual clock walks the steps: waits add their time, sends start streams, waitFor advances to the moment the
 // scripted server would have sent what is waited for. Harness overhead = measured time to verdict / this.
-import { DEFAULT_TOKEN_RATE, type Scenario, type Step, type StreamItem } from '../harness/scenario/schema.ts';
+import { DEFAULT_TOKEN_RATE, type Scenario, type Step, type StreamItem } from './schema.ts';
 
 /** Send times of each token and the end time of a stream, relative to its start (ms). */
 function streamTimes(items: StreamItem[]): { tokenAt: number[]; end: number } {
