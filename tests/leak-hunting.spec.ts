@@ -35,3 +35,15 @@ test('--keep-open keeps the failing browser and backend up until Ctrl-C, then no
   expect(processesMentioning(cli.tmp)).toEqual([]);
   await expect(fetch(`${backend}/`)).rejects.toThrow();
 });
+
+test('--fail-fast stops a leaking run once the leak outlasted its grace, and names what it did not judge', async () => {
+  const r = await runCli(['run', 'scenarios/switch-return.yaml', '--regress', 'leak-on-switch', '--fail-fast', '-o', 'TMP/r']);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain('stopping early: liveStreams failed for good');
+  const [res] = JSON.parse(readFileSync(join(r.tmp, 'r', 'latest.json'), 'utf8')).results;
+  expect(res.stoppedEarly).toMatchObject({ oracle: 'liveStreams', notJudged: ['noBackgroundReconnect'] });
+  expect(res.verdicts).toEqual([expect.objectContaining({ oracle: 'liveStreams', pass: false, definite: true })]);
+  // Stopped at the failure, not at the end: the steps after it never ran.
+  const stepsRun = res.timeline.filter((e: { kind: string }) => e.kind === 'step-start').length;
+  expect(stepsRun).toBeLessThan(19); // switch-return has 19 steps in all
+});
