@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
-import { playwrightActions } from './common.ts';
+import { PlaywrightDrivenPage } from './common.ts';
 import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 export const CHROMIUM_FLAGS = [
@@ -52,17 +52,9 @@ async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTr
   throw new Error(`sse-harness: Chromium did not open its DevTools port within 20 s. Its last words:\n${stderr().slice(-1500)}`);
 }
 
-class ChromiumPage implements BrowserPage {
+class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
   readonly browser = 'chromium' as const;
   private hidden = false;
-  readonly goto;
-  readonly evaluate;
-  readonly click;
-  readonly type;
-  readonly press;
-  readonly reload;
-  /** Set when a script went unanswered: the page's main thread is blocked. */
-  readonly state = { hung: false };
   constructor(
     readonly engine: string,
     readonly cdpPort: number,
@@ -71,7 +63,7 @@ class ChromiumPage implements BrowserPage {
     private readonly cdp: CDPSession,
     private readonly shutdown: () => Promise<void>,
   ) {
-    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page, this.state));
+    super(page);
   }
 
   // Freezing hides the page; leaving the frozen state keeps it hidden until focus emulation is back on.

@@ -45,6 +45,21 @@ export function playwrightActions(page: Page, state: { hung: boolean } = { hung:
   };
 }
 
+/** A page driven through Playwright: its actions, declared once for every driver class that has them. */
+export abstract class PlaywrightDrivenPage {
+  readonly goto: BrowserPage['goto'];
+  readonly evaluate: BrowserPage['evaluate'];
+  readonly click: BrowserPage['click'];
+  readonly type: BrowserPage['type'];
+  readonly press: BrowserPage['press'];
+  readonly reload: BrowserPage['reload'];
+  /** Set when a script went unanswered: the page's main thread is blocked. */
+  readonly state = { hung: false };
+  constructor(page: Page) {
+    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page, this.state));
+  }
+}
+
 /**
  * Page lifecycle where the driver cannot control it (WebDriver; Playwright's WebKit has no freezing): the in-page
  * probe emulates visibility (document.hidden, visibilitychange) and the report says so.

@@ -1,15 +1,13 @@
 // One browser per worker: starting Chromium or WebKit costs about a second each time, more than many scenarios'
-// own steps. A reused browser opens each run's page in a fresh context (its own cookies, storage, cache and
-// connection pool; each run's mock backend is a new origin as well), and is replaced when it died or a page in it
-// stopped answering.
+// own steps. A reused browser opens each run in a fresh page (a new tab whose origin storage and cookies are wiped
+// on close in Chromium, a new MiniBrowser session on WebKitGTK, a new context in Playwright's WebKit; each run's
+// mock backend is a new origin as well), and is replaced when it died or a page in it stopped answering.
 import type { BrowserHost, BrowserLauncher, BrowserName, BrowserPage, LaunchOptions } from './types.ts';
 
 export class ReusedBrowser implements BrowserLauncher {
   readonly browser: BrowserName;
   private host: BrowserHost | null = null;
   private hostKey = '';
-  /** Pages opened in the current host; a report can say which run was the browser's first. */
-  pagesServed = 0;
 
   constructor(private readonly inner: BrowserLauncher) {
     this.browser = inner.browser;
@@ -31,12 +29,9 @@ export class ReusedBrowser implements BrowserLauncher {
       if (!this.host) {
         this.host = await this.inner.start(opts);
         this.hostKey = key;
-        this.pagesServed = 0;
       }
       try {
-        const page = await this.host.newPage();
-        this.pagesServed++;
-        return page;
+        return await this.host.newPage();
       } catch (e) {
         // The kept browser went away between runs: one fresh start, then the error stands.
         await this.dispose();

@@ -47,11 +47,11 @@ export interface BrowserLauncher {
   describe(): string;
   /** A browser of its own for one page: closing the page stops the browser. */
   launch(opts?: LaunchOptions): Promise<BrowserPage>;
-  /** A browser that serves many pages one after another, each in a fresh context (see ReusedBrowser). */
+  /** A browser that serves many pages one after another, each fresh (see ReusedBrowser). */
   start?(opts?: LaunchOptions): Promise<BrowserHost>;
 }
 
-/** A running browser (with its driver and display) that opens pages in fresh contexts: no cookies, storage or cache carried over. */
+/** A running browser (with its driver and display) that opens fresh pages: no cookies or storage carried over from the last. */
 export interface BrowserHost {
   newPage(): Promise<BrowserPage>;
   /** False once the browser died or one of its pages stopped answering: it is not trusted with another run. */

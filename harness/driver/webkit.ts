@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
-import { emulatedLifecycle, playwrightActions, SCRIPT_DEADLINE_MS } from './common.ts';
+import { emulatedLifecycle, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS } from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
@@ -339,22 +339,16 @@ class WebKitGtkHost implements BrowserHost {
 
 // ------------------------------------------------------------------------------------------ Playwright's WebKit
 
-class PlaywrightWebKitPage implements BrowserPage {
+class PlaywrightWebKitPage extends PlaywrightDrivenPage implements BrowserPage {
   readonly browser = 'webkit' as const;
   readonly cdpPort = undefined;
-  readonly goto;
-  readonly evaluate;
-  readonly click;
-  readonly type;
-  readonly press;
-  readonly reload;
   constructor(
     readonly engine: string,
     private readonly context: BrowserContext,
     page: Page,
     readonly emulation: string[],
   ) {
-    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page));
+    super(page);
   }
   private readonly lifecycle = emulatedLifecycle((js) => this.evaluate(js));
   hide = () => this.lifecycle.hide();

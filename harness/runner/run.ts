@@ -70,14 +70,17 @@ class RunStopped extends Error {}
  * so is an action the page did not take in time (a click or key press on a page too busy to handle input).
  */
 function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveError) => void): BrowserPage {
+  const unresponsive = (e: PageUnresponsiveError) => {
+    record(e);
+    return new StepFailure(e.message.replace(/^sse-harness: /, ''));
+  };
   const evaluate = page.evaluate.bind(page);
   page.evaluate = async <T>(expression: string): Promise<T> => {
     try {
       return await evaluate<T>(expression);
     } catch (e) {
       if (!(e instanceof PageUnresponsiveError)) throw e;
-      record(e);
-      throw new StepFailure(e.message.replace(/^sse-harness: /, ''));
+      throw unresponsive(e);
     }
   };
   for (const action of ['click', 'type', 'press'] as const) {
@@ -86,10 +89,7 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
       try {
         await act(...args);
       } catch (e) {
-        if (e instanceof PageUnresponsiveError) {
-          record(e);
-          throw new StepFailure(e.message.replace(/^sse-harness: /, ''));
-        }
+        if (e instanceof PageUnresponsiveError) throw unresponsive(e);
         // Playwright's action timeout: the element was there but the page did not take the input in time.
         if ((e as Error).name === 'TimeoutError') throw new StepFailure(`${action} ${String(args[0])}: ${(e as Error).message.split('\n')[0]}`);
         throw e;
@@ -154,7 +154,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const until = <T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false) => untilDeadline(what, timeoutMs, check, stopper.signal);
   /** A switch under way is not judged: until the UI shows the session, the view's end is unknown. */
   let switching = false;
-  const partialRecord = (): RunRecord => ({
+  /** What the oracles judge: the run so far (mid-run, for stopWhen) or, at the end, all of it. */
+  const recordSoFar = (): RunRecord => ({
     scenario,
     timeline,
     sessions,
@@ -165,7 +166,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /** Judges what happened so far; stops the run when opts.stopWhen holds for the definite failures. */
   const checkStop = () => {
     if (!opts.stopWhen || stopper.signal.aborted || switching) return;
-    const definite = judge(partialRecord(), scenario.expect).filter((v) => !v.pass && v.definite);
+    const definite = judge(recordSoFar(), scenario.expect).filter((v) => !v.pass && v.definite);
     if (definite.length && opts.stopWhen(definite)) {
       stoppedBy = { t: timeline.now(), verdict: definite[0]! };
       timeline.add({ kind: 'note', t: stoppedBy.t, message: `stopped early: ${definite.map((v) => v.oracle).join(', ')} failed for good (${definite[0]!.summary})` });
@@ -556,14 +557,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     await drainPage(true);
     if (!stopped) await sample('settled');
-    const record: RunRecord = {
-      scenario,
-      timeline,
-      sessions,
-      scripted: Object.fromEntries(Object.values(sessions).map((id) => [id, answerFor(id).join('')])),
-      endedAt: timeline.now(),
-      cycles,
-    };
+    const record = recordSoFar(); // the whole run, now that it is over
     let verdicts: Verdict[] = judge(record, scenario.expect);
     let stoppedEarly: ScenarioResult['stoppedEarly'];
     if (stoppedBy) {
