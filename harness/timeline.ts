@@ -30,6 +30,11 @@ export type TimelineEvent =
       events: number;
       bytes: number;
     }
+  /**
+   * The page called close() on a chat-stream EventSource (in-page probe): the UI let go of it, even while the server
+   * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
+   */
+  | { kind: 'page-close'; t: Ms; streamId: string | null; afterSeq: number }
   | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }
   | { kind: 'request'; t: Ms; method: string; path: string; status: number }
   | {
@@ -69,6 +74,8 @@ export interface WitnessCounts {
   cdp?: number;
   /** EventSource requests started but not answered: queued for a socket in the browser's pool (CDP). */
   cdpQueued?: number;
+  /** Of `server`: sockets whose EventSource the page already closed, the browser still reading the response. */
+  serverDraining?: number;
   /** Live EventSource objects in readyState OPEN on the JS heap (CDP Runtime.queryObjects, at step ends). */
   cdpObjects?: number;
 }

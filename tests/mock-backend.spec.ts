@@ -80,6 +80,19 @@ test('a scripted drop destroys the socket while the run goes on', async () => {
   expect(timeline.of('server-drop')).toHaveLength(1);
 });
 
+test('hurry() sends the rest of a slow answer at once, the same answer, mid-wait and mid-stall', async () => {
+  // 20 s of tokens, a 30 s wait and a 30 s stall: played at their pace this takes over a minute.
+  const script = [{ tokens: { count: 400, rate: 20 } }, { wait: 30_000 }, { stall: 30_000 }, { tokens: { count: 5, rate: 1 } }];
+  const { stream } = await startChat(script);
+  const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
+  await until(() => reader.events.filter((e) => e.event === 'token').length >= 3);
+  backend.runs.get(stream)!.hurry();
+  await until(() => reader.events.at(-1)?.event === 'stream_end', 10_000);
+  const tokens = reader.events.filter((e) => e.event === 'token').map((e) => JSON.parse(e.data).text);
+  expect(tokens.join('')).toBe(scriptedAnswer(script).join(''));
+  expect(reader.events.at(-1)?.event).toBe('stream_end');
+});
+
 test('sends heartbeats as comments, and none during a stall', async () => {
   const { stream } = await startChat([{ tokens: { count: 1 } }, { stall: 700 }, { wait: 700 }, { tokens: { count: 1 } }]);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);

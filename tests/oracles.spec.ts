@@ -63,6 +63,30 @@ test('an open for the session being left, before the UI showed the new one, is n
   expect(v.summary).toBe('SSE opened for session b while the user views a');
 });
 
+test('a stream the page closed at the switch, which the browser kept reading for 2 s (Chromium drains), is not a leak', () => {
+  const pageClose = (t: number, afterSeq = 0): TimelineEvent => ({ kind: 'page-close', t, streamId: 'run-B', afterSeq });
+  // The UI closed b's EventSource as it showed a; the server saw the socket end 2.1 s later.
+  const drained = [...switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), pageClose(1190)];
+  const v = liveStreamsOracle(record(drained, 6000), { graceMs: 750 });
+  expect(v.pass, v.summary).toBe(true);
+  // Without the page's close() the same server timeline is a leak: the page's word is what clears it.
+  expect(liveStreamsOracle(record(switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), 6000), { graceMs: 750 }).pass).toBe(false);
+  // A close() of another EventSource (another replay point of the stream) clears nothing.
+  const other = [...switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), pageClose(1190, 40)];
+  expect(liveStreamsOracle(record(other, 6000), { graceMs: 750 }).pass).toBe(false);
+  // close() reached the harness before the server saw the request: the socket counts closed from its open.
+  const early: TimelineEvent[] = [
+    { kind: 'run-start', t: 0, streamId: 'run-B', session: 'B', script: 'long' },
+    { kind: 'view', t: 0, session: 'A', alias: 'a' },
+    pageClose(100),
+    open(400, 1, 'B'),
+    close(3000, 1, 'B'),
+    { kind: 'run-end', t: 5000, streamId: 'run-B', session: 'B', reason: 'complete' },
+  ];
+  const e = liveStreamsOracle(record(early, 6000), { graceMs: 750 });
+  expect(e.pass, e.summary).toBe(true);
+});
+
 test('text sampled from the old page while a reload is under way does not count as vanished text; after it, it does', () => {
   const text = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 100, prefixOk: true });
   const step = (kind: 'step-start' | 'step-end', t: number): TimelineEvent =>

@@ -312,10 +312,9 @@ export class MockBackend {
         return json({ ok: true });
       }),
       http.get(`*${CHAT_STREAM_PATH}`, ({ request }) => {
-        const params = new URL(request.url).searchParams;
-        const run = this.runs.get(params.get('stream_id') ?? '');
+        const { streamId, afterSeq } = chatStreamKey(request.url);
+        const run = this.runs.get(streamId ?? '');
         if (!run) return json({ error: 'unknown stream_id' }, { status: 404 });
-        const afterSeq = Number(params.get('after_seq') ?? 0) || 0;
         const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
         return this.sseResponse(run, afterSeq, res, new URL(request.url).pathname);
       }),
@@ -353,6 +352,17 @@ export class MockBackend {
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' },
     });
   }
+}
+
+/** Which run and replay point a chat-stream URL asks for (the contract's stream_id and after_seq). */
+export function chatStreamKey(url: string): { streamId: string | null; afterSeq: number } {
+  let params: URLSearchParams;
+  try {
+    params = new URL(url, 'http://localhost').searchParams;
+  } catch {
+    return { streamId: null, afterSeq: 0 };
+  }
+  return { streamId: params.get('stream_id'), afterSeq: Number(params.get('after_seq') ?? 0) || 0 };
 }
 
 /**

@@ -47,7 +47,8 @@ export class Run {
   readonly answer: string[];
   active = true;
   private stalledUntil = 0;
-  private timers = new Set<NodeJS.Timeout>();
+  private hurried = false;
+  private timers = new Map<NodeJS.Timeout, () => void>();
   private heartbeat: NodeJS.Timeout;
 
   constructor(
@@ -111,8 +112,20 @@ export class Run {
     this.finish('cancel');
   }
 
+  /** Plays the rest of the script at once: no more token intervals, waits, stalls or tool durations. Same answer. */
+  hurry(): void {
+    if (!this.active || this.hurried) return;
+    this.hurried = true;
+    this.stalledUntil = 0;
+    for (const [t, wake] of this.timers) {
+      clearTimeout(t);
+      wake();
+    }
+    this.timers.clear();
+  }
+
   stop(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.keys()) clearTimeout(t);
     clearInterval(this.heartbeat);
     this.active = false;
   }
@@ -142,12 +155,13 @@ export class Run {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.hurried) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         resolve();
       }, ms);
-      this.timers.add(t);
+      this.timers.set(t, resolve);
     });
   }
 
@@ -163,7 +177,7 @@ export class Run {
         let sent = 0;
         // Emit every token that is due, then sleep until the next one: keeps the rate at high speeds.
         while (sent < texts.length && this.active) {
-          const due = Math.min(texts.length, Math.floor((Date.now() - start) / interval) + 1);
+          const due = this.hurried ? texts.length : Math.min(texts.length, Math.floor((Date.now() - start) / interval) + 1);
           if (due > sent) {
             this.emitMany(texts.slice(sent, due).map((text) => ['token', { text }]));
             sent = due;

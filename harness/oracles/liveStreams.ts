@@ -37,8 +37,55 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
   return v;
 }
 
-/** Open chat-stream count and allowed count at every change point, from the server ledger. */
+/** A page-close may reach the harness before the server saw that stream's request arrive (closed while connecting). */
+const CLOSE_BEFORE_OPEN_MS = 2_000;
+
+/**
+ * Server sockets the page already let go of: each page-close (the UI called close() on an EventSource) is matched to
+ * the socket of the same stream and replay point, the earliest still open, or, when the request had not arrived
+ * yet, the next one to open. From then on the stream is the browser's to wind down, not the UI's leak: Chromium
+ * keeps reading a cancelled response for a while (up to seconds) to reuse the connection, and the server sees the
+ * socket end only then. `bySocket`: when each matched socket was let go; `byClose`: the socket each page-close
+ * matched. Events in time order.
+ */
+export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, number>; byClose: Map<TimelineEvent, number> } {
+  const bySocket = new Map<number, number>();
+  const byClose = new Map<TimelineEvent, number>();
+  const openByKey = new Map<string, number[]>();
+  const pending = new Map<string, TimelineEvent[]>();
+  const keyOf = (streamId: string | null, afterSeq: number) => `${streamId}@${afterSeq}`;
+  for (const e of events) {
+    if (e.kind === 'sse-open' && e.streamId) {
+      const key = keyOf(e.streamId, e.afterSeq);
+      const waiting = (pending.get(key) ?? []).filter((c) => e.t - c.t <= CLOSE_BEFORE_OPEN_MS);
+      const close = waiting.shift();
+      pending.set(key, waiting);
+      if (close) {
+        bySocket.set(e.socket, e.t);
+        byClose.set(close, e.socket);
+      } else openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
+    } else if (e.kind === 'sse-close') {
+      for (const [key, sockets] of openByKey) openByKey.set(key, sockets.filter((s) => s !== e.socket));
+    } else if (e.kind === 'page-close') {
+      const key = keyOf(e.streamId, e.afterSeq);
+      const [socket, ...rest] = openByKey.get(key) ?? [];
+      if (socket === undefined) pending.set(key, [...(pending.get(key) ?? []), e]);
+      else {
+        openByKey.set(key, rest);
+        bySocket.set(socket, e.t);
+        byClose.set(e, socket);
+      }
+    }
+  }
+  return { bySocket, byClose };
+}
+
+/**
+ * Open chat-stream count and allowed count at every change point: the server ledger's sockets, each counted closed
+ * from the moment the page closed its EventSource if that came first (see pageReleases).
+ */
 export function liveStreamSeries(events: TimelineEvent[]) {
+  const released = pageReleases(events);
   const open = new Map<number, { session: string | null; streamId: string | null }>();
   const activeRuns = new Map<string, string>(); // streamId -> session
   let viewed: (string | null)[] = [null];
@@ -54,8 +101,14 @@ export function liveStreamSeries(events: TimelineEvent[]) {
   }
   merged.push(...marks.slice(i));
   for (const e of merged) {
-    if (e.kind === 'sse-open' && e.streamId) open.set(e.socket, { session: e.session, streamId: e.streamId });
-    else if (e.kind === 'sse-close') open.delete(e.socket);
+    if (e.kind === 'sse-open' && e.streamId) {
+      if (released.bySocket.get(e.socket) === e.t) continue; // closed by the page before its request arrived
+      open.set(e.socket, { session: e.session, streamId: e.streamId });
+    } else if (e.kind === 'sse-close') open.delete(e.socket);
+    else if (e.kind === 'page-close') {
+      const socket = released.byClose.get(e);
+      if (socket === undefined || !open.delete(socket)) continue;
+    }
     else if (e.kind === 'view-mark') viewed = e.viewed;
     else if (e.kind === 'run-start') activeRuns.set(e.streamId, e.session);
     else if (e.kind === 'run-end') activeRuns.delete(e.streamId);

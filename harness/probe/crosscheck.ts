@@ -10,10 +10,12 @@ export interface Finding {
 }
 
 /** True when every witness that answered sees the same open streams and nothing is waiting for a socket. */
+/** Sockets the page already closed are the browser's to wind down: the page and CDP rightly no longer count them. */
 export function agree(w: WitnessCounts): boolean {
-  if (w.page !== undefined && (w.page !== w.server || (w.pageConnecting ?? 0) > 0)) return false;
-  if (w.cdp !== undefined && (w.cdp !== w.server || (w.cdpQueued ?? 0) > 0)) return false;
-  if (w.cdpObjects !== undefined && w.cdpObjects !== w.server) return false;
+  const server = w.server === undefined ? undefined : w.server - (w.serverDraining ?? 0);
+  if (w.page !== undefined && (w.page !== server || (w.pageConnecting ?? 0) > 0)) return false;
+  if (w.cdp !== undefined && (w.cdp !== server || (w.cdpQueued ?? 0) > 0)) return false;
+  if (w.cdpObjects !== undefined && w.cdpObjects !== server) return false;
   return true;
 }
 
@@ -31,7 +33,7 @@ export function crossCheck(w: WitnessCounts): Finding | null {
       summary: `page holds ${held ?? opened + n} EventSources, server sees ${w.server}: the browser's ${POOL_PER_HOST}-per-host connection pool is exhausted, ${n} request${n === 1 ? '' : 's'} queued for a socket${queued ? ' (CDP: requested, never answered)' : ' (page: stuck in CONNECTING)'}`,
     };
   }
-  const parts = [`server ${w.server}`];
+  const parts = [`server ${w.server}${w.serverDraining ? ` (${w.serverDraining} already closed by the page)` : ''}`];
   if (w.page !== undefined) parts.push(`page ${w.page}${waiting ? ` (+${waiting} connecting)` : ''}`);
   if (w.cdp !== undefined) parts.push(`CDP network ${w.cdp}`);
   if (w.cdpObjects !== undefined) parts.push(`CDP heap ${w.cdpObjects}`);

@@ -52,6 +52,13 @@
       return String(url);
     }
   }
+  function absolute(url) {
+    try {
+      return new URL(url, document.baseURI || location.href).href;
+    } catch (e) {
+      return String(url);
+    }
+  }
   function countRequest(url) {
     if (!isHidden()) return;
     var p = pathOf(url);
@@ -83,15 +90,22 @@
         rec.errors++;
       });
       var nativeClose = es.close;
+      // The page's own close(): the server may see the socket end later (Chromium reads the rest of a cancelled
+      // response for a while to reuse the connection), so the harness is told when the page let go of it.
+      function closedByPage() {
+        if (rec.closedAt !== null) return;
+        rec.closedAt = now();
+        if (rec.chat) push({ kind: 'es-close', url: absolute(rec.url) });
+      }
       es.close = function () {
-        if (rec.closedAt === null) rec.closedAt = now();
+        closedByPage();
         return nativeClose.call(es);
       };
       push({ kind: 'es-create', id: rec.id, url: rec.url });
       if (forcedOffline) {
         // Emulated offline: the connection fails the way a real one does, with an error event.
         nativeClose.call(es);
-        rec.closedAt = now();
+        closedByPage();
         setTimeout(function () {
           es.dispatchEvent(new Event('error'));
         }, 0);

@@ -7,6 +7,7 @@ const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 export const witnessCountsSchema = z
   .object({
     server: z.number().int().nonnegative().optional().describe('open chat-stream sockets at the mock backend (connection ledger); absent in watch --attach reports'),
+    serverDraining: z.number().int().nonnegative().optional().describe('of server: sockets whose EventSource the page already closed, the browser still reading the response'),
     page: z.number().int().nonnegative().optional().describe('EventSources in readyState OPEN (in-page probe)'),
     pageConnecting: z.number().int().nonnegative().optional().describe('EventSources in readyState CONNECTING (in-page probe)'),
     cdp: z.number().int().nonnegative().optional().describe('EventSource requests answered and not ended (CDP Network)'),
@@ -25,6 +26,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
   ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
+  ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
   ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
   ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),
   ev('request', { method: z.string(), path: z.string(), status: z.number().int() }),

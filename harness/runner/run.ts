@@ -1,7 +1,8 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
-import { MockBackend } from '../mock/backend.ts';
+import { chatStreamKey, MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { judge } from '../oracles/index.ts';
+import { pageReleases } from '../oracles/liveStreams.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
 import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions } from '../driver/types.ts';
@@ -127,6 +128,7 @@ interface PageEvent {
   source?: 'heartbeat' | 'longtask' | 'loaf';
   message?: string;
   path?: string;
+  url?: string;
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
@@ -225,9 +227,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
       else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
+      else if (e.kind === 'es-close') timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
     }
     if (got.shown) recordText(got.shown);
     return got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 };
+  };
+
+  /** The server's open chat streams, and how many of them the page already closed (the browser still reading them). */
+  const serverCounts = (): Pick<WitnessCounts, 'server' | 'serverDraining'> => {
+    const open = backend.ledger.openChatStreams();
+    if (!open.length) return { server: 0 };
+    const released = pageReleases(timeline.ordered()).bySocket;
+    const draining = open.filter((r) => released.has(r.socket)).length;
+    return draining ? { server: open.length, serverDraining: draining } : { server: open.length };
   };
 
   const cdpCounts = (): Pick<WitnessCounts, 'cdp' | 'cdpQueued'> => {
@@ -242,7 +254,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const census = await drainPage(true);
     if (ticks % 2 === 0) {
       checkStop();
-      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
+      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
     }
     if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {
       for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
@@ -270,7 +282,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const sample = async (step: string) => {
     const read = async (): Promise<WitnessCounts> => {
       const census = await drainPage();
-      return { server: backend.ledger.openChatStreams().length, page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
+      return { ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
     };
     let w = await read();
     const deadline = Date.now() + (frozen || pageHung ? 0 : SETTLE_MS);
@@ -544,6 +556,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // (A page that stopped answering will not read its streams: no point waiting for them.)
     // A run stopped at a definite failure does not wait for the rest: its verdict is in.
     const stopped = stopper.signal.aborted;
+    if (scenario.settle === 'fast' && !stopped) for (const r of backend.runs.values()) r.hurry();
     const longest = stopped ? 0 : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (pageHung ? 2_000 : 60_000) : 0)));
     if (longest) {
       say('  settling: waiting for every run to end');

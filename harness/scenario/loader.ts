@@ -160,6 +160,7 @@ export function parseScenario(text: string, file: string): Scenario {
     catches: raw.catches,
     ui: raw.ui,
     server: raw.server,
+    settle: raw.settle,
     streams,
     steps,
     expect: raw.expect ?? { liveStreams: {} },

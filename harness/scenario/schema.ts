@@ -219,6 +219,12 @@ export const scenarioSchema = z
       .describe(
         'multiplies the scripted time of every stream: token intervals, waits, stalls and tool durations (0.5 plays them twice as fast). Step waits, UI timings, timeouts and oracle budgets are not scaled: they belong to the UI and the user, not the script',
       ),
+    settle: z
+      .enum(['play', 'fast'])
+      .optional()
+      .describe(
+        'how streams still running after the last step end: "play" at their scripted pace (default), or "fast": the rest of each answer sent at once. With "fast" a stream can be scripted to outlast the steps on a slow, loaded machine without making the run longer',
+      ),
     server: z
       .object({
         heartbeatMs: positiveMs('comment heartbeat interval (default 5000)').optional(),
@@ -238,6 +244,8 @@ export interface Scenario {
   catches?: string[];
   ui?: { poll?: number; reconnectMs?: number };
   server?: { heartbeatMs?: number; retryMs?: number };
+  /** How streams still running after the last step end (see the schema); "play" when absent. */
+  settle?: 'play' | 'fast';
   /** The stream time scale the streams below were played at (already applied to them); 1 when unscaled. */
   timeScale?: number;
   streams: Record<string, StreamItem[]>;
