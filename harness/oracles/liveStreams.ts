@@ -37,44 +37,33 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
   return v;
 }
 
-/** A page-close may reach the harness before the server saw that stream's request arrive (closed while connecting). */
-const CLOSE_BEFORE_OPEN_MS = 2_000;
-
 /**
  * Server sockets the page already let go of: each page-close (the UI called close() on an EventSource) is matched to
- * the socket of the same stream and replay point, the earliest still open, or, when the request had not arrived
- * yet, the next one to open. From then on the stream is the browser's to wind down, not the UI's leak: Chromium
- * keeps reading a cancelled response for a while (up to seconds) to reuse the connection, and the server sees the
- * socket end only then. `bySocket`: when each matched socket was let go; `byClose`: the socket each page-close
- * matched. Events in time order.
+ * the open socket of the same stream and replay point (the earliest, if several). From then on the stream is the
+ * browser's to wind down, not the UI's leak: Chromium keeps reading a cancelled response for a while (up to
+ * seconds) to reuse the connection, and the server sees the socket end only then. A close() with no such socket
+ * open matches nothing: a request cancelled before its response began ends at the server at once, and an
+ * EventSource closed while emulated offline never reached it. `bySocket`: when each matched socket was let go;
+ * `byClose`: the socket each page-close matched. Events in time order.
  */
 export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, number>; byClose: Map<TimelineEvent, number> } {
   const bySocket = new Map<number, number>();
   const byClose = new Map<TimelineEvent, number>();
   const openByKey = new Map<string, number[]>();
-  const pending = new Map<string, TimelineEvent[]>();
   const keyOf = (streamId: string | null, afterSeq: number) => `${streamId}@${afterSeq}`;
   for (const e of events) {
     if (e.kind === 'sse-open' && e.streamId) {
       const key = keyOf(e.streamId, e.afterSeq);
-      const waiting = (pending.get(key) ?? []).filter((c) => e.t - c.t <= CLOSE_BEFORE_OPEN_MS);
-      const close = waiting.shift();
-      pending.set(key, waiting);
-      if (close) {
-        bySocket.set(e.socket, e.t);
-        byClose.set(close, e.socket);
-      } else openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
+      openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
     } else if (e.kind === 'sse-close') {
       for (const [key, sockets] of openByKey) openByKey.set(key, sockets.filter((s) => s !== e.socket));
     } else if (e.kind === 'page-close') {
       const key = keyOf(e.streamId, e.afterSeq);
       const [socket, ...rest] = openByKey.get(key) ?? [];
-      if (socket === undefined) pending.set(key, [...(pending.get(key) ?? []), e]);
-      else {
-        openByKey.set(key, rest);
-        bySocket.set(socket, e.t);
-        byClose.set(e, socket);
-      }
+      if (socket === undefined) continue;
+      openByKey.set(key, rest);
+      bySocket.set(socket, e.t);
+      byClose.set(e, socket);
     }
   }
   return { bySocket, byClose };
@@ -101,10 +90,8 @@ export function liveStreamSeries(events: TimelineEvent[]) {
   }
   merged.push(...marks.slice(i));
   for (const e of merged) {
-    if (e.kind === 'sse-open' && e.streamId) {
-      if (released.bySocket.get(e.socket) === e.t) continue; // closed by the page before its request arrived
-      open.set(e.socket, { session: e.session, streamId: e.streamId });
-    } else if (e.kind === 'sse-close') open.delete(e.socket);
+    if (e.kind === 'sse-open' && e.streamId) open.set(e.socket, { session: e.session, streamId: e.streamId });
+    else if (e.kind === 'sse-close') open.delete(e.socket);
     else if (e.kind === 'page-close') {
       const socket = released.byClose.get(e);
       if (socket === undefined || !open.delete(socket)) continue;

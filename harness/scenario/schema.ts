@@ -223,7 +223,7 @@ export const scenarioSchema = z
       .enum(['play', 'fast'])
       .optional()
       .describe(
-        'how streams still running after the last step end: "play" at their scripted pace (default), or "fast": the rest of each answer sent at once. With "fast" a stream can be scripted to outlast the steps on a slow, loaded machine without making the run longer',
+        'how streams still running after the last step end: "play" at their scripted pace (default), or "fast": the rest of each answer sent at once. With "fast" a stream can be scripted to outlast the steps on a slow, loaded machine without making the run longer; end the steps with a wait when a verdict needs the streams to run on after the last action (a leak must outlast its grace)',
       ),
     server: z
       .object({

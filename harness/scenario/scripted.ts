@@ -48,5 +48,6 @@ export function scriptedMs(s: Scenario): number {
     }
   };
   walk(s.steps);
-  return Math.max(clock, ...ends);
+  // settle: fast sends what is left of every stream at once after the last step.
+  return s.settle === 'fast' ? clock : Math.max(clock, ...ends);
 }
