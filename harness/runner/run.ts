@@ -520,6 +520,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         // by waiting: once it has stood still for DIVERGED_MS the step fails instead of sitting out its timeout.
         let shown: string | null = null;
         let shownSince = Date.now();
+        // A timeout says what each side had got to, so a red CI log shows where the answer stopped.
+        const whereItStopped = async () => {
+          const run = backend.runFor(id);
+          const sockets = backend.ledger.sse.filter((r) => r.session === id && r.streamId !== null);
+          const census = await drainPage();
+          const parts = [
+            `the UI shows ${shown === null ? 'no answer' : `${shown.length} of ${want.length} chars`}`,
+            run ? `the server ${run.active ? 'has sent' : 'sent all'} ${run.lastSeq} events of the run` : 'no run started for the session',
+            `${sockets.filter((r) => r.closedAt === null).length} of its ${sockets.length} stream sockets open (${sockets.reduce((n, r) => n + r.events, 0)} events written)`,
+          ];
+          if (census) parts.push(`page EventSources: ${census.open} open, ${census.connecting} connecting`);
+          return parts.join('; ');
+        };
         await until(what, timeout, async () => {
           if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
           const text = await page!.evaluate<string | null>(target.answerTextExpression);
@@ -529,6 +542,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
             throw new StepFailure(`the answer shown (${text.length} chars) is not the scripted one (${want.length} chars), the run has ended and it has not changed for ${DIVERGED_MS / 1000} s`);
           }
           return text !== null && (w.complete ? text === want : text.length >= want.length);
+        }).catch(async (e: unknown) => {
+          if (e instanceof StepFailure && e.message.startsWith('timed out')) throw new StepFailure(`${e.message} (${await whereItStopped().catch(() => 'no more detail: the page did not answer')})`);
+          throw e;
         });
       } else if ('wait' in step) {
         // Scripted time passing; a stopped run stops waiting.
