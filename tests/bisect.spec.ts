@@ -32,7 +32,7 @@ test('names exactly the commit that switched leak-on-switch on, leaving the work
   const status = git('status', '--porcelain');
 
   const r = await runCli(['bisect', 'scenarios/switch-return.yaml', '--repo', repo, '--good', commits[0]!, '--bad', 'main', '-o', 'TMP/r']);
-  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+  expect(r.code, r.explain()).toBe(0);
   expect(r.stdout).toContain(`first bad commit: ${culprit} refactor: session switching`);
   // The user's checkout is as it was: same HEAD, same (clean) status, no worktrees left registered.
   expect(git('rev-parse', 'HEAD')).toBe(commits[commits.length - 1]);

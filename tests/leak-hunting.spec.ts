@@ -17,7 +17,7 @@ test('--repeat-until-fail stops at the first failing repetition, and says so', a
 
 test('--repeat-until-fail runs a healthy scenario every time when nothing fails', async () => {
   const r = await runCli(['run', 'scenarios/switch-return.yaml', '--repeat-until-fail', '2', '-o', 'TMP/r']);
-  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+  expect(r.code, r.explain()).toBe(0);
   expect(r.stderr).toContain('all 2 repetitions as expected (2 runs)');
 });
 

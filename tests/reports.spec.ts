@@ -20,7 +20,7 @@ test('the checked-in report schema is the one the code generates', () => {
 
 test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree', async () => {
   const r = await runCli(['run', '--matrix', '-g', 'switch-return', '-q', '-o', 'TMP/r']);
-  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(0);
+  expect(r.code, r.explain()).toBe(0);
   const dir = join(r.tmp, 'r');
   const files = readdirSync(dir);
   for (const ext of ['.json', '.html', '.junit.xml', '.md']) {
@@ -57,7 +57,7 @@ test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUM
   const summaryFile = join(r0.tmp, 'step-summary.md');
   writeFileSync(summaryFile, '# earlier step\n');
   const r = await runCli(['run', 'scenarios/switch-return.yaml', 'scenarios/return-reattach.yaml', '--regress', 'leak-on-switch', '-q', '-o', 'TMP/f'], { GITHUB_STEP_SUMMARY: summaryFile });
-  expect(r.code, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`).toBe(1);
+  expect(r.code, r.explain()).toBe(1);
   const dir = join(r.tmp, 'f');
   const report = reportSchema.parse(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')));
   const failed = report.results.filter((x) => x.verdict === 'fail');

@@ -52,7 +52,44 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
 export async function runCli(args: string[], env: Record<string, string> = {}) {
   const r = startCli(args, env);
   const { code } = await r.exited;
-  return { code, stdout: r.stdout(), stderr: r.stderr(), tmp: r.tmp };
+  const stdout = r.stdout();
+  const stderr = r.stderr();
+  // For assertion messages: what a reviewer of a red CI log needs, the output and the runs that went wrong.
+  const explain = () => [`stdout:\n${stdout}`, `stderr:\n${stderr}`, ...reportDigests(r.tmp)].join('\n');
+  return { code, stdout, stderr, tmp: r.tmp, explain };
+}
+
+/** The runs of every latest.json under dir that did not end as expected: verdicts, step failures, their last events. */
+function reportDigests(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      if (f.isDirectory() && depth < 3) walk(join(d, f.name), depth + 1);
+      else if (f.name === 'latest.json') {
+        try {
+          const report = JSON.parse(readFileSync(join(d, f.name), 'utf8'));
+          for (const x of report.results ?? []) {
+            if (x.verdict === (x.expected === 'catch' ? 'fail' : 'pass')) continue;
+            const events = (x.timeline ?? []).filter((e: { kind: string }) => !['text', 'stall', 'probe-pause'].includes(e.kind)).slice(-40);
+            out.push(
+              `run ${x.scenario} · ${x.browser}${x.regress?.length ? ` · regress ${x.regress.join(',')}` : ''}: ${x.verdict}${x.error ? ` (${x.error})` : ''}`,
+              ...(x.verdicts ?? []).filter((v: { pass: boolean }) => !v.pass).map((v: { oracle: string; summary: string }) => `  ${v.oracle}: ${v.summary}`),
+              '  last events:',
+              ...events.map((e: object) => `    ${JSON.stringify(e).slice(0, 240)}`),
+            );
+          }
+        } catch {
+          /* not a report */
+        }
+      }
+    }
+  };
+  try {
+    walk(dir, 0);
+  } catch {
+    /* no folder */
+  }
+  return out;
 }
 
 /** Processes whose command line mentions a path (e.g. the run's private TMPDIR). */
