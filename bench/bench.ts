@@ -46,8 +46,11 @@ async function verdictTimes() {
   const rows: { scenario: string; browser: string; regress: string; scriptedMs: number; verdictMs: number; ratio: number; verdict: string; browserStart: string }[] = [];
   const add = (s: Scenario, browser: string, regress: string[], r: ScenarioResult, browserStart: string) => {
     const scripted = scriptedMs(s);
-    rows.push({ scenario: s.name, browser, regress: regress.join(',') || '-', scriptedMs: Math.round(scripted), verdictMs: r.durationMs, ratio: +(r.durationMs / scripted).toFixed(2), verdict: r.verdict, browserStart });
-    say(`  verdict ${s.name} · ${browser}${regress.length ? ` · ${regress}` : ''} (${browserStart}): ${r.durationMs} ms (scripted ${Math.round(scripted)} ms)`);
+    // A run that errored or failed where it should not is not a speed figure: the row says why.
+    const wrong = r.verdict === 'error' ? r.error : r.verdict !== (regress.length ? 'fail' : 'pass') ? [...r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}`), ...r.stepFailures.map((f) => f.error)].join('; ') : undefined;
+    const verdict = wrong ? `${r.verdict}: ${wrong.replace(/\|/g, '/').slice(0, 200)}` : r.verdict;
+    rows.push({ scenario: s.name, browser, regress: regress.join(',') || '-', scriptedMs: Math.round(scripted), verdictMs: r.durationMs, ratio: +(r.durationMs / scripted).toFixed(2), verdict, browserStart });
+    say(`  verdict ${s.name} · ${browser}${regress.length ? ` · ${regress}` : ''} (${browserStart}): ${r.durationMs} ms (scripted ${Math.round(scripted)} ms)${wrong ? ` ✗ ${verdict}` : ''}`);
   };
   for (const browser of installed()) {
     // As the suite runs them: one browser per worker, each run in a fresh page of it (the first run starts it).
