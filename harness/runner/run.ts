@@ -531,6 +531,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
             `${sockets.filter((r) => r.closedAt === null).length} of its ${sockets.length} stream sockets open (${sockets.reduce((n, r) => n + r.events, 0)} events written)`,
           ];
           if (census) parts.push(`page EventSources: ${census.open} open, ${census.connecting} connecting`);
+          // What the UI believes of the page (a UI holds its stream back while hidden or offline).
+          const state = await page!.evaluate<string>(`document.visibilityState + (navigator.onLine ? ', online' : ', offline')`).catch(() => null);
+          if (state) parts.push(`the page is ${state}`);
           return parts.join('; ');
         };
         await until(what, timeout, async () => {
