@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
 import { noBackgroundReconnectOracle, transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
+import { crossCheck } from '../harness/probe/crosscheck.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
 import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
 
@@ -96,4 +97,13 @@ test('text sampled from the old page while a reload is under way does not count 
   const v = transcriptOracle(record([...base, text(700, 10), text(800, 100)], 900), {});
   expect(v.pass).toBe(false);
   expect(v.summary).toBe('session a: shown answer shrank from 70 to 10 chars (already-rendered text vanished)');
+});
+
+test('a socket the browser still reads after the page closed it is no witness disagreement; one the page never closed is', () => {
+  // Server 2 open, one of them closed by the page (Chromium draining it): page and CDP rightly see 1.
+  expect(crossCheck({ server: 2, serverDraining: 1, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0, cdpObjects: 1 })).toBeNull();
+  // The same counts without the page's close(): the server sees a stream the page does not hold.
+  expect(crossCheck({ server: 2, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2, page 1, CDP network 1');
+  // And a page that still holds what it "closed" disagrees, naming the drain.
+  expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2 (1 already closed by the page), page 2');
 });
