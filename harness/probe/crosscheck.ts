@@ -9,8 +9,10 @@ export interface Finding {
   summary: string;
 }
 
-/** True when every witness that answered sees the same open streams and nothing is waiting for a socket. */
-/** Sockets the page already closed are the browser's to wind down: the page and CDP rightly no longer count them. */
+/**
+ * True when every witness that answered sees the same open streams and nothing is waiting for a socket. Sockets the
+ * page already closed are the browser's to wind down: the page and CDP rightly no longer count them.
+ */
 export function agree(w: WitnessCounts): boolean {
   const server = w.server === undefined ? undefined : w.server - (w.serverDraining ?? 0);
   if (w.page !== undefined && (w.page !== server || (w.pageConnecting ?? 0) > 0)) return false;

@@ -44,20 +44,21 @@
     log.push(ev);
     if (log.length > 20000) log.splice(0, log.length - 20000);
   }
-  function pathOf(url) {
+  function resolve(url) {
     try {
       // Relative URLs resolve against <base href> like the page's own requests do (hermes-webui sets one).
-      return new URL(url, document.baseURI || location.href).pathname;
+      return new URL(url, document.baseURI || location.href);
     } catch (e) {
-      return String(url);
+      return null;
     }
   }
+  function pathOf(url) {
+    var u = resolve(url);
+    return u ? u.pathname : String(url);
+  }
   function absolute(url) {
-    try {
-      return new URL(url, document.baseURI || location.href).href;
-    } catch (e) {
-      return String(url);
-    }
+    var u = resolve(url);
+    return u ? u.href : String(url);
   }
   function countRequest(url) {
     if (!isHidden()) return;

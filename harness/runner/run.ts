@@ -209,6 +209,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return notes;
   };
 
+  /** Server sockets whose EventSource the page closed (see pageReleases), kept up to date by drainPage. */
+  let released = new Map<number, number>();
   /**
    * Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone);
    * withText also samples the answer the UI shows, in the same round trip (one script per tick, not two).
@@ -222,13 +224,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       )
       .catch(() => null);
     if (!got) return null;
+    let closes = 0;
     for (const e of got.events) {
       const t = timeline.fromEpoch(e.t);
       if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
       else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
-      else if (e.kind === 'es-close') timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
+      else if (e.kind === 'es-close') {
+        timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
+        closes++;
+      }
     }
+    // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
+    if (closes) released = pageReleases(timeline.ordered()).bySocket;
     if (got.shown) recordText(got.shown);
     return got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 };
   };
@@ -236,8 +244,6 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /** The server's open chat streams, and how many of them the page already closed (the browser still reading them). */
   const serverCounts = (): Pick<WitnessCounts, 'server' | 'serverDraining'> => {
     const open = backend.ledger.openChatStreams();
-    if (!open.length) return { server: 0 };
-    const released = pageReleases(timeline.ordered()).bySocket;
     const draining = open.filter((r) => released.has(r.socket)).length;
     return draining ? { server: open.length, serverDraining: draining } : { server: open.length };
   };
