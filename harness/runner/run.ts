@@ -300,9 +300,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
     if (cdp?.status().attached && !frozen && !pageHung) {
       // The heap census forces a full garbage collection in the page (60-140 ms of its main thread): it is taken
-      // when the other witnesses' counts moved since the last one, at least every CENSUS_EVERY_MS, and at the end.
+      // when the other witnesses' counts moved since the last one, at least every CENSUS_EVERY_MS, after every
+      // switch (a UI may open its new stream only after the step's sample, so unmoved counts prove nothing there),
+      // and at the end.
       const counts = `${w.server}/${w.page}/${w.cdp}`;
-      const due = step === 'settled' || counts !== lastCensus.counts || Date.now() - lastCensus.at >= CENSUS_EVERY_MS;
+      const due = step === 'settled' || / switchTo$/.test(step) || counts !== lastCensus.counts || Date.now() - lastCensus.at >= CENSUS_EVERY_MS;
       const heap = due ? await cdp.census() : null;
       if (due) [lastCensus.counts, lastCensus.at] = [counts, Date.now()];
       if (heap && !heap.stale) {
