@@ -148,7 +148,8 @@ Promise.resolve().then(() => (${expression})).then(
         const v = await this.cmd<Record<string, string>>('POST', '/element', { using: 'css selector', value: selector });
         return Object.values(v)[0] ?? null;
       } catch (e) {
-        if (e instanceof WebDriverError && /no such element/.test(e.message)) return null;
+        // Not there yet, or replaced while WebKitWebDriver was looking it up (a sidebar re-rendering): look again.
+        if (e instanceof WebDriverError && /no such element|stale element reference/.test(e.message)) return null;
         throw e;
       }
     });
