@@ -2,7 +2,7 @@
 // after the UI showed the other session is, however slow the switch was.
 import { expect, test } from '@playwright/test';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
-import { noBackgroundReconnectOracle, transcriptOracle } from '../harness/oracles/streaming.ts';
+import { lockRecoveryOracle, noBackgroundReconnectOracle, reattachOracle, transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { crossCheck } from '../harness/probe/crosscheck.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
@@ -106,4 +106,58 @@ test('a socket the browser still reads after the page closed it is no witness di
   expect(crossCheck({ server: 2, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2, page 1, CDP network 1');
   // And a page that still holds what it "closed" disagrees, naming the drain.
   expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2 (1 already closed by the page), page 2');
+});
+
+/**
+ * The user returns to streaming chat a at t=1000 (switchTo step 1000-1100); its run ends at runEndsAt (hurried by
+ * settle: fast, or simply over). reopenAt/grewAt: when the UI reopened a's stream and rendered new tokens, if it did.
+ */
+function returnAt1000(opts: { runEndsAt: number; reopenAt?: number; grewAt?: number }): TimelineEvent[] {
+  const events: TimelineEvent[] = [
+    { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' },
+    { kind: 'view', t: 0, session: 'A', alias: 'a' },
+    open(10, 1, 'A'),
+    { kind: 'text', t: 400, session: 'A', length: 100, scripted: 5000, prefixOk: true },
+    close(500, 1, 'A'),
+    { kind: 'view', t: 500, session: 'B', alias: 'b' },
+    { kind: 'step-start', t: 1000, index: 7, path: 'steps[7]', step: 'switchTo', detail: 'a' },
+    { kind: 'view', t: 1000, session: 'A', alias: 'a', shown: 1100 },
+    { kind: 'step-end', t: 1100, index: 7, path: 'steps[7]', step: 'switchTo', ok: true },
+  ];
+  if (opts.reopenAt !== undefined) events.push(open(opts.reopenAt, 2, 'A'));
+  if (opts.grewAt !== undefined) events.push({ kind: 'text', t: opts.grewAt, session: 'A', length: 400, scripted: 5000, prefixOk: true });
+  events.push({ kind: 'run-end', t: opts.runEndsAt, streamId: 'run-a', session: 'A', reason: 'complete' });
+  return events.sort((x, y) => x.t - y.t);
+}
+
+test('a return proven (stream reopened, new tokens rendered) before its run was hurried to the end is judged, and passes', () => {
+  const v = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }), 2000), { withinMs: 3000 });
+  expect(v.pass, v.summary).toBe(true);
+  expect(v.summary).toMatch(/^1 return: stream reattached and new tokens rendered, slowest 400 ms/);
+});
+
+test('a run that ended before the return was proven is not judged: neither a pass nor a missed reattach', () => {
+  // Reopened, but the run ended before any new token rendered: the growth may be the end's replay, not a live stream.
+  const ended = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1600, runEndsAt: 1500 }), 5000), { withinMs: 3000 });
+  expect(ended.pass).toBe(false);
+  expect(ended.summary).toMatch(/^nothing to judge/);
+  // No reattach and the run ended inside the window: the UI had no live stream to reattach to.
+  const short = reattachOracle(record(returnAt1000({ runEndsAt: 2000 }), 5000), { withinMs: 3000 });
+  expect(short.summary).toMatch(/^nothing to judge/);
+});
+
+test('no reattach while the run kept streaming through the whole window is a definite failure', () => {
+  const v = reattachOracle(record(returnAt1000({ runEndsAt: 9000 }), 4500), { withinMs: 3000 });
+  expect(v.pass).toBe(false);
+  expect(v.definite).toBe(true);
+  expect(v.summary).toBe('returned to streaming session a: no new SSE opened within 3000 ms');
+  // Judged mid-run before the window is over, the same timeline is not yet definite.
+  expect(reattachOracle(record(returnAt1000({ runEndsAt: 9000 }), 3500), { withinMs: 3000 }).definite).toBe(false);
+});
+
+test('an unlock is judged by the same rule: proven, then hurried, passes the recovery check', () => {
+  const events = returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e));
+  events.push({ kind: 'text', t: 1800, session: 'A', length: 5000, scripted: 5000, prefixOk: true });
+  const v = lockRecoveryOracle(record(events, 2000), { withinMs: 4000 });
+  expect(v.pass, v.summary).toBe(true);
 });

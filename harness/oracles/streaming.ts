@@ -57,13 +57,17 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
     if (e.kind !== 'step-end' || e.step !== trigger || !e.ok) continue;
     const session = trigger === 'switchTo' ? run.sessions[(events.find((s) => s.kind === 'step-start' && s.index === e.index) as Ev<'step-start'>)?.detail ?? ''] ?? null : viewedAt(events, e.t);
     if (!session) continue;
-    // Judge from the moment the user acted (the step's start), but only while the run keeps streaming long enough to tell.
+    // Judge from the moment the user acted (the step's start), but only while the run kept streaming long enough to
+    // tell: through the whole window, or until the UI had reattached and rendered new tokens (a run may be hurried
+    // to its end once that is shown: settle: fast).
     const start = events.find((s): s is Ev<'step-start'> => s.kind === 'step-start' && s.index === e.index)!;
-    if (!activeThrough(events, session, start.t, start.t + withinMs)) {
+    const check = checkReturn(run, events, session, start.t, withinMs, `${start.path} ${trigger}${start.detail ? ` ${start.detail}` : ''}`);
+    const provenAfter = check.sseOpenAfterMs !== null && check.grewAfterMs !== null ? Math.max(check.sseOpenAfterMs, check.grewAfterMs) : withinMs;
+    if (!activeThrough(events, session, start.t, start.t + provenAfter)) {
       skipped++;
       continue;
     }
-    checks.push(checkReturn(run, events, session, start.t, withinMs, `${start.path} ${trigger}${start.detail ? ` ${start.detail}` : ''}`));
+    checks.push(check);
   }
   const bad = checks.find((c) => c.sseOpenAfterMs === null || c.grewAfterMs === null);
   const evidence = { withinMs, checks, skippedBecauseRunEnded: skipped };
