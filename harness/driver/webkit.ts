@@ -12,11 +12,16 @@ import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type Brows
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
 const XVFB_PATHS = ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb'];
-/** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
 /** A WebDriver command that has not answered by then never will: the run fails with a clear error instead of hanging. */
 const COMMAND_TIMEOUT_MS = 30_000;
 /** A page script not done by then means a blocked main thread (our scripts take milliseconds). */
 const SCRIPT_TIMEOUT_MS = SCRIPT_DEADLINE_MS;
+/**
+ * WebKitWebDriver answers "script timeout" only once the page's main thread is free again: a blocked page gets no
+ * answer at all. Past the script timeout and this much slack, the harness stops waiting (as it does in Chromium).
+ */
+const SCRIPT_ANSWER_SLACK_MS = 500;
+/** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 export interface WebKitFound {
@@ -111,7 +116,7 @@ class WebDriverPage implements BrowserPage {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(isScript ? SCRIPT_TIMEOUT_MS + 5_000 : COMMAND_TIMEOUT_MS),
+        signal: AbortSignal.timeout(isScript ? SCRIPT_TIMEOUT_MS + SCRIPT_ANSWER_SLACK_MS : COMMAND_TIMEOUT_MS),
       });
     } catch (e) {
       if ((e as Error).name === 'TimeoutError' && isScript) throw unresponsive();
@@ -193,6 +198,8 @@ Promise.resolve().then(() => (${expression})).then(
     return 'emulated';
   }
   async close(): Promise<void> {
+    // After any command still under way (a sample the run's end overtook): the window is not changed under it.
+    await this.queue;
     await this.shutdown();
   }
 }
@@ -232,7 +239,7 @@ export class WebKitGtkLauncher implements BrowserLauncher {
     return pageWithOwnBrowser(await this.start(opts));
   }
 
-  /** Xvfb and WebKitWebDriver, kept; each page is a WebDriver session of its own (a new MiniBrowser). */
+  /** Xvfb and WebKitWebDriver, kept; a MiniBrowser (WebDriver session) kept too, each page a fresh window of it. */
   async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
     const stops: (() => Promise<void>)[] = [];
     const shutdown = async () => {
@@ -288,7 +295,11 @@ class WebKitGtkHost implements BrowserHost {
     return !this.broken && this.children.every((c) => c.exitCode === null && c.signalCode === null);
   }
 
-  async newPage(): Promise<BrowserPage> {
+  /** The kept MiniBrowser (a WebDriver session); each run gets a fresh window of it. */
+  private session: { url: string; engine: string; emulation: string[] } | null = null;
+
+  /** A MiniBrowser as a new WebDriver session (about a second, more on a loaded machine): once per worker. */
+  private async startSession(): Promise<NonNullable<WebKitGtkHost['session']>> {
     const { opts, base } = this;
     const emulation: string[] = [];
     const args = ['--automation'];
@@ -320,20 +331,66 @@ class WebKitGtkHost implements BrowserHost {
       this.broken = true;
       throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
     }
-    const session = `${base}/session/${created.value.sessionId}`;
     const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${this.underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
-    // Ending the session stops its MiniBrowser: every run gets a MiniBrowser of its own, as when nothing was reused.
+    return { url: `${base}/session/${created.value.sessionId}`, engine, emulation };
+  }
+
+  /** One WebDriver command on the kept session, for the window handover; any failure makes the MiniBrowser unfit. */
+  private async wd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.session!.url}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const data = (await res.json().catch(() => ({}))) as { value?: { error?: string; message?: string } };
+    if (!res.ok || (data.value && typeof data.value === 'object' && 'error' in data.value && data.value.error)) {
+      throw new Error(`WebDriver ${method} ${path} failed: ${data.value?.error ?? res.status}`);
+    }
+    return data.value as T;
+  }
+
+  /**
+   * Ends a run's page and readies the next one: wipes what the page's origin stored (a later run may get the same
+   * port back), opens a fresh window and closes the old one, which unloads the page and every stream it held.
+   */
+  private async handOver(): Promise<void> {
+    await this.wd('DELETE', '/cookie').catch(() => {});
+    await this.wd('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1];
+try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
+const dbs = (window.indexedDB && indexedDB.databases) ? indexedDB.databases().then((l) => l.forEach((d) => indexedDB.deleteDatabase(d.name))) : null;
+const cs = window.caches ? caches.keys().then((k) => Promise.all(k.map((n) => caches.delete(n)))) : null;
+const sw = navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then((r) => Promise.all(r.map((x) => x.unregister()))) : null;
+Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(null), () => done(null));`,
+      args: [],
+    }).catch(() => {});
+    const fresh = await this.wd<{ handle: string }>('POST', '/window/new', { type: 'window' });
+    await this.wd('DELETE', '/window');
+    await this.wd('POST', '/window', { handle: fresh.handle });
+  }
+
+  async newPage(): Promise<BrowserPage> {
+    if (!this.session) this.session = await this.startSession();
+    const { url: session, engine, emulation } = this.session;
     const page: WebDriverPage = new WebDriverPage(engine, session, emulation, async () => {
+      // A page that stopped answering, or a window that would not close, may hold on to its streams: its MiniBrowser
+      // is ended and the next run gets a new one. Otherwise the next run gets a fresh window of the same MiniBrowser.
+      const handedOver = !page.hung && (await this.handOver().then(() => true, () => false));
+      if (handedOver) return;
+      this.session = null;
       const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
-      // A page that stopped answering, or a session that would not end, may have left its MiniBrowser behind.
       if (!ended || page.hung) this.broken = true;
     });
-    if (opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
+    if (this.opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
     return page;
   }
 
   async close(): Promise<void> {
     this.broken = true;
+    const session = this.session;
+    this.session = null;
+    if (session) await fetch(session.url, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).catch(() => {});
     await this.shutdown();
   }
 }

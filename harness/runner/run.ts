@@ -344,6 +344,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await backend.start();
     say(`  backend ${backend.url}`);
     await holdAt('launch');
+    const setupStart = timeline.now();
     page = watchResponsiveness(await opts.launcher.launch(opts.launch), (e) => {
       // One window per blockage: commands queued behind the unanswered one overlap it.
       if (e.waitedMs === 0 || e.since < unresponsiveUntil) return;
@@ -353,6 +354,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
     });
     say(`  browser ${page.engine}`);
+    const cdpStart = timeline.now();
     if (page.cdpPort) {
       // Attached before the first navigation: requests started earlier are invisible to the Network domain.
       const probe = new CdpProbe({ messageEvents: false });
@@ -361,6 +363,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         .then(() => (cdp = probe))
         .catch((e) => timeline.add({ kind: 'note', t: timeline.now(), message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}` }));
     }
+    // What the run cost before its first step (a new tab or WebDriver session; a browser start on a worker's first run).
+    timeline.add({ kind: 'note', t: timeline.now(), message: `setup: backend ${setupStart} ms, browser page ${cdpStart - setupStart} ms${page.cdpPort ? `, CDP probe ${timeline.now() - cdpStart} ms` : ''}` });
     sampling = setInterval(() => {
       if (sampleBusy) return;
       sampleBusy = true;
@@ -522,8 +526,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           await until('the run to end at the backend', timeout, () => backend.runFor(id) && !backend.runFor(id)!.active);
           return;
         }
-        const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, w.tokens).join('');
-        const what = w.complete ? 'the whole scripted answer to render' : `${w.tokens} tokens to render`;
+        let tokens = w.tokens;
+        if (w.moreTokens) {
+          // Counted from what the UI shows now: the tokens whose answer prefix fits in the shown text, plus N.
+          const now = (await page!.evaluate<string | null>(target.answerTextExpression)) ?? '';
+          let k = 0;
+          for (let len = 0; k < answerFor(id).length && (len += answerFor(id)[k]!.length) <= now.length; ) k++;
+          tokens = k + w.moreTokens;
+        }
+        const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, tokens).join('');
+        const what = w.complete ? 'the whole scripted answer to render' : w.moreTokens ? `${w.moreTokens} more tokens to render (${tokens} in all)` : `${tokens} tokens to render`;
         // A shown answer that left the script (lost its start, doubled a token) after the run ended cannot come right
         // by waiting: once it has stood still for DIVERGED_MS the step fails instead of sitting out its timeout.
         let shown: string | null = null;

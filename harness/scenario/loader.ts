@@ -265,9 +265,9 @@ function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
       return { repeat: { times: step.repeat.times, steps: parseSteps(step.repeat.steps as unknown[], [...base, i, 'repeat', 'steps'], fail) } };
     }
     if ('waitFor' in step) {
-      const conds = ['tokens', 'complete', 'runEnded', 'connections'].filter((k) => k in step.waitFor);
+      const conds = ['tokens', 'moreTokens', 'complete', 'runEnded', 'connections'].filter((k) => k in step.waitFor);
       if (conds.length !== 1) {
-        fail([...base, i, 'waitFor'], `waitFor needs exactly one condition, got ${conds.length ? conds.join(' and ') : 'none'}`, 'use one of tokens, complete, runEnded, connections');
+        fail([...base, i, 'waitFor'], `waitFor needs exactly one condition, got ${conds.length ? conds.join(' and ') : 'none'}`, 'use one of tokens, moreTokens, complete, runEnded, connections');
       }
     }
     return step;

@@ -68,6 +68,12 @@ const waitForArg = z
   .object({
     session: alias.optional().describe('default: the session being viewed'),
     tokens: z.number().int().positive().optional().describe('at least N answer tokens rendered'),
+    moreTokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('N more answer tokens rendered than the UI showed when the step began: the stream is live again (after a return, unlock or foreground)'),
     complete: z.literal(true).optional().describe('the whole scripted answer rendered'),
     runEnded: z.literal(true).optional().describe('the server-side run finished'),
     connections: z.number().int().nonnegative().optional().describe('exactly N chat streams open at the server'),

@@ -40,7 +40,10 @@ export function scriptedMs(s: Scenario): number {
         const run = started.get(step.waitFor.session ?? viewed ?? '?');
         if (!run) continue;
         const times = streamTimes(s.streams[run.stream] ?? []);
-        const at = step.waitFor.complete || step.waitFor.runEnded ? times.end : step.waitFor.tokens ? (times.tokenAt[step.waitFor.tokens - 1] ?? times.end) : 0;
+        const w = step.waitFor;
+        // moreTokens: N tokens past those sent by the time the step begins.
+        const want = w.moreTokens ? times.tokenAt.filter((t) => t <= clock - run.at).length + w.moreTokens : w.tokens;
+        const at = w.complete || w.runEnded ? times.end : want ? (times.tokenAt[want - 1] ?? times.end) : 0;
         clock = Math.max(clock, run.at + at);
       } else if ('repeat' in step) {
         for (let i = 0; i < step.repeat.times; i++) walk(step.repeat.steps);
