@@ -7,7 +7,7 @@ import { CHROMIUM_FLAGS, findChromium } from './harness/driver/chromium.ts';
 // Tests that use Playwright's own `page` (the Playwright-native fixtures) run on whichever Chromium is here.
 const chromium = findChromium();
 
-const browserBound = /(detection|matrix)\.spec\.ts$/;
+const browserBound = /(detection|matrix|reuse)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: 'tests',

@@ -1,6 +1,6 @@
 // One browser per worker: starting Chromium or WebKit costs about a second each time, more than many scenarios'
-// own steps. A reused browser opens each run in a fresh page (a new tab in Chromium, a new window of the kept
-// MiniBrowser on WebKitGTK, both wiping their origin's storage and cookies on close; a new context in Playwright's
+// own steps. A reused browser opens each run in a fresh page (a new tab in Chromium, the kept MiniBrowser's window,
+// blanked, on WebKitGTK, both wiping their origin's storage and cookies on close; a new context in Playwright's
 // WebKit; each run's mock backend is a new origin as well), and is replaced when it died or a page in it stopped
 // answering.
 import type { BrowserHost, BrowserLauncher, BrowserName, BrowserPage, LaunchOptions } from './types.ts';
