@@ -198,8 +198,13 @@ Promise.resolve().then(() => (${expression})).then(
     return 'emulated';
   }
   async close(): Promise<void> {
-    // After any command still under way (a sample the run's end overtook): the window is not changed under it.
-    await this.queue;
+    // After any command still under way (a sample the run's end overtook): the window is not changed under it. One
+    // that takes over a second is waiting on a blocked page (a run stopped at its verdict does not wait for it):
+    // the page counts as stopped answering, and its MiniBrowser is not reused.
+    let timer: NodeJS.Timeout | undefined;
+    const settled = await Promise.race([this.queue.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 1_000)))]);
+    clearTimeout(timer);
+    if (!settled) this.hung = true;
     await this.shutdown();
   }
 }

@@ -177,6 +177,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
   };
 
+  /** Rejects with RunStopped once the run is stopped at a definite failure. */
+  const stoppedPromise = new Promise<never>((_, reject) => stopper.signal.addEventListener('abort', () => reject(new RunStopped()), { once: true }));
+  stoppedPromise.catch(() => {});
+  /**
+   * The page's last events and text. Once the run is stopped the page may be the reason (blocked behind a command
+   * still under way): its events are taken if they come within a second, and the run does not wait longer.
+   */
+  const drainStopped = async () => {
+    if (!stopper.signal.aborted) return void (await drainPage(true));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drainPage(true), new Promise<void>((r) => (timer = setTimeout(r, 1_000)))]);
+    clearTimeout(timer);
+  };
+
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
     scenario: scenario.name,
     file: scenario.file,
@@ -410,7 +424,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       let ok = true;
       let error: string | undefined;
       try {
-        await perform(step);
+        // A run stopped at a definite failure stops waiting for the step too: a click or a script sent to a blocked
+        // page would hold the run until its own deadline (10 s for an action) although the verdict is in.
+        const acting = perform(step);
+        acting.catch(() => {});
+        await Promise.race([acting, stoppedPromise]);
       } catch (e) {
         if (e instanceof RunStopped) throw e;
         ok = false;
@@ -419,7 +437,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new StepFailure(`${path} ${name}: ${error}`);
       } finally {
         timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
-        await drainPage(true);
+        await drainStopped();
         if (!stopper.signal.aborted) await sample(`${path} ${name}`);
         checkStop();
       }
@@ -607,7 +625,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const want = backend.runFor(viewed)!.answer.join('');
       await until('the final answer to render', 5_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }
-    await drainPage(true);
+    await drainStopped();
     if (!stopped) await sample('settled');
     const record = recordSoFar(); // the whole run, now that it is over
     let verdicts: Verdict[] = judge(record, scenario.expect);
