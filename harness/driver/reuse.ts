@@ -25,7 +25,9 @@ export class ReusedBrowser implements BrowserLauncher {
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
     if (!this.inner.start) return this.inner.launch(opts);
     const key = JSON.stringify(opts);
-    if (this.host && (!this.host.healthy() || key !== this.hostKey)) await this.dispose();
+    // A browser that is done for is stopped in the background while the next one starts (a Chromium whose tab hung
+    // takes seconds to close); dispose() waits for it.
+    if (this.host && (!this.host.healthy() || key !== this.hostKey)) this.retire();
     for (let attempt = 1; ; attempt++) {
       if (!this.host) {
         this.host = await this.inner.start(opts);
@@ -41,11 +43,18 @@ export class ReusedBrowser implements BrowserLauncher {
     }
   }
 
-  /** Stops the kept browser (end of a worker); safe to call twice. */
-  async dispose(): Promise<void> {
+  private readonly retiring: Promise<void>[] = [];
+
+  private retire(): void {
     const h = this.host;
     this.host = null;
-    await h?.close().catch(() => {});
+    if (h) this.retiring.push(h.close().catch(() => {}));
+  }
+
+  /** Stops the kept browser and any still closing (end of a worker); safe to call twice. */
+  async dispose(): Promise<void> {
+    this.retire();
+    await Promise.all(this.retiring.splice(0));
   }
 }
 

@@ -104,8 +104,6 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
 export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
-/** The CDP heap census runs at least this often at step ends, and whenever the stream counts moved. */
-const CENSUS_EVERY_MS = 2000;
 /** How long an answer that diverged from the script must stand still, after its run ended, to fail a waitFor. */
 const DIVERGED_MS = 2000;
 
@@ -298,7 +296,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
-  const lastCensus = { counts: '', at: 0 };
+  const lastCensus = { counts: '' };
   const sample = async (step: string) => {
     const read = async (): Promise<WitnessCounts> => {
       const census = await drainPage();
@@ -313,14 +311,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
     if (cdp?.status().attached && !frozen && !pageHung) {
-      // The heap census forces a full garbage collection in the page (60-140 ms of its main thread): it is taken
-      // when the other witnesses' counts moved since the last one, at least every CENSUS_EVERY_MS, after every
-      // switch (a UI may open its new stream only after the step's sample, so unmoved counts prove nothing there),
-      // and at the end.
+      // The heap census forces a full garbage collection in the page (60-400 ms of its main thread on a loaded
+      // machine): it is taken when the other witnesses' counts moved since the last one, after every switch (a UI
+      // may open its new stream only after the step's sample, so unmoved counts prove nothing there), and at the end.
       const counts = `${w.server}/${w.page}/${w.cdp}`;
-      const due = step === 'settled' || / switchTo$/.test(step) || counts !== lastCensus.counts || Date.now() - lastCensus.at >= CENSUS_EVERY_MS;
+      const due = step === 'settled' || / switchTo$/.test(step) || counts !== lastCensus.counts;
       const heap = due ? await cdp.census() : null;
-      if (due) [lastCensus.counts, lastCensus.at] = [counts, Date.now()];
+      if (due) lastCensus.counts = counts;
       if (heap && !heap.stale) {
         w.cdpObjects = heap.open;
         timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
