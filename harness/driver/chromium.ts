@@ -136,8 +136,9 @@ class ChromiumHost implements BrowserHost {
       await cdp.send('Page.enable');
       const { targetInfo } = await cdp.send('Target.getTargetInfo');
       const p: ChromiumPage = new ChromiumPage(this.engine, this.port, targetInfo.targetId, page, cdp, async () => {
-        // A tab whose main thread stayed blocked is closed with its browser: the next run gets a fresh one.
-        if (p.state.hung) this.alive = false;
+        // A tab whose main thread stayed blocked could hold up the next tab (same site, same renderer): its renderer
+        // is killed and the browser kept (restarting it costs seconds); if that cannot be done, the browser goes.
+        if (p.state.hung && !(await this.killRenderers().catch(() => false))) this.alive = false;
         // A later run may get the same port back: nothing of this one may be waiting for it.
         for (const origin of origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }).catch(() => {});
         await context.clearCookies().catch(() => {});
@@ -147,6 +148,19 @@ class ChromiumHost implements BrowserHost {
     } catch (e) {
       await page.close().catch(() => {});
       throw e;
+    }
+  }
+
+  /** Kills every renderer of the browser (one run's tab at a time lives in it); false when there was none to kill. */
+  private async killRenderers(): Promise<boolean> {
+    const session = await this.pw.newBrowserCDPSession();
+    try {
+      const { processInfo } = (await session.send('SystemInfo.getProcessInfo' as never)) as { processInfo: { type: string; id: number }[] };
+      const renderers = processInfo.filter((p) => p.type === 'renderer');
+      for (const r of renderers) process.kill(r.id, 'SIGKILL');
+      return renderers.length > 0;
+    } finally {
+      await session.detach().catch(() => {});
     }
   }
 

@@ -384,8 +384,11 @@ Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(nu
       const handedOver = !page.hung && (await this.handOver().then(() => true, () => false));
       if (handedOver) return;
       this.session = null;
+      // WebKitWebDriver answers a session's commands in turn: behind a script the blocked page never finishes, ending
+      // the session would wait out its timeout. The whole host is replaced instead (in the background, see reuse.ts).
+      if (page.hung) return void (this.broken = true);
       const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
-      if (!ended || page.hung) this.broken = true;
+      if (!ended) this.broken = true;
     });
     if (this.opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
     return page;
