@@ -296,7 +296,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
-  const lastCensus = { counts: '' };
+  // Before any stream was seen (every count 0) there is nothing on the heap worth a forced GC to confirm.
+  const lastCensus = { counts: '0/0/0' };
   const sample = async (step: string) => {
     const read = async (): Promise<WitnessCounts> => {
       const census = await drainPage();
