@@ -375,7 +375,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         .then(() => (cdp = probe))
         .catch((e) => timeline.add({ kind: 'note', t: timeline.now(), message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}` }));
     }
-    // What the run cost before its first step (a new tab or WebDriver session; a browser start on a worker's first run).
+    // What the run cost before its first step (a new tab in Chromium; a browser start on a worker's first run or after a hung page).
     timeline.add({ kind: 'note', t: timeline.now(), message: `setup: backend ${setupStart} ms, browser page ${cdpStart - setupStart} ms${page.cdpPort ? `, CDP probe ${timeline.now() - cdpStart} ms` : ''}` });
     sampling = setInterval(() => {
       if (sampleBusy) return;
