@@ -618,10 +618,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
     }
     await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
-    // Give the viewed session's final answer a moment to render before the last text sample.
+    // Give the viewed session's final answer time to render before the last text sample (a hurried answer arrives
+    // as one burst: a UI that re-renders per token may take seconds over it on a loaded machine).
     if (viewed && backend.runFor(viewed) && !frozen && !pageHung) {
       const want = backend.runFor(viewed)!.answer.join('');
-      await until('the final answer to render', 5_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
+      await until('the final answer to render', 10_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }
     await drainStopped();
     if (!stopped) await sample('settled');
