@@ -8,6 +8,17 @@ export const ACTION_TIMEOUT_MS = 10_000;
 /** A page script not answered by then means a blocked main thread (the harness's scripts take milliseconds). */
 export const SCRIPT_DEADLINE_MS = 5_000;
 
+/** Whether the promise settles (either way) within ms; it is left to run on when it does not. */
+export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The actions of the driver interface on a Playwright page (Chromium over CDP, Playwright's WebKit, a Playwright test's page). */
 export function playwrightActions(page: Page, state: { hung: boolean } = { hung: false }): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
   // Playwright's evaluate waits as long as the page is busy; a blocked page would hold the run for as long as it is

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
-import { emulatedLifecycle, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS } from './common.ts';
+import { emulatedLifecycle, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS, settlesWithin } from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
@@ -21,6 +21,8 @@ const SCRIPT_TIMEOUT_MS = SCRIPT_DEADLINE_MS;
  * answer at all. Past the script timeout and this much slack, the harness stops waiting (as it does in Chromium).
  */
 const SCRIPT_ANSWER_SLACK_MS = 500;
+/** How long each step of handing a kept MiniBrowser's window to the next run may take. */
+const HANDOVER_STEP_MS = 5_000;
 /** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
 const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
@@ -93,13 +95,14 @@ class WebDriverPage implements BrowserPage {
   /** The page stopped answering a script: its MiniBrowser is not reused. */
   hung = false;
 
-  private cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const run = this.queue.then(() => this.send<T>(method, path, body));
+  /** One WebDriver command on this page's session, after those before it; timeoutMs overrides the default deadline. */
+  cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const run = this.queue.then(() => this.send<T>(method, path, body, timeoutMs));
     this.queue = run.catch(() => {});
     return run;
   }
 
-  private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
     if (process.env.SSE_HARNESS_DEBUG_WEBDRIVER) process.stderr.write(`webdriver ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 120)}\n`);
     const shown = `${method} ${path || '/'}`;
     let res: Response;
@@ -116,7 +119,7 @@ class WebDriverPage implements BrowserPage {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(isScript ? SCRIPT_TIMEOUT_MS + SCRIPT_ANSWER_SLACK_MS : COMMAND_TIMEOUT_MS),
+        signal: AbortSignal.timeout(timeoutMs ?? (isScript ? SCRIPT_TIMEOUT_MS + SCRIPT_ANSWER_SLACK_MS : COMMAND_TIMEOUT_MS)),
       });
     } catch (e) {
       if ((e as Error).name === 'TimeoutError' && isScript) throw unresponsive();
@@ -201,10 +204,7 @@ Promise.resolve().then(() => (${expression})).then(
     // After any command still under way (a sample the run's end overtook): the window is not changed under it. One
     // that takes over a second is waiting on a blocked page (a run stopped at its verdict does not wait for it):
     // the page counts as stopped answering, and its MiniBrowser is not reused.
-    let timer: NodeJS.Timeout | undefined;
-    const settled = await Promise.race([this.queue.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 1_000)))]);
-    clearTimeout(timer);
-    if (!settled) this.hung = true;
+    if (!(await settlesWithin(this.queue, 1_000))) this.hung = true;
     await this.shutdown();
   }
 }
@@ -340,30 +340,16 @@ class WebKitGtkHost implements BrowserHost {
     return { url: `${base}/session/${created.value.sessionId}`, engine, emulation };
   }
 
-  /** One WebDriver command on the kept session, for the window handover; any failure makes the MiniBrowser unfit. */
-  private async wd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.session!.url}${path}`, {
-      method,
-      headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const data = (await res.json().catch(() => ({}))) as { value?: { error?: string; message?: string } };
-    if (!res.ok || (data.value && typeof data.value === 'object' && 'error' in data.value && data.value.error)) {
-      throw new Error(`WebDriver ${method} ${path} failed: ${data.value?.error ?? res.status}`);
-    }
-    return data.value as T;
-  }
-
   /**
    * Ends a run's page and readies the window for the next one: wipes what the page's origin stored (a later run may
    * get the same port back), then loads about:blank, which unloads the page with every stream and timer it held
    * (measured: the server sees its EventSource close within 40 ms, its polling stops). A fresh window would cost a
    * new web process each run (0.4-1.6 s on a loaded machine); the blank page costs 30-160 ms.
    */
-  private async handOver(): Promise<void> {
-    await this.wd('DELETE', '/cookie').catch(() => {});
-    await this.wd('POST', '/execute/async', {
+  private async handOver(page: WebDriverPage): Promise<void> {
+    // Each step gets 5 s: a window that takes longer is not handed over, its MiniBrowser is ended instead.
+    await page.cmd('DELETE', '/cookie', undefined, HANDOVER_STEP_MS).catch(() => {});
+    await page.cmd('POST', '/execute/async', {
       script: `const done = arguments[arguments.length - 1];
 try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
 const dbs = (window.indexedDB && indexedDB.databases) ? indexedDB.databases().then((l) => l.forEach((d) => indexedDB.deleteDatabase(d.name))) : null;
@@ -371,8 +357,8 @@ const cs = window.caches ? caches.keys().then((k) => Promise.all(k.map((n) => ca
 const sw = navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then((r) => Promise.all(r.map((x) => x.unregister()))) : null;
 Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(null), () => done(null));`,
       args: [],
-    }).catch(() => {});
-    await this.wd('POST', '/url', { url: 'about:blank' });
+    }, HANDOVER_STEP_MS).catch(() => {});
+    await page.cmd('POST', '/url', { url: 'about:blank' }, HANDOVER_STEP_MS);
   }
 
   async newPage(): Promise<BrowserPage> {
@@ -381,7 +367,7 @@ Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(nu
     const page: WebDriverPage = new WebDriverPage(engine, session, emulation, async () => {
       // A page that stopped answering, or one that would not unload, may hold on to its streams: its MiniBrowser is
       // ended and the next run gets a new one. Otherwise the next run gets the same window, blank.
-      const handedOver = !page.hung && (await this.handOver().then(() => true, () => false));
+      const handedOver = !page.hung && (await this.handOver(page).then(() => true, () => false));
       if (handedOver) return;
       this.session = null;
       // WebKitWebDriver answers a session's commands in turn: behind a script the blocked page never finishes, ending
@@ -390,7 +376,7 @@ Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(nu
       const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
       if (!ended) this.broken = true;
     });
-    if (this.opts.device === 'iphone') await (page as unknown as { cmd: WebDriverPage['cmd'] }).cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
+    if (this.opts.device === 'iphone') await page.cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
     return page;
   }
 

@@ -8,6 +8,7 @@ import type { Scenario, Step } from '../scenario/schema.ts';
 import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions } from '../driver/types.ts';
 import type { Target } from '../targets/types.ts';
 import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts';
+import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
@@ -184,9 +185,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    */
   const drainStopped = async () => {
     if (!stopper.signal.aborted) return void (await drainPage(true));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([drainPage(true), new Promise<void>((r) => (timer = setTimeout(r, 1_000)))]);
-    clearTimeout(timer);
+    await settlesWithin(drainPage(true), 1_000);
   };
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
@@ -546,9 +545,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         if (w.moreTokens) {
           // Counted from what the UI shows now: the tokens whose answer prefix fits in the shown text, plus N.
           const now = (await page!.evaluate<string | null>(target.answerTextExpression)) ?? '';
-          let k = 0;
-          for (let len = 0; k < answerFor(id).length && (len += answerFor(id)[k]!.length) <= now.length; ) k++;
-          tokens = k + w.moreTokens;
+          const answer = answerFor(id);
+          let [shownTokens, len] = [0, 0];
+          while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length) len += answer[shownTokens++]!.length;
+          tokens = shownTokens + w.moreTokens;
         }
         const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, tokens).join('');
         const what = w.complete ? 'the whole scripted answer to render' : w.moreTokens ? `${w.moreTokens} more tokens to render (${tokens} in all)` : `${tokens} tokens to render`;
