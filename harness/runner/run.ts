@@ -295,8 +295,6 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
-  // Before any stream was seen (every count 0) there is nothing on the heap worth a forced GC to confirm.
-  const lastCensus = { counts: '0/0/0' };
   const sample = async (step: string) => {
     const read = async (): Promise<WitnessCounts> => {
       const census = await drainPage();
@@ -312,12 +310,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
     if (cdp?.status().attached && !frozen && !pageHung) {
       // The heap census forces a full garbage collection in the page (60-400 ms of its main thread on a loaded
-      // machine): it is taken when the other witnesses' counts moved since the last one, after every switch (a UI
-      // may open its new stream only after the step's sample, so unmoved counts prove nothing there), and at the end.
-      const counts = `${w.server}/${w.page}/${w.cdp}`;
-      const due = step === 'settled' || / switchTo$/.test(step) || counts !== lastCensus.counts;
+      // machine, most of a Chromium run's fixed cost when taken at every step). It corroborates a suspect count: it
+      // is taken when a witness sees more than one chat stream open, or when they still disagree after the wait
+      // above. One stream or none, on which server, page probe and network agree, leaves it nothing to confirm: an
+      // open EventSource holds a socket the server sees, a connecting one a request the network sees.
+      const due = Math.max(w.server ?? 0, w.page ?? 0, w.cdp ?? 0) >= 2 || !agree(w);
       const heap = due ? await cdp.census() : null;
-      if (due) lastCensus.counts = counts;
       if (heap && !heap.stale) {
         w.cdpObjects = heap.open;
         timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
