@@ -20,7 +20,7 @@ import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './runner/matrix.ts';
-import { JobQueue } from './runner/schedule.ts';
+import { JobQueue, stallSensitive } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -179,6 +179,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // A fixed port or a watched (headed) browser means one run at a time.
   const workers = flags.port !== undefined || flags.headed || flags.keepOpen ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
   log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
+  const launchOpts = { headed: flags.headed, slowMo: flags.slowMo, device: flags.device };
   const runJob = async (job: Job, i: number, browsers: WorkerBrowsers): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}]`;
     log(`${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
@@ -186,7 +187,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       target,
       launcher: browsers.get(job.browser),
       regress: job.regress,
-      launch: { headed: flags.headed, slowMo: flags.slowMo, device: flags.device },
+      launch: launchOpts,
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
       stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
@@ -214,13 +215,18 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const worker = async () => {
     const browsers = new WorkerBrowsers(launcherFor);
     try {
+      let last: string | undefined;
       while (!wasInterrupted() && !stopRepeating) {
-        const taken = await queue.take();
+        const taken = await queue.take(last);
         if (!taken || wasInterrupted() || stopRepeating) {
           taken?.done();
           break;
         }
         const i = taken.index;
+        last = taken.job.browser;
+        // The last run on this browser: the next browser starts meanwhile (not beside a run that judges stalls).
+        const next = queue.nextBrowserAfter(last);
+        if (next && !stallSensitive(taken.job)) browsers.warm(next, launchOpts);
         const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;

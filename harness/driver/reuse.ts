@@ -22,8 +22,29 @@ export class ReusedBrowser implements BrowserLauncher {
     return this.inner.describe();
   }
 
+  private starting: Promise<void> | null = null;
+
+  /**
+   * Starts the browser in the background when none is running, so a later launch() finds it ready (a worker about to
+   * move to this browser warms it during its last run on the other). A failed start is left to launch() to repeat
+   * and report.
+   */
+  warm(opts: LaunchOptions = {}): void {
+    if (!this.inner.start || this.host || this.starting) return;
+    const start = this.inner.start;
+    this.starting = start
+      .call(this.inner, opts)
+      .then((host) => {
+        this.host = host;
+        this.hostKey = JSON.stringify(opts);
+      })
+      .catch(() => {})
+      .finally(() => (this.starting = null));
+  }
+
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
     if (!this.inner.start) return this.inner.launch(opts);
+    if (this.starting) await this.starting;
     const key = JSON.stringify(opts);
     // A browser that is done for is stopped in the background while the next one starts (a Chromium whose tab hung
     // takes seconds to close); dispose() waits for it.
@@ -53,6 +74,7 @@ export class ReusedBrowser implements BrowserLauncher {
 
   /** Stops the kept browser and any still closing (end of a worker); safe to call twice. */
   async dispose(): Promise<void> {
+    if (this.starting) await this.starting;
     this.retire();
     await Promise.all(this.retiring.splice(0));
   }
@@ -66,6 +88,10 @@ export class WorkerBrowsers {
     let b = this.kept.get(name);
     if (!b) this.kept.set(name, (b = new ReusedBrowser(this.launcherFor(name))));
     return b;
+  }
+  /** Starts a browser in the background for this worker's coming runs (see ReusedBrowser.warm). */
+  warm(name: string, opts: LaunchOptions = {}): void {
+    this.get(name).warm(opts);
   }
   async dispose(): Promise<void> {
     await Promise.all([...this.kept.values()].map((b) => b.dispose()));

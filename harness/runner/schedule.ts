@@ -1,6 +1,8 @@
 // Which run a free worker takes next. The longest first, so no long run starts last and holds the whole suite up;
-// and never two runs that judge main-thread stalls at the same time: on a small machine each would load the CPU the
-// other's stall budget is measured on (a flood next to a flood-stall regression reads as a stalled page).
+// never two runs that judge main-thread stalls at the same time: on a small machine each would load the CPU the
+// other's stall budget is measured on (a flood next to a flood-stall regression reads as a stalled page); and a
+// worker stays with the browser it already has running while that browser has runs left (each worker keeps its
+// browsers; a second one costs a start of 1-4 s on a loaded machine), workers starting on different browsers.
 import type { Scenario } from '../scenario/schema.ts';
 import { scriptedMs } from '../scenario/scripted.ts';
 
@@ -8,6 +10,7 @@ export interface Schedulable {
   scenario: Scenario;
   regress: string[];
   expect?: 'pass' | 'catch';
+  browser?: string;
 }
 
 /** Runs that measure main-thread stalls (or load the CPU on purpose): one at a time. */
@@ -16,12 +19,14 @@ export const stallSensitive = (j: Schedulable) => j.scenario.expect.stallBudget 
 export class JobQueue<J extends Schedulable> {
   private readonly pending: number[];
   private sensitiveRunning = false;
+  /** Browsers some worker began with: the next worker to begin prefers another. */
+  private readonly begun = new Set<string>();
   private wake: (() => void)[] = [];
 
   /** `group(i)` keeps groups in order (repetitions of a round); within a group the longest run goes first. */
   constructor(
     private readonly jobs: J[],
-    group: (i: number) => number = () => 0,
+    private readonly group: (i: number) => number = () => 0,
   ) {
     // A regression run usually stops once it is caught: count it at half its scripted time.
     const estimate = (j: J) => scriptedMs(j.scenario) * (j.expect === 'catch' ? 0.5 : 1);
@@ -32,14 +37,24 @@ export class JobQueue<J extends Schedulable> {
     return this.pending.length;
   }
 
-  /** The next run for a worker (its index in the job list), waiting while only stall-sensitive runs are left and one is running; null when none is left. */
-  async take(): Promise<{ index: number; job: J; done: () => void } | null> {
+  /**
+   * The next run for a worker (its index in the job list), waiting while only stall-sensitive runs are left and one is
+   * running; null when none is left. `browser` is the one the worker ran last: its runs come first.
+   */
+  async take(browser?: string): Promise<{ index: number; job: J; done: () => void } | null> {
     for (;;) {
       if (!this.pending.length) return null;
-      const at = this.pending.findIndex((i) => !this.sensitiveRunning || !stallSensitive(this.jobs[i]!));
-      if (at >= 0) {
-        const index = this.pending.splice(at, 1)[0]!;
+      // Only the earliest group's runs are eligible for the browser preference (repetitions stay in order).
+      const first = this.group(this.pending[0]!);
+      const eligible = this.pending.filter((i) => !this.sensitiveRunning || !stallSensitive(this.jobs[i]!));
+      const sameGroup = eligible.filter((i) => this.group(i) === first);
+      const want = browser ?? sameGroup.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined && !this.begun.has(b));
+      const pick = sameGroup.find((i) => want !== undefined && this.jobs[i]!.browser === want) ?? eligible[0];
+      if (pick !== undefined) {
+        this.pending.splice(this.pending.indexOf(pick), 1);
+        const index = pick;
         const job = this.jobs[index]!;
+        if (browser === undefined && job.browser !== undefined) this.begun.add(job.browser);
         const sensitive = stallSensitive(job);
         if (sensitive) this.sensitiveRunning = true;
         let released = false;
@@ -53,6 +68,15 @@ export class JobQueue<J extends Schedulable> {
       }
       await new Promise<void>((r) => this.wake.push(r));
     }
+  }
+
+  /**
+   * The browser a worker that ran `browser` will move to, once no run of `browser` is left to take: the next waiting
+   * run's. Null while runs of `browser` wait, or when none is left.
+   */
+  nextBrowserAfter(browser: string | undefined): string | null {
+    if (browser === undefined || this.pending.some((i) => this.jobs[i]!.browser === browser)) return null;
+    return this.pending.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined) ?? null;
   }
 
   /** Drops every run not yet taken (interrupted, or a repetition failed). */
