@@ -57,7 +57,7 @@ async function until(what: string, check: () => boolean, ms = 10_000): Promise<v
   }
 }
 
-test('a kept browser gives the next run a clean page: the last one stops streaming and polling, its storage is gone', async () => {
+test('a kept browser gives the next run a clean page: the last one stops streaming and polling, its storage and emulated state are gone', async () => {
   const { launcher, launch } = launcherOrSkip();
   const kept = new ReusedBrowser(launcher);
   const first = await site();
@@ -67,6 +67,9 @@ test('a kept browser gives the next run a clean page: the last one stops streami
     await a.goto(first.url);
     await until('the first page to stream and poll', () => first.streamsOpen === 1 && first.polls >= 2);
     expect(await a.evaluate<string>('window.stored')).toBe(JSON.stringify({ cookie: '', local: null, session: null }));
+    // The run ends with its page hidden and offline (a regression caught mid-step): the next page must not be.
+    await a.hide();
+    await a.setOffline(true);
     await a.close();
     await until("the first page's stream to close at its server", () => first.streamsClosed === 1);
 
@@ -74,6 +77,7 @@ test('a kept browser gives the next run a clean page: the last one stops streami
     const b = await kept.launch(launch);
     await b.goto(first.url);
     expect(await b.evaluate<string>('window.stored')).toBe(JSON.stringify({ cookie: '', local: null, session: null }));
+    expect(await b.evaluate<[string, boolean]>('[document.visibilityState, navigator.onLine]')).toEqual(['visible', true]);
     await until('the second page to stream', () => first.streamsOpen === 2);
     await b.close();
     await until("the second page's stream to close at its server", () => first.streamsClosed === 2);

@@ -1,7 +1,7 @@
 // Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
+import { chromium, type Browser, type CDPSession, type Frame, type Page } from 'playwright';
 import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
 import { PlaywrightDrivenPage } from './common.ts';
 import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
@@ -19,6 +19,9 @@ export const CHROMIUM_FLAGS = [
   // defaults below stop Chromium from throttling the page for reasons of its own (occlusion, etc.).
   '--disable-features=CalculateNativeWinOcclusion,MediaRouter,OptimizationHints',
 ];
+
+/** A run's tab gets this long to be reset and blanked for the next run, else it is closed. */
+const HANDOVER_MS = 5_000;
 
 const SYSTEM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
@@ -91,7 +94,10 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
     await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
     return 'real';
   }
+  /** Set once the page's network conditions were emulated: the tab's next run must get them back to normal. */
+  networkEmulated = false;
   async setOffline(offline: boolean): Promise<LifecycleMode> {
+    this.networkEmulated = true;
     await this.cdp.send('Network.enable');
     await this.cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     return 'real';
@@ -118,36 +124,73 @@ class ChromiumHost implements BrowserHost {
     return this.alive && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /**
+   * The tab the last run handed back, blank and reset: the next run's page. A new tab costs 0.3 s on a quiet machine
+   * and up to 1.5 s on a loaded one (a renderer process, Playwright's page setup, a CDP session), a handover 0.05 s.
+   */
+  private idle: { page: Page; cdp: CDPSession } | null = null;
+
   async newPage(): Promise<BrowserPage> {
-    // A new tab per run in the browser's default context. Playwright's own contexts set up emulation defaults
-    // under which Page.setWebLifecycleState no longer freezes or hides the page (measured), so a run does not get a
-    // context of its own; it gets a new origin instead (each run's backend listens on a new port: storage, cache
-    // and the connection pool are per origin), and closing the tab wipes what it stored and every cookie.
+    // A tab per run in the browser's default context. Playwright's own contexts set up emulation defaults under which
+    // Page.setWebLifecycleState no longer freezes or hides the page (measured), so a run does not get a context of
+    // its own; it gets a new origin instead (each run's backend listens on a new port: storage, cache and the
+    // connection pool are per origin), and the run's end wipes what it stored and every cookie.
     const context = this.pw.contexts()[0]!;
-    const page = await context.newPage();
+    const kept = this.idle && !this.idle.page.isClosed() ? this.idle : null;
+    this.idle = null;
+    const page = kept?.page ?? (await context.newPage());
     // The tab Chromium opened at start (or one a crashed run left): one page in the browser, as a user has it.
     for (const other of context.pages()) if (other !== page) await other.close().catch(() => {});
     const origins = new Set<string>();
-    page.on('framenavigated', (f) => {
+    const navigated = (f: Frame) => {
       if (f === page.mainFrame() && /^https?:/.test(f.url())) origins.add(new URL(f.url()).origin);
-    });
+    };
+    page.on('framenavigated', navigated);
     try {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Page.enable');
+      const cdp = kept?.cdp ?? (await context.newCDPSession(page));
+      if (!kept) await cdp.send('Page.enable');
       const { targetInfo } = await cdp.send('Target.getTargetInfo');
       const p: ChromiumPage = new ChromiumPage(this.engine, this.port, targetInfo.targetId, page, cdp, async () => {
+        page.off('framenavigated', navigated);
         // A tab whose main thread stayed blocked could hold up the next tab (same site, same renderer): its renderer
         // is killed and the browser kept (restarting it costs seconds); if that cannot be done, the browser goes.
         if (p.state.hung && !(await this.killRenderers().catch(() => false))) this.alive = false;
+        // Unloading the page first ends its streams and timers, so nothing writes to storage after it is wiped.
+        const blank = !p.state.hung && this.alive && (await this.handOver(p, page, cdp));
         // A later run may get the same port back: nothing of this one may be waiting for it.
         for (const origin of origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }).catch(() => {});
         await context.clearCookies().catch(() => {});
-        await page.close().catch(() => {});
+        if (blank) this.idle = { page, cdp };
+        else await page.close().catch(() => {});
       });
       return p;
     } catch (e) {
+      page.off('framenavigated', navigated);
       await page.close().catch(() => {});
       throw e;
+    }
+  }
+
+  /**
+   * Readies a run's tab for the next: visible, focused, online, on about:blank (which unloads the page with every
+   * stream and timer it held). False when that did not happen within 5 s: the tab is closed instead.
+   */
+  private async handOver(p: ChromiumPage, page: Page, cdp: CDPSession): Promise<boolean> {
+    const reset = async () => {
+      await cdp.send('Page.setWebLifecycleState', { state: 'active' });
+      await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+      if (p.networkEmulated) await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      // Asked of the page itself: a blank document of the same origin stays in the tab's renderer (a navigation the
+      // browser starts to about:blank moves the tab to a new renderer process, 0.3-0.5 s, and the next run's page back).
+      await Promise.all([page.waitForURL('about:blank', { timeout: HANDOVER_MS }), page.evaluate(`location.replace('about:blank')`)]);
+      return true;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), HANDOVER_MS)));
+    try {
+      return await Promise.race([reset().catch(() => false), late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
