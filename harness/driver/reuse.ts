@@ -1,8 +1,8 @@
 // One browser per worker: starting Chromium or WebKit costs about a second each time, more than many scenarios'
-// own steps. A reused browser opens each run in a fresh page (a new tab in Chromium, the kept MiniBrowser's window,
-// blanked, on WebKitGTK, both wiping their origin's storage and cookies on close; a new context in Playwright's
-// WebKit; each run's mock backend is a new origin as well), and is replaced when it died or a page in it stopped
-// answering.
+// own steps. A reused browser opens each run in a fresh page (the last run's tab in Chromium and the kept
+// MiniBrowser's window on WebKitGTK, each reset, blanked and its origin's storage and cookies wiped; a new context in
+// Playwright's WebKit; each run's mock backend is a new origin as well), and is replaced when it died or a page in it
+// stopped answering.
 import type { BrowserHost, BrowserLauncher, BrowserName, BrowserPage, LaunchOptions } from './types.ts';
 
 export class ReusedBrowser implements BrowserLauncher {
