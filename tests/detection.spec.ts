@@ -25,8 +25,11 @@ test.describe('switch-return', () => {
     expect(steps.length).toBeGreaterThan(10);
     for (const s of steps) {
       if (s.kind !== 'sample') continue;
-      expect(s.witnesses.page, s.step).toBe(s.witnesses.server);
-      if (cdp) expect(s.witnesses.cdp, s.step).toBe(s.witnesses.server);
+      // A stream the page closed may still be read by Chromium for a while (it drains the response to reuse the
+      // connection): the server counts it as draining, and the page and the network count it as closed.
+      const server = s.witnesses.server! - (s.witnesses.serverDraining ?? 0);
+      expect(s.witnesses.page, s.step).toBe(server);
+      if (cdp) expect(s.witnesses.cdp, s.step).toBe(server);
     }
     expect(r.findings).toEqual([]);
   });
