@@ -20,7 +20,7 @@ import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './runner/matrix.ts';
-import { JobQueue, stallSensitive } from './runner/schedule.ts';
+import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -224,9 +224,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         }
         const i = taken.index;
         last = taken.job.browser;
-        // The last run on this browser: the next browser starts meanwhile (not beside a run that judges stalls).
-        const next = queue.nextBrowserAfter(last);
-        if (next && !stallSensitive(taken.job)) browsers.warm(next, launchOpts);
+        queue.warmAfter(taken.job, (b) => browsers.warm(b, launchOpts));
         const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;

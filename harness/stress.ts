@@ -4,7 +4,7 @@ import type { BrowserName } from './driver/types.ts';
 import { wasInterrupted } from './driver/reaper.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts';
-import { JobQueue, stallSensitive } from './runner/schedule.ts';
+import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { REGRESSION_CLASSES, referenceTarget } from './targets/reference.ts';
@@ -41,8 +41,7 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
       try {
         for (let taken = await queue.take(); taken && !wasInterrupted(); taken = await queue.take(taken.job.browser)) {
           const job = taken.job;
-          const next = queue.nextBrowserAfter(job.browser);
-          if (next && !stallSensitive(job)) browsers.warm(next);
+          queue.warmAfter(job, (b) => browsers.warm(b));
           const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) }).finally(taken.done);
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };

@@ -75,3 +75,21 @@ test('the browser a worker moves to is named once no run of its own browser is l
   await q.take('chromium');
   expect(q.nextBrowserAfter('chromium')).toBeNull();
 });
+
+test('the next browser is warmed during a worker\'s last run on its own, not during a run that judges stalls', async () => {
+  const q = new JobQueue([job('flood', 6000, 'chromium', true), job('a', 3000, 'chromium'), job('b', 2000, 'webkit')]);
+  const warmed: string[] = [];
+  const first = (await q.take('chromium'))!;
+  q.warmAfter(first.job, (b) => warmed.push(b));
+  expect(warmed).toEqual([]); // Chromium runs are still waiting
+  first.done();
+  const second = (await q.take('chromium'))!;
+  expect(names(second)).toBe('a@chromium');
+  q.warmAfter(second.job, (b) => warmed.push(b));
+  expect(warmed).toEqual(['webkit']);
+
+  const q2 = new JobQueue([job('flood', 6000, 'chromium', true), job('b', 2000, 'webkit')]);
+  const only = (await q2.take('chromium'))!;
+  q2.warmAfter(only.job, (b) => warmed.push(b));
+  expect(warmed).toEqual(['webkit']); // not beside the flood
+});

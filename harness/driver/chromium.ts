@@ -182,7 +182,11 @@ class ChromiumHost implements BrowserHost {
       if (p.networkEmulated) await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       // Asked of the page itself: a blank document of the same origin stays in the tab's renderer (a navigation the
       // browser starts to about:blank moves the tab to a new renderer process, 0.3-0.5 s, and the next run's page back).
-      await Promise.all([page.waitForURL('about:blank', { timeout: HANDOVER_MS }), page.evaluate(`location.replace('about:blank')`)]);
+      // Session storage belongs to the tab, and Storage.clearDataForOrigin does not cover it: the page clears it.
+      await Promise.all([
+        page.waitForURL('about:blank', { timeout: HANDOVER_MS }),
+        page.evaluate(`try { sessionStorage.clear(); } catch (e) {} location.replace('about:blank')`),
+      ]);
       return true;
     };
     let timer: NodeJS.Timeout | undefined;

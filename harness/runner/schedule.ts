@@ -79,6 +79,16 @@ export class JobQueue<J extends Schedulable> {
     return this.pending.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined) ?? null;
   }
 
+  /**
+   * Calls warm(browser) with the browser a worker moves to when `job` is its last run on its own: that browser can
+   * start meanwhile. Not during a run that judges stalls (a browser start beside it loads the CPU its budget is
+   * measured on).
+   */
+  warmAfter(job: J, warm: (browser: string) => void): void {
+    const next = this.nextBrowserAfter(job.browser);
+    if (next && !stallSensitive(job)) warm(next);
+  }
+
   /** Drops every run not yet taken (interrupted, or a repetition failed). */
   clear(): void {
     this.pending.length = 0;
