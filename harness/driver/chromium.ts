@@ -1,9 +1,9 @@
 // Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type CDPSession, type Frame, type Page } from 'playwright';
+import type { Browser, CDPSession, Frame, Page } from 'playwright';
 import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
-import { PlaywrightDrivenPage } from './common.ts';
+import { playwright, PlaywrightDrivenPage } from './common.ts';
 import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 export const CHROMIUM_FLAGS = [
@@ -30,7 +30,7 @@ export function findChromium(): { path: string; source: 'playwright' | 'system' 
   const fromEnv = process.env.SSE_HARNESS_CHROMIUM;
   if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv, source: 'system' } : null;
   try {
-    const own = chromium.executablePath();
+    const own = playwright().chromium.executablePath();
     if (own && existsSync(own)) return { path: own, source: 'playwright' };
   } catch {
     /* Playwright has no browser registry entry here */
@@ -259,7 +259,7 @@ export class ChromiumLauncher implements BrowserLauncher {
     let pw: Browser | undefined;
     try {
       const { port, path } = await waitForDevToolsPort(dir, child, () => err);
-      pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
+      pw = await playwright().chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
       const engine = `Chromium ${pw.version()} (${found.source === 'playwright' ? "Playwright's build" : found.path}) via Playwright/CDP`;
       return new ChromiumHost(pw, port, engine, child, shutdown);
     } catch (e) {

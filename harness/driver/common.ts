@@ -1,7 +1,11 @@
 // What every driver shares: the page actions Playwright performs the same way for every browser, and the page
 // lifecycle emulated through the in-page probe where a driver cannot control it.
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright';
 import { PageUnresponsiveError, type BrowserPage, type LifecycleMode } from './types.ts';
+
+/** Playwright, loaded on first use (≈ 1 s): `--help`, `validate`, `schema` and bad input answer without it. */
+export const playwright = (): typeof import('playwright') => createRequire(import.meta.url)('playwright');
 
 /** Actions wait this long for their element before the step fails. */
 export const ACTION_TIMEOUT_MS = 10_000;

@@ -4,8 +4,8 @@
 // network away, so those are emulated in the page by the probe, and the report says so.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { webkit, devices, type Browser, type BrowserContext, type Page } from 'playwright';
-import { emulatedLifecycle, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS, settlesWithin } from './common.ts';
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { emulatedLifecycle, playwright, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS, settlesWithin } from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
@@ -35,7 +35,7 @@ export interface WebKitFound {
 
 function playwrightWebKit(): string | null {
   try {
-    const p = webkit.executablePath();
+    const p = playwright().webkit.executablePath();
     return p && existsSync(p) ? p : null;
   } catch {
     return null;
@@ -426,7 +426,7 @@ class PlaywrightWebKitHost implements BrowserHost {
     return this.b.isConnected();
   }
   async newPage(): Promise<BrowserPage> {
-    const device = this.opts.device === 'iphone' ? devices['iPhone 14'] : undefined;
+    const device = this.opts.device === 'iphone' ? playwright().devices['iPhone 14'] : undefined;
     const context = await this.b.newContext(device ? { ...device } : {});
     try {
       const page = await context.newPage();
@@ -455,7 +455,7 @@ export class PlaywrightWebKitLauncher implements BrowserLauncher {
     return pageWithOwnBrowser(await this.start(opts));
   }
   async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
-    return new PlaywrightWebKitHost(await webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo }), opts);
+    return new PlaywrightWebKitHost(await playwright().webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo }), opts);
   }
 }
 
