@@ -224,7 +224,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         }
         const i = taken.index;
         last = taken.job.browser;
-        queue.warmAfter(taken.job, (b) => browsers.warm(b, launchOpts));
+        queue.warmAfter(taken.job, (b) => browsers.get(b).warm(launchOpts));
         const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;

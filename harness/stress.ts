@@ -41,7 +41,7 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
       try {
         for (let taken = await queue.take(); taken && !wasInterrupted(); taken = await queue.take(taken.job.browser)) {
           const job = taken.job;
-          queue.warmAfter(job, (b) => browsers.warm(b));
+          queue.warmAfter(job, (b) => browsers.get(b).warm());
           const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) }).finally(taken.done);
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };

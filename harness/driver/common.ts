@@ -5,7 +5,8 @@ import type { Page } from 'playwright';
 import { PageUnresponsiveError, type BrowserPage, type LifecycleMode } from './types.ts';
 
 /** Playwright, loaded on first use (≈ 1 s): `--help`, `validate`, `schema` and bad input answer without it. */
-export const playwright = (): typeof import('playwright') => createRequire(import.meta.url)('playwright');
+const require = createRequire(import.meta.url);
+export const playwright = (): typeof import('playwright') => require('playwright');
 
 /** Actions wait this long for their element before the step fails. */
 export const ACTION_TIMEOUT_MS = 10_000;

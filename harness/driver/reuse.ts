@@ -31,9 +31,8 @@ export class ReusedBrowser implements BrowserLauncher {
    */
   warm(opts: LaunchOptions = {}): void {
     if (!this.inner.start || this.host || this.starting) return;
-    const start = this.inner.start;
-    this.starting = start
-      .call(this.inner, opts)
+    this.starting = this.inner
+      .start(opts)
       .then((host) => {
         this.host = host;
         this.hostKey = JSON.stringify(opts);
@@ -88,10 +87,6 @@ export class WorkerBrowsers {
     let b = this.kept.get(name);
     if (!b) this.kept.set(name, (b = new ReusedBrowser(this.launcherFor(name))));
     return b;
-  }
-  /** Starts a browser in the background for this worker's coming runs (see ReusedBrowser.warm). */
-  warm(name: string, opts: LaunchOptions = {}): void {
-    this.get(name).warm(opts);
   }
   async dispose(): Promise<void> {
     await Promise.all([...this.kept.values()].map((b) => b.dispose()));

@@ -49,10 +49,9 @@ export class JobQueue<J extends Schedulable> {
       const eligible = this.pending.filter((i) => !this.sensitiveRunning || !stallSensitive(this.jobs[i]!));
       const sameGroup = eligible.filter((i) => this.group(i) === first);
       const want = browser ?? sameGroup.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined && !this.begun.has(b));
-      const pick = sameGroup.find((i) => want !== undefined && this.jobs[i]!.browser === want) ?? eligible[0];
-      if (pick !== undefined) {
-        this.pending.splice(this.pending.indexOf(pick), 1);
-        const index = pick;
+      const index = sameGroup.find((i) => want !== undefined && this.jobs[i]!.browser === want) ?? eligible[0];
+      if (index !== undefined) {
+        this.pending.splice(this.pending.indexOf(index), 1);
         const job = this.jobs[index]!;
         if (browser === undefined && job.browser !== undefined) this.begun.add(job.browser);
         const sensitive = stallSensitive(job);
