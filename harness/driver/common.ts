@@ -24,6 +24,28 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
   }
 }
 
+/**
+ * A page script: finds a CSS selector's element and says where a click on it would land, in the page's CSS pixels,
+ * when the click can go at once: the element is there, has a box, is visible and enabled, and is what the page
+ * would hit at its centre (scrolled into view first). Null when any of that fails or the selector is not plain CSS.
+ * (Kept as text: a compiled function may call helpers the page does not have.)
+ */
+const CLICK_POINT = `(selector) => {
+  let el;
+  try { el = document.querySelector(selector); } catch { return null; }
+  if (!el || !el.isConnected) return null;
+  if (el.matches(':disabled') || el.closest('[aria-disabled="true"], [inert]')) return null;
+  const style = getComputedStyle(el);
+  if (style.visibility !== 'visible' || style.pointerEvents === 'none') return null;
+  const centre = () => { const r = el.getBoundingClientRect(); return r.width < 1 || r.height < 1 ? null : { x: r.left + r.width / 2, y: r.top + r.height / 2 }; };
+  const inView = (p) => p && p.x >= 0 && p.y >= 0 && p.x < innerWidth && p.y < innerHeight;
+  let p = centre();
+  if (!p) return null;
+  if (!inView(p)) { el.scrollIntoView({ block: 'center', inline: 'center' }); p = centre(); if (!inView(p)) return null; }
+  const hit = document.elementFromPoint(p.x, p.y);
+  return hit && (hit === el || el.contains(hit)) ? p : null;
+}`;
+
 /** The actions of the driver interface on a Playwright page (Chromium over CDP, Playwright's WebKit, a Playwright test's page). */
 export function playwrightActions(page: Page, state: { hung: boolean } = { hung: false }): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
   // Playwright's evaluate waits as long as the page is busy; a blocked page would hold the run for as long as it is
@@ -54,7 +76,15 @@ export function playwrightActions(page: Page, state: { hung: boolean } = { hung:
   return {
     goto: async (url) => void (await page.goto(url, { waitUntil: 'domcontentloaded' })),
     evaluate,
-    click: (selector) => page.click(selector, { timeout: ACTION_TIMEOUT_MS }),
+    // Playwright's click first checks over two animation frames that the element stands still (40-90 ms a click in
+    // headless Chromium, most of a switch step's time). An element found, visible, enabled and hit at its centre in
+    // one script is clicked there with the mouse at once, as a WebDriver click does; any other goes to Playwright's
+    // click, which waits for it to become clickable.
+    click: async (selector) => {
+      const at = state.hung ? null : await page.evaluate<{ x: number; y: number } | null>(`(${CLICK_POINT})(${JSON.stringify(selector)})`).catch(() => null);
+      if (at) await page.mouse.click(at.x, at.y);
+      else await page.click(selector, { timeout: ACTION_TIMEOUT_MS });
+    },
     type: (selector, text) => page.fill(selector, text, { timeout: ACTION_TIMEOUT_MS }),
     press: (selector, key) => page.press(selector, key, { timeout: ACTION_TIMEOUT_MS }),
     reload: async () => void (await page.reload({ waitUntil: 'domcontentloaded' })),
