@@ -116,7 +116,7 @@ async function untilDeadline<T>(what: string, timeoutMs: number, check: () => Pr
     const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new StepFailure(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
@@ -182,10 +182,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /**
    * The page's last events and text. Once the run is stopped the page may be the reason (blocked behind a command
    * still under way): its events are taken if they come within a second, and the run does not wait longer.
+   * Returns the page's stream counts read with them (null once stopped): the next sample starts from them.
    */
   const drainStopped = async () => {
-    if (!stopper.signal.aborted) return void (await drainPage(true));
+    if (!stopper.signal.aborted) return await drainPage(true);
     await settlesWithin(drainPage(true), 1_000);
+    return null;
   };
 
   const result = (partial: Partial<ScenarioResult>): ScenarioResult => ({
@@ -295,15 +297,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
-  const sample = async (step: string) => {
-    const read = async (): Promise<WitnessCounts> => {
-      const census = await drainPage();
-      return { ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() };
-    };
-    let w = await read();
+  const sample = async (step: string, pageCounts?: { open: number; connecting: number } | null) => {
+    const counts = (census: { open: number; connecting: number } | null): WitnessCounts => ({ ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() });
+    const read = async () => counts(await drainPage());
+    // The page's counts just drained with its events save a second script when the sample starts from them.
+    let w = pageCounts ? counts(pageCounts) : await read();
     const deadline = Date.now() + (frozen || pageHung ? 0 : SETTLE_MS);
     while (!agree(w) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 10));
       w = await read();
     }
     const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
@@ -320,9 +321,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         w.cdpObjects = heap.open;
         timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
       }
-      const dom = await cdp.domCounters();
+      const [dom, m] = await Promise.all([cdp.domCounters(), cdp.metrics()]);
       if (dom && !dom.stale) extra.dom = { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents };
-      const m = await cdp.metrics();
       if (m && !m.stale) Object.assign(extra, { taskMs: Math.round(m.taskDurationMs), heapBytes: m.jsHeapUsedBytes });
     }
     // The heap census takes time; if the streams moved meanwhile (one ended, one opened), its count is not comparable.
@@ -432,8 +432,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new StepFailure(`${path} ${name}: ${error}`);
       } finally {
         timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
-        await drainStopped();
-        if (!stopper.signal.aborted) await sample(`${path} ${name}`);
+        const pageCounts = await drainStopped();
+        if (!stopper.signal.aborted) await sample(`${path} ${name}`, pageCounts);
         checkStop();
       }
       if (stopper.signal.aborted) throw new RunStopped();
@@ -622,8 +622,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const want = backend.runFor(viewed)!.answer.join('');
       await until('the final answer to render', 10_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }
-    await drainStopped();
-    if (!stopped) await sample('settled');
+    const pageCounts = await drainStopped();
+    if (!stopped) await sample('settled', pageCounts);
     const record = recordSoFar(); // the whole run, now that it is over
     let verdicts: Verdict[] = judge(record, scenario.expect);
     let stoppedEarly: ScenarioResult['stoppedEarly'];
