@@ -17,7 +17,8 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
   // Hidden pages must keep their normal timer behaviour only when the scenario says so; the
   // defaults below stop Chromium from throttling the page for reasons of its own (occlusion, etc.).
-  '--disable-features=CalculateNativeWinOcclusion,MediaRouter,OptimizationHints',
+  // Chromium 156 also preloads the omnibox's WebUI popups in headless mode: two more renderers at every start.
+  '--disable-features=CalculateNativeWinOcclusion,MediaRouter,OptimizationHints,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
 ];
 
 /** A run's tab gets this long to be reset and blanked for the next run, else it is closed. */
