@@ -138,12 +138,12 @@ async function floodMainThread(probes: boolean): Promise<number> {
   }
 }
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 async function probeOverhead() {
   if (!installed().includes('chromium')) return { skipped: 'chromium missing', markdown: '(skipped: Chromium missing)' };
-  // Alternate, three times each, and keep the lowest figure per mode: the 2-core box's noise only ever adds time
-  // (best of 2 still swung 0.92-1.09× from one bench run to the next).
+  // Alternate, five times each, and keep the lowest figure per mode: the 2-core box's noise only ever adds time
+  // (best of 2 swung 0.92-1.09× from one bench run to the next, best of 3 1.00-1.09×).
   const off: number[] = [];
   const on: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
