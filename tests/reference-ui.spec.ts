@@ -1,0 +1,36 @@
+// The healthy reference UI must be healthy under quick hands too: the detection suite trusts it not to leak.
+import { test, expect } from '../harness/playwright/index.ts';
+
+const long = [{ tokens: { count: 400, rate: 40 } }];
+
+test('a return whose stream status comes back after the user left again does not open that stream', async ({ sse, page }) => {
+  await sse.open({ poll: 1000, reconnectMs: 300 });
+  const a = await sse.newChat();
+  await sse.send('Tell me a long story', long);
+  const b = await sse.newChat();
+  await sse.send('Another one', long);
+
+  // Coming back to a, the UI asks whether a's answer still streams before reattaching; that reply is held back
+  // until the user has gone to b again.
+  let asked = false;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let answered = false;
+  await page.route('**/api/chat/stream/status**', async (route) => {
+    asked = true;
+    await held;
+    await route.continue();
+    answered = true;
+  });
+  await sse.switchTo(a);
+  await expect.poll(() => asked, { message: "a's return to ask for its stream status" }).toBe(true);
+  await sse.switchTo(b);
+  release();
+  await expect.poll(() => answered, { message: 'the held status reply to be sent' }).toBe(true);
+  // The page's next poll of the session list comes after it has read that reply.
+  await page.waitForRequest(/\/api\/sessions(\?|$)/, { timeout: 5_000 });
+
+  expect(sse.backend.runFor(a)?.active, "a's answer is still streaming at the backend (the UI had a stream to open)").toBe(true);
+  expect(sse.backend.ledger.openChatStreams().map((r) => r.session)).toEqual([b]);
+  await expect(sse.streams).toHaveNoLeaks();
+});
