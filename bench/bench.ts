@@ -153,8 +153,8 @@ async function probeOverhead() {
   const a = Math.min(...off);
   const b = Math.min(...on);
   const ratio = +(b / a).toFixed(3);
-  say(`  probe: off ${off.map((x) => x.toFixed(0)).join(', ')} ms, on ${on.map((x) => x.toFixed(0)).join(', ')} ms main thread → ${ratio}× (best of ${ROUNDS})`);
   const all = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+  say(`  probe: off ${all(off)} ms, on ${all(on)} ms main thread → ${ratio}× (best of ${ROUNDS})`);
   return { offMs: off, onMs: on, ratio, markdown: table(['probes', `main-thread ms (best of ${ROUNDS})`, 'every run', 'ratio'], [['off', a.toFixed(0), all(off), '1.00×'], ['on', b.toFixed(0), all(on), `${ratio}×`]]) };
 }
 

@@ -81,7 +81,9 @@ export function playwrightActions(page: Page, state: { hung: boolean } = { hung:
     // one script is clicked there with the mouse at once, as a WebDriver click does; any other goes to Playwright's
     // click, which waits for it to become clickable.
     click: async (selector) => {
-      const at = state.hung ? null : await page.evaluate<{ x: number; y: number } | null>(`(${CLICK_POINT})(${JSON.stringify(selector)})`).catch(() => null);
+      // Through the deadline-bound evaluate: a blocked page holds no click past it, and Playwright's click then waits
+      // out its own timeout as before.
+      const at = state.hung ? null : await evaluate<{ x: number; y: number } | null>(`(${CLICK_POINT})(${JSON.stringify(selector)})`).catch(() => null);
       if (at) await page.mouse.click(at.x, at.y);
       else await page.click(selector, { timeout: ACTION_TIMEOUT_MS });
     },

@@ -120,6 +120,12 @@ async function untilDeadline<T>(what: string, timeoutMs: number, check: () => Pr
   }
 }
 
+/** EventSources the in-page probe counts: open, and connecting (reconnecting included). */
+interface PageCounts {
+  open: number;
+  connecting: number;
+}
+
 interface PageEvent {
   kind: string;
   t: number;
@@ -228,7 +234,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone);
    * withText also samples the answer the UI shows, in the same round trip (one script per tick, not two).
    */
-  const drainPage = async (withText = false): Promise<{ open: number; connecting: number } | null> => {
+  const drainPage = async (withText = false): Promise<PageCounts | null> => {
     if (!page || frozen || pageHung) return null;
     const text = withText ? `try { r.shown = { sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} }; } catch (e) { r.shown = null; }` : '';
     const got = await page
@@ -267,13 +273,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return { cdp: cdp.networkOpen() - queued, cdpQueued: queued };
   };
 
+  /** Every witness's count: the server's and the network's read now, the page's as drained from its probe. */
+  const witnessCounts = (page: PageCounts | null): WitnessCounts => ({ ...serverCounts(), page: page?.open, pageConnecting: page?.connecting, ...cdpCounts() });
+
   /** Cheap witnesses between steps: server ledger, page probe counts, CDP network counts, CDP long tasks. */
   const tick = async () => {
     ticks++;
     const census = await drainPage(true);
     if (ticks % 2 === 0) {
       checkStop();
-      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: { ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() } });
+      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: witnessCounts(census) });
     }
     if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {
       for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
@@ -297,11 +306,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
    * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
    */
-  const sample = async (step: string, pageCounts?: { open: number; connecting: number } | null) => {
-    const counts = (census: { open: number; connecting: number } | null): WitnessCounts => ({ ...serverCounts(), page: census?.open, pageConnecting: census?.connecting, ...cdpCounts() });
-    const read = async () => counts(await drainPage());
+  const sample = async (step: string, pageCounts?: PageCounts | null) => {
+    const read = async () => witnessCounts(await drainPage());
     // The page's counts just drained with its events save a second script when the sample starts from them.
-    let w = pageCounts ? counts(pageCounts) : await read();
+    let w = pageCounts ? witnessCounts(pageCounts) : await read();
     const deadline = Date.now() + (frozen || pageHung ? 0 : SETTLE_MS);
     while (!agree(w) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
