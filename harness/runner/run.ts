@@ -126,6 +126,13 @@ interface PageCounts {
   connecting: number;
 }
 
+/** One read of the page: the probe's counts (null without a probe) and what the UI shows (null if that threw). */
+interface PageRead {
+  counts: PageCounts | null;
+  shown: { sid: string | null; text: string | null } | null;
+  error?: string;
+}
+
 interface PageEvent {
   kind: string;
   t: number;
@@ -231,18 +238,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   /** Server sockets whose EventSource the page closed (see pageReleases), kept up to date by drainPage. */
   let released = new Map<number, number>();
   /**
-   * Drains the page probe's events onto the timeline and returns its EventSource counts (null when frozen or gone);
-   * withText also samples the answer the UI shows, in the same round trip (one script per tick, not two).
+   * Drains the page probe's events onto the timeline and returns its EventSource counts (null without a probe);
+   * withText also reads the session the UI shows and its answer, in the same round trip (one script per tick, not
+   * two), and steps that wait on the UI poll with it: their last read starts the step's sample. Throws what the
+   * page script threw (a page that stopped answering); an expression of the target that threw is returned. Only
+   * the witnesses' own reads record the text: a step polls mid-switch, where a UI may show the new session's id over
+   * the old one's answer for a moment.
    */
-  const drainPage = async (withText = false): Promise<PageCounts | null> => {
-    if (!page || frozen || pageHung) return null;
-    const text = withText ? `try { r.shown = { sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} }; } catch (e) { r.shown = null; }` : '';
-    const got = await page
-      .evaluate<{ events: PageEvent[]; open?: number; connecting?: number; shown?: { sid: string | null; text: string | null } | null }>(
-        `(() => { const h = window.__sseHarness; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`,
-      )
-      .catch(() => null);
-    if (!got) return null;
+  const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
+    const text = withText
+      ? `try { r.sid = ${target.viewedSessionExpression}; } catch (e) { r.error = String(e); } try { r.text = ${target.answerTextExpression}; } catch (e) { r.error = String(e); }`
+      : '';
+    const got = await page!.evaluate<{ events: PageEvent[]; open?: number; connecting?: number; sid?: string | null; text?: string | null; error?: string }>(
+      `(() => { const h = window.__sseHarness; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`,
+    );
     let closes = 0;
     for (const e of got.events) {
       const t = timeline.fromEpoch(e.t);
@@ -256,8 +265,25 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
     if (closes) released = pageReleases(timeline.ordered()).bySocket;
-    if (got.shown) recordText(got.shown);
-    return got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 };
+    const shown = got.error === undefined && got.sid !== undefined && got.text !== undefined ? { sid: got.sid, text: got.text } : null;
+    if (shown && recordShown) recordText(shown);
+    return { counts: got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 }, shown, error: got.error };
+  };
+  /** readPage for the witnesses: null when frozen, gone or not answering. */
+  const drainPage = async (withText = false): Promise<PageCounts | null> => {
+    if (!page || frozen || pageHung) return null;
+    return (await readPage(withText).catch(() => null))?.counts ?? null;
+  };
+  /**
+   * What the UI shows, for a step waiting on it: read with the page's events and counts while the page can be
+   * asked (the read that ends the step starts its sample), else by the expressions alone. A target expression that
+   * throws fails the step.
+   */
+  const shownInUi = async (): Promise<PageRead & { shown: NonNullable<PageRead['shown']> }> => {
+    if (frozen || pageHung) return { counts: null, shown: await page!.evaluate(`({ sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} })`) };
+    const r = await readPage(true, false);
+    if (r.error !== undefined || !r.shown) throw new Error(`sse-harness: page script failed: ${(r.error ?? 'no answer').split('\n')[0]}`);
+    return r as PageRead & { shown: NonNullable<PageRead['shown']> };
   };
 
   /** The server's open chat streams, and how many of them the page already closed (the browser still reading them). */
@@ -388,7 +414,6 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       void tick().finally(() => (sampleBusy = false));
     }, SAMPLE_MS);
 
-    const viewedInUi = () => page!.evaluate<string | null>(target.viewedSessionExpression);
     const setViewed = (id: string | null) => {
       viewed = id;
       const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
@@ -426,12 +451,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       say(`  ${path} ${name}${detail ? ` ${detail}` : ''}`);
       let ok = true;
       let error: string | undefined;
+      let read: PageRead | undefined;
       try {
         // A run stopped at a definite failure stops waiting for the step too: a click or a script sent to a blocked
         // page would hold the run until its own deadline (10 s for an action) although the verdict is in.
         const acting = perform(step);
         acting.catch(() => {});
-        await Promise.race([acting, stoppedPromise]);
+        read = await Promise.race([acting, stoppedPromise]);
       } catch (e) {
         if (e instanceof RunStopped) throw e;
         ok = false;
@@ -440,7 +466,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new StepFailure(`${path} ${name}: ${error}`);
       } finally {
         timeline.add({ kind: 'step-end', t: timeline.now(), index, path, step: name, ok, error });
-        const pageCounts = await drainStopped();
+        // A step that ended on a read of the page (the UI showed what it waited for) starts its sample from that
+        // read: a round trip less. The others read the page now.
+        let pageCounts: PageCounts | null;
+        if (read?.counts && !stopper.signal.aborted) {
+          if (read.shown) recordText(read.shown);
+          pageCounts = read.counts;
+        } else pageCounts = await drainStopped();
         if (!stopper.signal.aborted) await sample(`${path} ${name}`, pageCounts);
         checkStop();
       }
@@ -456,17 +488,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     };
     const waitReady = () => until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
 
-    const perform = async (step: Step): Promise<void> => {
-      if ('open' in step) {
-        const url = backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query });
-        await page!.goto(url);
+    /** Performs a step; one that ends on a read of what the UI shows returns it (see runStep). */
+    const perform = async (step: Step): Promise<PageRead | undefined> => {
+      if ('open' in step || 'reload' in step) {
+        if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
+        else {
+          lastText.clear();
+          await page!.reload();
+        }
         await waitReady();
-        setViewed(await viewedInUi());
-      } else if ('reload' in step) {
-        lastText.clear();
-        await page!.reload();
-        await waitReady();
-        setViewed(await viewedInUi());
+        const read = await shownInUi();
+        setViewed(read.shown.sid);
+        return read;
       } else if ('background' in step) {
         visibility(true, await page!.hide());
       } else if ('foreground' in step) {
@@ -505,8 +538,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         await target.newChat(page!);
         const id = await until('the new chat to be created at the backend', 10_000, () => [...backend.sessions.keys()].find((k) => !before.has(k)));
         sessions[step.newChat] = id;
-        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (await viewedInUi()) === id);
+        let read: PageRead | undefined;
+        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (read = await shownInUi()).shown!.sid === id);
         setViewed(id);
+        return read;
       } else if ('send' in step) {
         const id = sessionId(step.send.session);
         if (viewed !== id) await perform({ switchTo: Object.entries(sessions).find(([, s]) => s === id)![0] });
@@ -526,10 +561,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         for (let attempt = 1; ; attempt++) {
           await target.switchTo(page!, id);
           try {
-            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (await viewedInUi()) === id);
+            let read: PageRead | undefined;
+            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (read = await shownInUi()).shown!.sid === id);
             view.shown = timeline.now();
             switching = false;
-            break;
+            return read;
           } catch (e) {
             if (attempt >= 3 || !(e instanceof StepFailure) || pageHung) throw e;
             timeline.add({ kind: 'note', t: timeline.now(), message: `switchTo ${step.switchTo}: the click did not switch within 3 s, clicking again` });
@@ -550,7 +586,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         let tokens = w.tokens;
         if (w.moreTokens) {
           // Counted from what the UI shows now: the tokens whose answer prefix fits in the shown text, plus N.
-          const now = (await page!.evaluate<string | null>(target.answerTextExpression)) ?? '';
+          const now = (await shownInUi()).shown.text ?? '';
           const answer = answerFor(id);
           let [shownTokens, len] = [0, 0];
           while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length) len += answer[shownTokens++]!.length;
@@ -578,9 +614,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           if (state) parts.push(`the page is ${state}`);
           return parts.join('; ');
         };
+        let read: PageRead | undefined;
         await until(what, timeout, async () => {
           if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
-          const text = await page!.evaluate<string | null>(target.answerTextExpression);
+          const text = (read = await shownInUi()).shown!.text;
           if (text !== shown) [shown, shownSince] = [text, Date.now()];
           const run = backend.runFor(id);
           if (w.complete && text !== null && text !== want && !want.startsWith(text) && run && !run.active && Date.now() - shownSince >= DIVERGED_MS) {
@@ -591,6 +628,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           if (e instanceof StepFailure && e.message.startsWith('timed out')) throw new StepFailure(`${e.message} (${await whereItStopped().catch(() => 'no more detail: the page did not answer')})`);
           throw e;
         });
+        return read;
       } else if ('wait' in step) {
         // Scripted time passing; a stopped run stops waiting.
         await new Promise<void>((r) => {
