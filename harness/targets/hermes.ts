@@ -88,10 +88,14 @@ function unknownRoute(method: string, path: string): Response {
 /** CDN tags (Prism, xterm): optional for the app, and a hung connection to them would stall boot. */
 const EXTERNAL_TAG = /<script\b[^>]*\bsrc="https?:\/\/[^"]*"[^>]*>\s*<\/script>|<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/gi;
 
-/** Polls a page expression until it is true or the deadline passes; the caller acts either way. */
-async function settle(page: BrowserPage, expression: string, ms: number): Promise<void> {
+/** Polls a page expression until it is true or the deadline passes; the caller acts either way. Says whether it held. */
+async function settle(page: BrowserPage, expression: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline && !(await page.evaluate<boolean>(expression).catch(() => false))) await new Promise((r) => setTimeout(r, 50));
+  for (;;) {
+    if (await page.evaluate<boolean>(expression).catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 export function hermesTarget(appDir: string | undefined): Target {
@@ -171,8 +175,15 @@ export function hermesTarget(appDir: string | undefined): Target {
       await page.type('#msg', text);
       // The button enables once the app has seen the input; a WebDriver click on it before then does nothing
       // (Playwright's click waits by itself). If it never enables, the click goes anyway and the step fails on it.
-      await settle(page, `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action !== 'disabled'; })()`, 3_000);
-      await page.click('#btnSend');
+      await settle(page, `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action === 'send'; })()`, 3_000);
+      // The app takes a message by emptying the composer (or turning the button to Stop). In WebKitGTK one click in
+      // five or so did not reach the app while the button re-rendered (no chat started); like a person, click again
+      // while the message still sits there untouched, up to three times in all.
+      const taken = `(() => { const m = document.getElementById('msg'); const b = document.getElementById('btnSend'); return !m || m.value !== ${JSON.stringify(text)} || !b || b.dataset.action !== 'send'; })()`;
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await page.click('#btnSend');
+        if (await settle(page, taken, 1_000)) return;
+      }
     },
     async switchTo(page, sessionId) {
       await page.click(`#sessionList .session-item[data-sid="${sessionId}"]`);
