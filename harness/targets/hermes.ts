@@ -173,11 +173,12 @@ export function hermesTarget(appDir: string | undefined): Target {
     async send(page, text) {
       // Enter inserts a newline on touch-first devices (the iPhone profile); the button sends everywhere.
       await page.type('#msg', text);
-      // The button enables once the app has seen the input; a WebDriver click on it before then does nothing
-      // (Playwright's click waits by itself). If it never enables, the click goes anyway and the step fails on it.
+      // The button turns to Send once the app has seen the input; a WebDriver click on it before then does nothing
+      // (Playwright's click waits by itself). While the app counts itself busy with another answer it offers Steer
+      // or Queue instead; if Send does not come within 3 s the click goes anyway and the step fails on it.
       await settle(page, `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action === 'send'; })()`, 3_000);
       // The app takes a message by emptying the composer (or turning the button to Stop). In WebKitGTK one click in
-      // five or so did not reach the app while the button re-rendered (no chat started); like a person, click again
+      // six or so did not reach the app while the button re-rendered (no chat started); like a person, click again
       // while the message still sits there untouched, up to three times in all.
       const taken = `(() => { const m = document.getElementById('msg'); const b = document.getElementById('btnSend'); return !m || m.value !== ${JSON.stringify(text)} || !b || b.dataset.action !== 'send'; })()`;
       for (let attempt = 1; attempt <= 3; attempt++) {
