@@ -118,7 +118,22 @@ class WebDriverPage implements BrowserPage {
     return run;
   }
 
+  /** One command; with SSE_HARNESS_DEBUG_WEBDRIVER set, each is logged to stderr with its time and outcome. */
   private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    if (!process.env.SSE_HARNESS_DEBUG_WEBDRIVER) return this.exchange<T>(method, path, body, timeoutMs);
+    const sent = Date.now();
+    let outcome = 'ok';
+    try {
+      return await this.exchange<T>(method, path, body, timeoutMs);
+    } catch (e) {
+      outcome = (e as Error).message.replace(/^sse-harness: /, '');
+      throw e;
+    } finally {
+      process.stderr.write(`webdriver ${new Date(sent).toISOString().slice(11, 23)} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)} → ${outcome}\n`);
+    }
+  }
+
+  private async exchange<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
     const shown = `${method} ${path || '/'}`;
     let res: Response;
     const sent = Date.now();
@@ -147,7 +162,6 @@ class WebDriverPage implements BrowserPage {
     if (!res.ok || (v && typeof v === 'object' && 'error' in v && v.error)) {
       throw new WebDriverError(`sse-harness: WebDriver ${shown} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`);
     }
-    if (process.env.SSE_HARNESS_DEBUG_WEBDRIVER) process.stderr.write(`webdriver ${sent % 100_000} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)}\n`);
     return data.value as T;
   }
 
