@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getResponse, http, HttpResponse, type RequestHandler } from 'msw';
+import type { RequestHandler } from 'msw';
+import { getResponse, http, HttpResponse } from '../deps.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import { ConnectionLedger } from './ledger.ts';

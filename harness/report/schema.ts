@@ -1,6 +1,7 @@
 // The JSON report's schema (version REPORT_SCHEMA_VERSION), in zod: the tests validate every report against it and
 // schemas/report.schema.json is generated from it (`sse-harness schema --report`). Documented in docs/report.md.
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { z } from '../deps.ts';
 
 const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 
@@ -16,7 +17,7 @@ export const witnessCountsSchema = z
   })
   .strict();
 
-const ev = <K extends string, S extends z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
+const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
 
 export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),

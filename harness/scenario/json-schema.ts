@@ -1,16 +1,17 @@
 // Generates the JSON Schema editors use for scenario files (completion and red squiggles), from the zod schema.
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { z } from '../deps.ts';
 import { bareSteps, expectShape, scenarioSchema, stepShape, streamItemShape } from './schema.ts';
 
 type Json = Record<string, unknown>;
 
-const toJson = (schema: z.ZodType): Json => {
+const toJson = (schema: Z.ZodType): Json => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Json;
   return rest;
 };
 
 /** "Exactly one of these keys" objects, as a oneOf of single-key objects. */
-function oneKeyOf(shape: Record<string, z.ZodType>, overrides: Record<string, Json> = {}): Json[] {
+function oneKeyOf(shape: Record<string, Z.ZodType>, overrides: Record<string, Json> = {}): Json[] {
   return Object.entries(shape).map(([key, s]) => ({
     type: 'object',
     properties: { [key]: overrides[key] ?? toJson(s) },

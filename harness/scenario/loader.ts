@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
-import type { z } from 'zod';
+import type { z as Z } from 'zod';
 import {
   bareSteps,
   expectShape,
@@ -173,7 +173,7 @@ export function parseScenario(text: string, file: string): Scenario {
 type Fail = (path: Path, problem: string, hint?: string) => never;
 
 /** The object schema found by following a value path through a schema (for "allowed keys" hints). */
-function objectKeysAt(schema: z.ZodType, path: Path): string[] {
+function objectKeysAt(schema: Z.ZodType, path: Path): string[] {
   let s: unknown = schema;
   const unwrap = () => {
     for (let i = 0; i < 5 && s && typeof (s as { unwrap?: unknown }).unwrap === 'function'; i++) s = (s as { unwrap(): unknown }).unwrap();
@@ -191,7 +191,7 @@ function objectKeysAt(schema: z.ZodType, path: Path): string[] {
   return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
 }
 
-function zodCheck(schema: z.ZodType, value: unknown, base: Path, fail: Fail): void {
+function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fail): void {
   const r = schema.safeParse(value);
   if (r.success) return;
   const issue = r.error.issues[0]!;
@@ -228,7 +228,7 @@ function zodCheck(schema: z.ZodType, value: unknown, base: Path, fail: Fail): vo
 /** A step or stream item is a mapping with exactly one known key, or a bare word for argument-less ones. */
 function oneOf(
   what: string,
-  shape: Record<string, z.ZodType>,
+  shape: Record<string, Z.ZodType>,
   names: readonly string[],
   bare: readonly string[],
   example: string,

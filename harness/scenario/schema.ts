@@ -1,5 +1,6 @@
 // The scenario file format: streams (what the backend plays), steps (what the user does), expect (oracles).
-import { z } from 'zod';
+import type { z as Z } from 'zod';
+import { z } from '../deps.ts';
 
 /** Tokens per second when a tokens item gives no rate. */
 export const DEFAULT_TOKEN_RATE = 20;
@@ -49,10 +50,10 @@ export const streamItemNames = Object.keys(streamItemShape) as StreamItemName[];
 
 export const streamItemSchema = z
   .object(Object.fromEntries(Object.entries(streamItemShape).map(([k, s]) => [k, s.optional()])))
-  .strict() as unknown as z.ZodType<StreamItem>;
+  .strict() as unknown as Z.ZodType<StreamItem>;
 
 export type StreamItem =
-  | { tokens: z.infer<typeof tokensArg> }
+  | { tokens: Z.infer<typeof tokensArg> }
   | { burst: { count?: number; text?: string } }
   | { reasoning: string }
   | { tool: { name: string; preview?: string; duration?: number } }
@@ -128,7 +129,7 @@ export const stepNames = Object.keys(stepShape) as StepName[];
 /** Steps that may be written as a bare word (`- open`). */
 export const bareSteps: StepName[] = ['open', 'background', 'foreground', 'lock', 'unlock', 'freeze', 'unfreeze', 'dropSockets', 'offline', 'online', 'reload'];
 
-export type WaitForArg = z.infer<typeof waitForArg>;
+export type WaitForArg = Z.infer<typeof waitForArg>;
 export type Step =
   | { open: { query?: Record<string, string> } }
   | { newChat: string }
@@ -200,7 +201,7 @@ const expectSchema = z
   .object(Object.fromEntries(Object.entries(expectShape).map(([k, s]) => [k, s.optional()])))
   .strict();
 
-export type Expect = { [K in OracleName]?: z.infer<(typeof expectShape)[K]> };
+export type Expect = { [K in OracleName]?: Z.infer<(typeof expectShape)[K]> };
 
 // ---------------------------------------------------------------- the file
 

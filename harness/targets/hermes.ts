@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { http, HttpResponse } from 'msw';
+import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import type { Target } from './types.ts';
 
