@@ -8,6 +8,7 @@ import { bisect } from './bisect.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import { withTimeScale, type Scenario } from './scenario/schema.ts';
@@ -26,7 +27,6 @@ import { buildReport, writeReport } from './report/json.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
 
 class UsageError extends Error {}

@@ -2,7 +2,7 @@
 // show, live, what its pages hold: open EventSources per page and origin, pool exhaustion, stalls, listeners and
 // nodes. Ctrl-C (or --duration) ends it and writes the recorded timeline as a normal report.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { PAGE_PROBE_FILE } from './paths.ts';
 import CDP from 'chrome-remote-interface';
 import { CdpProbe } from './probe/cdp.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
@@ -10,7 +10,7 @@ import { Timeline } from './timeline.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import type { ScenarioResult } from './runner/run.ts';
 
-const PROBE_SOURCE = () => readFileSync(fileURLToPath(new URL('./probe/page-probe.js', import.meta.url)), 'utf8');
+const PROBE_SOURCE = () => readFileSync(PAGE_PROBE_FILE, 'utf8');
 
 export interface WatchOptions {
   /** A DevTools port, host:port, or ws:// URL of the browser or a page. */

@@ -2,15 +2,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RequestHandler } from 'msw';
 import { getResponse, http, HttpResponse } from '../deps.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
+import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConnectionLedger } from './ledger.ts';
 import { Run, type Subscriber } from './player.ts';
 
-const PROBE_FILE = fileURLToPath(new URL('../probe/page-probe.js', import.meta.url));
 const REQ_HEADER = 'x-sse-harness-request';
 /** The only SSE path the ledger counts as a chat stream; a UI's side feeds (session lists, notifications) are not. */
 export const CHAT_STREAM_PATH = '/api/chat/stream';
@@ -204,7 +203,7 @@ export class MockBackend {
   private async serveStatic(path: string, res: ServerResponse): Promise<void> {
     if (path === '/__harness/probe.js') {
       res.writeHead(200, { 'content-type': MIME['.js']!, 'cache-control': 'no-store' });
-      return void res.end(await readFile(PROBE_FILE));
+      return void res.end(await readFile(PAGE_PROBE_FILE));
     }
     const root = resolve(this.opts.root);
     const mapped = this.opts.mapPath?.(path) ?? (path === '/' ? 'index.html' : decodeURIComponent(path.slice(1)));

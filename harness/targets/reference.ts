@@ -1,7 +1,7 @@
 // The built-in reference chat UI (fixtures/chat-ui): healthy by default, each regression class switchable by query.
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve, sep } from 'node:path';
+import { ROOT } from '../paths.ts';
 import type { Target } from './types.ts';
 
 export const REGRESSION_CLASSES = [
@@ -26,7 +26,7 @@ export const CLASS_ORACLE: Record<RegressionClass, string> = {
   'flood-stall': 'stallBudget',
 };
 
-export const REFERENCE_UI_DIR = fileURLToPath(new URL('../../fixtures/chat-ui/', import.meta.url));
+export const REFERENCE_UI_DIR = join(ROOT, 'fixtures', 'chat-ui') + sep;
 
 /** Checks that dir holds a copy of the reference UI; throws one sentence with the fix otherwise. */
 export function referenceAppDir(dir: string): string {
