@@ -27,7 +27,7 @@ async function bundled() {
   const name = `cli-${hash.digest('hex').slice(0, 16)}.mjs`;
   const bundle = join(buildDir, name);
   if (!existsSync(bundle)) {
-    const { build } = await import('esbuild');
+    const { build, stop } = await import('esbuild');
     const out = await build({
       entryPoints: [join(sources, 'cli.ts')],
       bundle: true,
@@ -39,7 +39,7 @@ async function bundled() {
       sourcemap: 'linked',
       write: false,
       logLevel: 'silent',
-    });
+    }).finally(stop); // esbuild's service process: not left running beside the command
     mkdirSync(buildDir, { recursive: true });
     // Written under names of this process's own, then renamed into place: commands started together may build at once.
     for (const f of out.outputFiles.sort((a) => (a.path.endsWith('.map') ? -1 : 1))) {
