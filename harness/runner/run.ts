@@ -126,12 +126,21 @@ interface PageCounts {
   connecting: number;
 }
 
-/** One read of the page: the probe's counts (null without a probe) and what the UI shows (null if that threw). */
+/**
+ * One read of the page: the probe's counts (null without a probe) and what the UI shows: the session and its answer
+ * as the target's expressions give them, or what each threw.
+ */
 interface PageRead {
   counts: PageCounts | null;
-  shown: { sid: string | null; text: string | null } | null;
-  error?: string;
+  sid?: string | null;
+  text?: string | null;
+  sidError?: string;
+  textError?: string;
 }
+
+/** Both the session and the answer a read saw, or null when either was not read or threw. */
+const shownOf = (r: PageRead): { sid: string | null; text: string | null } | null =>
+  r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined ? { sid: r.sid, text: r.text } : null;
 
 interface PageEvent {
   kind: string;
@@ -247,9 +256,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    */
   const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
     const text = withText
-      ? `try { r.sid = ${target.viewedSessionExpression}; } catch (e) { r.error = String(e); } try { r.text = ${target.answerTextExpression}; } catch (e) { r.error = String(e); }`
+      ? `try { r.sid = ${target.viewedSessionExpression}; } catch (e) { r.sidError = String(e); } try { r.text = ${target.answerTextExpression}; } catch (e) { r.textError = String(e); }`
       : '';
-    const got = await page!.evaluate<{ events: PageEvent[]; open?: number; connecting?: number; sid?: string | null; text?: string | null; error?: string }>(
+    const got = await page!.evaluate<{ events: PageEvent[]; open?: number; connecting?: number } & Omit<PageRead, 'counts'>>(
       `(() => { const h = window.__sseHarness; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`,
     );
     let closes = 0;
@@ -265,9 +274,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
     if (closes) released = pageReleases(timeline.ordered()).bySocket;
-    const shown = got.error === undefined && got.sid !== undefined && got.text !== undefined ? { sid: got.sid, text: got.text } : null;
-    if (shown && recordShown) recordText(shown);
-    return { counts: got.open === undefined ? null : { open: got.open, connecting: got.connecting ?? 0 }, shown, error: got.error };
+    const { events: _events, open, connecting, ...shown } = got;
+    const read: PageRead = { counts: open === undefined ? null : { open, connecting: connecting ?? 0 }, ...shown };
+    const both = shownOf(read);
+    if (both && recordShown) recordText(both);
+    return read;
   };
   /** readPage for the witnesses: null when frozen, gone or not answering. */
   const drainPage = async (withText = false): Promise<PageCounts | null> => {
@@ -275,15 +286,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return (await readPage(withText).catch(() => null))?.counts ?? null;
   };
   /**
-   * What the UI shows, for a step waiting on it: read with the page's events and counts while the page can be
-   * asked (the read that ends the step starts its sample), else by the expressions alone. A target expression that
-   * throws fails the step.
+   * What the UI shows, for a step waiting on it (the session it views, or the answer): read with the page's events
+   * and counts while the page can be asked (the read that ends the step starts its sample), else by the expression
+   * alone. The step fails if the expression it needs throws.
    */
-  const shownInUi = async (): Promise<PageRead & { shown: NonNullable<PageRead['shown']> }> => {
-    if (frozen || pageHung) return { counts: null, shown: await page!.evaluate(`({ sid: ${target.viewedSessionExpression}, text: ${target.answerTextExpression} })`) };
+  const shownInUi = async (need: 'sid' | 'text'): Promise<PageRead> => {
+    if (frozen || pageHung) {
+      const v = await page!.evaluate<string | null>(need === 'sid' ? target.viewedSessionExpression : target.answerTextExpression);
+      return { counts: null, [need]: v };
+    }
     const r = await readPage(true, false);
-    if (r.error !== undefined || !r.shown) throw new Error(`sse-harness: page script failed: ${(r.error ?? 'no answer').split('\n')[0]}`);
-    return r as PageRead & { shown: NonNullable<PageRead['shown']> };
+    const error = need === 'sid' ? r.sidError : r.textError;
+    if (error !== undefined) throw new Error(`sse-harness: page script failed: ${error.split('\n')[0]}`);
+    return r;
   };
 
   /** The server's open chat streams, and how many of them the page already closed (the browser still reading them). */
@@ -470,7 +485,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         // read: a round trip less. The others read the page now.
         let pageCounts: PageCounts | null;
         if (read?.counts && !stopper.signal.aborted) {
-          if (read.shown) recordText(read.shown);
+          const both = shownOf(read);
+          if (both) recordText(both);
           pageCounts = read.counts;
         } else pageCounts = await drainStopped();
         if (!stopper.signal.aborted) await sample(`${path} ${name}`, pageCounts);
@@ -497,8 +513,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           await page!.reload();
         }
         await waitReady();
-        const read = await shownInUi();
-        setViewed(read.shown.sid);
+        const read = await shownInUi('sid');
+        setViewed(read.sid ?? null);
         return read;
       } else if ('background' in step) {
         visibility(true, await page!.hide());
@@ -539,7 +555,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         const id = await until('the new chat to be created at the backend', 10_000, () => [...backend.sessions.keys()].find((k) => !before.has(k)));
         sessions[step.newChat] = id;
         let read: PageRead | undefined;
-        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (read = await shownInUi()).shown!.sid === id);
+        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (read = await shownInUi('sid')).sid === id);
         setViewed(id);
         return read;
       } else if ('send' in step) {
@@ -562,7 +578,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
           await target.switchTo(page!, id);
           try {
             let read: PageRead | undefined;
-            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (read = await shownInUi()).shown!.sid === id);
+            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (read = await shownInUi('sid')).sid === id);
             view.shown = timeline.now();
             switching = false;
             return read;
@@ -586,7 +602,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         let tokens = w.tokens;
         if (w.moreTokens) {
           // Counted from what the UI shows now: the tokens whose answer prefix fits in the shown text, plus N.
-          const now = (await shownInUi()).shown.text ?? '';
+          const now = (await shownInUi('text')).text ?? '';
           const answer = answerFor(id);
           let [shownTokens, len] = [0, 0];
           while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length) len += answer[shownTokens++]!.length;
@@ -617,7 +633,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         let read: PageRead | undefined;
         await until(what, timeout, async () => {
           if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
-          const text = (read = await shownInUi()).shown!.text;
+          const text = (read = await shownInUi('text')).text ?? null;
           if (text !== shown) [shown, shownSince] = [text, Date.now()];
           const run = backend.runFor(id);
           if (w.complete && text !== null && text !== want && !want.startsWith(text) && run && !run.active && Date.now() - shownSince >= DIVERGED_MS) {
