@@ -1,5 +1,6 @@
 // Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
 import type { TimelineEvent } from '../timeline.ts';
+import { describeDivergence, firstDivergence, quoteAround, type Divergence } from './divergence.ts';
 import { viewedSetAt, viewMarks } from './liveStreams.ts';
 import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
 
@@ -85,6 +86,17 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
 
 export const reattachOracle: Oracle<{ withinMs?: number }> = (run, config) => judgeReturns(run, 'reattach', 'switchTo', config.withinMs ?? 3000);
 
+/**
+ * Where a shown text that is a prefix of its script stops (a shrink, a final answer cut short): the shown text is the
+ * script's first chars, so both windows come from the script. Only when the run's script is the one the sample was
+ * judged against (same length): a session sent to twice has a new script.
+ */
+function prefixDivergence(run: RunRecord, e: Ev<'text'>): Divergence | null {
+  const script = run.scripted[e.session];
+  if (script === undefined || script.length !== e.scripted || e.length > script.length) return null;
+  return firstDivergence(script.slice(0, e.length), script);
+}
+
 /** Shown text is always a prefix of the scripted answer that never shrinks; the final text is exact. */
 export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
   const events = run.timeline.ordered();
@@ -104,10 +116,15 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     const max = reloading ? 0 : (shown.get(e.session) ?? 0);
     const step = stepAt(events, e.t);
     if (!e.prefixOk) {
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`, step, t: e.t, definite: true, evidence: { excerpt: e.excerpt, length: e.length, scripted: e.scripted } };
+      const d = e.divergence;
+      const summary = d
+        ? `session ${aliasOf(run, e.session)}: ${describeDivergence(d)} (${d.detail})`
+        : `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`;
+      return { oracle: 'transcript', pass: false, summary, step, t: e.t, definite: true, evidence: { length: e.length, scripted: e.scripted, ...(d ? { divergence: d } : { excerpt: e.excerpt }) } };
     }
     if (e.length < max) {
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)`, step, t: e.t, definite: true, evidence: { before: max, after: e.length, scripted: e.scripted } };
+      const d = prefixDivergence(run, e);
+      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)${d ? ` at char ${d.offset}: shown ${quoteAround(d, d.shown)}, expected ${quoteAround(d, d.expected)}` : ''}`, step, t: e.t, definite: true, evidence: { before: max, after: e.length, scripted: e.scripted, ...(d ? { divergence: d } : {}) } };
     }
     shown.set(e.session, e.length);
   }
@@ -115,7 +132,8 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     const last = [...events].reverse().find((e): e is Ev<'text'> => e.kind === 'text');
     if (!last) return { oracle: 'transcript', pass: false, summary: 'no answer text was ever shown', evidence: { samples } };
     if (last.length !== last.scripted || !last.prefixOk) {
-      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, excerpt: last.excerpt } };
+      const d = last.prefixOk ? prefixDivergence(run, last) : last.divergence;
+      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars${d ? `: ${describeDivergence(d)}` : ''}`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, ...(d ? { divergence: d } : last.excerpt !== undefined ? { excerpt: last.excerpt } : {}) } };
     }
   }
   return { oracle: 'transcript', pass: true, summary: `${samples} text samples, each a growing prefix of the script; final answer exact`, evidence: { samples } };
