@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { PAGE_PROBE_FILE } from './paths.ts';
 import CDP from 'chrome-remote-interface';
 import { CdpProbe } from './probe/cdp.ts';
-import { formatSite } from './oracles/liveStreams.ts';
 import { creationSite } from './probe/creationSite.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
 import { printable } from './printable.ts';
@@ -84,7 +83,11 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       }
       pages.set(t.id, fresh(t, probe));
       const w = pages.get(t.id)!;
-      if (opts.stacks) await w.probe.raw?.send('Page.addScriptToEvaluateOnNewDocument', { source: PROBE_SOURCE() }).catch(() => {});
+      // The script runs in documents loaded from now on only once the Page domain is enabled on this connection.
+      if (opts.stacks) {
+        await w.probe.raw?.send('Page.enable').catch(() => {});
+        await w.probe.raw?.send('Page.addScriptToEvaluateOnNewDocument', { source: PROBE_SOURCE() }).catch(() => {});
+      }
     }
     for (const [id, w] of pages) {
       if (!targets.some((t) => t.id === id) || !w.probe.status().attached) {
@@ -207,7 +210,7 @@ async function creationStacks(probe: CdpProbe): Promise<string[]> {
   const counts = new Map<string, number>();
   for (const { url, stack } of v ?? []) {
     const site = creationSite(stack, url);
-    const s = `${printable(url)} ← ${site ? `${formatSite(site)}:${site.column}` : 'unknown site'}`;
+    const s = `${printable(url)} ← ${site ? `${site.file}:${site.line}:${site.column}${site.function ? ` in ${site.function}` : ''}` : 'unknown site'}`;
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   return [...counts].map(([s, n]) => `${n}× ${s}`);

@@ -2,7 +2,7 @@
 // changed, or an answer that stops short. A pure function of the texts, so the runner can classify at the moment it
 // reads the UI (where both texts and every session's script are at hand) and tests need no browser.
 import { printable } from '../printable.ts';
-import type { Divergence } from '../timeline.ts';
+import type { Divergence, TimelineEvent } from '../timeline.ts';
 
 export type { Divergence, DivergenceKind } from '../timeline.ts';
 
@@ -46,6 +46,16 @@ function bestPlace(shown: string, from: number, script: string, near: number): {
   return best && best.length >= Math.min(MIN_MATCH, rest) && best.length >= Math.min(MIN_MATCH, probe.length) ? best : null;
 }
 
+/**
+ * The start of the word the texts first differ in (they agree up to `at`): "lorem0" against "laboris11" differ from
+ * their second char, but the word is what differs, and the search for where the shown word comes from starts at it.
+ * Unmoved when no whitespace is near (text without spaces).
+ */
+function wordStart(text: string, at: number): number {
+  for (let i = at; i > 0 && at - i < 24; i--) if (/\s/.test(text[i - 1]!)) return i;
+  return at > 0 && at < 24 ? 0 : at;
+}
+
 /** Both texts around `offset`: the same span of each, CONTEXT chars before and after. */
 function windows(shown: string, scripted: string, offset: number): Pick<Divergence, 'from' | 'expected' | 'shown'> {
   const from = Math.max(0, offset - CONTEXT);
@@ -53,15 +63,19 @@ function windows(shown: string, scripted: string, offset: number): Pick<Divergen
 }
 
 /**
- * The first place where `shown` differs from `scripted`, or null when they are equal. `others`: the scripts of the
+ * The first place where `shown` differs from `scripted` (the start of the first word that differs), or null when they
+ * are equal. `others`: the scripts of the
  * run's other sessions, so text that belongs to one of them is named as such. A shown text that is a proper prefix
  * of the script is `truncated` (fine while streaming; a final answer that stopped short).
  */
 export function firstDivergence(shown: string, scripted: string, others: OtherScript[] = []): Divergence | null {
-  const offset = commonPrefix(shown, scripted);
-  if (offset === shown.length && offset === scripted.length) return null;
+  const same = commonPrefix(shown, scripted);
+  if (same === shown.length && same === scripted.length) return null;
+  if (same === shown.length) {
+    return { kind: 'truncated', offset: same, ...windows(shown, scripted, same), detail: `the shown text ends at char ${same} of the ${scripted.length} scripted` };
+  }
+  const offset = wordStart(shown, same);
   const at = (kind: Divergence['kind'], detail: string): Divergence => ({ kind, offset, ...windows(shown, scripted, offset), detail });
-  if (offset === shown.length) return at('truncated', `the shown text ends at char ${offset} of the ${scripted.length} scripted`);
 
   // The pane shows another session's answer outright: its script matches the shown text further than this one's.
   for (const o of others) {
@@ -102,6 +116,16 @@ export function firstDivergence(shown: string, scripted: string, others: OtherSc
     return at('extra', `${resumes - offset} chars in no session's script put in; the script goes on at shown char ${resumes}`);
   }
   return at('changed', `the shown text from char ${offset} is in no session's script`);
+}
+
+/**
+ * The text event for what the UI shows of a session's answer at t: its length against the script's, and, when it is not
+ * a prefix of the script, where and how it left it (others: the other sessions' scripts, asked for only then).
+ */
+export function textEvent(t: number, session: string, shown: string, scripted: string, others: () => OtherScript[]): Extract<TimelineEvent, { kind: 'text' }> {
+  const prefixOk = scripted.startsWith(shown);
+  const divergence = prefixOk ? null : firstDivergence(shown, scripted, others());
+  return { kind: 'text', t, session, length: shown.length, scripted: scripted.length, prefixOk, ...(divergence ? { divergence } : {}) };
 }
 
 /** `"…before|after…"` of a window, `before` chars before the divergence and `after` after, for one-line summaries. */

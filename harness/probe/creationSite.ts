@@ -22,7 +22,9 @@ interface Frame {
 function parseFrame(line: string): Frame | null {
   const m = V8.exec(line) ?? JSC.exec(line);
   if (!m) return null;
-  return { fn: (m[1] ?? '').trim(), url: m[2]!, line: Number(m[3]), column: Number(m[4]) };
+  // V8 names code run by eval "eval at <caller> (<where>), <anonymous>": the line and column are the eval'd code's.
+  const url = m[2]!.replace(/^eval at .*, (?=[^,]*$)/, '');
+  return { fn: (m[1] ?? '').trim(), url, line: Number(m[3]), column: Number(m[4]) };
 }
 
 /**

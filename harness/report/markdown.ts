@@ -13,7 +13,7 @@ const inline = (s: string) =>
 const fenceFor = (s: string, min: number) => '`'.repeat(Math.max(min, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 const code = (s: string) => {
   const f = fenceFor(s, 1);
-  return `${f} ${s.replace(/\n/g, ' ')} ${f}`;
+  return f === '`' ? `\`${s.replace(/\n/g, ' ')}\`` : `${f} ${s.replace(/\n/g, ' ')} ${f}`;
 };
 const block = (s: string) => {
   const f = fenceFor(s, 3);

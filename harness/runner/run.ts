@@ -2,7 +2,7 @@
 import { chatStreamKey, MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { judge } from '../oracles/index.ts';
-import { firstDivergence } from '../oracles/divergence.ts';
+import { textEvent } from '../oracles/divergence.ts';
 import { pageReleases } from '../oracles/liveStreams.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
@@ -345,11 +345,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (lastText.get(shown.sid) === shown.text.length) return;
     lastText.set(shown.sid, shown.text.length);
     const scripted = run.answer.join('');
-    const prefixOk = scripted.startsWith(shown.text);
-    // Where and how the text left its script, judged now, while every session's script is at hand.
+    // Where and how a text left its script is judged now, while every session's script is at hand.
     const others = () => Object.entries(sessions).filter(([, id]) => id !== shown.sid).map(([alias, id]) => ({ session: alias, text: backend.runFor(id)?.answer.join('') ?? '' }));
-    const divergence = prefixOk ? undefined : (firstDivergence(shown.text, scripted, others()) ?? undefined);
-    timeline.add({ kind: 'text', t: timeline.now(), session: shown.sid, length: shown.text.length, scripted: scripted.length, prefixOk, divergence });
+    timeline.add(textEvent(timeline.now(), shown.sid, shown.text, scripted, others));
   };
 
   /**
