@@ -211,6 +211,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
   const queue = new JobQueue(jobs, (i) => Math.floor(i / round.length));
   let stopRepeating = false;
+  /** Browser → why the UI did not boot there (its remaining runs are not started). */
+  const bootFailures = new Map<string, string>();
   // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
   const worker = async () => {
     const browsers = new WorkerBrowsers(launcherFor);
@@ -228,6 +230,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;
+        // A UI that cannot boot cannot be judged: one attempt per browser says so, not a timeout per scenario.
+        if (r.bootFailed && !bootFailures.has(r.browser)) {
+          bootFailures.set(r.browser, r.error ?? 'the UI did not boot');
+          const skipped = queue.drop((j) => j.browser === r.browser);
+          process.stderr.write(`${r.error}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
+        }
         if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
           stopRepeating = true;
           queue.clear();

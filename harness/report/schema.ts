@@ -72,6 +72,8 @@ export const resultSchema = z
     emulation: z.array(z.string()).optional().describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
     target: z.string(),
     targetVersion: z.string(),
+    readySignal: z.string().optional().describe('the readiness signal the target used, for targets that pick one per version of the UI'),
+    bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
     regress: z.array(z.string()),
     expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
     verdict: z.enum(['pass', 'fail', 'error']),

@@ -42,6 +42,10 @@ export interface ScenarioResult {
   engine: string;
   target: string;
   targetVersion: string;
+  /** The readiness signal the target used (targets that pick one per version of the UI). */
+  readySignal?: string;
+  /** The UI never became ready at the first open (verdict error): the checkout cannot be judged in this browser. */
+  bootFailed?: boolean;
   regress: string[];
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
@@ -64,6 +68,10 @@ export interface ScenarioResult {
 }
 
 class StepFailure extends Error {}
+/** The UI never became ready at the first open: no scenario can run on it, so the suite stops instead of timing out per run. */
+export class BootFailure extends Error {}
+/** How long a UI gets to boot; a loaded 2-core runner boots a 90k-line frontend in well under this. */
+const BOOT_MS = 15_000;
 /** The run was stopped at a definite failure: not an error, the remaining steps are skipped. */
 class RunStopped extends Error {}
 
@@ -171,6 +179,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let unresponsiveUntil = 0;
   /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
   let pageHung = false;
+  /** The UI has been opened once: a later open or reload that never gets ready is a finding, not a boot failure. */
+  let opened = false;
   const say = (s: string) => opts.progress?.(s);
   const stopper = new AbortController();
   let stoppedBy: { t: number; verdict: Verdict } | undefined;
@@ -223,6 +233,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     emulation: emulationNotes(),
     target: target.name,
     targetVersion: target.version,
+    readySignal: target.readySignal,
     regress,
     verdict: 'error',
     verdicts: [],
@@ -502,17 +513,44 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const n = backend.dropAllStreams(why);
       timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
     };
-    const waitReady = () => until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
+    /** Ready once the target's page expression holds and the backend has answered what the target needs (since `since`). */
+    const answered = (path: string, since: number) => timeline.events.some((e) => e.kind === 'request' && e.path === path && e.t >= since && e.status >= 200 && e.status < 300);
+    const waitReady = async (since: number, first: boolean) => {
+      let pageReady = false as boolean | string;
+      try {
+        await until('the UI to be ready', BOOT_MS, async () => {
+          pageReady = await page!.evaluate<boolean>(target.readyExpression).catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
+          return pageReady === true && (target.readyRequests ?? []).every((p) => answered(p, since));
+        });
+      } catch (e) {
+        if (!first || !(e instanceof StepFailure)) throw e;
+        // Say what held and what did not, and what the page threw: that is where a boot went wrong.
+        const parts = [`the page's ready expression ${pageReady === true ? 'held' : pageReady === false ? 'never held' : String(pageReady)}`];
+        for (const p of target.readyRequests ?? []) {
+          const got = timeline.events.filter((x): x is Extract<TimelineEvent, { kind: 'request' }> => x.kind === 'request' && x.path === p && x.t >= since);
+          parts.push(got.length ? `GET ${p} answered ${got.map((x) => x.status).join(', ')}` : `GET ${p} never requested`);
+        }
+        await drainPage();
+        const errors = timeline.events.flatMap((x) => (x.kind === 'page-error' ? [x.message.slice(0, 200)] : []));
+        if (errors.length) parts.push(`page errors: ${errors.slice(0, 3).join(' | ')}`);
+        throw new BootFailure(
+          `sse-harness: ${target.version} did not boot in ${opts.launcher.browser} within ${BOOT_MS / 1000} s${target.readySignal ? ` (ready signal ${target.readySignal})` : ''}: ${parts.join('; ')}`,
+        );
+      }
+    };
 
     /** Performs a step; one that ends on a read of what the UI shows returns it (see runStep). */
     const perform = async (step: Step): Promise<PageRead | undefined> => {
       if ('open' in step || 'reload' in step) {
+        const since = timeline.now();
+        const first = !opened;
+        opened = true;
         if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
         else {
           lastText.clear();
           await page!.reload();
         }
-        await waitReady();
+        await waitReady(since, first && 'open' in step);
         const read = await shownInUi('sid');
         setViewed(read.sid ?? null);
         return read;
@@ -707,7 +745,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     return done;
   } catch (e) {
-    return result({ verdict: 'error', error: (e as Error).message });
+    return result({ verdict: 'error', error: (e as Error).message, bootFailed: e instanceof BootFailure || undefined });
   } finally {
     clearInterval(sampling);
     stopCleanup();

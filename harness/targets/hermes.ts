@@ -5,6 +5,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
+import { bootSignal } from './hermes-boot.ts';
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
@@ -101,6 +102,7 @@ async function settle(page: BrowserPage, expression: string, ms: number): Promis
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
+  const boot = bootSignal(resolve(root, 'static'));
   return {
     name: 'hermes-webui',
     version: `hermes-webui@${version} (${root})`,
@@ -150,14 +152,19 @@ export function hermesTarget(appDir: string | undefined): Target {
       const q = new URLSearchParams(query ?? {}).toString();
       return q ? `/?${q}` : '/';
     },
-    // _bootReady is also set after a failed boot; the sidebar's first load says the API answered.
-    readyExpression: `typeof S !== 'undefined' && S._bootReady === true && typeof _sessionListHasLoadedOnce !== 'undefined' && _sessionListHasLoadedOnce === true`,
+    // Releases mark the end of boot differently: the checkout's own scripts say which signal it has (hermes-boot.ts).
+    readyExpression: boot.expression,
+    readyRequests: boot.requests,
+    readySignal: boot.name,
     viewedSessionExpression: `(typeof S !== 'undefined' && S.session && S.session.session_id) || null`,
     // The latest assistant text on screen, live or settled; a live turn also keeps a hidden source copy, left out.
     // Markdown drops an answer's trailing whitespace, so when the rendered text is the UI's own copy of the settled
     // message bar that, the copy stands for it.
     answerTextExpression: `(() => {
-      const b = [...document.querySelectorAll('#msgInner .assistant-turn .msg-body')].filter((e) => e.getClientRects().length > 0).pop();
+      const visible = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0);
+      // Releases before the transcript redesign have no .assistant-turn: an assistant row is a .msg-row with an assistant role.
+      const turns = visible('#msgInner .assistant-turn .msg-body');
+      const b = (turns.length ? turns : visible('#msgInner .msg-row > .msg-role.assistant ~ .msg-body')).pop();
       if (!b) return null;
       const shown = b.textContent;
       const m = typeof S !== 'undefined' && Array.isArray(S.messages) ? [...S.messages].reverse().find((x) => x && x.role === 'assistant') : null;
