@@ -56,6 +56,7 @@ export const verdictSchema = z
     step: z.string().optional().describe('the step during which the problem started'),
     t: z.number().optional(),
     definite: z.boolean().optional().describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
+    notJudged: z.string().optional().describe('why the oracle had nothing it could fairly judge (the user cut every recovery window short); such a verdict passes'),
     evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
   })
   .strict();

@@ -343,14 +343,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
   // What the UI shows as the viewed session's answer, recorded whenever it changes.
   const lastText = new Map<string, number>();
+  const maxText = new Map<string, number>();
   const recordText = (shown: { sid: string | null; text: string | null }) => {
     if (!shown.sid || shown.text === null) return;
     const run = backend.runFor(shown.sid);
     if (!run) return;
-    if (lastText.get(shown.sid) === shown.text.length) return;
-    lastText.set(shown.sid, shown.text.length);
     const scripted = run.answer.join('');
     const prefixOk = scripted.startsWith(shown.text);
+    // An unchanged read adds nothing, unless it contradicts the script: then each read is a witness that confirms it
+    // (the transcript oracle does not judge a contradicting frame on its own).
+    const before = lastText.get(shown.sid);
+    const key = `${shown.sid} ${run.streamId}`;
+    if (before === shown.text.length && prefixOk && shown.text.length >= (maxText.get(key) ?? 0)) return;
+    lastText.set(shown.sid, shown.text.length);
+    maxText.set(key, Math.max(maxText.get(key) ?? 0, shown.text.length));
     timeline.add({ kind: 'text', t: timeline.now(), session: shown.sid, length: shown.text.length, scripted: scripted.length, prefixOk, excerpt: prefixOk ? undefined : shown.text.slice(0, 400) });
   };
 
@@ -548,6 +554,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
         else {
           lastText.clear();
+          maxText.clear();
           await page!.reload();
         }
         await waitReady(since, first && 'open' in step);
