@@ -24,6 +24,7 @@ import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './r
 import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
+import { holdLine } from './report/verdict-line.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
@@ -59,7 +60,7 @@ export function verdictTable(results: ScenarioResult[]): string {
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'ERROR';
-    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : holdLine(r.verdicts);
     rows.push(`${pad(r.scenario, 26)} ${pad(r.browser, 9)} ${pad(mark, 7)} ${first}`);
     for (const v of failing) {
       if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);

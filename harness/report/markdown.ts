@@ -1,6 +1,7 @@
 // A Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first, then what failed and why.
 import type { HarnessReport } from './json.ts';
 import { caseName, problemOf } from './junit.ts';
+import { holdLine } from './verdict-line.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -31,7 +32,7 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const problem = problemOf(r, inMatrix);
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
-    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
     lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
   }
   lines.push('');
