@@ -99,6 +99,29 @@ async function settle(page: BrowserPage, expression: string, ms: number): Promis
   }
 }
 
+/**
+ * Page expression: the selector of the sidebar row that opens a session. Rows carry the session id from v0.51.1 on;
+ * earlier rows carry only the title, so the row is found by title (in list order when titles repeat) and marked with
+ * an attribute of the harness's own for the click.
+ */
+function sidebarRow(sessionId: string): string {
+  return `(() => {
+    const sid = ${JSON.stringify(sessionId)};
+    const byId = '#sessionList .session-item[data-sid="' + CSS.escape(sid) + '"]';
+    if (document.querySelector(byId)) return byId;
+    const all = typeof _allSessions !== 'undefined' && Array.isArray(_allSessions) ? _allSessions : [];
+    const me = all.find((s) => s && s.session_id === sid);
+    if (!me) return byId;
+    const title = (s) => String(s.title || 'Untitled').trim();
+    const rowTitle = (r) => ((r.querySelector('.session-title') || {}).textContent || '').trim();
+    const rows = [...document.querySelectorAll('#sessionList .session-item')].filter((r) => rowTitle(r) === title(me));
+    const row = rows[all.filter((s) => s && title(s) === title(me)).indexOf(me)] || rows[0];
+    if (!row) return byId;
+    row.setAttribute('data-sse-harness-sid', sid);
+    return '#sessionList .session-item[data-sse-harness-sid="' + CSS.escape(sid) + '"]';
+  })()`;
+}
+
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
@@ -145,6 +168,10 @@ export function hermesTarget(appDir: string | undefined): Target {
         http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
         http.get('*/api/sessions/events', () => sideFeed()),
         http.get('*/api/session/stream', () => sideFeed()),
+        // Older releases listen for approvals and clarifications on their own SSE feeds while a chat streams: real
+        // connections that take their place in the browser's per-host pool, so they are served as feeds too.
+        http.get('*/api/approval/stream', () => sideFeed()),
+        http.get('*/api/clarify/stream', () => sideFeed()),
       ],
       fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
     }),
@@ -194,7 +221,7 @@ export function hermesTarget(appDir: string | undefined): Target {
       }
     },
     async switchTo(page, sessionId) {
-      await page.click(`#sessionList .session-item[data-sid="${sessionId}"]`);
+      await page.click(await page.evaluate<string>(sidebarRow(sessionId)));
     },
   };
 }
