@@ -188,10 +188,23 @@ export function hermesTarget(appDir: string | undefined): Target {
     // Markdown drops an answer's trailing whitespace, so when the rendered text is the UI's own copy of the settled
     // message bar that, the copy stands for it.
     answerTextExpression: `(() => {
-      const visible = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0);
-      // Releases before the transcript redesign have no .assistant-turn: an assistant row is a .msg-row with an assistant role.
-      const turns = visible('#msgInner .assistant-turn .msg-body');
-      const b = (turns.length ? turns : visible('#msgInner .msg-row > .msg-role.assistant ~ .msg-body')).pop();
+      const shows = (e) => e.getClientRects().length > 0;
+      let b;
+      const turn = [...document.querySelectorAll('#msgInner .assistant-turn')].filter(shows).pop();
+      if (turn) {
+        // A turn that names its session and names another than the one the app views is the pane in transition
+        // (the app switched, the pane not yet): no answer to read in that frame.
+        const viewed = typeof S !== 'undefined' && S.session ? S.session.session_id : null;
+        if (turn.dataset.sessionId && viewed && turn.dataset.sessionId !== viewed) return null;
+        const bodies = [...turn.querySelectorAll('.msg-body')].filter(shows);
+        // Some releases show a live answer as a work-log line mirroring its hidden source segment (same anchor key).
+        const keys = new Set([...turn.querySelectorAll('.assistant-segment-worklog-source[data-worklog-anchor-key]')].map((e) => e.getAttribute('data-worklog-anchor-key')));
+        const mirrors = keys.size ? [...turn.querySelectorAll('[data-worklog-anchor-key]')].filter((e) => shows(e) && !e.classList.contains('assistant-segment-worklog-source') && keys.has(e.getAttribute('data-worklog-anchor-key'))) : [];
+        b = (bodies.length ? bodies : mirrors).pop();
+      } else {
+        // Releases before the transcript redesign have no .assistant-turn: an assistant row is a .msg-row with an assistant role.
+        b = [...document.querySelectorAll('#msgInner .msg-row > .msg-role.assistant ~ .msg-body')].filter(shows).pop();
+      }
       if (!b) return null;
       const shown = b.textContent;
       const m = typeof S !== 'undefined' && Array.isArray(S.messages) ? [...S.messages].reverse().find((x) => x && x.role === 'assistant') : null;
