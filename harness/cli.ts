@@ -24,6 +24,7 @@ import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './r
 import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
+import { holdLine } from './report/verdict-line.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
@@ -59,7 +60,7 @@ export function verdictTable(results: ScenarioResult[]): string {
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'ERROR';
-    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : holdLine(r.verdicts);
     rows.push(`${pad(r.scenario, 26)} ${pad(r.browser, 9)} ${pad(mark, 7)} ${first}`);
     for (const v of failing) {
       if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
@@ -211,6 +212,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
   const queue = new JobQueue(jobs, (i) => Math.floor(i / round.length));
   let stopRepeating = false;
+  /** Browser → why the UI did not boot there (its remaining runs are not started). */
+  const bootFailures = new Map<string, string>();
   // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
   const worker = async () => {
     const browsers = new WorkerBrowsers(launcherFor);
@@ -228,6 +231,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         const r = await runJob(taken.job, i, browsers).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         slots[i] = r;
+        // A UI that cannot boot cannot be judged: one attempt per browser says so, not a timeout per scenario.
+        if (r.bootFailed && !bootFailures.has(r.browser)) {
+          bootFailures.set(r.browser, r.error ?? 'the UI did not boot');
+          const skipped = queue.drop((j) => j.browser === r.browser);
+          process.stderr.write(`${r.error}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
+        }
         if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
           stopRepeating = true;
           queue.clear();

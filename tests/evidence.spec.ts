@@ -32,8 +32,12 @@ const shows = (t: number, sid: 'A' | 'B', shown: string, scripts = { A: SCRIPT_A
   return textEvent(t, sid, shown, scripts[sid], () => others);
 };
 
-/** Session a streams; the user views it; the UI shows `texts` at t = 100, 200, … */
+/**
+ * Session a streams; the user views it; the UI shows `texts` at t = 100, 200, …, the last one read twice: a read that
+ * contradicts the script is judged once the next read confirms it (the runner records every such read).
+ */
 function transcriptRun(texts: string[], sid: 'A' | 'B' = 'A'): RunRecord {
+  texts = [...texts, texts.at(-1)!];
   const events: TimelineEvent[] = [
     { kind: 'run-start', t: 0, streamId: 'run-A', session: 'A', script: 'long' },
     { kind: 'run-start', t: 0, streamId: 'run-B', session: 'B', script: 'short' },

@@ -2,8 +2,11 @@
 // scenarios drive the real frontend in Chromium and WebKit and the report names the version that was driven.
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bootSignal } from '../harness/targets/hermes-boot.ts';
+import { hermesTarget } from '../harness/targets/hermes.ts';
 import { runCli } from './support/cli.ts';
 
 test('--target hermes-webui without --app-dir, or with a folder that is not a checkout, exits 2 with the fix', async () => {
@@ -61,4 +64,43 @@ test.describe('against a hermes-webui checkout', () => {
       }
     });
   }
+});
+
+test.describe('booting every release', () => {
+  /** A checkout whose frontend is the given scripts (name → source) behind a page with the empty state and composer. */
+  const made: string[] = [];
+  test.afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const checkout = (scripts: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sse-harness-hermes-'));
+    made.push(dir);
+    mkdirSync(join(dir, 'static'));
+    const tags = Object.keys(scripts).map((f) => `<script src="static/${f}"></script>`).join('');
+    writeFileSync(join(dir, 'static', 'index.html'), `<!doctype html><html><head><title>t</title></head><body><div id="emptyState">new chat</div><textarea id="msg"></textarea>${tags}</body></html>`);
+    for (const [f, src] of Object.entries(scripts)) writeFileSync(join(dir, 'static', f), src);
+    return dir;
+  };
+
+  test('the ready signal is the most precise one the checkout defines', () => {
+    const newest = checkout({ 'boot.js': 'S._bootReady=true;', 'sessions.js': 'let _sessionListHasLoadedOnce = false; function f(){ _sessionListHasLoadedOnce = true; }' });
+    const mid = checkout({ 'boot.js': 'var S={}; (async()=>{ S._bootReady=true; })();' });
+    const old = checkout({ 'boot.js': 'var S={}; (async()=>{ $("emptyState").style.display=""; })();' });
+    expect(bootSignal(join(newest, 'static')).name).toBe('bootReady+sessionListLoaded');
+    expect(bootSignal(join(mid, 'static'))).toMatchObject({ name: 'bootReady+sessionsAnswered', requests: ['/api/sessions'] });
+    expect(bootSignal(join(old, 'static'))).toMatchObject({ name: 'emptyState+sessionsAnswered', requests: ['/api/sessions'] });
+    expect(hermesTarget(mid).readySignal).toBe('bootReady+sessionsAnswered');
+  });
+
+  test('a checkout that cannot boot is one clear error after one attempt per browser, exit 2', async () => {
+    test.setTimeout(90_000);
+    // Boot sets the flag, then throws before the sidebar is ever asked for: the API was never reached.
+    const dir = checkout({ 'boot.js': "var S = {}; S._bootReady = true; throw new Error('boot exploded');" });
+    const r = await runCli(['run', 'scenarios/lock-unlock.yaml', 'scenarios/return-reattach.yaml', '--target', 'hermes-webui', '--app-dir', dir, '-b', 'chromium', '-w', '1', '-q', '-o', 'TMP/r']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('did not boot in chromium within 15 s (ready signal bootReady+sessionsAnswered): the page\'s ready expression held; GET /api/sessions never requested; page errors: Uncaught Error: boot exploded');
+    expect(r.stderr).toContain('sse-harness: 1 more run in chromium not started: the UI did not boot there');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(readFileSync(join(r.tmp, 'r', 'latest.json'), 'utf8')) as { results: { verdict: string; bootFailed?: boolean; readySignal?: string }[] };
+    expect(report.results).toHaveLength(1);
+    expect(report.results[0]).toMatchObject({ verdict: 'error', bootFailed: true, readySignal: 'bootReady+sessionsAnswered' });
+  });
 });

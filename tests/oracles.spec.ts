@@ -94,9 +94,38 @@ test('text sampled from the old page while a reload is under way does not count 
     kind === 'step-start' ? { kind, t, index: 1, path: 'steps[1]', step: 'reload' } : { kind, t, index: 1, path: 'steps[1]', step: 'reload', ok: true };
   const base: TimelineEvent[] = [{ kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' }, text(100, 40), step('step-start', 200), text(210, 60), text(400, 0), step('step-end', 500), text(600, 70)];
   expect(transcriptOracle(record([...base, text(700, 100)], 800), {}).pass).toBe(true);
-  const v = transcriptOracle(record([...base, text(700, 10), text(800, 100)], 900), {});
+  // Shrunk, and the next read has not got back to what was shown: the text vanished.
+  const v = transcriptOracle(record([...base, text(700, 10), text(800, 30), text(900, 100)], 1000), {});
   expect(v.pass).toBe(false);
+  expect(v.definite).toBe(true);
   expect(v.summary).toBe('session a: shown answer shrank from 70 to 10 chars (already-rendered text vanished)');
+  expect(v.t).toBe(700);
+});
+
+test('one contradicting read is never judged on its own: a frame in transition is noted, a confirmed one fails', () => {
+  // The user switches from b to a at 1000; the UI names a at once, but its pane shows b's longer text for one read.
+  const a = (t: number, length: number, prefixOk = true): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 2000, prefixOk });
+  const base: TimelineEvent[] = [
+    { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' },
+    a(100, 300),
+    { kind: 'step-start', t: 1000, index: 5, path: 'steps[5]', step: 'switchTo', detail: 'a' },
+    { kind: 'view', t: 1000, session: 'A', alias: 'a', shown: 1050 },
+    a(1050, 1500, false),
+  ];
+  const transition = transcriptOracle(record([...base, a(1250, 420), a(1450, 2000)], 1500), {});
+  expect(transition.pass, transition.summary).toBe(true);
+  expect(transition.summary).toMatch(/; 1 frame in transition not judged$/);
+  expect(transition.evidence.notJudgedFrames).toEqual([{ t: 1050, session: 'a', length: 1500, step: 'steps[5] switchTo a' }]);
+  // Judged mid-run, before any later read: not a failure yet, and nothing definite.
+  const midRun = transcriptOracle(record(base, 1100), { final: false });
+  expect(midRun.pass).toBe(true);
+  expect(midRun.evidence.unconfirmedFrames).toHaveLength(1);
+  // The next read still shows text that is not a's: confirmed, dated from the first.
+  const confirmed = transcriptOracle(record([...base, a(1250, 1540, false), a(1450, 2000)], 1500), {});
+  expect(confirmed.pass).toBe(false);
+  expect(confirmed.definite).toBe(true);
+  expect(confirmed.t).toBe(1050);
+  expect(confirmed.evidence.confirmedAfterMs).toBe(200);
 });
 
 test('a socket the browser still reads after the page closed it is no witness disagreement; one the page never closed is', () => {
@@ -160,4 +189,25 @@ test('an unlock is judged by the same rule: proven, then hurried, passes the rec
   events.push({ kind: 'text', t: 1800, session: 'A', length: 5000, scripted: 5000, prefixOk: true });
   const v = lockRecoveryOracle(record(events, 2000), { withinMs: 4000 });
   expect(v.pass, v.summary).toBe(true);
+});
+
+test('a recovery window the user cut short by leaving is not judged, with the reason; one proven before leaving is', () => {
+  // Unlock a at 1000-1100, the user switches to b right after: nothing can be said of a's recovery.
+  const unlockThenLeave = (reopenAt?: number, grewAt?: number) => {
+    const events = returnAt1000({ runEndsAt: 9000, reopenAt, grewAt }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e));
+    events.push({ kind: 'view', t: 1156, session: 'B', alias: 'b', shown: 1200 }, { kind: 'view', t: 9100, session: 'A', alias: 'a', shown: 9200 });
+    events.push({ kind: 'text', t: 9300, session: 'A', length: 5000, scripted: 5000, prefixOk: true });
+    return events.sort((x, y) => x.t - y.t);
+  };
+  const left = lockRecoveryOracle(record(unlockThenLeave(), 9500), { withinMs: 4000 });
+  expect(left.pass, left.summary).toBe(true);
+  expect(left.notJudged).toBe('the user left session a 156 ms after the unlock, before the 4000 ms window ended');
+  expect(left.summary).toMatch(/^not judged: the user left session a 156 ms after the unlock/);
+  // Staying through the window with nothing reattached is still a failure.
+  const stayed = lockRecoveryOracle(record(returnAt1000({ runEndsAt: 9000 }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e)), 9500), { withinMs: 4000 });
+  expect(stayed.pass).toBe(false);
+  // Reattached and grew before the user left: judged, and it passes on its merits.
+  const proven = reattachOracle(record(unlockThenLeave(1020, 1040).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'switchTo', detail: 'a' } : e)), 9500), { withinMs: 3000 });
+  expect(proven.pass, proven.summary).toBe(true);
+  expect(proven.notJudged).toBeUndefined();
 });

@@ -39,20 +39,42 @@ interface ReturnCheck {
   sseOpenAfterMs: number | null;
   shownBefore: number;
   grewAfterMs: number | null;
+  /** The user turned to another session, or hid the page, this long after the return: the window ends there. */
+  leftAfterMs?: number;
+}
+
+/**
+ * When, after t, the user stopped looking at the session: a view of another session, or the page hidden. A recovery
+ * window is only the user's to judge while they look.
+ */
+function leftAt(events: TimelineEvent[], session: string, t: number): number | null {
+  const e = events.find((x) => x.t > t && ((x.kind === 'view' && x.session !== session) || (x.kind === 'visibility' && x.hidden)));
+  return e ? e.t : null;
 }
 
 /** After time t, did a new SSE for the session open and did its text grow past what was shown before, within T? */
 function checkReturn(run: RunRecord, events: TimelineEvent[], session: string, t: number, withinMs: number, step: string): ReturnCheck {
   const texts = events.filter((e): e is Ev<'text'> => e.kind === 'text' && e.session === session);
   const shownBefore = texts.filter((e) => e.t < t).reduce((m, e) => Math.max(m, e.length), 0);
-  const open = events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= t + withinMs);
-  const grew = texts.find((e) => e.t >= t && e.t <= t + withinMs && e.length > shownBefore);
-  return { step, t, session: aliasOf(run, session), sseOpenAfterMs: open ? open.t - t : null, shownBefore, grewAfterMs: grew ? grew.t - t : null };
+  const left = leftAt(events, session, t);
+  const end = Math.min(t + withinMs, left ?? Infinity);
+  const open = events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= end);
+  const grew = texts.find((e) => e.t >= t && e.t <= end && e.length > shownBefore);
+  return {
+    step,
+    t,
+    session: aliasOf(run, session),
+    sseOpenAfterMs: open ? open.t - t : null,
+    shownBefore,
+    grewAfterMs: grew ? grew.t - t : null,
+    ...(left !== null && left < t + withinMs ? { leftAfterMs: left - t } : {}),
+  };
 }
 
 function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unlock', withinMs: number): Verdict {
   const events = run.timeline.ordered();
   const checks: ReturnCheck[] = [];
+  const cutShort: (ReturnCheck & { reason: string })[] = [];
   let skipped = 0;
   for (const e of events) {
     if (e.kind !== 'step-end' || e.step !== trigger || !e.ok) continue;
@@ -68,14 +90,23 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
       skipped++;
       continue;
     }
+    // Not shown yet, and the user already left: what the UI would have done in the rest of the window is unknown.
+    const unproven = check.sseOpenAfterMs === null || check.grewAfterMs === null;
+    if (unproven && check.leftAfterMs !== undefined) {
+      cutShort.push({ ...check, reason: `the user left session ${check.session} ${check.leftAfterMs} ms after the ${trigger}, before the ${withinMs} ms window ended` });
+      continue;
+    }
     checks.push(check);
   }
   const bad = checks.find((c) => c.sseOpenAfterMs === null || c.grewAfterMs === null);
-  const evidence = { withinMs, checks, skippedBecauseRunEnded: skipped };
+  const evidence = { withinMs, checks, skippedBecauseRunEnded: skipped, ...(cutShort.length ? { notJudged: cutShort } : {}) };
   if (bad) {
     const what = bad.sseOpenAfterMs === null ? 'no new SSE opened' : `SSE reopened after ${bad.sseOpenAfterMs} ms but no new tokens rendered (stuck at ${bad.shownBefore} chars)`;
     // Definite once the whole window has passed (judged mid-run, a window still open may yet see the reattach).
     return { oracle: name, pass: false, summary: `${trigger === 'switchTo' ? 'returned to' : 'unlocked'} streaming session ${bad.session}: ${what} within ${withinMs} ms`, step: bad.step, t: bad.t, definite: bad.t + withinMs <= run.endedAt, evidence };
+  }
+  if (!checks.length && cutShort.length) {
+    return { oracle: name, pass: true, notJudged: cutShort[0]!.reason, summary: `not judged: ${cutShort[0]!.reason} (script a dwell: waitFor moreTokens before leaving)`, step: cutShort[0]!.step, evidence };
   }
   if (!checks.length) {
     return { oracle: name, pass: false, summary: `nothing to judge: no ${trigger} into a session that kept streaming for ${withinMs} ms (make the stream longer)`, evidence };
@@ -97,46 +128,76 @@ function prefixDivergence(run: RunRecord, e: Ev<'text'>): Divergence | null {
   return firstDivergence(script.slice(0, e.length), script);
 }
 
-/** Shown text is always a prefix of the scripted answer that never shrinks; the final text is exact. */
+/**
+ * Shown text is always a prefix of the scripted answer that never shrinks; the final text is exact.
+ *
+ * A read that contradicts this is judged only once a later read of the same session confirms it: right after a switch
+ * a UI may already name the new session while its pane still shows the old one's text for a frame or two, and a
+ * read of that frame says nothing about either session. The next read either restores a valid, growing prefix (the
+ * frame was in transition: noted, not judged) or still contradicts (the failure, dated from the first read).
+ */
 export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
   const events = run.timeline.ordered();
   const shown = new Map<string, number>();
+  /** Per session, a contradicting read not yet confirmed or cleared by the next read, with what it contradicted. */
+  const pending = new Map<string, { e: Ev<'text'>; max: number }>();
+  const transitional: { t: number; session: string; length: number; step?: string }[] = [];
   let samples = 0;
   let reloading = false;
+  const failOn = (first: Ev<'text'>, max: number, confirmedAt: number): Verdict => {
+    const step = stepAt(events, first.t);
+    const confirmed = { confirmedAfterMs: confirmedAt - first.t };
+    if (!first.prefixOk) {
+      const d = first.divergence;
+      const summary = d
+        ? `session ${aliasOf(run, first.session)}: ${describeDivergence(d)} (${d.detail})`
+        : `session ${aliasOf(run, first.session)} shows text that is not a prefix of the scripted answer (${first.length} of ${first.scripted} chars; lost or doubled tokens)`;
+      return { oracle: 'transcript', pass: false, summary, step, t: first.t, definite: true, evidence: { length: first.length, scripted: first.scripted, ...(d ? { divergence: d } : { excerpt: first.excerpt }), ...confirmed } };
+    }
+    const d = prefixDivergence(run, first);
+    const where = d ? ` at char ${d.offset}: shown ${quoteAround(d, d.shown)}, expected ${quoteAround(d, d.expected)}` : '';
+    return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, first.session)}: shown answer shrank from ${max} to ${first.length} chars (already-rendered text vanished)${where}`, step, t: first.t, definite: true, evidence: { before: max, after: first.length, scripted: first.scripted, ...(d ? { divergence: d } : {}), ...confirmed } };
+  };
   for (const e of events) {
     // A new run or a page reload legitimately starts the text over. While a reload is under way a sample may come
     // from the old page or the new one (a loaded machine reloads slowly): no shrink is judged until it is done.
-    if (e.kind === 'run-start') shown.delete(e.session);
+    if (e.kind === 'run-start') {
+      shown.delete(e.session);
+      pending.delete(e.session);
+    }
     if ((e.kind === 'step-start' || e.kind === 'step-end') && e.step === 'reload') {
       shown.clear();
+      pending.clear();
       reloading = e.kind === 'step-start';
     }
     if (e.kind !== 'text') continue;
     samples++;
     const max = reloading ? 0 : (shown.get(e.session) ?? 0);
-    const step = stepAt(events, e.t);
-    if (!e.prefixOk) {
-      const d = e.divergence;
-      const summary = d
-        ? `session ${aliasOf(run, e.session)}: ${describeDivergence(d)} (${d.detail})`
-        : `session ${aliasOf(run, e.session)} shows text that is not a prefix of the scripted answer (${e.length} of ${e.scripted} chars; lost or doubled tokens)`;
-      return { oracle: 'transcript', pass: false, summary, step, t: e.t, definite: true, evidence: { length: e.length, scripted: e.scripted, ...(d ? { divergence: d } : { excerpt: e.excerpt }) } };
+    const contradicts = !e.prefixOk || e.length < max;
+    const open = pending.get(e.session);
+    if (contradicts) {
+      if (open) return failOn(open.e, open.max, e.t);
+      pending.set(e.session, { e, max });
+      continue;
     }
-    if (e.length < max) {
-      const d = prefixDivergence(run, e);
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, e.session)}: shown answer shrank from ${max} to ${e.length} chars (already-rendered text vanished)${d ? ` at char ${d.offset}: shown ${quoteAround(d, d.shown)}, expected ${quoteAround(d, d.expected)}` : ''}`, step, t: e.t, definite: true, evidence: { before: max, after: e.length, scripted: e.scripted, ...(d ? { divergence: d } : {}) } };
+    if (open) {
+      transitional.push({ t: open.e.t, session: aliasOf(run, e.session), length: open.e.length, step: stepAt(events, open.e.t) });
+      pending.delete(e.session);
     }
     shown.set(e.session, e.length);
   }
+  const unconfirmed = [...pending.values()].map((p) => ({ t: p.e.t, session: aliasOf(run, p.e.session), length: p.e.length, step: stepAt(events, p.e.t) }));
+  const frames = { ...(transitional.length ? { notJudgedFrames: transitional } : {}), ...(unconfirmed.length ? { unconfirmedFrames: unconfirmed } : {}) };
   if (config.final !== false) {
     const last = [...events].reverse().find((e): e is Ev<'text'> => e.kind === 'text');
     if (!last) return { oracle: 'transcript', pass: false, summary: 'no answer text was ever shown', evidence: { samples } };
     if (last.length !== last.scripted || !last.prefixOk) {
       const d = last.prefixOk ? prefixDivergence(run, last) : last.divergence;
-      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars${d ? `: ${describeDivergence(d)}` : ''}`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, ...(d ? { divergence: d } : last.excerpt !== undefined ? { excerpt: last.excerpt } : {}) } };
+      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars${d ? `: ${describeDivergence(d)}` : ''}`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, ...(d ? { divergence: d } : last.excerpt !== undefined ? { excerpt: last.excerpt } : {}), ...frames } };
     }
   }
-  return { oracle: 'transcript', pass: true, summary: `${samples} text samples, each a growing prefix of the script; final answer exact`, evidence: { samples } };
+  const note = transitional.length ? `; ${transitional.length} frame${transitional.length === 1 ? '' : 's'} in transition not judged` : '';
+  return { oracle: 'transcript', pass: true, summary: `${samples} text samples, each a growing prefix of the script; final answer exact${note}`, evidence: { samples, ...frames } };
 };
 
 export const noBackgroundReconnectOracle: Oracle<{ graceMs?: number }> = (run, config) => {

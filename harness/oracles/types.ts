@@ -26,6 +26,8 @@ export interface Verdict {
   t?: number;
   /** A failure nothing later in the run can undo (a leak past its grace, a reconnect in the background): a run may stop here. */
   definite?: boolean;
+  /** Set when the oracle had nothing it could fairly judge (the user cut every window short): why. Passes the gate. */
+  notJudged?: string;
   evidence: Record<string, unknown>;
 }
 

@@ -85,7 +85,7 @@ function resultSection(r: ScenarioResult, i: number): string {
   const failing = r.verdicts.filter((v) => !v.pass);
   const verdictRows = r.verdicts
     .map(
-      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
+      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
       <details${v.pass ? '' : ' open'}><summary>evidence</summary><pre>${esc(JSON.stringify({ ...v.evidence, series: undefined }, null, 1))}</pre></details></td></tr>`,
     )
     .join('');
@@ -105,7 +105,7 @@ function resultSection(r: ScenarioResult, i: number): string {
   const findings = (r.findings ?? []).map((f) => `<li><b>${esc(f.finding)}</b> after ${esc(f.step)} (t=${f.t} ms): ${esc(f.summary)}</li>`).join('');
   return `<section id="r${i}" class="result ${r.verdict}">
   <h2><span class="badge ${r.verdict}">${r.verdict.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}</h2>
-  <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)}) · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
+  <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)})${r.readySignal ? ` · ready signal ${esc(r.readySignal)}` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}`).join('<br>')}</div>` : ''}
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>

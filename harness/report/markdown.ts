@@ -4,6 +4,7 @@ import { caseName, problemOf } from './junit.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import type { LeakedStream } from '../oracles/liveStreams.ts';
 import { printable } from '../printable.ts';
+import { holdLine } from './verdict-line.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Untrusted text (a summary quotes the UI's text) for inline Markdown: no HTML, link, image or emphasis comes of it. */
@@ -68,7 +69,7 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const problem = problemOf(r, inMatrix);
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
-    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
+    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
     lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
   }
   lines.push('');

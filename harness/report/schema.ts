@@ -84,6 +84,7 @@ export const verdictSchema = z
     step: z.string().optional().describe('the step during which the problem started'),
     t: z.number().optional(),
     definite: z.boolean().optional().describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
+    notJudged: z.string().optional().describe('why the oracle had nothing it could fairly judge (the user cut every recovery window short); such a verdict passes'),
     evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
   })
   .strict();
@@ -100,6 +101,8 @@ export const resultSchema = z
     emulation: z.array(z.string()).optional().describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
     target: z.string(),
     targetVersion: z.string(),
+    readySignal: z.string().optional().describe('the readiness signal the target used, for targets that pick one per version of the UI'),
+    bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
     regress: z.array(z.string()),
     expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
     verdict: z.enum(['pass', 'fail', 'error']),

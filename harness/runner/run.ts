@@ -44,6 +44,10 @@ export interface ScenarioResult {
   engine: string;
   target: string;
   targetVersion: string;
+  /** The readiness signal the target used (targets that pick one per version of the UI). */
+  readySignal?: string;
+  /** The UI never became ready at the first open (verdict error): the checkout cannot be judged in this browser. */
+  bootFailed?: boolean;
   regress: string[];
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
@@ -66,6 +70,10 @@ export interface ScenarioResult {
 }
 
 class StepFailure extends Error {}
+/** The UI never became ready at the first open: no scenario can run on it, so the suite stops instead of timing out per run. */
+export class BootFailure extends Error {}
+/** How long a UI gets to boot; a loaded 2-core runner boots a 90k-line frontend in well under this. */
+const BOOT_MS = 15_000;
 /** The run was stopped at a definite failure: not an error, the remaining steps are skipped. */
 class RunStopped extends Error {}
 
@@ -176,6 +184,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let unresponsiveUntil = 0;
   /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
   let pageHung = false;
+  /** The UI has been opened once: a later open or reload that never gets ready is a finding, not a boot failure. */
+  let opened = false;
   const say = (s: string) => opts.progress?.(s);
   const stopper = new AbortController();
   let stoppedBy: { t: number; verdict: Verdict } | undefined;
@@ -228,6 +238,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     emulation: emulationNotes(),
     target: target.name,
     targetVersion: target.version,
+    readySignal: target.readySignal,
     regress,
     verdict: 'error',
     verdicts: [],
@@ -338,13 +349,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
   // What the UI shows as the viewed session's answer, recorded whenever it changes.
   const lastText = new Map<string, number>();
+  const maxText = new Map<string, number>();
   const recordText = (shown: { sid: string | null; text: string | null }) => {
     if (!shown.sid || shown.text === null) return;
     const run = backend.runFor(shown.sid);
     if (!run) return;
-    if (lastText.get(shown.sid) === shown.text.length) return;
-    lastText.set(shown.sid, shown.text.length);
     const scripted = run.answer.join('');
+    const prefixOk = scripted.startsWith(shown.text);
+    // An unchanged read adds nothing, unless it contradicts the script: then each read is a witness that confirms it
+    // (the transcript oracle does not judge a contradicting frame on its own).
+    const before = lastText.get(shown.sid);
+    const key = `${shown.sid} ${run.streamId}`;
+    if (before === shown.text.length && prefixOk && shown.text.length >= (maxText.get(key) ?? 0)) return;
+    lastText.set(shown.sid, shown.text.length);
+    maxText.set(key, Math.max(maxText.get(key) ?? 0, shown.text.length));
     // Where and how a text left its script is judged now, while every session's script is at hand.
     const others = () => Object.entries(sessions).filter(([, id]) => id !== shown.sid).map(([alias, id]) => ({ session: alias, text: backend.runFor(id)?.answer.join('') ?? '' }));
     timeline.add(textEvent(timeline.now(), shown.sid, shown.text, scripted, others));
@@ -509,17 +527,45 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const n = backend.dropAllStreams(why);
       timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
     };
-    const waitReady = () => until('the UI to be ready', 15_000, () => page!.evaluate<boolean>(target.readyExpression));
+    /** Ready once the target's page expression holds and the backend has answered what the target needs (since `since`). */
+    const answered = (path: string, since: number) => timeline.events.some((e) => e.kind === 'request' && e.path === path && e.t >= since && e.status >= 200 && e.status < 300);
+    const waitReady = async (since: number, first: boolean) => {
+      let pageReady = false as boolean | string;
+      try {
+        await until('the UI to be ready', BOOT_MS, async () => {
+          pageReady = await page!.evaluate<boolean>(target.readyExpression).catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
+          return pageReady === true && (target.readyRequests ?? []).every((p) => answered(p, since));
+        });
+      } catch (e) {
+        if (!first || !(e instanceof StepFailure)) throw e;
+        // Say what held and what did not, and what the page threw: that is where a boot went wrong.
+        const parts = [`the page's ready expression ${pageReady === true ? 'held' : pageReady === false ? 'never held' : String(pageReady)}`];
+        for (const p of target.readyRequests ?? []) {
+          const got = timeline.events.filter((x): x is Extract<TimelineEvent, { kind: 'request' }> => x.kind === 'request' && x.path === p && x.t >= since);
+          parts.push(got.length ? `GET ${p} answered ${got.map((x) => x.status).join(', ')}` : `GET ${p} never requested`);
+        }
+        await drainPage();
+        const errors = timeline.events.flatMap((x) => (x.kind === 'page-error' ? [x.message.slice(0, 200)] : []));
+        if (errors.length) parts.push(`page errors: ${errors.slice(0, 3).join(' | ')}`);
+        throw new BootFailure(
+          `sse-harness: ${target.version} did not boot in ${opts.launcher.browser} within ${BOOT_MS / 1000} s${target.readySignal ? ` (ready signal ${target.readySignal})` : ''}: ${parts.join('; ')}`,
+        );
+      }
+    };
 
     /** Performs a step; one that ends on a read of what the UI shows returns it (see runStep). */
     const perform = async (step: Step): Promise<PageRead | undefined> => {
       if ('open' in step || 'reload' in step) {
+        const since = timeline.now();
+        const first = !opened;
+        opened = true;
         if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
         else {
           lastText.clear();
+          maxText.clear();
           await page!.reload();
         }
-        await waitReady();
+        await waitReady(since, first && 'open' in step);
         const read = await shownInUi('sid');
         setViewed(read.sid ?? null);
         return read;
@@ -714,7 +760,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     return done;
   } catch (e) {
-    return result({ verdict: 'error', error: (e as Error).message });
+    return result({ verdict: 'error', error: (e as Error).message, bootFailed: e instanceof BootFailure || undefined });
   } finally {
     clearInterval(sampling);
     stopCleanup();

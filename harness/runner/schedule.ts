@@ -88,6 +88,14 @@ export class JobQueue<J extends Schedulable> {
     if (next && !stallSensitive(job)) warm(next);
   }
 
+  /** Drops the runs not yet taken that `which` picks (a browser the UI cannot boot in); returns how many. */
+  drop(which: (job: J) => boolean): number {
+    const gone = this.pending.filter((i) => which(this.jobs[i]!));
+    for (const i of gone) this.pending.splice(this.pending.indexOf(i), 1);
+    for (const w of this.wake.splice(0)) w();
+    return gone.length;
+  }
+
   /** Drops every run not yet taken (interrupted, or a repetition failed). */
   clear(): void {
     this.pending.length = 0;

@@ -5,6 +5,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
+import { bootSignal } from './hermes-boot.ts';
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
@@ -98,9 +99,33 @@ async function settle(page: BrowserPage, expression: string, ms: number): Promis
   }
 }
 
+/**
+ * Page expression: the selector of the sidebar row that opens a session. Rows carry the session id from v0.51.1 on;
+ * earlier rows carry only the title, so the row is found by title (in list order when titles repeat) and marked with
+ * an attribute of the harness's own for the click.
+ */
+function sidebarRow(sessionId: string): string {
+  return `(() => {
+    const sid = ${JSON.stringify(sessionId)};
+    const byId = '#sessionList .session-item[data-sid="' + CSS.escape(sid) + '"]';
+    if (document.querySelector(byId)) return byId;
+    const all = typeof _allSessions !== 'undefined' && Array.isArray(_allSessions) ? _allSessions : [];
+    const me = all.find((s) => s && s.session_id === sid);
+    if (!me) return byId;
+    const title = (s) => String(s.title || 'Untitled').trim();
+    const rowTitle = (r) => ((r.querySelector('.session-title') || {}).textContent || '').trim();
+    const rows = [...document.querySelectorAll('#sessionList .session-item')].filter((r) => rowTitle(r) === title(me));
+    const row = rows[all.filter((s) => s && title(s) === title(me)).indexOf(me)] || rows[0];
+    if (!row) return byId;
+    row.setAttribute('data-sse-harness-sid', sid);
+    return '#sessionList .session-item[data-sse-harness-sid="' + CSS.escape(sid) + '"]';
+  })()`;
+}
+
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
+  const boot = bootSignal(resolve(root, 'static'));
   return {
     name: 'hermes-webui',
     version: `hermes-webui@${version} (${root})`,
@@ -143,6 +168,10 @@ export function hermesTarget(appDir: string | undefined): Target {
         http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
         http.get('*/api/sessions/events', () => sideFeed()),
         http.get('*/api/session/stream', () => sideFeed()),
+        // Older releases listen for approvals and clarifications on their own SSE feeds while a chat streams: real
+        // connections that take their place in the browser's per-host pool, so they are served as feeds too.
+        http.get('*/api/approval/stream', () => sideFeed()),
+        http.get('*/api/clarify/stream', () => sideFeed()),
       ],
       fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
     }),
@@ -150,14 +179,32 @@ export function hermesTarget(appDir: string | undefined): Target {
       const q = new URLSearchParams(query ?? {}).toString();
       return q ? `/?${q}` : '/';
     },
-    // _bootReady is also set after a failed boot; the sidebar's first load says the API answered.
-    readyExpression: `typeof S !== 'undefined' && S._bootReady === true && typeof _sessionListHasLoadedOnce !== 'undefined' && _sessionListHasLoadedOnce === true`,
+    // Releases mark the end of boot differently: the checkout's own scripts say which signal it has (hermes-boot.ts).
+    readyExpression: boot.expression,
+    readyRequests: boot.requests,
+    readySignal: boot.name,
     viewedSessionExpression: `(typeof S !== 'undefined' && S.session && S.session.session_id) || null`,
     // The latest assistant text on screen, live or settled; a live turn also keeps a hidden source copy, left out.
     // Markdown drops an answer's trailing whitespace, so when the rendered text is the UI's own copy of the settled
     // message bar that, the copy stands for it.
     answerTextExpression: `(() => {
-      const b = [...document.querySelectorAll('#msgInner .assistant-turn .msg-body')].filter((e) => e.getClientRects().length > 0).pop();
+      const shows = (e) => e.getClientRects().length > 0;
+      let b;
+      const turn = [...document.querySelectorAll('#msgInner .assistant-turn')].filter(shows).pop();
+      if (turn) {
+        // A turn that names its session and names another than the one the app views is the pane in transition
+        // (the app switched, the pane not yet): no answer to read in that frame.
+        const viewed = typeof S !== 'undefined' && S.session ? S.session.session_id : null;
+        if (turn.dataset.sessionId && viewed && turn.dataset.sessionId !== viewed) return null;
+        const bodies = [...turn.querySelectorAll('.msg-body')].filter(shows);
+        // Some releases show a live answer as a work-log line mirroring its hidden source segment (same anchor key).
+        const keys = new Set([...turn.querySelectorAll('.assistant-segment-worklog-source[data-worklog-anchor-key]')].map((e) => e.getAttribute('data-worklog-anchor-key')));
+        const mirrors = keys.size ? [...turn.querySelectorAll('[data-worklog-anchor-key]')].filter((e) => shows(e) && !e.classList.contains('assistant-segment-worklog-source') && keys.has(e.getAttribute('data-worklog-anchor-key'))) : [];
+        b = (bodies.length ? bodies : mirrors).pop();
+      } else {
+        // Releases before the transcript redesign have no .assistant-turn: an assistant row is a .msg-row with an assistant role.
+        b = [...document.querySelectorAll('#msgInner .msg-row > .msg-role.assistant ~ .msg-body')].filter(shows).pop();
+      }
       if (!b) return null;
       const shown = b.textContent;
       const m = typeof S !== 'undefined' && Array.isArray(S.messages) ? [...S.messages].reverse().find((x) => x && x.role === 'assistant') : null;
@@ -187,7 +234,7 @@ export function hermesTarget(appDir: string | undefined): Target {
       }
     },
     async switchTo(page, sessionId) {
-      await page.click(`#sessionList .session-item[data-sid="${sessionId}"]`);
+      await page.click(await page.evaluate<string>(sidebarRow(sessionId)));
     },
   };
 }

@@ -22,6 +22,10 @@ export interface Target {
   entry(opts: OpenOptions): string;
   /** JS expression, true once the UI is ready for input. */
   readonly readyExpression: string;
+  /** API paths the backend must also have answered (2xx) since the page was opened before the UI counts as ready. */
+  readonly readyRequests?: readonly string[];
+  /** Which readiness signal the target uses, when it picks one per version of the UI; the report names it. */
+  readonly readySignal?: string;
   /** JS expression: the session id the UI shows, or null. */
   readonly viewedSessionExpression: string;
   /** JS expression: the answer text shown for the viewed session's latest assistant message, or null. */
