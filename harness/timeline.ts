@@ -35,6 +35,8 @@ export type TimelineEvent =
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
    */
   | { kind: 'page-close'; t: Ms; streamId: string | null; afterSeq: number }
+  /** The page created a chat-stream EventSource (in-page probe), and where in the UI's source it did. */
+  | { kind: 'page-open'; t: Ms; streamId: string | null; afterSeq: number; site?: CreationSite }
   | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }
   | { kind: 'request'; t: Ms; method: string; path: string; status: number }
   | {
@@ -54,11 +56,42 @@ export type TimelineEvent =
   /** The harness itself held the page's main thread (a CDP heap census); stalls inside are not the page's. */
   | { kind: 'probe-pause'; t: Ms; duration: Ms; what: string }
   | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' | 'unresponsive' }
-  /** What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. */
-  | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string }
+  /**
+   * What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. When it is not,
+   * divergence says where it first differs and how (excerpt: the first chars, in reports of older versions).
+   */
+  | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string; divergence?: Divergence }
   | { kind: 'hidden-request'; t: Ms; path: string }
   | { kind: 'page-error'; t: Ms; message: string }
   | { kind: 'note'; t: Ms; message: string };
+
+/** How a shown answer left its script (see oracles/divergence.ts). */
+export type DivergenceKind = 'lost' | 'doubled' | 'foreign' | 'reordered' | 'extra' | 'changed' | 'truncated';
+
+/** The first place a shown answer differs from its script, with both texts around it. */
+export interface Divergence {
+  kind: DivergenceKind;
+  /** Chars of the shown text (and of the script) before the first one that differs. */
+  offset: number;
+  /** Where both windows start: up to 40 chars before offset. */
+  from: number;
+  /** The script from `from`, to 40 chars past offset. */
+  expected: string;
+  /** The shown text from `from`, to 40 chars past offset. */
+  shown: string;
+  /** One phrase: what is missing, repeated or foreign, with the script's offsets. */
+  detail: string;
+}
+
+/** Where the UI's code created an EventSource: the first stack frame outside the harness's probe. */
+export interface CreationSite {
+  /** The script's URL path when it is the page's origin (e.g. /static/app.js), else its whole URL. */
+  file: string;
+  line: number;
+  column: number;
+  /** The calling function as the browser names it; absent for top-level code. */
+  function?: string;
+}
 
 export type EventKind = TimelineEvent['kind'];
 

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 import { PAGE_PROBE_FILE } from './paths.ts';
 import CDP from 'chrome-remote-interface';
 import { CdpProbe } from './probe/cdp.ts';
+import { creationSite } from './probe/creationSite.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
+import { printable } from './printable.ts';
 import { Timeline } from './timeline.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import type { ScenarioResult } from './runner/run.ts';
@@ -81,7 +83,11 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       }
       pages.set(t.id, fresh(t, probe));
       const w = pages.get(t.id)!;
-      if (opts.stacks) await w.probe.raw?.send('Page.addScriptToEvaluateOnNewDocument', { source: PROBE_SOURCE() }).catch(() => {});
+      // The script runs in documents loaded from now on only once the Page domain is enabled on this connection.
+      if (opts.stacks) {
+        await w.probe.raw?.send('Page.enable').catch(() => {});
+        await w.probe.raw?.send('Page.addScriptToEvaluateOnNewDocument', { source: PROBE_SOURCE() }).catch(() => {});
+      }
     }
     for (const [id, w] of pages) {
       if (!targets.some((t) => t.id === id) || !w.probe.status().attached) {
@@ -194,14 +200,18 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
 async function creationStacks(probe: CdpProbe): Promise<string[]> {
   const r = await probe.raw
     ?.send('Runtime.evaluate', {
-      expression: `(() => { const h = window.__sseHarness; if (!h) return null; return h.census().sources.filter((s) => s.readyState === 1).map((s) => s.url + ' ← ' + String(s.stack || '').split('\\n').map((l) => l.trim()).filter((l) => l && !/page-probe|__sseHarness|^Error/.test(l))[0]); })()`,
+      expression: `(() => { const h = window.__sseHarness; return h && h.openStacks ? h.openStacks() : null; })()`,
       returnByValue: true,
       silent: true,
     })
     .catch(() => null);
-  const v = r?.result?.value as string[] | null | undefined;
+  const v = r?.result?.value as { url: string; stack: string }[] | null | undefined;
   if (v === null) return ['(no creation stacks yet: reload the page so the probe records them)'];
   const counts = new Map<string, number>();
-  for (const s of v ?? []) counts.set(s, (counts.get(s) ?? 0) + 1);
+  for (const { url, stack } of v ?? []) {
+    const site = creationSite(stack, url);
+    const s = `${printable(url)} ← ${site ? `${site.file}:${site.line}:${site.column}${site.function ? ` in ${site.function}` : ''}` : 'unknown site'}`;
+    counts.set(s, (counts.get(s) ?? 0) + 1);
+  }
   return [...counts].map(([s, n]) => `${n}× ${s}`);
 }

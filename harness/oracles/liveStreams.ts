@@ -1,4 +1,5 @@
 // liveStreamsOracle: open chat streams never exceed the viewed streaming sessions, return to baseline, and do not grow.
+import type { CreationSite } from '../timeline.ts';
 import { stepAt, type Oracle } from './types.ts';
 
 export interface LiveStreamsConfig {
@@ -70,6 +71,74 @@ export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, n
 }
 
 /**
+ * The open sockets beyond what the user may have open: each viewed streaming session keeps its newest stream; every
+ * other stream (of a session not viewed, or an older one of a viewed session) is excess.
+ */
+function excessSockets(open: Map<number, { session: string | null }>, allowed: Set<string>): number[] {
+  const kept = new Map<string, number>();
+  for (const [socket, o] of open) if (o.session !== null && allowed.has(o.session)) kept.set(o.session, socket);
+  const keep = new Set(kept.values());
+  return [...open.keys()].filter((s) => !keep.has(s));
+}
+
+/**
+ * The EventSource the page created for each server socket (page-open, with its creation site): the latest creation of
+ * the same stream and replay point not yet matched, else (the browser's own reconnect reuses its EventSource, with a
+ * new replay point) the latest creation of the same stream. Events in time order.
+ */
+export function socketCreations(events: TimelineEvent[]): Map<number, Extract<TimelineEvent, { kind: 'page-open' }>> {
+  const bySocket = new Map<number, Extract<TimelineEvent, { kind: 'page-open' }>>();
+  const unmatched = new Map<string, Extract<TimelineEvent, { kind: 'page-open' }>[]>();
+  const latest = new Map<string, Extract<TimelineEvent, { kind: 'page-open' }>>();
+  for (const e of events) {
+    if (e.kind === 'page-open' && e.streamId) {
+      const key = `${e.streamId}@${e.afterSeq}`;
+      unmatched.set(key, [...(unmatched.get(key) ?? []), e]);
+      latest.set(e.streamId, e);
+    } else if (e.kind === 'sse-open' && e.streamId) {
+      const match = unmatched.get(`${e.streamId}@${e.afterSeq}`)?.pop() ?? latest.get(e.streamId);
+      if (match) bySocket.set(e.socket, match);
+    }
+  }
+  return bySocket;
+}
+
+/** `/app.js:88 in openStream`, for one-line summaries. */
+export function formatSite(s: CreationSite): string {
+  return `${s.file}:${s.line}${s.function ? ` in ${s.function}` : ''}`;
+}
+
+/** A stream left open, and where the UI created it (absent: the page probe did not say). */
+export interface LeakedStream {
+  session: string;
+  socket: number;
+  streamId: string | null;
+  /** When the server saw it open (run clock, ms). */
+  openedAt: number;
+  site?: CreationSite;
+}
+
+/** The leaked sockets as evidence, with their creation sites. */
+function leakedStreams(events: TimelineEvent[], sockets: number[], label: (id: string | null) => string): LeakedStream[] {
+  const creations = socketCreations(events);
+  const opens = new Map(events.flatMap((e) => (e.kind === 'sse-open' ? [[e.socket, e] as const] : [])));
+  return sockets.map((socket) => {
+    const o = opens.get(socket);
+    const site = creations.get(socket)?.site;
+    return { session: label(o?.session ?? null), socket, streamId: o?.streamId ?? null, openedAt: o?.t ?? 0, ...(site ? { site } : {}) };
+  });
+}
+
+/** `; leaked streams created at /app.js:88 in openStream (×5)`, or nothing when no site is known. */
+function sitesClause(leaked: LeakedStream[]): string {
+  const bySite = new Map<string, number>();
+  for (const l of leaked) if (l.site) bySite.set(formatSite(l.site), (bySite.get(formatSite(l.site)) ?? 0) + 1);
+  if (!bySite.size) return '';
+  const unknown = leaked.filter((l) => !l.site).length;
+  return `; leaked streams created at ${[...bySite].map(([s, n]) => `${s} (×${n})`).join(', ')}${unknown ? `, ${unknown} at a site not recorded` : ''}`;
+}
+
+/**
  * Open chat-stream count and allowed count at every change point: the server ledger's sockets, each counted closed
  * from the moment the page closed its EventSource if that came first (see pageReleases).
  */
@@ -78,7 +147,8 @@ export function liveStreamSeries(events: TimelineEvent[]) {
   const open = new Map<number, { session: string | null; streamId: string | null }>();
   const activeRuns = new Map<string, string>(); // streamId -> session
   let viewed: (string | null)[] = [null];
-  const series: { t: number; open: number; allowed: number; sessions: (string | null)[] }[] = [];
+  /** sockets: the open ones, oldest first; excess: those beyond what is allowed (see excessSockets). */
+  const series: { t: number; open: number; allowed: number; sessions: (string | null)[]; sockets: number[]; excess: number[] }[] = [];
   // The view changes merged into the events, in time order (a switch's end comes after the events that led to it).
   const marks = viewMarks(events).map((m) => ({ kind: 'view-mark' as const, ...m }));
   const merged: (TimelineEvent | (typeof marks)[number])[] = [];
@@ -101,8 +171,8 @@ export function liveStreamSeries(events: TimelineEvent[]) {
     else if (e.kind === 'run-end') activeRuns.delete(e.streamId);
     else continue;
     const running = new Set(activeRuns.values());
-    const allowed = new Set(viewed.filter((v): v is string => v !== null && running.has(v))).size;
-    series.push({ t: e.t, open: open.size, allowed, sessions: [...open.values()].map((o) => o.session) });
+    const allowedSessions = new Set(viewed.filter((v): v is string => v !== null && running.has(v)));
+    series.push({ t: e.t, open: open.size, allowed: allowedSessions.size, sessions: [...open.values()].map((o) => o.session), sockets: [...open.keys()], excess: excessSockets(open, allowedSessions) });
   }
   return series;
 }
@@ -118,6 +188,7 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   // Excess intervals: more open than allowed, for longer than the grace period.
   let excessStart: number | null = null;
   type Excess = { t: number; open: number; allowed: number; sessions: string[]; lasted: number };
+  let worstExcess: number[] = [];
   let worst: Excess | null = null as Excess | null;
   let firstViolation: Excess | null = null as Excess | null;
   for (let i = 0; i < series.length; i++) {
@@ -129,7 +200,7 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
       if (lasted > grace) {
         const v = { t: excessStart, open: p.open, allowed: p.allowed, sessions: label(p.sessions), lasted };
         firstViolation ??= v;
-        if (!worst || p.open - p.allowed > worst.open - worst.allowed) worst = v;
+        if (!worst || p.open - p.allowed > worst.open - worst.allowed) [worst, worstExcess] = [v, p.excess];
       }
     } else excessStart = null;
   }
@@ -160,20 +231,23 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   const seenBy = (['server', 'page', 'cdp', 'cdpObjects'] as const).filter((k) => witnessPeaks[k] !== undefined);
   const witnessNote = seenBy.length ? `; peaks by witness: ${seenBy.map((k) => `${{ server: 'server', page: 'page', cdp: 'CDP network', cdpObjects: 'CDP heap' }[k]} ${witnessPeaks[k]}`).join(', ')}` : '';
   const evidence = { peakOpen: peak, witnessPeaks, finalOpen, baseline: 0, graceMs: grace, cyclePeaks, growthPerCycle: growth, worst, series: series.map((p) => [p.t, p.open, p.allowed]) };
+  const labelOne = (id: string | null) => label([id])[0]!;
   if (firstViolation) {
     const v = worst!;
+    const leaked = leakedStreams(events, worstExcess, labelOne);
     return {
       oracle: 'liveStreams',
       pass: false,
-      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}`,
+      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}${sitesClause(leaked)}`,
       step: stepAt(events, firstViolation.t),
       t: firstViolation.t,
       definite: true,
-      evidence,
+      evidence: { ...evidence, leaked },
     };
   }
   if (finalOpen > 0) {
-    return { oracle: 'liveStreams', pass: false, summary: `${finalOpen} chat streams still open after every run ended (baseline 0)`, t: last!.t, step: stepAt(events, last!.t), evidence };
+    const leaked = leakedStreams(events, last!.sockets, labelOne);
+    return { oracle: 'liveStreams', pass: false, summary: `${finalOpen} chat streams still open after every run ended (baseline 0)${sitesClause(leaked)}`, t: last!.t, step: stepAt(events, last!.t), evidence: { ...evidence, leaked } };
   }
   if (grew) {
     return { oracle: 'liveStreams', pass: false, summary: `open streams grow by ${growth.toFixed(2)} per cycle (peaks ${cyclePeaks.join('→')}), allowed ${maxGrowth}`, evidence };

@@ -1,5 +1,6 @@
 // Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
 import type { TimelineEvent } from '../timeline.ts';
+import { describeDivergence, firstDivergence, quoteAround, type Divergence } from './divergence.ts';
 import { viewedSetAt, viewMarks } from './liveStreams.ts';
 import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
 
@@ -117,6 +118,17 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
 export const reattachOracle: Oracle<{ withinMs?: number }> = (run, config) => judgeReturns(run, 'reattach', 'switchTo', config.withinMs ?? 3000);
 
 /**
+ * Where a shown text that is a prefix of its script stops (a shrink, a final answer cut short): the shown text is the
+ * script's first chars, so both windows come from the script. Only when the run's script is the one the sample was
+ * judged against (same length): a session sent to twice has a new script.
+ */
+function prefixDivergence(run: RunRecord, e: Ev<'text'>): Divergence | null {
+  const script = run.scripted[e.session];
+  if (script === undefined || script.length !== e.scripted || e.length > script.length) return null;
+  return firstDivergence(script.slice(0, e.length), script);
+}
+
+/**
  * Shown text is always a prefix of the scripted answer that never shrinks; the final text is exact.
  *
  * A read that contradicts this is judged only once a later read of the same session confirms it: right after a switch
@@ -136,9 +148,15 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     const step = stepAt(events, first.t);
     const confirmed = { confirmedAfterMs: confirmedAt - first.t };
     if (!first.prefixOk) {
-      return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, first.session)} shows text that is not a prefix of the scripted answer (${first.length} of ${first.scripted} chars; lost or doubled tokens)`, step, t: first.t, definite: true, evidence: { excerpt: first.excerpt, length: first.length, scripted: first.scripted, ...confirmed } };
+      const d = first.divergence;
+      const summary = d
+        ? `session ${aliasOf(run, first.session)}: ${describeDivergence(d)} (${d.detail})`
+        : `session ${aliasOf(run, first.session)} shows text that is not a prefix of the scripted answer (${first.length} of ${first.scripted} chars; lost or doubled tokens)`;
+      return { oracle: 'transcript', pass: false, summary, step, t: first.t, definite: true, evidence: { length: first.length, scripted: first.scripted, ...(d ? { divergence: d } : { excerpt: first.excerpt }), ...confirmed } };
     }
-    return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, first.session)}: shown answer shrank from ${max} to ${first.length} chars (already-rendered text vanished)`, step, t: first.t, definite: true, evidence: { before: max, after: first.length, scripted: first.scripted, ...confirmed } };
+    const d = prefixDivergence(run, first);
+    const where = d ? ` at char ${d.offset}: shown ${quoteAround(d, d.shown)}, expected ${quoteAround(d, d.expected)}` : '';
+    return { oracle: 'transcript', pass: false, summary: `session ${aliasOf(run, first.session)}: shown answer shrank from ${max} to ${first.length} chars (already-rendered text vanished)${where}`, step, t: first.t, definite: true, evidence: { before: max, after: first.length, scripted: first.scripted, ...(d ? { divergence: d } : {}), ...confirmed } };
   };
   for (const e of events) {
     // A new run or a page reload legitimately starts the text over. While a reload is under way a sample may come
@@ -174,7 +192,8 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     const last = [...events].reverse().find((e): e is Ev<'text'> => e.kind === 'text');
     if (!last) return { oracle: 'transcript', pass: false, summary: 'no answer text was ever shown', evidence: { samples } };
     if (last.length !== last.scripted || !last.prefixOk) {
-      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, excerpt: last.excerpt, ...frames } };
+      const d = last.prefixOk ? prefixDivergence(run, last) : last.divergence;
+      return { oracle: 'transcript', pass: false, summary: `final answer of session ${aliasOf(run, last.session)} has ${last.length} of ${last.scripted} scripted chars${d ? `: ${describeDivergence(d)}` : ''}`, t: last.t, step: stepAt(events, last.t), evidence: { length: last.length, scripted: last.scripted, ...(d ? { divergence: d } : last.excerpt !== undefined ? { excerpt: last.excerpt } : {}), ...frames } };
     }
   }
   const note = transitional.length ? `; ${transitional.length} frame${transitional.length === 1 ? '' : 's'} in transition not judged` : '';

@@ -39,6 +39,23 @@
   function realHidden() {
     return hiddenDesc && hiddenDesc.get ? hiddenDesc.get.call(document) : false;
   }
+  /**
+   * The creation stack as text, bounded (the harness parses the first frame outside the probe), made once and kept.
+   * The probe's own frames stay in: browsers differ in whether the stack text starts with a header line.
+   */
+  function stackOf(rec) {
+    if (rec.stack === null) {
+      var text = '';
+      try {
+        text = String((rec.trace && rec.trace.stack) || '');
+      } catch (e) {
+        /* a page that broke Error.prototype.stack: no site */
+      }
+      rec.stack = text.split('\n').slice(0, 12).join('\n').slice(0, 4000);
+      rec.trace = null;
+    }
+    return rec.stack;
+  }
   function push(ev) {
     ev.t = ev.t || now();
     log.push(ev);
@@ -79,7 +96,9 @@
         closedAt: null,
         openedAt: null,
         errors: 0,
-        stack: (new Error().stack || '').split('\n').slice(2, 8).join('\n'),
+        // Where the UI created it: the stack is captured now and turned into text only when asked for (stackOf).
+        trace: new Error(),
+        stack: null,
         es: es,
       };
       sources.push(rec);
@@ -102,7 +121,8 @@
         closedByPage();
         return nativeClose.call(es);
       };
-      push({ kind: 'es-create', id: rec.id, url: rec.url });
+      // A chat stream's creation site goes to the harness with it (stackOf runs when the event is drained).
+      push(rec.chat ? { kind: 'es-create', id: rec.id, url: absolute(rec.url), chat: true, rec: rec } : { kind: 'es-create', id: rec.id, url: rec.url });
       if (forcedOffline) {
         // Emulated offline: the connection fails the way a real one does, with an error event.
         nativeClose.call(es);
@@ -189,7 +209,7 @@
       } else if (st === 1) open++;
       else if (st === 0) connecting++;
       else closed++;
-      list.push({ id: r.id, url: r.url, chat: r.chat, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors, stack: r.stack });
+      list.push({ id: r.id, url: r.url, chat: r.chat, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors });
     });
     return { open: open, connecting: connecting, closed: closed, total: open + connecting + closed, sources: list };
   }
@@ -203,9 +223,24 @@
     stalls: function () {
       return stalls.slice();
     },
+    /** The creation stack of each EventSource still open (readyState OPEN), for watch --stacks. */
+    openStacks: function () {
+      return sources.filter(function (r) {
+        return r.es.readyState === 1;
+      }).map(function (r) {
+        return { url: absolute(r.url), stack: stackOf(r) };
+      });
+    },
     drain: function () {
       var out = log;
       log = [];
+      for (var i = 0; i < out.length; i++) {
+        var ev = out[i];
+        if (ev.rec) {
+          ev.stack = stackOf(ev.rec);
+          delete ev.rec;
+        }
+      }
       return out;
     },
     /** Emulated visibility, for browsers where the harness cannot hide or freeze the page for real. */

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { HarnessReport } from './json.ts';
 import type { ScenarioResult } from '../runner/run.ts';
-import { liveStreamSeries } from '../oracles/liveStreams.ts';
+import type { Divergence } from '../oracles/divergence.ts';
+import { liveStreamSeries, type LeakedStream } from '../oracles/liveStreams.ts';
+import { printable } from '../printable.ts';
 
 const require = createRequire(import.meta.url);
 const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'utf8');
@@ -56,11 +58,34 @@ export function chartData(r: ScenarioResult) {
   };
 }
 
+/** Expected and shown text around a divergence, the text from the divergence on marked; every char escaped. */
+function divergenceBlock(d: Divergence): string {
+  const at = d.offset - d.from;
+  const line = (label: string, text: string) =>
+    `<tr><th>${label}</th><td><code>${d.from > 0 ? '…' : ''}${esc(printable(text.slice(0, at)))}<mark>${esc(printable(text.slice(at))) || '&#8203;'}</mark></code></td></tr>`;
+  return `<div class="divergence"><b>${esc(d.kind)}</b> at char ${d.offset}: ${esc(d.detail)}<table>${line('expected', d.expected)}${line('shown', d.shown)}</table></div>`;
+}
+
+/** Each leaked stream and where the UI created it. */
+function leakedBlock(leaked: LeakedStream[]): string {
+  const rows = leaked
+    .map((l) => `<tr><td>${esc(l.session)}</td><td>${l.socket}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`)
+    .join('');
+  return `<table class="leaked"><tr><th>session</th><th>socket</th><th>opened at ms</th><th>created at</th></tr>${rows}</table>`;
+}
+
+/** The structured evidence that points: a divergence, leaked streams' creation sites. */
+function pointers(evidence: Record<string, unknown>): string {
+  const d = evidence.divergence as Divergence | undefined;
+  const leaked = evidence.leaked as LeakedStream[] | undefined;
+  return `${d ? divergenceBlock(d) : ''}${leaked?.length ? leakedBlock(leaked) : ''}`;
+}
+
 function resultSection(r: ScenarioResult, i: number): string {
   const failing = r.verdicts.filter((v) => !v.pass);
   const verdictRows = r.verdicts
     .map(
-      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}
+      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
       <details${v.pass ? '' : ' open'}><summary>evidence</summary><pre>${esc(JSON.stringify({ ...v.evidence, series: undefined }, null, 1))}</pre></details></td></tr>`,
     )
     .join('');
@@ -143,6 +168,8 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 .at{color:#666;font-size:12px} pre{max-height:260px;overflow:auto;font-size:11px;background:#f7f7f7;padding:6px}
 .result{border-top:1px solid #ccc;padding-top:4px} .chart{min-height:320px}
 .incomplete{background:#ffe9c7;padding:8px;border:1px solid #e0a040}
+.divergence{margin:6px 0} .divergence code{white-space:pre-wrap;word-break:break-all} .divergence th{width:70px}
+.divergence mark{background:#fbb;border-left:2px solid #c00}
 </style></head><body>
 <h1>sse-harness report</h1>
 <p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>

@@ -1,9 +1,46 @@
 // A Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first, then what failed and why.
 import type { HarnessReport } from './json.ts';
 import { caseName, problemOf } from './junit.ts';
+import type { Divergence } from '../oracles/divergence.ts';
+import type { LeakedStream } from '../oracles/liveStreams.ts';
+import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Untrusted text (a summary quotes the UI's text) for inline Markdown: no HTML, link, image or emphasis comes of it. */
+const inline = (s: string) =>
+  printable(s).replace(/[\\`*_[\]<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
+/** A code span or block's fence: longer than any run of backticks inside, so the text cannot close it. */
+const fenceFor = (s: string, min: number) => '`'.repeat(Math.max(min, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+const code = (s: string) => {
+  const f = fenceFor(s, 1);
+  return f === '`' ? `\`${s.replace(/\n/g, ' ')}\`` : `${f} ${s.replace(/\n/g, ' ')} ${f}`;
+};
+const block = (s: string) => {
+  const f = fenceFor(s, 3);
+  return [f, s, f];
+};
+
+/** The evidence that points, as plain text lines: where a transcript diverged, where leaked streams were created. */
+function pointerLines(r: HarnessReport['results'][number]): string[] {
+  const lines: string[] = [];
+  for (const v of r.verdicts.filter((x) => !x.pass)) {
+    const d = v.evidence.divergence as Divergence | undefined;
+    if (d) {
+      const at = d.offset - d.from;
+      const lead = d.from > 0 ? '…' : '';
+      lines.push(`${v.oracle}: ${d.kind} at char ${d.offset} (${d.detail})`);
+      lines.push(`  expected: ${lead}${printable(d.expected)}`, `  shown:    ${lead}${printable(d.shown)}`);
+      lines.push(`${' '.repeat(12 + lead.length + printable(d.shown.slice(0, at)).length)}^ char ${d.offset}`);
+    }
+    const leaked = v.evidence.leaked as LeakedStream[] | undefined;
+    if (leaked?.length) {
+      lines.push(`${v.oracle}: leaked streams`);
+      for (const l of leaked) lines.push(`  session ${printable(l.session)}, socket ${l.socket}, opened at ${l.openedAt} ms: ${l.site ? `created at ${l.site.file}:${l.site.line}:${l.site.column}${l.site.function ? ` in ${l.site.function}` : ''}` : 'creation site not recorded'}`);
+    }
+  }
+  return lines;
+}
 
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
@@ -32,7 +69,7 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const problem = problemOf(r, inMatrix);
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
-    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
+    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
     lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
   }
   lines.push('');
@@ -40,7 +77,10 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
-    for (const r of bad) lines.push(`**${caseName(r)} · ${r.browser}**`, '', '```', problemOf(r, inMatrix)!, '```', '');
+    for (const r of bad) {
+      const text = [problemOf(r, inMatrix)!, ...pointerLines(r)].join('\n');
+      lines.push(`**${inline(caseName(r))} · ${r.browser}**`, '', ...block(text), '');
+    }
     lines.push('</details>', '');
   }
   if (files.html || files.json) lines.push(`Full report: ${[files.html && `\`${files.html}\` (charts)`, files.json && `\`${files.json}\``].filter(Boolean).join(', ')}`);

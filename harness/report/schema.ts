@@ -17,6 +17,26 @@ export const witnessCountsSchema = z
   })
   .strict();
 
+export const divergenceSchema = z
+  .object({
+    kind: z.enum(['lost', 'doubled', 'foreign', 'reordered', 'extra', 'changed', 'truncated']).describe('lost: scripted text skipped; doubled: shown text repeated; foreign: another session\'s script; reordered: the right pieces in another order; extra: text in no script put in, or past the end of the script; changed: text in no script; truncated: the shown text stops short of the script'),
+    offset: z.number().int().nonnegative().describe('chars before the first one that differs'),
+    from: z.number().int().nonnegative().describe('where both windows start (offset minus up to 40)'),
+    expected: z.string().describe('the script from `from` to 40 chars past offset'),
+    shown: z.string().describe('the shown text from `from` to 40 chars past offset (the UI\'s text: untrusted)'),
+    detail: z.string().describe('what is missing, repeated or foreign, with offsets in the script'),
+  })
+  .strict();
+
+export const creationSiteSchema = z
+  .object({
+    file: z.string().describe('the script\'s URL path on the page\'s origin, else its whole URL'),
+    line: z.number().int(),
+    column: z.number().int(),
+    function: z.string().optional().describe('the calling function as the browser names it; absent for top-level code'),
+  })
+  .strict();
+
 const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
 
 export const timelineEventSchema = z.discriminatedUnion('kind', [
@@ -28,6 +48,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
   ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
   ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
+  ev('page-open', { streamId: z.string().nullable(), afterSeq: z.number(), site: creationSiteSchema.optional().describe('where the UI\'s code created the EventSource (first stack frame outside the probe)') }),
   ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
   ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),
   ev('request', { method: z.string(), path: z.string(), status: z.number().int() }),
@@ -42,7 +63,14 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('finding', { step: z.string(), finding: z.enum(['pool-exhaustion', 'witness-disagreement']), summary: z.string(), witnesses: witnessCountsSchema }),
   ev('probe-pause', { duration: z.number(), what: z.string() }),
   ev('stall', { duration: z.number(), source: z.enum(['heartbeat', 'longtask', 'loaf', 'cdp', 'unresponsive']) }),
-  ev('text', { session: z.string(), length: z.number().int(), scripted: z.number().int(), prefixOk: z.boolean(), excerpt: z.string().optional() }),
+  ev('text', {
+    session: z.string(),
+    length: z.number().int(),
+    scripted: z.number().int(),
+    prefixOk: z.boolean(),
+    excerpt: z.string().optional().describe('older reports: the first chars of a text that was not a prefix'),
+    divergence: divergenceSchema.optional().describe('when prefixOk is false: where and how the text first left its script'),
+  }),
   ev('hidden-request', { path: z.string() }),
   ev('page-error', { message: z.string() }),
   ev('note', { message: z.string() }),

@@ -2,6 +2,7 @@
 import { chatStreamKey, MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { judge } from '../oracles/index.ts';
+import { textEvent } from '../oracles/divergence.ts';
 import { pageReleases } from '../oracles/liveStreams.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
@@ -11,6 +12,7 @@ import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts
 import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
+import { creationSite } from '../probe/creationSite.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
 
 export interface RunOptions {
@@ -158,6 +160,9 @@ interface PageEvent {
   message?: string;
   path?: string;
   url?: string;
+  /** es-create: a chat stream (counted like the server counts), and its creation stack. */
+  chat?: boolean;
+  stack?: string;
 }
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
@@ -278,6 +283,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
       else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
       else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
+      else if (e.kind === 'es-create' && e.chat) timeline.add({ kind: 'page-open', t, ...chatStreamKey(e.url ?? ''), site: creationSite(e.stack, backend.url) ?? undefined });
       else if (e.kind === 'es-close') {
         timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
         closes++;
@@ -357,7 +363,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (before === shown.text.length && prefixOk && shown.text.length >= (maxText.get(key) ?? 0)) return;
     lastText.set(shown.sid, shown.text.length);
     maxText.set(key, Math.max(maxText.get(key) ?? 0, shown.text.length));
-    timeline.add({ kind: 'text', t: timeline.now(), session: shown.sid, length: shown.text.length, scripted: scripted.length, prefixOk, excerpt: prefixOk ? undefined : shown.text.slice(0, 400) });
+    // Where and how a text left its script is judged now, while every session's script is at hand.
+    const others = () => Object.entries(sessions).filter(([, id]) => id !== shown.sid).map(([alias, id]) => ({ session: alias, text: backend.runFor(id)?.answer.join('') ?? '' }));
+    timeline.add(textEvent(timeline.now(), shown.sid, shown.text, scripted, others));
   };
 
   /**
