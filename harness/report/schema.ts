@@ -50,7 +50,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
 
 export const verdictSchema = z
   .object({
-    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, steps or baseline'),
+    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, reconnectRate, steps or baseline'),
     pass: z.boolean(),
     summary: z.string().describe('one sentence with the numbers'),
     step: z.string().optional().describe('the step during which the problem started'),
