@@ -27,6 +27,17 @@ export interface Verdict {
   /** A failure nothing later in the run can undo (a leak past its grace, a reconnect in the background): a run may stop here. */
   definite?: boolean;
   evidence: Record<string, unknown>;
+  /** A failure a known-findings entry lists (set by the CLI with --known): its reason, and whether it still excuses. */
+  known?: KnownMark;
+}
+
+export interface KnownMark {
+  reason: string;
+  /** Where the entry is: file:line. */
+  source: string;
+  expires?: string;
+  /** Past its expiry date: listed, but no longer excusing the failure. */
+  expired: boolean;
 }
 
 export type Oracle<Config> = (run: RunRecord, config: Config) => Verdict;
