@@ -25,6 +25,9 @@ import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import { holdLine } from './report/verdict-line.ts';
+import { asExpected, failsGate, FLAKY_POLICIES, runWithRetries, type FlakyPolicy, type Judgement } from './runner/retry.ts';
+import { KnownFindings, knownJsonSchema, knownLines, loadKnownFile } from './runner/known.ts';
+import { attemptLines, knownNote, outcomeOf } from './report/outcome.ts';
 import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
@@ -59,13 +62,14 @@ export function verdictTable(results: ScenarioResult[]): string {
   const rows = [`${pad('scenario', 26)} ${pad('browser', 9)} ${pad('verdict', 7)} detail`];
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
-    const mark = r.verdict === 'pass' ? 'PASS' : r.verdict === 'fail' ? 'FAIL' : 'ERROR';
-    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}` : holdLine(r.verdicts);
+    const mark = outcomeOf(r).toUpperCase();
+    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}` : holdLine(r.verdicts);
     rows.push(`${pad(r.scenario, 26)} ${pad(r.browser, 9)} ${pad(mark, 7)} ${first}`);
     for (const v of failing) {
       if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
-      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${v.oracle}: ${v.summary}`);
+      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${v.oracle}: ${v.summary}${knownNote(v)}`);
     }
+    for (const line of attemptLines(r)) rows.push(`${' '.repeat(45)}  ${line}`);
     const seen = new Set<string>();
     for (const f of r.findings ?? []) {
       if (seen.has(f.summary)) continue;
@@ -98,6 +102,9 @@ interface RunFlags {
   trend?: string;
   repeatUntilFail?: number;
   keepOpen?: boolean;
+  retries: number;
+  flaky: FlakyPolicy;
+  known?: string;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -143,6 +150,17 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
   const jobs: Job[] = Array.from({ length: rounds }, () => round).flat();
 
+  let known: KnownFindings | undefined;
+  if (flags.known) {
+    try {
+      known = new KnownFindings(flags.known, loadKnownFile(resolve(flags.known)));
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  // How each attempt went (runner/retry.ts): did it do what it was for, or fail only as known findings allow?
+  const judge = (job: Job, r: ScenarioResult): Judgement => (asExpected(job, r, !!matrix) ? 'ok' : known && !(matrix && job.expect === 'catch') && known.excuses(r) ? 'excused' : 'bad');
+
   let baseline: BaselineFile | undefined;
   if (flags.baseline) {
     try {
@@ -168,7 +186,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         browsers: flags.browser,
         regress: flags.regress,
         results: done(),
-        matrix: matrix ? matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes) : undefined,
+        matrix: matrix ? matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky) : undefined,
+        gate: { retries: flags.retries, flaky: flags.flaky, ...(known ? { known: { file: flags.known!, entries: known.statuses(done()) } } : {}) },
       }),
     );
   // On Ctrl-C the partial report is still written, marked incomplete.
@@ -181,8 +200,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const workers = flags.port !== undefined || flags.headed || flags.keepOpen ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
   log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
   const launchOpts = { headed: flags.headed, slowMo: flags.slowMo, device: flags.device };
-  const runJob = async (job: Job, i: number, browsers: WorkerBrowsers): Promise<ScenarioResult> => {
-    const tag = `[${i + 1}/${jobs.length}]`;
+  const runJob = async (job: Job, i: number, browsers: WorkerBrowsers, attempt = 1): Promise<ScenarioResult> => {
+    const tag = `[${i + 1}/${jobs.length}${attempt > 1 ? ` retry ${attempt - 1}/${flags.retries}` : ''}]`;
     log(`${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
     const r = await runScenario(job.scenario, {
       target,
@@ -228,8 +247,17 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         const i = taken.index;
         last = taken.job.browser;
         queue.warmAfter(taken.job, (b) => browsers.get(b).warm(launchOpts));
-        const r = await runJob(taken.job, i, browsers).finally(taken.done);
+        const job = taken.job;
+        // A run that did not do what it was for is run again (--retries), in place, with this worker's browsers.
+        const r = await runWithRetries((n) => runJob(job, i, browsers, n), {
+          retries: flags.retries,
+          judge: (x) => judge(job, x),
+          stop: () => !!wasInterrupted() || stopRepeating,
+          final: (x) => !!x.bootFailed,
+        }).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
+        if (known && !(matrix && job.expect === 'catch')) known.annotate(r);
+        if (r.attempts) log(`[${i + 1}/${jobs.length}] ${r.scenario} · ${r.browser} → ${outcomeOf(r).toUpperCase()} after ${r.attempts!.length + 1} attempts`);
         slots[i] = r;
         // A UI that cannot boot cannot be judged: one attempt per browser says so, not a timeout per scenario.
         if (r.bootFailed && !bootFailures.has(r.browser)) {
@@ -237,10 +265,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
           const skipped = queue.drop((j) => j.browser === r.browser);
           process.stderr.write(`${r.error}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
         }
-        if (rounds > 1 && r.verdict !== 'pass' && !stopRepeating) {
+        if (rounds > 1 && failsGate(r, (x) => judge(job, x), flags.flaky) && !stopRepeating) {
           stopRepeating = true;
           queue.clear();
-          log(`sse-harness: ${r.scenario} · ${r.browser} ${r.verdict === 'fail' ? 'failed' : 'errored'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
+          log(`sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
         }
       }
     } finally {
@@ -266,21 +294,22 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     // One JSON line per run: easy to chart over nights with any tool, and to diff.
     const file = resolve(flags.trend);
     mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) })).join('\n') + '\n');
+    appendFileSync(file, results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) })).join('\n') + '\n');
     log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
   }
   if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
   const file = report(true);
+  const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
   if (matrix) {
-    const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes);
-    process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
-    if (results.some((r, i) => r.verdict === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
+    const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
+    process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
+    if (slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
   }
-  process.stdout.write(`\n${verdictTable(results)}\n\nreport: ${file}\n`);
-  if (results.some((r) => r.verdict === 'error')) return EXIT.usage;
-  return results.some((r) => r.verdict === 'fail') ? EXIT.regression : EXIT.ok;
+  process.stdout.write(`\n${verdictTable(results)}${knownText}\n\nreport: ${file}\n`);
+  if (results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
+  return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky)) ? EXIT.regression : EXIT.ok;
 }
 
 /** One browser per core, at most two: more only makes each run's timing noisier. */
@@ -331,6 +360,9 @@ export function buildProgram(): Command {
     .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
     .option('--fail-fast', 'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged')
     .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intArg)
+    .option('--retries <n>', 'run a run that did not do what it was for (failed, errored; in the matrix also a missed catch) up to n more times; one that then holds is reported flaky', intArg, 0)
+    .addOption(new Option('--flaky <treatment>', 'whether a flaky run (failed, then held on a retry) passes or fails the gate').choices(FLAKY_POLICIES).default('pass'))
+    .option('--known <file>', 'known findings (YAML or JSON): failures listed there with a reason (and an optional expiry date) do not fail the gate')
     .option('--keep-open', 'on a failing run, keep its browser and backend up (with --headed: the window) until Ctrl-C')
     .option('--trend <file>', 'append one JSON line per run (metrics, verdict) to this file, for nightly trends')
     .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
@@ -458,8 +490,9 @@ Examples:
     .command('schema')
     .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report')
     .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
-    .action((o: { report?: boolean }) => {
-      process.stdout.write(`${JSON.stringify(o.report ? reportJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+    .option('--known', 'the schema of known-findings files instead (--known; schemas/known.schema.json)')
+    .action((o: { report?: boolean; known?: boolean }) => {
+      process.stdout.write(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;

@@ -2,6 +2,7 @@
 import type { Expect, OracleName } from '../scenario/schema.ts';
 import { liveStreamsOracle } from './liveStreams.ts';
 import { hiddenPollingOracle, stallBudgetOracle } from './mainThread.ts';
+import { reconnectRateOracle } from './reconnectRate.ts';
 import { lockRecoveryOracle, noBackgroundReconnectOracle, reattachOracle, transcriptOracle } from './streaming.ts';
 import type { Oracle, RunRecord, Verdict } from './types.ts';
 
@@ -13,6 +14,7 @@ export const ORACLES: { [K in OracleName]: Oracle<NonNullable<Expect[K]>> } = {
   hiddenPolling: hiddenPollingOracle,
   stallBudget: stallBudgetOracle,
   lockRecovery: lockRecoveryOracle,
+  reconnectRate: reconnectRateOracle,
 };
 
 export function judge(run: RunRecord, expect: Expect): Verdict[] {

@@ -29,6 +29,17 @@ export interface Verdict {
   /** Set when the oracle had nothing it could fairly judge (the user cut every window short): why. Passes the gate. */
   notJudged?: string;
   evidence: Record<string, unknown>;
+  /** A failure a known-findings entry lists (set by the CLI with --known): its reason, and whether it still excuses. */
+  known?: KnownMark;
+}
+
+export interface KnownMark {
+  reason: string;
+  /** Where the entry is: file:line. */
+  source: string;
+  expires?: string;
+  /** Past its expiry date: listed, but no longer excusing the failure. */
+  expired: boolean;
 }
 
 export type Oracle<Config> = (run: RunRecord, config: Config) => Verdict;

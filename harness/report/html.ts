@@ -6,6 +6,7 @@ import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import { liveStreamSeries, type LeakedStream } from '../oracles/liveStreams.ts';
 import { printable } from '../printable.ts';
+import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
 
 const require = createRequire(import.meta.url);
 const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'utf8');
@@ -81,11 +82,19 @@ function pointers(evidence: Record<string, unknown>): string {
   return `${d ? divergenceBlock(d) : ''}${leaked?.length ? leakedBlock(leaked) : ''}`;
 }
 
-function resultSection(r: ScenarioResult, i: number): string {
+/** A run's section, or one of its earlier attempts' (attempt: its number and the run's count). */
+interface Shown {
+  r: ScenarioResult;
+  badge: string;
+  attempt?: { n: number; of: number; run: number };
+}
+
+function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number): string {
   const failing = r.verdicts.filter((v) => !v.pass);
+  const attempts = attempt ? [] : attemptLines(r);
   const verdictRows = r.verdicts
     .map(
-      (v) => `<tr class="${v.pass ? 'ok' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
+      (v) => `<tr class="${v.pass ? 'ok' : v.known && !v.known.expired ? 'known' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.known ? `<div class="at">${esc(knownNote(v).trim())}</div>` : ''}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
       <details${v.pass ? '' : ' open'}><summary>evidence</summary><pre>${esc(JSON.stringify({ ...v.evidence, series: undefined }, null, 1))}</pre></details></td></tr>`,
     )
     .join('');
@@ -103,10 +112,12 @@ function resultSection(r: ScenarioResult, i: number): string {
     )
     .join('');
   const findings = (r.findings ?? []).map((f) => `<li><b>${esc(f.finding)}</b> after ${esc(f.step)} (t=${f.t} ms): ${esc(f.summary)}</li>`).join('');
-  return `<section id="r${i}" class="result ${r.verdict}">
-  <h2><span class="badge ${r.verdict}">${r.verdict.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}</h2>
+  const id = attempt ? `r${runIndex}a${attempt.n}` : `r${runIndex}`;
+  return `<section id="${id}" class="result ${badge}${attempt ? ' attempt' : ''}">
+  <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
+  ${attempts.length ? `<ol class="attempts">${attempts.map((a, k) => `<li>${k < attempts.length - 1 ? `<a href="#r${runIndex}a${k + 1}">${esc(a)}</a>` : esc(a)}</li>`).join('')}</ol>` : ''}
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)})${r.readySignal ? ` · ready signal ${esc(r.readySignal)}` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
-  ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}`).join('<br>')}</div>` : ''}
+  ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}${esc(knownNote(v))}`).join('<br>')}</div>` : ''}
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>
   ${findings ? `<div class="evidence findings"><b>Witness findings</b><ul>${findings}</ul></div>` : ''}
@@ -114,6 +125,15 @@ function resultSection(r: ScenarioResult, i: number): string {
   <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th><th>DOM nodes / listeners</th></tr>${samples}</table></details>
   <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
 </section>`;
+}
+
+function knownList(report: HarnessReport): string {
+  const k = report.gate?.known;
+  if (!k?.entries.length) return '';
+  const what = { excused: 'excused', expired: 'EXPIRED: no longer excuses', stale: 'stale: matched no failure (fixed? remove it)', unjudged: 'not judged in this run' } as const;
+  return `<h2>Known findings · ${esc(k.file)}</h2><table><tr><th>entry</th><th>scenario · browser · oracle</th><th>reason</th><th>until</th><th>status</th></tr>${k.entries
+    .map((e) => `<tr class="${e.status === 'expired' ? 'bad' : e.status === 'excused' ? 'known' : ''}"><td>${esc(e.source)}</td><td>${esc(`${e.scenario} · ${e.browser ?? 'any'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}</td><td>${esc(e.reason)}</td><td>${esc(e.expires ?? '–')}</td><td>${esc(what[e.status])}${e.matched ? ` (${e.matched})` : ''}</td></tr>`)
+    .join('')}</table>`;
 }
 
 const CHART_SCRIPT = `
@@ -144,7 +164,13 @@ document.querySelectorAll('.chart').forEach((el) => {
 });`;
 
 export function renderHtml(report: HarnessReport): string {
-  const data = report.results.map(chartData);
+  // Each run, followed by its earlier attempts (retries), each with its own chart.
+  const shown: Shown[] = report.results.flatMap((r, run) => {
+    const earlier = r.attempts ?? [];
+    return [{ r, badge: outcomeOf(r) }, ...earlier.map((a, k) => ({ r: a, badge: a.verdict, attempt: { n: k + 1, of: earlier.length + 1, run } }))];
+  });
+  const runIndexOf = (s: Shown) => s.attempt?.run ?? report.results.indexOf(s.r);
+  const data = shown.map((s) => chartData(s.r));
   const matrix = report.matrix
     ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${report.browsers.map((b) => `<th>${esc(b)}</th>`).join('')}</tr>${[...new Set(report.matrix.map((c) => c.klass))]
         .map((k) => `<tr><td>${esc(k)}</td>${report.browsers.map((b) => {
@@ -154,14 +180,15 @@ export function renderHtml(report: HarnessReport): string {
         .join('')}</table>`
     : '';
   const index = report.results
-    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${r.verdict}">${r.verdict}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}</a></li>`)
+    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}</a></li>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
 <style>${asset('uPlot.min.css')}
 body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:20px} h2{font-size:16px;margin-top:28px} .meta{color:#666;font-size:12px}
 .badge{display:inline-block;padding:1px 6px;border-radius:3px;color:#fff;font-size:11px;text-transform:uppercase}
-.badge.pass{background:#2a7} .badge.fail{background:#c33} .badge.error{background:#a60}
+.badge.pass{background:#2a7} .badge.fail{background:#c33} .badge.error{background:#a60} .badge.flaky{background:#d80} .badge.known{background:#678}
+tr.known td{background:#eef2f6} .attempt{margin-left:24px;border-top-style:dashed} .attempts{font-size:13px}
 table{border-collapse:collapse;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px;vertical-align:top;font-size:13px;text-align:left}
 tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 .evidence{border-left:4px solid #c33;background:#fff4f4;padding:8px 12px;margin:8px 0}
@@ -173,12 +200,13 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 </style></head><body>
 <h1>sse-harness report</h1>
 <p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
-${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors · command: <code>${esc(report.command.join(' '))}</code></p>
+${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.summary.flaky ? `, ${report.summary.flaky} flaky (${report.gate?.flaky === 'fail' ? 'failing' : 'passing'} the gate)` : ''}${report.summary.known ? `, ${report.summary.known} known` : ''}${report.gate?.retries ? ` · up to ${report.gate.retries} retr${report.gate.retries === 1 ? 'y' : 'ies'} per run` : ''} · command: <code>${esc(report.command.join(' '))}</code></p>
 ${report.complete ? '' : `<p class="incomplete">This report is incomplete: the run was interrupted${report.interruptedBy ? ` by ${esc(report.interruptedBy)}` : ''}.</p>`}
 <p class="meta">Chart: red steps = open chat streams the server sees; dashed = what the user could legitimately have open; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>
 ${matrix}
+${knownList(report)}
 <ul>${index}</ul>
-${report.results.map(resultSection).join('\n')}
+${shown.map((s, i) => resultSection(s, i, runIndexOf(s))).join('\n')}
 <script>${asset('uPlot.iife.min.js')}</script>
 <script type="application/json" id="chart-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>
 <script>${CHART_SCRIPT}</script>

@@ -3,6 +3,9 @@ import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { MatrixCell } from '../runner/matrix.ts';
+import type { FlakyPolicy } from '../runner/retry.ts';
+import type { KnownStatus } from '../runner/known.ts';
+import { outcomeOf } from './outcome.ts';
 import { renderHtml } from './html.ts';
 import { renderJUnit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -21,24 +24,31 @@ export interface HarnessReport {
   target: string;
   browsers: string[];
   regress: string[];
-  summary: { total: number; passed: number; failed: number; errors: number };
+  /** Runs by outcome (flaky and known apart from passed and failed). */
+  summary: { total: number; passed: number; failed: number; errors: number; flaky?: number; known?: number };
+  /** How the gate judged: retries, the flaky policy, the known findings and what became of each. */
+  gate?: GateInfo;
   results: ScenarioResult[];
   /** Present when the run was a detection matrix. */
   matrix?: MatrixCell[];
 }
 
+export interface GateInfo {
+  retries: number;
+  flaky: FlakyPolicy;
+  known?: { file: string; entries: KnownStatus[] };
+}
+
 export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' | 'summary'>): HarnessReport {
-  const r = input.results;
+  // Every result states its outcome; one that was neither retried nor excused has its verdict as outcome.
+  const r = input.results.map((x) => (x.outcome ? x : { ...x, outcome: x.verdict }));
+  const count = (o: string) => r.filter((x) => outcomeOf(x) === o).length;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: 'sse-harness',
     ...input,
-    summary: {
-      total: r.length,
-      passed: r.filter((x) => x.verdict === 'pass').length,
-      failed: r.filter((x) => x.verdict === 'fail').length,
-      errors: r.filter((x) => x.verdict === 'error').length,
-    },
+    results: r,
+    summary: { total: r.length, passed: count('pass'), failed: count('fail'), errors: count('error'), flaky: count('flaky'), known: count('known') },
   };
 }
 

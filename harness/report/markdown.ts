@@ -5,6 +5,7 @@ import type { Divergence } from '../oracles/divergence.ts';
 import type { LeakedStream } from '../oracles/liveStreams.ts';
 import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
+import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Untrusted text (a summary quotes the UI's text) for inline Markdown: no HTML, link, image or emphasis comes of it. */
@@ -44,13 +45,18 @@ function pointerLines(r: HarnessReport['results'][number]): string[] {
 
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
-  const bad = report.results.filter((r) => problemOf(r, inMatrix));
+  const policy = report.gate?.flaky ?? 'pass';
+  const problemOfRun = (r: HarnessReport['results'][number]) => problemOf(r, inMatrix, policy);
+  const bad = report.results.filter(problemOfRun);
+  const flaky = report.results.filter((r) => outcomeOf(r) === 'flaky').length;
+  const known = report.results.filter((r) => outcomeOf(r) === 'known').length;
+  const asides = [flaky && `${flaky} flaky${policy === 'fail' ? ', failing the gate' : ''}`, known && `${known} known`].filter(Boolean);
   const lines: string[] = [];
   const head = !report.complete
     ? `⚠️ **sse-harness: incomplete run** (interrupted${report.interruptedBy ? ` by ${report.interruptedBy}` : ''})`
     : bad.length
       ? `❌ **sse-harness: ${bad.length} of ${report.results.length} run${report.results.length === 1 ? '' : 's'} failed**`
-      : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**`;
+      : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**${asides.length ? ` (${asides.join(', ')})` : ''}`;
   lines.push(`### ${head}`, '');
   lines.push(`Target \`${report.target}\` · browsers ${report.browsers.join(', ')} · ${report.startedAt}`, '');
   if (report.matrix?.length) {
@@ -66,19 +72,44 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   }
   lines.push('| run | browser | verdict | detail |', '|---|---|---|---|');
   for (const r of report.results) {
-    const problem = problemOf(r, inMatrix);
+    const problem = problemOfRun(r);
+    const outcome = outcomeOf(r);
     const failing = r.verdicts.filter((v) => !v.pass);
-    const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
-    const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
-    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
+    const caught = inMatrix && r.expected === 'catch';
+    const verdict =
+      outcome === 'error'
+        ? '💥 error'
+        : outcome === 'flaky'
+          ? `${problem ? '❌' : '⚠️'} flaky${caught ? ' catch' : ''}`
+          : outcome === 'known'
+            ? '☑️ known'
+            : problem
+              ? '❌ ' + (caught ? 'missed' : 'fail')
+              : caught
+                ? '✅ caught'
+                : '✅ pass';
+    const oracleDetail = failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${inline(knownNote(failing[0]!))}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
+    const detail = r.verdict === 'error' ? r.error ?? '' : oracleDetail;
+    const attempts = attemptLines(r);
+    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)}${attempts.length ? `<br>${attempts.map((a) => cell(inline(a))).join('<br>')}` : ''} |`);
   }
   lines.push('');
+  const entries = report.gate?.known?.entries ?? [];
+  const notable = entries.filter((e) => e.status !== 'unjudged');
+  if (notable.length) {
+    lines.push(`<details${entries.some((e) => e.status === 'expired' || e.status === 'stale') ? ' open' : ''}><summary>Known findings (${cell(report.gate!.known!.file)})</summary>`, '');
+    for (const e of notable) {
+      const what = e.status === 'excused' ? `☑️ excused ${e.matched}: ${e.reason}${e.expires ? ` (until ${e.expires})` : ''}` : e.status === 'expired' ? `❌ expired ${e.expires}, no longer excuses: ${e.reason}` : '⚠️ stale: matched no failure; remove it if the finding is fixed';
+      lines.push(`- \`${e.source}\` ${cell(`${e.scenario} · ${e.browser ?? 'any browser'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}: ${cell(what)}`);
+    }
+    lines.push('', '</details>', '');
+  }
   const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${r.scenario} · ${r.browser}: **${f.finding}** after \`${f.step}\`: ${f.summary}`));
   if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
     for (const r of bad) {
-      const text = [problemOf(r, inMatrix)!, ...pointerLines(r)].join('\n');
+      const text = [problemOfRun(r)!, ...attemptLines(r), ...pointerLines(r)].join('\n');
       lines.push(`**${inline(caseName(r))} · ${r.browser}**`, '', ...block(text), '');
     }
     lines.push('</details>', '');

@@ -78,7 +78,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
 
 export const verdictSchema = z
   .object({
-    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, steps or baseline'),
+    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, reconnectRate, steps or baseline'),
     pass: z.boolean(),
     summary: z.string().describe('one sentence with the numbers'),
     step: z.string().optional().describe('the step during which the problem started'),
@@ -86,10 +86,23 @@ export const verdictSchema = z
     definite: z.boolean().optional().describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
     notJudged: z.string().optional().describe('why the oracle had nothing it could fairly judge (the user cut every recovery window short); such a verdict passes'),
     evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
+    known: z
+      .object({
+        reason: z.string(),
+        source: z.string().describe('file:line of the entry'),
+        expires: z.string().optional(),
+        expired: z.boolean().describe('past its date: listed, but the failure is no longer excused'),
+      })
+      .strict()
+      .optional()
+      .describe('a failing verdict a known-findings entry lists (--known)'),
   })
   .strict();
 
-export const resultSchema = z
+const OUTCOMES = ['pass', 'fail', 'error', 'flaky', 'known'] as const;
+
+/** One attempt of a run: every field of a result but the outcome and the earlier attempts. */
+const attemptSchema = z
   .object({
     scenario: z.string(),
     file: z.string(),
@@ -122,6 +135,18 @@ export const resultSchema = z
   })
   .strict();
 
+export const resultSchema = attemptSchema
+  .extend({
+    outcome: z
+      .enum(OUTCOMES)
+      .optional()
+      .describe(
+        'what the run amounts to for the gate: its verdict, or flaky (what the run was for failed in an earlier attempt and held in the last; --retries), or known (it failed only as known findings allow; --known)',
+      ),
+    attempts: z.array(attemptSchema).optional().describe('the earlier attempts of a retried run, oldest first; the result itself is the last attempt'),
+  })
+  .strict();
+
 export const reportSchema = z
   .object({
     schemaVersion: z.literal(1),
@@ -134,7 +159,47 @@ export const reportSchema = z
     target: z.string(),
     browsers: z.array(z.string()),
     regress: z.array(z.string()),
-    summary: z.object({ total: z.number().int(), passed: z.number().int(), failed: z.number().int(), errors: z.number().int() }).strict(),
+    summary: z
+      .object({
+        total: z.number().int(),
+        passed: z.number().int(),
+        failed: z.number().int(),
+        errors: z.number().int(),
+        flaky: z.number().int().optional(),
+        known: z.number().int().optional(),
+      })
+      .strict()
+      .describe('runs by outcome'),
+    gate: z
+      .object({
+        retries: z.number().int().nonnegative().describe('attempts allowed after the first (--retries)'),
+        flaky: z.enum(['pass', 'fail']).describe('whether a flaky run passes or fails the gate (--flaky)'),
+        known: z
+          .object({
+            file: z.string(),
+            entries: z.array(
+              z
+                .object({
+                  scenario: z.string(),
+                  browser: z.string().optional(),
+                  oracle: z.string(),
+                  match: z.string().optional(),
+                  reason: z.string(),
+                  expires: z.string().optional(),
+                  source: z.string(),
+                  status: z.enum(['excused', 'expired', 'stale', 'unjudged']),
+                  matched: z.number().int().nonnegative(),
+                })
+                .strict(),
+            ),
+          })
+          .strict()
+          .optional()
+          .describe('the known-findings file and what became of each entry (--known)'),
+      })
+      .strict()
+      .optional()
+      .describe('how the gate judged the runs'),
     results: z.array(resultSchema),
     matrix: z
       .array(z.object({ klass: z.string(), browser: z.string(), ok: z.boolean(), detail: z.string(), scenarios: z.array(z.string()) }).strict())

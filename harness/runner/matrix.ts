@@ -48,24 +48,35 @@ export function caughtBy(result: ScenarioResult, klass: RegressionClass): boolea
   return result.verdicts.some((v) => !v.pass && v.oracle === CLASS_ORACLE[klass]);
 }
 
-export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[]): MatrixCell[] {
+/**
+ * The matrix's cells. With retries (runner/retry.ts) a run that held only on a retry is flaky: a flaky healthy run
+ * or a flaky catch is named in its cell, and counts as a false alarm or a miss when flaky runs fail the gate. A
+ * healthy run that failed only as known findings allow is no false alarm.
+ */
+export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[], flaky: 'pass' | 'fail' = 'pass'): MatrixCell[] {
   const cells: MatrixCell[] = [];
   const pairs = jobs.map((job, i) => ({ job, result: results[i] })).filter((p): p is { job: Job; result: ScenarioResult } => p.result !== undefined);
+  const isFlaky = (r: ScenarioResult) => r.outcome === 'flaky';
+  const tally = (list: { result: ScenarioResult }[], what: 'flaky' | 'known') => {
+    const names = list.filter((p) => (p.result.outcome ?? p.result.verdict) === what).map((p) => p.result.scenario);
+    return names.length ? `, ${what} ${names.length}: ${names.join(', ')}` : '';
+  };
   for (const browser of browsers) {
     const healthy = pairs.filter((p) => p.job.browser === browser && p.job.expect === 'pass');
-    const alarms = healthy.filter((p) => p.result.verdict !== 'pass');
+    const alarms = healthy.filter((p) => !['pass', 'known', ...(flaky === 'pass' ? ['flaky'] : [])].includes(p.result.outcome ?? p.result.verdict));
     cells.push({
       klass: 'healthy',
       browser,
       ok: alarms.length === 0 && healthy.length > 0,
       detail: alarms.length
-        ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms.map((a) => `${a.result.scenario} (${a.result.verdict === 'error' ? a.result.error : a.result.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')})`).join('; ')}`
-        : `pass ${healthy.length}/${healthy.length}`,
+        ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms.map((a) => `${a.result.scenario} (${isFlaky(a.result) ? 'flaky' : a.result.verdict === 'error' ? a.result.error : a.result.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')})`).join('; ')}`
+        : `pass ${healthy.length}/${healthy.length}${tally(healthy, 'flaky')}${tally(healthy, 'known')}`,
       scenarios: [...new Set(healthy.map((p) => p.job.scenario.name))],
     });
     for (const klass of classes) {
       const runs = pairs.filter((p) => p.job.browser === browser && p.job.klass === klass);
-      const missed = runs.filter((p) => !caughtBy(p.result, klass));
+      const missed = runs.filter((p) => !caughtBy(p.result, klass) || (flaky === 'fail' && isFlaky(p.result)));
+      const flakyCatches = runs.filter((p) => isFlaky(p.result)).map((p) => p.result.scenario);
       cells.push({
         klass,
         browser,
@@ -73,8 +84,8 @@ export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: st
         detail: !runs.length
           ? 'MISS: no scenario declares it catches this class'
           : missed.length
-            ? `MISS in ${missed.map((m) => `${m.result.scenario}${m.result.verdict === 'error' ? ` (error: ${m.result.error})` : ''}`).join(', ')}`
-            : `caught · ${CLASS_ORACLE[klass]}`,
+            ? `MISS in ${missed.map((m) => `${m.result.scenario}${isFlaky(m.result) && caughtBy(m.result, klass) ? ' (flaky: caught only on a retry)' : m.result.verdict === 'error' ? ` (error: ${m.result.error})` : ''}`).join(', ')}`
+            : `caught · ${CLASS_ORACLE[klass]}${flakyCatches.length ? ` (flaky in ${flakyCatches.join(', ')})` : ''}`,
         scenarios: runs.map((p) => p.job.scenario.name),
       });
     }

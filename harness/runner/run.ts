@@ -62,6 +62,13 @@ export interface ScenarioResult {
   /** The witnesses this run's verdicts rest on: server ledger always, page probe, CDP where the browser speaks it. */
   witnesses: string[];
   error?: string;
+  /**
+   * What the run amounts to for the gate (set by the CLI, see runner/retry.ts): its verdict, or flaky (what it was
+   * for failed in an earlier attempt and held in the last), or known (it failed only as known findings allow).
+   */
+  outcome?: 'pass' | 'fail' | 'error' | 'flaky' | 'known';
+  /** The earlier attempts of a retried run, oldest first; this result is the last attempt. */
+  attempts?: ScenarioResult[];
   /** The run stopped at its first definite failure (RunOptions.stopWhen); verdicts hold only the definite failures. */
   stoppedEarly?: { t: number; oracle: string; notJudged: string[] };
   durationMs: number;

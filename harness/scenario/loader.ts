@@ -17,7 +17,7 @@ import {
   type StreamItem,
 } from './schema.ts';
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
 export class ScenarioError extends Error {
   constructor(
@@ -33,7 +33,7 @@ export class ScenarioError extends Error {
 }
 
 /** Locates paths inside the parsed document so errors can name a line and column. */
-class SourceMap {
+export class SourceMap {
   constructor(
     private readonly doc: ReturnType<typeof parseDocument>,
     private readonly lines: LineCounter,
@@ -86,7 +86,7 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-const fmtPath = (path: Path) =>
+export const fmtPath = (path: Path) =>
   path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
 
 const TYPE_WORDS: Record<string, string> = { int: 'a whole number', array: 'a list', record: 'a mapping', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
@@ -170,13 +170,14 @@ export function parseScenario(text: string, file: string): Scenario {
   return raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
 }
 
-type Fail = (path: Path, problem: string, hint?: string) => never;
+export type Fail = (path: Path, problem: string, hint?: string) => never;
 
 /** The object schema found by following a value path through a schema (for "allowed keys" hints). */
 function objectKeysAt(schema: Z.ZodType, path: Path): string[] {
   let s: unknown = schema;
+  // Optional and default wrappers are looked through; an array is not (its unwrap() is its element: the path says).
   const unwrap = () => {
-    for (let i = 0; i < 5 && s && typeof (s as { unwrap?: unknown }).unwrap === 'function'; i++) s = (s as { unwrap(): unknown }).unwrap();
+    for (let i = 0; i < 5 && s && typeof (s as { unwrap?: unknown }).unwrap === 'function' && (s as { def?: { type?: string } }).def?.type !== 'array'; i++) s = (s as { unwrap(): unknown }).unwrap();
   };
   for (const key of path) {
     unwrap();
@@ -191,7 +192,7 @@ function objectKeysAt(schema: Z.ZodType, path: Path): string[] {
   return def?.type === 'object' ? Object.keys(def.shape ?? {}) : [];
 }
 
-function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fail): void {
+export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fail): void {
   const r = schema.safeParse(value);
   if (r.success) return;
   const issue = r.error.issues[0]!;

@@ -192,6 +192,13 @@ export const expectShape = {
     .object({ withinMs: positiveMs('deadline for the stream to reattach after unlock (default 4000)').optional() })
     .strict()
     .describe('after unlock the stream is reattached and the answer completes exactly'),
+  reconnectRate: z
+    .object({
+      maxPerMinute: z.number().positive().optional().describe('stream opens per minute the user did not cause, per session (default 6)'),
+      minWindowMs: positiveMs('the shortest span a rate is measured over, so a lone reconnect after a drop stays within budget (default 10000)').optional(),
+    })
+    .strict()
+    .describe('no reconnect storms: per session, stream opens the user did not cause (no send, switch to it, open, reload, unlock, online or foreground since its last open) stay under a rate budget'),
 } as const;
 
 export type OracleName = keyof typeof expectShape;

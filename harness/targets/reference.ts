@@ -12,6 +12,7 @@ export const REGRESSION_CLASSES = [
   'hidden-polling',
   'lock-drop',
   'flood-stall',
+  'reconnect-storm',
 ] as const;
 export type RegressionClass = (typeof REGRESSION_CLASSES)[number];
 
@@ -24,6 +25,7 @@ export const CLASS_ORACLE: Record<RegressionClass, string> = {
   'hidden-polling': 'hiddenPolling',
   'lock-drop': 'lockRecovery',
   'flood-stall': 'stallBudget',
+  'reconnect-storm': 'reconnectRate',
 };
 
 export const REFERENCE_UI_DIR = join(ROOT, 'fixtures', 'chat-ui') + sep;

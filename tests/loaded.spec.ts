@@ -1,0 +1,56 @@
+// Verdicts do not depend on the runner's speed: with one of the machine's cores taken by a CPU hog (which stops by
+// itself), the detection matrix gives the verdicts a quiet machine gives, and so does the hermes-webui gate
+// (HERMES_WEBUI_DIR). A timing budget the load breaks may be retried and reported flaky, never silently passed.
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from './support/cli.ts';
+import { cpuHog } from './support/cpu-hog.ts';
+
+interface Report {
+  results: { scenario: string; browser: string; verdict: string; regress: string[]; verdicts: { oracle: string; pass: boolean }[]; outcome?: string }[];
+  matrix?: { klass: string; browser: string; ok: boolean; detail: string }[];
+}
+const report = (dir: string): Report => JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Report;
+
+test('with one core taken by a CPU hog the detection matrix still has no miss and no false alarm', async () => {
+  test.setTimeout(900_000);
+  const hog = cpuHog(600_000);
+  let r: Awaited<ReturnType<typeof runCli>>;
+  try {
+    r = await runCli(['run', '--matrix', '--browser', 'all', '--retries', '2', '-q', '-o', 'TMP/r']);
+  } finally {
+    await hog.stop();
+  }
+  // The hog really held a core for the run, not just for its first moments.
+  expect(await hog.spun).toBeGreaterThan(30_000);
+  const rep = report(join(r.tmp, 'r'));
+  const bad = (rep.matrix ?? []).filter((c) => !c.ok);
+  expect(bad, r.stdout).toEqual([]);
+  expect(rep.matrix?.length).toBeGreaterThan(0);
+  expect(r.code, r.stdout).toBe(0);
+});
+
+test.describe('the hermes-webui gate on a loaded machine', () => {
+  const dir = process.env.HERMES_WEBUI_DIR;
+  test.skip(!dir, 'HERMES_WEBUI_DIR is not set: point it at a hermes-webui checkout to run this');
+
+  test('gives the verdicts it gives on a quiet machine', async () => {
+    test.setTimeout(1_200_000);
+    const gate = ['run', 'scenarios/switch-return.yaml', 'scenarios/return-reattach.yaml', 'scenarios/lock-unlock.yaml', 'scenarios/hidden-polling.yaml', '--target', 'hermes-webui', '--app-dir', dir!, '-b', 'all', '-w', '1', '--retries', '2', '-q'];
+    /** Scenario · browser → the final verdict and the oracles that failed. */
+    const verdicts = (rep: Report) => Object.fromEntries(rep.results.map((x) => [`${x.scenario} · ${x.browser}`, `${x.verdict}: ${x.verdicts.filter((v) => !v.pass).map((v) => v.oracle).sort().join(', ')}`]));
+    const quiet = await runCli([...gate, '-o', 'TMP/quiet']);
+    const hog = cpuHog(900_000);
+    let loaded: Awaited<ReturnType<typeof runCli>>;
+    try {
+      loaded = await runCli([...gate, '-o', 'TMP/loaded']);
+    } finally {
+      await hog.stop();
+    }
+    expect(await hog.spun).toBeGreaterThan(30_000);
+    const q = verdicts(report(join(quiet.tmp, 'quiet')));
+    expect(Object.values(q).join('\n')).not.toContain('error');
+    expect(verdicts(report(join(loaded.tmp, 'loaded')))).toEqual(q);
+  });
+});
