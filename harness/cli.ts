@@ -5,6 +5,11 @@ import { stress, stressSummary } from './stress.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { watch } from './watch.ts';
 import { bisect } from './bisect.ts';
+import { openRepo } from './history/git.ts';
+import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
+import { sweep } from './history/sweep.ts';
+import { sweepTable } from './report/sweep.ts';
+import { oneLine } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -415,6 +420,42 @@ Examples:
       const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${s.subject}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${r.firstBad.subject}\nreport: ${r.report}\n`);
       process.exitCode = EXIT.ok;
+    });
+
+  program
+    .command('sweep')
+    .description("run scenarios at each ref of a chat UI's history (each in a temporary git worktree) and print the history: a row per ref, a cell per scenario and browser")
+    .argument('<scenarios...>', 'scenario files or folders')
+    .requiredOption('--repo <path>', 'git checkout of the chat UI (its working tree is never touched)')
+    .requiredOption('--refs <spec>', 'which refs: a list, a range of tags A..B, a pick (every:N, spread:N, last:N); see below')
+    .option('--commits', 'ranges walk commits instead of tags')
+    .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
+    .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
+    .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
+    .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intArg)
+    .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
+    .option('--dry-run', 'list the refs the sweep would run, then stop')
+    .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
+    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean }) => {
+      const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
+      if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
+      const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
+      const scenarios = loadAll(paths);
+      if (o.dryRun) {
+        process.stdout.write(`${refs.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each\n`);
+        return;
+      }
+      for (const b of o.browser) {
+        if (!(BROWSERS as readonly string[]).includes(b)) throw new UsageError(`sse-harness: --browser ${b}: unknown browser (known: ${BROWSERS.join(', ')})`);
+        const missing = launcherFor(b).missing();
+        if (missing) throw new UsageError(`sse-harness: ${missing}`);
+      }
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
+      const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
+      process.stdout.write(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
+      process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
     });
 
   program
