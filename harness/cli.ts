@@ -8,6 +8,7 @@ import { bisect } from './bisect.ts';
 import { openRepo } from './history/git.ts';
 import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
 import { sweep } from './history/sweep.ts';
+import { compareWithBase, failsGate, prepareCompare } from './history/compare.ts';
 import { sweepTable } from './report/sweep.ts';
 import { oneLine } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
@@ -102,6 +103,7 @@ interface RunFlags {
   trend?: string;
   repeatUntilFail?: number;
   keepOpen?: boolean;
+  compare?: string;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -116,6 +118,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
     }
   }
+  const compare = flags.compare ? prepareCompare(flags.compare, flags.appDir, { matrix: flags.matrix }) : undefined;
   // "all": every browser this machine has (doctor says how to get the rest).
   if (flags.browser.includes('all')) {
     const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
@@ -246,6 +249,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   await Promise.all(Array.from({ length: workers }, worker));
   const results = done();
   if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
+  // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
+  const compared = compare && !wasInterrupted()
+    ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
+    : undefined;
   if (flags.updateBaseline) {
     const file = resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE);
     let previous: BaselineFile | undefined;
@@ -274,9 +281,9 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (results.some((r, i) => r.verdict === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
   }
-  process.stdout.write(`\n${verdictTable(results)}\n\nreport: ${file}\n`);
+  process.stdout.write(`\n${verdictTable(results)}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
   if (results.some((r) => r.verdict === 'error')) return EXIT.usage;
-  return results.some((r) => r.verdict === 'fail') ? EXIT.regression : EXIT.ok;
+  return results.some(failsGate) ? EXIT.regression : EXIT.ok;
 }
 
 /** One browser per core, at most two: more only makes each run's timing noisier. */
@@ -334,18 +341,21 @@ export function buildProgram(): Command {
     .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
     .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intArg)
     .option('-q, --quiet', 'no progress lines, only the table')
+    .option('--compare <ref>', 'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
     .addHelpText(
       'after',
       `
 Exit codes: 0 every scenario as expected, 1 a regression was found (with --matrix: a class was
-missed or the healthy UI failed), 2 usage or harness error.
+missed or the healthy UI failed; with --compare: a failure new since the base, or worse), 2 usage or harness error.
 
 Examples:
   sse-harness                                   # every built-in scenario, healthy reference UI
   sse-harness --matrix -b chromium,webkit       # healthy UI plus every regression class: the detection matrix
   sse-harness --regress leak-on-switch          # prove the leak is caught (exits 1)
-  sse-harness scenarios/switch-return.yaml --headed`,
+  sse-harness scenarios/switch-return.yaml --headed
+  sse-harness scenarios -t hermes-webui --app-dir ../hermes-webui --compare origin/master
+                                                # a pull request's gate: fail only on what the PR made fail`,
     )
     .action(async (paths: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(paths, flags, process.argv.slice(2));

@@ -56,6 +56,13 @@ export function chartData(r: ScenarioResult) {
   };
 }
 
+/** The same run at the base ref (run --compare) and the gate's reading of this one. */
+function compareNote(c: NonNullable<ScenarioResult['compare']>): string {
+  const base = `${c.baseVerdict.toUpperCase()}${c.baseFailing.length ? ` (${c.baseFailing.join(', ')})` : ''}`;
+  const oracles = c.oracles.map((o) => `<li><b>${esc(o.oracle)}</b>: ${esc(o.status)}, ${esc(o.detail)}</li>`).join('');
+  return `<div class="compare ${esc(c.status)}"><b>base ${esc(c.base)}</b> <code>${esc(c.baseCommit.slice(0, 10))}</code>: ${c.baseReport ? `<a href="${esc(encodeURI(c.baseReport))}">${esc(base)}</a>` : esc(base)} · gate: <b>${esc(c.status)}</b>${oracles ? `<ul>${oracles}</ul>` : ''}</div>`;
+}
+
 function resultSection(r: ScenarioResult, i: number): string {
   const failing = r.verdicts.filter((v) => !v.pass);
   const verdictRows = r.verdicts
@@ -81,6 +88,7 @@ function resultSection(r: ScenarioResult, i: number): string {
   return `<section id="r${i}" class="result ${r.verdict}">
   <h2><span class="badge ${r.verdict}">${r.verdict.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}</h2>
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)}) · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
+  ${r.compare ? compareNote(r.compare) : ''}
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}`).join('<br>')}</div>` : ''}
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>
@@ -129,7 +137,7 @@ export function renderHtml(report: HarnessReport): string {
         .join('')}</table>`
     : '';
   const index = report.results
-    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${r.verdict}">${r.verdict}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}</a></li>`)
+    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${r.verdict}">${r.verdict}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
 <style>${asset('uPlot.min.css')}
@@ -142,6 +150,7 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 .evidence{border-left:4px solid #c33;background:#fff4f4;padding:8px 12px;margin:8px 0}
 .at{color:#666;font-size:12px} pre{max-height:260px;overflow:auto;font-size:11px;background:#f7f7f7;padding:6px}
 .result{border-top:1px solid #ccc;padding-top:4px} .chart{min-height:320px}
+.compare{border-left:4px solid #999;background:#f6f6f6;padding:6px 12px;margin:8px 0} .compare.new,.compare.worse{border-color:#c33} .compare.pre-existing{border-color:#e0a040}
 .incomplete{background:#ffe9c7;padding:8px;border:1px solid #e0a040}
 </style></head><body>
 <h1>sse-harness report</h1>

@@ -32,7 +32,8 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
     const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
-    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
+    const base = r.compare ? ` · base ${r.compare.base}: ${r.compare.baseVerdict}, gate: ${r.compare.status}` : '';
+    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail + base)} |`);
   }
   lines.push('');
   const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${r.scenario} · ${r.browser}: **${f.finding}** after \`${f.step}\`: ${f.summary}`));
