@@ -86,6 +86,9 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
   }
   try {
     const queue = new JobQueue(o.jobs);
+    // A UI that did not boot in a browser (a result marked bootFailed) is not tried there again at this ref: one
+    // error says so, not a timeout per scenario.
+    const bootFailed = new Map<string, string>();
     const worker = async (browsers: WorkerBrowsers) => {
       let last: string | undefined;
       while (!wasInterrupted()) {
@@ -97,6 +100,13 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         }
         const { job, index } = taken;
         last = job.browser;
+        const noBoot = bootFailed.get(job.browser);
+        if (noBoot !== undefined) {
+          taken.done();
+          results[index] = errorResult(job, target.name, `not started: the UI did not boot in ${job.browser} at this ref (${noBoot})`);
+          o.onResult?.(job, results[index]!, index);
+          continue;
+        }
         queue.warmAfter(job, (b) => browsers.get(b).warm(o.launch));
         o.onStart?.(job, index);
         let r: ScenarioResult;
@@ -109,6 +119,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         }
         if (wasInterrupted()) return;
         r.expected = job.expect;
+        if ((r as ScenarioResult & { bootFailed?: boolean }).bootFailed) bootFailed.set(job.browser, (r.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200));
         results[index] = r;
         o.onResult?.(job, r, index);
       }

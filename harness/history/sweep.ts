@@ -24,7 +24,7 @@ export interface SweepCell {
   verdict: ScenarioResult['verdict'] | 'not run';
   /** Oracles that failed. */
   failing: string[];
-  /** The first failing oracle's sentence, or the error. */
+  /** Each failing oracle's sentence, or the error. */
   detail?: string;
   durationMs?: number;
   /** That run's section in the ref's HTML report, relative to the sweep's folder. */
@@ -98,7 +98,7 @@ function cellOf(r: ScenarioResult): Omit<SweepCell, 'report'> {
     browser: r.browser,
     verdict: r.verdict,
     failing: failing.map((v) => v.oracle),
-    detail: r.verdict === 'error' ? r.error : failing[0] ? `${failing[0].oracle}: ${failing[0].summary}` : undefined,
+    detail: r.verdict === 'error' ? r.error : failing.length ? failing.map((v) => `${v.oracle}: ${v.summary}`).join(' · ') : undefined,
     durationMs: r.durationMs,
   };
 }

@@ -16,8 +16,8 @@ export function sweepTable(s: SweepSummary): string {
   const heads = s.columns.map((c) => oneLine(`${c.scenario}·${c.browser}`));
   const refWidth = Math.min(28, Math.max(3, ...s.rows.map((r) => oneLine(r.label).length)));
   const widths = heads.map((h, i) => Math.min(32, Math.max(h.length, ...s.rows.map((r) => cellMark(r.cells[i]!).length))));
-  const lines = [[pad('ref', refWidth), ...heads.map((h, i) => pad(h, widths[i]!))].join('  ')];
-  lines.push('-'.repeat(lines[0]!.length));
+  const head = [pad('ref', refWidth), ...heads.map((h, i) => pad(h, widths[i]!))].join('  ');
+  const lines = [head.trimEnd(), '-'.repeat(head.length)];
   for (const r of s.rows) lines.push([pad(oneLine(r.label), refWidth), ...r.cells.map((c, i) => pad(oneLine(cellMark(c)), widths[i]!))].join('  ').trimEnd());
   const t = s.totals;
   lines.push('', `${t.refs} ref${t.refs === 1 ? '' : 's'} × ${s.columns.length} cell${s.columns.length === 1 ? '' : 's'}: ${t.passed} pass, ${t.failed} fail, ${t.errors} error${t.errors === 1 ? '' : 's'}${t.notRun ? `, ${t.notRun} not run` : ''}`);
@@ -39,7 +39,7 @@ export function renderSweepHtml(s: SweepSummary): string {
           return `<td class="cell ${c.verdict === 'not run' ? 'notrun' : c.verdict}"${title}>${c.report ? `<a href="${esc(encodeURI(c.report))}">${text}</a>` : text}</td>`;
         })
         .join('');
-      return `<tr><th class="ref">${r.report ? `<a href="${esc(encodeURI(r.report.replace(/\.json$/, '.html')))}">${esc(r.label)}</a>` : esc(r.label)}<div class="meta"><code>${esc(r.commit.slice(0, 10))}</code> ${esc(r.date.slice(0, 10))}${r.targetVersion && r.targetVersion !== r.label ? ` · ${esc(r.targetVersion)}` : ''}</div><div class="subject">${esc(r.subject)}</div></th>${cells}</tr>`;
+      return `<tr><th class="ref">${r.report ? `<a href="${esc(encodeURI(r.report.replace(/\.json$/, '.html')))}">${esc(r.label)}</a>` : esc(r.label)}<div class="meta"><code>${esc(r.commit.slice(0, 10))}</code> ${esc(r.date.slice(0, 10))}</div><div class="subject">${esc(r.subject)}</div></th>${cells}</tr>`;
     })
     .join('\n');
   const failing = s.rows.flatMap((r) =>
