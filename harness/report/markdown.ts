@@ -32,12 +32,18 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
     const failing = r.verdicts.filter((v) => !v.pass);
     const verdict = r.verdict === 'error' ? '💥 error' : problem ? '❌ ' + (inMatrix && r.expected === 'catch' ? 'missed' : 'fail') : inMatrix && r.expected === 'catch' ? '✅ caught' : '✅ pass';
     const detail = r.verdict === 'error' ? r.error ?? '' : failing.length ? `**${failing[0]!.oracle}**: ${failing[0]!.summary}${failing[0]!.step ? ` (at \`${failing[0]!.step}\`)` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : r.verdicts.map((v) => v.oracle).join(', ') + ' hold';
-    const base = r.compare ? ` · base ${r.compare.base}: ${r.compare.baseVerdict}, gate: ${r.compare.status}` : '';
-    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail + base)} |`);
+    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)} |`);
   }
   lines.push('');
   const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${r.scenario} · ${r.browser}: **${f.finding}** after \`${f.step}\`: ${f.summary}`));
   if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
+  // run --compare: each run beside the same run at the base, and the gate's reading.
+  const compared = report.results.filter((r) => r.compare);
+  if (compared.length) {
+    lines.push(`Compared with the base \`${compared[0]!.compare!.base}\` (${compared[0]!.compare!.baseCommit.slice(0, 10)}):`, '', '| run | browser | this | base | gate |', '|---|---|---|---|---|');
+    for (const r of compared) lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${r.verdict} | ${r.compare!.baseVerdict} | ${cell([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · '))} |`);
+    lines.push('');
+  }
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
     for (const r of bad) lines.push(`**${caseName(r)} · ${r.browser}**`, '', '```', problemOf(r, inMatrix)!, '```', '');
