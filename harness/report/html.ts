@@ -56,13 +56,6 @@ export function chartData(r: ScenarioResult) {
   };
 }
 
-/** The same run at the base ref (run --compare) and the gate's reading of this one. */
-function compareNote(c: NonNullable<ScenarioResult['compare']>): string {
-  const base = `${c.baseVerdict.toUpperCase()}${c.baseFailing.length ? ` (${c.baseFailing.join(', ')})` : ''}`;
-  const oracles = c.oracles.map((o) => `<li><b>${esc(o.oracle)}</b>: ${esc(o.status)}, ${esc(o.detail)}</li>`).join('');
-  return `<div class="compare ${esc(c.status)}"><b>base ${esc(c.base)}</b> <code>${esc(c.baseCommit.slice(0, 10))}</code>: ${c.baseReport ? `<a href="${esc(encodeURI(c.baseReport))}">${esc(base)}</a>` : esc(base)} · gate: <b>${esc(c.status)}</b>${oracles ? `<ul>${oracles}</ul>` : ''}</div>`;
-}
-
 function resultSection(r: ScenarioResult, i: number): string {
   const failing = r.verdicts.filter((v) => !v.pass);
   const verdictRows = r.verdicts
@@ -97,6 +90,13 @@ function resultSection(r: ScenarioResult, i: number): string {
   <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th><th>DOM nodes / listeners</th></tr>${samples}</table></details>
   <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
 </section>`;
+}
+
+/** The same run at the base ref (run --compare) and the gate's reading of this one. */
+function compareNote(c: NonNullable<ScenarioResult['compare']>): string {
+  const base = `${c.baseVerdict.toUpperCase()}${c.baseFailing.length ? ` (${c.baseFailing.join(', ')})` : ''}`;
+  const oracles = c.oracles.map((o) => `<li><b>${esc(o.oracle)}</b>: ${esc(o.status)}, ${esc(o.detail)}</li>`).join('');
+  return `<div class="compare ${esc(c.status)}"><b>base ${esc(c.base)}</b> <code>${esc(c.baseCommit.slice(0, 10))}</code>: ${c.baseReport ? `<a href="${esc(encodeURI(c.baseReport))}">${esc(base)}</a>` : esc(base)} · gate: <b>${esc(c.status)}</b>${oracles ? `<ul>${oracles}</ul>` : ''}</div>`;
 }
 
 const CHART_SCRIPT = `
