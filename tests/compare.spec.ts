@@ -5,6 +5,9 @@ import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { classify, failsGate } from '../harness/history/compare.ts';
 import type { Verdict } from '../harness/oracles/types.ts';
+import { renderHtml } from '../harness/report/html.ts';
+import { buildReport } from '../harness/report/json.ts';
+import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { leftoverTempDirs, ROOT, runCli } from './support/cli.ts';
@@ -68,6 +71,18 @@ test('each failing oracle beside the base: new, pre-existing, worse by its metri
   expect(failsGate({ ...fresh, compare: worse })).toBe(true);
   expect(failsGate({ ...fresh, compare: had })).toBe(false);
   expect(failsGate(passing)).toBe(false);
+});
+
+test('the reports show the base verdict beside the run, names escaped', () => {
+  const pr = result('fail', [leak(3)]);
+  pr.compare = { ...classify(pr, result('fail', [leak(3)]), { base: 'origin/<b>main', baseCommit: 'b'.repeat(40) }, 0.5), baseReport: 'base/run-x.html#r0' };
+  const report = buildReport({ startedAt: 'now', finishedAt: 'now', complete: true, command: [], target: 'reference', browsers: ['chromium'], regress: [], results: [pr] });
+  const md = renderMarkdown(report);
+  expect(md).toContain('Compared with the base `origin/<b>main` (bbbbbbbbbb):');
+  expect(md).toContain('| switch-return | chromium | fail | fail | pre-existing · liveStreams: pre-existing |');
+  const html = renderHtml(report);
+  expect(html).toContain('<b>base origin/&#60;b&#62;main</b> <code>bbbbbbbbbb</code>: <a href="base/run-x.html#r0">FAIL (liveStreams)</a> · gate: <b>pre-existing</b>');
+  expect(html).toContain('· base fail · pre-existing</a></li>');
 });
 
 /** main: a healthy reference UI (tagged healthy), then a commit that leaks streams on switch (the pull request). */
