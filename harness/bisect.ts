@@ -1,15 +1,14 @@
 // `sse-harness bisect`: given a target's git checkout, a scenario, a good and a bad ref, run the scenario at
 // candidate commits (each in a temporary git worktree: the user's working tree is never touched) and name the first
 // bad commit, with the report of every step.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { onCleanup, removeTempDir, tempDir } from './driver/reaper.ts';
+import { resolve } from 'node:path';
 import type { BrowserLauncher } from './driver/types.ts';
+import { WorkerBrowsers } from './driver/reuse.ts';
+import { runAtRef } from './history/at-ref.ts';
+import { commitOf, git, isAncestor, openRepo, subjectOf, Worktrees } from './history/git.ts';
 import { buildReport, writeReport } from './report/json.ts';
-import { runScenario, type ScenarioResult } from './runner/run.ts';
+import type { ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
-import { targetFor } from './targets/index.ts';
 
 export interface BisectOptions {
   repo: string;
@@ -37,78 +36,33 @@ export interface BisectOutcome {
   report: string;
 }
 
-const git = (repo: string, ...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-
 export async function bisect(opts: BisectOptions): Promise<BisectOutcome> {
-  const repo = resolve(opts.repo);
-  if (!existsSync(repo)) throw new Error(`sse-harness: --repo ${opts.repo}: no such folder. Give the git checkout of the chat UI.`);
-  try {
-    git(repo, 'rev-parse', '--git-dir');
-  } catch {
-    throw new Error(`sse-harness: --repo ${opts.repo}: not a git repository. bisect needs the UI's git history.`);
-  }
-  const rev = (ref: string, flag: string) => {
-    try {
-      return git(repo, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
-    } catch {
-      throw new Error(`sse-harness: ${flag} ${ref}: no such commit in ${opts.repo}.`);
-    }
-  };
-  const good = rev(opts.good, '--good');
-  const bad = rev(opts.bad, '--bad');
-  try {
-    git(repo, 'merge-base', '--is-ancestor', good, bad);
-  } catch {
-    throw new Error(`sse-harness: --good ${opts.good} is not an ancestor of --bad ${opts.bad}: bisect walks the history from good to bad.`);
-  }
+  const repo = openRepo(opts.repo, '--repo', "bisect needs the UI's git history.");
+  const good = commitOf(repo, opts.good, `--good ${opts.good}`);
+  const bad = commitOf(repo, opts.bad, `--bad ${opts.bad}`);
+  if (!isAncestor(repo, good, bad)) throw new Error(`sse-harness: --good ${opts.good} is not an ancestor of --bad ${opts.bad}: bisect walks the history from good to bad.`);
   // Oldest first; the bad commit is last. Candidates lie on the path from good to bad.
   const between = git(repo, 'rev-list', '--reverse', '--ancestry-path', `${good}..${bad}`).split('\n').filter(Boolean);
   if (!between.length) throw new Error('sse-harness: --good and --bad are the same commit: nothing to bisect.');
-  const subject = (c: string) => git(repo, 'log', '-1', '--format=%s', c);
+  const subject = (c: string) => subjectOf(repo, c);
   const short = (c: string) => c.slice(0, 10);
 
-  const work = tempDir('bisect');
-  const worktrees: string[] = [];
-  const dropWorktrees = () => {
-    for (const wt of worktrees.splice(0)) {
-      try {
-        git(repo, 'worktree', 'remove', '--force', wt);
-      } catch {
-        /* already gone */
-      }
-    }
-    try {
-      git(repo, 'worktree', 'prune');
-    } catch {
-      /* nothing to prune */
-    }
-  };
-  const stopCleanup = onCleanup(dropWorktrees);
+  const worktrees = new Worktrees(repo, 'bisect');
+  // One browser for every step, a fresh page each time.
+  const browsers = new WorkerBrowsers(() => opts.launcher);
   const steps: BisectStep[] = [];
   const startedAt = new Date().toISOString();
 
   const test = async (commit: string): Promise<'good' | 'bad'> => {
-    const wt = join(work, short(commit));
-    git(repo, 'worktree', 'add', '--detach', '--force', wt, commit);
-    worktrees.push(wt);
-    try {
-      const target = targetFor(opts.target, { appDir: join(wt, opts.appSubdir) });
-      opts.log(`bisect: testing ${short(commit)} ${subject(commit)}`);
-      const result = await runScenario(opts.scenario, { target, launcher: opts.launcher, regress: [] });
-      if (result.verdict === 'error') throw new Error(`sse-harness: bisect: the scenario could not run at ${short(commit)}: ${result.error}`);
-      const verdict = result.verdict === 'pass' ? 'good' : 'bad';
-      const failing = result.verdicts.filter((v) => !v.pass).map((v) => v.oracle);
-      opts.log(`bisect: ${short(commit)} is ${verdict}${failing.length ? ` (${failing.join(', ')})` : ''}`);
-      steps.push({ commit, subject: subject(commit), verdict, result: { ...result, scenario: `${result.scenario}@${short(commit)}`, description: `bisect ${short(commit)} ${subject(commit)}: ${verdict}` } });
-      return verdict;
-    } finally {
-      try {
-        git(repo, 'worktree', 'remove', '--force', wt);
-      } catch {
-        /* removed with the temp folder */
-      }
-      worktrees.splice(worktrees.indexOf(wt), 1);
-    }
+    opts.log(`bisect: testing ${short(commit)} ${subject(commit)}`);
+    const [result] = await runAtRef({ worktrees, commit, appSubdir: opts.appSubdir, target: opts.target, jobs: [{ scenario: opts.scenario, browser: opts.launcher.browser, regress: [] }], browsers: [browsers] });
+    if (!result) throw new Error('sse-harness: bisect interrupted.');
+    if (result.verdict === 'error') throw new Error(`sse-harness: bisect: the scenario could not run at ${short(commit)}: ${result.error}`);
+    const verdict = result.verdict === 'pass' ? 'good' : 'bad';
+    const failing = result.verdicts.filter((v) => !v.pass).map((v) => v.oracle);
+    opts.log(`bisect: ${short(commit)} is ${verdict}${failing.length ? ` (${failing.join(', ')})` : ''}`);
+    steps.push({ commit, subject: subject(commit), verdict, result: { ...result, scenario: `${result.scenario}@${short(commit)}`, description: `bisect ${short(commit)} ${subject(commit)}: ${verdict}` } });
+    return verdict;
   };
 
   try {
@@ -141,8 +95,7 @@ export async function bisect(opts: BisectOptions): Promise<BisectOutcome> {
     );
     return { firstBad: outcome, steps, report };
   } finally {
-    dropWorktrees();
-    stopCleanup();
-    removeTempDir(work);
+    await browsers.dispose();
+    worktrees.dispose();
   }
 }

@@ -5,6 +5,12 @@ import { stress, stressSummary } from './stress.ts';
 import { doctor, doctorReport } from './doctor.ts';
 import { watch } from './watch.ts';
 import { bisect } from './bisect.ts';
+import { openRepo } from './history/git.ts';
+import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
+import { sweep } from './history/sweep.ts';
+import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
+import { sweepTable } from './report/sweep.ts';
+import { oneLine } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +111,7 @@ interface RunFlags {
   retries: number;
   flaky: FlakyPolicy;
   known?: string;
+  compare?: string;
 }
 
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
@@ -119,6 +126,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
     }
   }
+  const compare = flags.compare ? prepareCompare(flags.compare, flags.appDir, { matrix: flags.matrix }) : undefined;
   // "all": every browser this machine has (doctor says how to get the rest).
   if (flags.browser.includes('all')) {
     const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
@@ -278,6 +286,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   await Promise.all(Array.from({ length: workers }, worker));
   const results = done();
   if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
+  // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
+  const compared = compare && !wasInterrupted()
+    ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
+    : undefined;
   if (flags.updateBaseline) {
     const file = resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE);
     let previous: BaselineFile | undefined;
@@ -307,9 +319,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
   }
-  process.stdout.write(`\n${verdictTable(results)}${knownText}\n\nreport: ${file}\n`);
+  process.stdout.write(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
   if (results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
-  return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky)) ? EXIT.regression : EXIT.ok;
+  // With --compare, a failure the base had too (and no worse) does not fail the gate.
+  return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
 }
 
 /** One browser per core, at most two: more only makes each run's timing noisier. */
@@ -370,18 +383,21 @@ export function buildProgram(): Command {
     .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
     .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intArg)
     .option('-q, --quiet', 'no progress lines, only the table')
+    .option('--compare <ref>', 'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
     .addHelpText(
       'after',
       `
 Exit codes: 0 every scenario as expected, 1 a regression was found (with --matrix: a class was
-missed or the healthy UI failed), 2 usage or harness error.
+missed or the healthy UI failed; with --compare: a failure new since the base, or worse), 2 usage or harness error.
 
 Examples:
   sse-harness                                   # every built-in scenario, healthy reference UI
   sse-harness --matrix -b chromium,webkit       # healthy UI plus every regression class: the detection matrix
   sse-harness --regress leak-on-switch          # prove the leak is caught (exits 1)
-  sse-harness scenarios/switch-return.yaml --headed`,
+  sse-harness scenarios/switch-return.yaml --headed
+  sse-harness scenarios -t hermes-webui --app-dir ../hermes-webui --compare origin/master
+                                                # a pull request's gate: fail only on what the PR made fail`,
     )
     .action(async (paths: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(paths, flags, process.argv.slice(2));
@@ -456,6 +472,42 @@ Examples:
       const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${s.subject}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${r.firstBad.subject}\nreport: ${r.report}\n`);
       process.exitCode = EXIT.ok;
+    });
+
+  program
+    .command('sweep')
+    .description("run scenarios at each ref of a chat UI's history (each in a temporary git worktree) and print the history: a row per ref, a cell per scenario and browser")
+    .argument('<scenarios...>', 'scenario files or folders')
+    .requiredOption('--repo <path>', 'git checkout of the chat UI (its working tree is never touched)')
+    .requiredOption('--refs <spec>', 'which refs: a list, a range of tags A..B, a pick (every:N, spread:N, last:N); see below')
+    .option('--commits', 'ranges walk commits instead of tags')
+    .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
+    .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
+    .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
+    .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intArg)
+    .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
+    .option('--dry-run', 'list the refs the sweep would run, then stop')
+    .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
+    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean }) => {
+      const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
+      if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
+      const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
+      const scenarios = loadAll(paths);
+      if (o.dryRun) {
+        process.stdout.write(`${refs.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each\n`);
+        return;
+      }
+      for (const b of o.browser) {
+        if (!(BROWSERS as readonly string[]).includes(b)) throw new UsageError(`sse-harness: --browser ${b}: unknown browser (known: ${BROWSERS.join(', ')})`);
+        const missing = launcherFor(b).missing();
+        if (missing) throw new UsageError(`sse-harness: ${missing}`);
+      }
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
+      const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
+      process.stdout.write(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
+      process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
     });
 
   program

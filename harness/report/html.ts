@@ -118,6 +118,7 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
   ${attempts.length ? `<ol class="attempts">${attempts.map((a, k) => `<li>${k < attempts.length - 1 ? `<a href="#r${runIndex}a${k + 1}">${esc(a)}</a>` : esc(a)}</li>`).join('')}</ol>` : ''}
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)})${r.readySignal ? ` · ready signal ${esc(r.readySignal)}` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}${esc(knownNote(v))}`).join('<br>')}</div>` : ''}
+  ${r.compare ? compareNote(r.compare) : ''}
   <div class="chart" data-result="${i}"></div>
   <table class="verdicts">${verdictRows}</table>
   ${findings ? `<div class="evidence findings"><b>Witness findings</b><ul>${findings}</ul></div>` : ''}
@@ -134,6 +135,13 @@ function knownList(report: HarnessReport): string {
   return `<h2>Known findings · ${esc(k.file)}</h2><table><tr><th>entry</th><th>scenario · browser · oracle</th><th>reason</th><th>until</th><th>status</th></tr>${k.entries
     .map((e) => `<tr class="${e.status === 'expired' ? 'bad' : e.status === 'excused' ? 'known' : ''}"><td>${esc(e.source)}</td><td>${esc(`${e.scenario} · ${e.browser ?? 'any'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}</td><td>${esc(e.reason)}</td><td>${esc(e.expires ?? '–')}</td><td>${esc(what[e.status])}${e.matched ? ` (${e.matched})` : ''}</td></tr>`)
     .join('')}</table>`;
+}
+
+/** The same run at the base ref (run --compare) and the gate's reading of this one. */
+function compareNote(c: NonNullable<ScenarioResult['compare']>): string {
+  const base = `${c.baseVerdict.toUpperCase()}${c.baseFailing.length ? ` (${c.baseFailing.join(', ')})` : ''}`;
+  const oracles = c.oracles.map((o) => `<li><b>${esc(o.oracle)}</b>: ${esc(o.status)}, ${esc(o.detail)}</li>`).join('');
+  return `<div class="compare ${esc(c.status)}"><b>base ${esc(c.base)}</b> <code>${esc(c.baseCommit.slice(0, 10))}</code>: ${c.baseReport ? `<a href="${esc(encodeURI(c.baseReport))}">${esc(base)}</a>` : esc(base)} · gate: <b>${esc(c.status)}</b>${oracles ? `<ul>${oracles}</ul>` : ''}</div>`;
 }
 
 const CHART_SCRIPT = `
@@ -180,7 +188,7 @@ export function renderHtml(report: HarnessReport): string {
         .join('')}</table>`
     : '';
   const index = report.results
-    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}</a></li>`)
+    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`)
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
 <style>${asset('uPlot.min.css')}
@@ -194,6 +202,7 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 .evidence{border-left:4px solid #c33;background:#fff4f4;padding:8px 12px;margin:8px 0}
 .at{color:#666;font-size:12px} pre{max-height:260px;overflow:auto;font-size:11px;background:#f7f7f7;padding:6px}
 .result{border-top:1px solid #ccc;padding-top:4px} .chart{min-height:320px}
+.compare{border-left:4px solid #999;background:#f6f6f6;padding:6px 12px;margin:8px 0} .compare.new,.compare.worse{border-color:#c33} .compare.pre-existing{border-color:#e0a040}
 .incomplete{background:#ffe9c7;padding:8px;border:1px solid #e0a040}
 .divergence{margin:6px 0} .divergence code{white-space:pre-wrap;word-break:break-all} .divergence th{width:70px}
 .divergence mark{background:#fbb;border-left:2px solid #c00}

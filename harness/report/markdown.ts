@@ -106,6 +106,13 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   }
   const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${r.scenario} · ${r.browser}: **${f.finding}** after \`${f.step}\`: ${f.summary}`));
   if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
+  // run --compare: each run beside the same run at the base, and the gate's reading.
+  const compared = report.results.filter((r) => r.compare);
+  if (compared.length) {
+    lines.push(`Compared with the base \`${compared[0]!.compare!.base}\` (${compared[0]!.compare!.baseCommit.slice(0, 10)}):`, '', '| run | browser | this | base | gate |', '|---|---|---|---|---|');
+    for (const r of compared) lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${r.verdict} | ${r.compare!.baseVerdict} | ${cell([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · '))} |`);
+    lines.push('');
+  }
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
     for (const r of bad) {

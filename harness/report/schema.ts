@@ -132,6 +132,19 @@ const attemptSchema = z
     durationMs: z.number(),
     sessions: z.record(z.string(), z.string()).describe('scenario alias → session id'),
     timeline: z.array(timelineEventSchema),
+    compare: z
+      .object({
+        base: z.string().describe('the base ref as given to --compare'),
+        baseCommit: z.string(),
+        baseVerdict: z.enum(['pass', 'fail', 'error', 'not run']),
+        baseFailing: z.array(z.string()).describe('oracles that failed at the base'),
+        baseReport: z.string().optional().describe("the base run's section in the base report, relative to this report's folder"),
+        status: z.enum(['new', 'worse', 'pre-existing', 'fixed', 'ok', 'error']).describe('new and worse fail the gate; pre-existing does not; fixed and ok passed; error could not run'),
+        oracles: z.array(z.object({ oracle: z.string(), status: z.enum(['new', 'worse', 'pre-existing']), detail: z.string() }).strict()).describe('each oracle failing in this run, and why it counts as it does'),
+      })
+      .strict()
+      .optional()
+      .describe('run --compare: the same run at the base ref beside this one'),
   })
   .strict();
 

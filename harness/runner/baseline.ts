@@ -33,6 +33,9 @@ const SLACK: Record<string, number> = {
   witnessFindings: 0,
 };
 
+/** The most a metric may reach against a recorded value before it counts as worse: the ratio plus the metric's slack. */
+export const limitOf = (metric: string, was: number, ratio: number) => Math.round(was * (1 + ratio) + (SLACK[metric] ?? 0));
+
 const ev = (vs: Verdict[], oracle: string) => vs.find((v) => v.oracle === oracle)?.evidence;
 const slowest = (e: Record<string, unknown> | undefined) => {
   const checks = (e?.checks ?? []) as { sseOpenAfterMs: number | null; grewAfterMs: number | null }[];
@@ -104,7 +107,7 @@ export function compareToBaseline(r: ScenarioResult, base: BaselineFile, tol: To
   const rows = Object.entries(now)
     .filter(([k]) => was[k] !== undefined)
     .map(([k, v]) => {
-      const limit = Math.round(was[k]! * (1 + tol.ratio) + (SLACK[k] ?? 0));
+      const limit = limitOf(k, was[k]!, tol.ratio);
       return { metric: k, baseline: was[k]!, now: v, limit, worse: v > limit };
     });
   const worse = rows.filter((x) => x.worse);

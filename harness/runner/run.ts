@@ -74,6 +74,23 @@ export interface ScenarioResult {
   durationMs: number;
   sessions: Record<string, string>;
   timeline: TimelineEvent[];
+  /** run --compare: the same run at the base ref, and what the gate makes of this one (harness/history/compare.ts). */
+  compare?: Comparison;
+}
+
+/** A run beside the same run (scenario, browser, regressions) at a base ref. */
+export interface Comparison {
+  /** The base ref as given, and its commit. */
+  base: string;
+  baseCommit: string;
+  baseVerdict: 'pass' | 'fail' | 'error' | 'not run';
+  baseFailing: string[];
+  /** The base run's section in the base report, relative to this report's folder. */
+  baseReport?: string;
+  /** new / worse fail the gate; pre-existing does not; fixed and ok passed here; error could not run here. */
+  status: 'new' | 'worse' | 'pre-existing' | 'fixed' | 'ok' | 'error';
+  /** Each oracle failing here, and why it counts as it does. */
+  oracles: { oracle: string; status: 'new' | 'worse' | 'pre-existing'; detail: string }[];
 }
 
 class StepFailure extends Error {}

@@ -1,0 +1,132 @@
+// Runs scenarios against the UI as it was at one commit: a temporary worktree of the repository, the target read
+// from it, each run in a browser its worker keeps across refs. Shared by bisect, sweep and run --compare.
+import { join } from 'node:path';
+import { wasInterrupted } from '../driver/reaper.ts';
+import type { WorkerBrowsers } from '../driver/reuse.ts';
+import type { LaunchOptions } from '../driver/types.ts';
+import { runScenario, type RunOptions, type ScenarioResult } from '../runner/run.ts';
+import { JobQueue } from '../runner/schedule.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { targetFor } from '../targets/index.ts';
+import type { Target } from '../targets/types.ts';
+import type { Worktrees } from './git.ts';
+
+export interface RefJob {
+  scenario: Scenario;
+  browser: string;
+  regress: string[];
+  expect?: 'pass' | 'catch';
+}
+
+export interface AtRefOptions {
+  worktrees: Worktrees;
+  commit: string;
+  /** Folder of the UI inside the repository ('.' = its root), given to the target as its app dir. */
+  appSubdir: string;
+  target: string;
+  jobs: RefJob[];
+  /** One per worker, each keeping one browser per browser name across runs and refs; their number is the runs at once. */
+  browsers: WorkerBrowsers[];
+  launch?: LaunchOptions;
+  /** Per run: when to stop it early (see RunOptions.stopWhen). */
+  stopWhen?: (job: RefJob) => RunOptions['stopWhen'];
+  /** Called as each run starts and ends (progress lines). */
+  onStart?: (job: RefJob, index: number) => void;
+  onResult?: (job: RefJob, result: ScenarioResult, index: number) => void;
+}
+
+/** A run that could not take place, as a result: the cell shows the reason. */
+export function errorResult(job: RefJob, target: string, error: string, engine = ''): ScenarioResult {
+  return {
+    scenario: job.scenario.name,
+    file: job.scenario.file,
+    description: job.scenario.description,
+    catches: job.scenario.catches ?? [],
+    timeScale: job.scenario.timeScale,
+    browser: job.browser,
+    engine,
+    target,
+    targetVersion: 'unknown',
+    regress: job.regress,
+    expected: job.expect,
+    verdict: 'error',
+    verdicts: [],
+    stepFailures: [],
+    findings: [],
+    witnesses: [],
+    error,
+    durationMs: 0,
+    sessions: {},
+    timeline: [],
+  };
+}
+
+/**
+ * The jobs' results, index for index (a run not started because the process was interrupted is left undefined).
+ * A worktree or target that cannot be made at this commit makes every job an error result naming why: a sweep
+ * records it in the row and goes on.
+ */
+export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undefined)[]> {
+  const results: (ScenarioResult | undefined)[] = new Array(o.jobs.length).fill(undefined);
+  let wt: string | undefined;
+  let target: Target;
+  try {
+    wt = o.worktrees.add(o.commit);
+    target = targetFor(o.target, { appDir: join(wt, o.appSubdir) });
+  } catch (e) {
+    // The worktree's temp path means nothing to the reader: name the commit and folder instead.
+    const where = `${o.commit.slice(0, 10)}:${o.appSubdir}`;
+    const why = (e as Error).message.replace(/^sse-harness: /, '').split(wt ? join(wt, o.appSubdir) : '\0').join(where);
+    if (wt) o.worktrees.remove(wt);
+    return o.jobs.map((j, i) => {
+      const r = errorResult(j, o.target, `cannot serve the UI at ${o.commit.slice(0, 10)}: ${why}`);
+      o.onResult?.(j, r, i);
+      return r;
+    });
+  }
+  try {
+    const queue = new JobQueue(o.jobs);
+    // A UI that did not boot in a browser (a result marked bootFailed) is not tried there again at this ref: one
+    // error says so, not a timeout per scenario.
+    const bootFailed = new Map<string, string>();
+    const worker = async (browsers: WorkerBrowsers) => {
+      let last: string | undefined;
+      while (!wasInterrupted()) {
+        const taken = await queue.take(last);
+        if (!taken) break;
+        if (wasInterrupted()) {
+          taken.done();
+          break;
+        }
+        const { job, index } = taken;
+        last = job.browser;
+        const noBoot = bootFailed.get(job.browser);
+        if (noBoot !== undefined) {
+          taken.done();
+          results[index] = errorResult(job, target.name, `not started: the UI did not boot in ${job.browser} at this ref (${noBoot})`);
+          o.onResult?.(job, results[index]!, index);
+          continue;
+        }
+        queue.warmAfter(job, (b) => browsers.get(b).warm(o.launch));
+        o.onStart?.(job, index);
+        let r: ScenarioResult;
+        try {
+          r = await runScenario(job.scenario, { target, launcher: browsers.get(job.browser), regress: job.regress, launch: o.launch, stopWhen: o.stopWhen?.(job) });
+        } catch (e) {
+          r = errorResult(job, target.name, (e as Error).message.replace(/^sse-harness: /, ''));
+        } finally {
+          taken.done();
+        }
+        if (wasInterrupted()) return;
+        r.expected = job.expect;
+        if ((r as ScenarioResult & { bootFailed?: boolean }).bootFailed) bootFailed.set(job.browser, (r.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200));
+        results[index] = r;
+        o.onResult?.(job, r, index);
+      }
+    };
+    await Promise.all(o.browsers.slice(0, Math.max(1, Math.min(o.browsers.length, o.jobs.length))).map(worker));
+  } finally {
+    o.worktrees.remove(wt);
+  }
+  return results;
+}

@@ -1,0 +1,201 @@
+// `sse-harness sweep`: the same scenarios at each ref of a UI's history (each in a temporary worktree), in the
+// browsers asked for, browsers kept across refs. Every ref gets an ordinary report in <report-dir>/<ref>/, and the
+// sweep a summary (sweep.json) and a history page (sweep.html) with a cell per ref, scenario and browser.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { onCleanup, wasInterrupted } from '../driver/reaper.ts';
+import { WorkerBrowsers } from '../driver/reuse.ts';
+import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
+import { buildReport, writeReport } from '../report/json.ts';
+import { cellMark, renderSweepHtml } from '../report/sweep.ts';
+import { oneLine } from '../report/terminal.ts';
+import type { ScenarioResult } from '../runner/run.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { runAtRef, type RefJob } from './at-ref.ts';
+import { Worktrees } from './git.ts';
+import type { ResolvedRef } from './refs.ts';
+
+export const SWEEP_VERSION = 1;
+
+export interface SweepCell {
+  scenario: string;
+  browser: string;
+  /** 'not run': the sweep was interrupted before this run. */
+  verdict: ScenarioResult['verdict'] | 'not run';
+  /** Oracles that failed. */
+  failing: string[];
+  /** Each failing oracle's sentence, or the error. */
+  detail?: string;
+  durationMs?: number;
+  /** That run's section in the ref's HTML report, relative to the sweep's folder. */
+  report?: string;
+}
+
+export interface SweepRow {
+  label: string;
+  commit: string;
+  subject: string;
+  date: string;
+  /** The ref's report folder, relative to the sweep's folder. */
+  dir: string;
+  /** The ref's JSON report, relative to the sweep's folder (absent until the ref has run). */
+  report?: string;
+  /** The version the target named (git describe at the ref). */
+  targetVersion?: string;
+  cells: SweepCell[];
+}
+
+export interface SweepSummary {
+  sweepVersion: typeof SWEEP_VERSION;
+  tool: 'sse-harness';
+  kind: 'sweep';
+  startedAt: string;
+  finishedAt: string;
+  /** False while the sweep runs and when it was interrupted. */
+  complete: boolean;
+  interruptedBy?: string;
+  command: string[];
+  repo: string;
+  refs: string;
+  target: string;
+  appSubdir: string;
+  browsers: string[];
+  scenarios: string[];
+  /** The cells of every row, in this order. */
+  columns: { scenario: string; browser: string }[];
+  rows: SweepRow[];
+  totals: { refs: number; cells: number; passed: number; failed: number; errors: number; notRun: number };
+}
+
+export interface SweepOptions {
+  repo: string;
+  refsSpec: string;
+  refs: ResolvedRef[];
+  scenarios: Scenario[];
+  browsers: string[];
+  target: string;
+  appSubdir: string;
+  reportDir: string;
+  workers: number;
+  launcherFor: (name: string) => BrowserLauncher;
+  launch?: LaunchOptions;
+  command: string[];
+  log: (line: string) => void;
+}
+
+/** A folder name for a ref: its label with anything but letters, digits, dot, dash and underscore made "_". */
+function folderFor(label: string, commit: string, taken: Set<string>): string {
+  let name = label.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || commit.slice(0, 10);
+  if (taken.has(name)) name = `${name}-${commit.slice(0, 10)}`;
+  taken.add(name);
+  return name;
+}
+
+function cellOf(r: ScenarioResult): Omit<SweepCell, 'report'> {
+  const failing = r.verdicts.filter((v) => !v.pass);
+  return {
+    scenario: r.scenario,
+    browser: r.browser,
+    verdict: r.verdict,
+    failing: failing.map((v) => v.oracle),
+    detail: r.verdict === 'error' ? r.error : failing.length ? failing.map((v) => `${v.oracle}: ${v.summary}`).join(' · ') : undefined,
+    durationMs: r.durationMs,
+  };
+}
+
+function totalsOf(rows: SweepRow[]): SweepSummary['totals'] {
+  const cells = rows.flatMap((r) => r.cells);
+  const n = (v: SweepCell['verdict']) => cells.filter((c) => c.verdict === v).length;
+  return { refs: rows.length, cells: cells.length, passed: n('pass'), failed: n('fail'), errors: n('error'), notRun: n('not run') };
+}
+
+/** Writes sweep.json and sweep.html, each atomically; returns the JSON's path. */
+export function writeSweep(dir: string, s: SweepSummary): string {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'sweep.json');
+  for (const [f, body] of [
+    [json, JSON.stringify(s, null, 2)],
+    [join(dir, 'sweep.html'), renderSweepHtml(s)],
+  ] as const) {
+    writeFileSync(`${f}.tmp`, body);
+    renameSync(`${f}.tmp`, f);
+  }
+  return json;
+}
+
+export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; file: string }> {
+  const dir = resolve(o.reportDir);
+  const columns = o.scenarios.flatMap((s) => o.browsers.map((browser) => ({ scenario: s.name, browser })));
+  const jobs: RefJob[] = columns.map((c) => ({ scenario: o.scenarios.find((s) => s.name === c.scenario)!, browser: c.browser, regress: [], expect: 'pass' }));
+  const taken = new Set<string>();
+  const summary: SweepSummary = {
+    sweepVersion: SWEEP_VERSION,
+    tool: 'sse-harness',
+    kind: 'sweep',
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    complete: false,
+    command: o.command,
+    repo: o.repo,
+    refs: o.refsSpec,
+    target: o.target,
+    appSubdir: o.appSubdir,
+    browsers: o.browsers,
+    scenarios: o.scenarios.map((s) => s.name),
+    columns,
+    rows: o.refs.map((r) => ({ ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) })),
+    totals: { refs: 0, cells: 0, passed: 0, failed: 0, errors: 0, notRun: 0 },
+  };
+  const save = () => {
+    summary.finishedAt = new Date().toISOString();
+    summary.totals = totalsOf(summary.rows);
+    return writeSweep(dir, summary);
+  };
+  // On Ctrl-C the history so far is still written, marked incomplete.
+  const dropPartial = onCleanup(() => {
+    summary.interruptedBy = wasInterrupted() ?? undefined;
+    const file = save();
+    process.stderr.write(`sse-harness: partial sweep (incomplete) written to ${file}\n`);
+  });
+  const worktrees = new Worktrees(o.repo, 'sweep');
+  const browsers = Array.from({ length: Math.max(1, o.workers) }, () => new WorkerBrowsers(o.launcherFor));
+  try {
+    for (const [i, row] of summary.rows.entries()) {
+      if (wasInterrupted()) break;
+      const tag = `[${i + 1}/${summary.rows.length}] ${oneLine(row.label)}`;
+      o.log(`${tag} (${row.commit.slice(0, 10)}, ${row.date.slice(0, 10)}): ${oneLine(row.subject).slice(0, 100)}`);
+      const startedAt = new Date().toISOString();
+      const results = await runAtRef({
+        worktrees,
+        commit: row.commit,
+        appSubdir: o.appSubdir,
+        target: o.target,
+        jobs,
+        browsers,
+        launch: o.launch,
+        onResult: (job, r) => o.log(`${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
+      });
+      if (wasInterrupted()) break;
+      const ran = results.filter((r): r is ScenarioResult => r !== undefined);
+      const file = writeReport(
+        join(dir, row.dir),
+        buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: ran.length === jobs.length, command: o.command, target: o.target, browsers: o.browsers, regress: [], results: ran }),
+        { stepSummary: false },
+      );
+      const html = `${relative(dir, file).replace(/\.json$/, '.html')}`;
+      row.report = relative(dir, file);
+      row.targetVersion = ran.find((r) => r.targetVersion !== 'unknown')?.targetVersion;
+      row.cells = results.map((r, k) => (r ? { ...cellOf(r), report: `${html}#r${ran.indexOf(r)}` } : { ...columns[k]!, verdict: 'not run', failing: [] }));
+      const t = totalsOf([row]);
+      o.log(`${tag}: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''} (report ${basename(dir)}/${row.report})`);
+      save();
+    }
+    if (wasInterrupted()) return await new Promise(() => {}); // the signal handler writes the partial sweep and exits
+    summary.complete = true;
+    dropPartial();
+    return { summary, file: save() };
+  } finally {
+    await Promise.all(browsers.map((b) => b.dispose()));
+    worktrees.dispose();
+  }
+}
