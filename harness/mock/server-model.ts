@@ -8,8 +8,8 @@
  * - `buffer`: cursors are ignored for a live run: the offline buffer, then live events (hermes-webui v0.50.292 to
  *   v0.51.293; before it one queue per run, which behaves the same for a single subscriber).
  */
-export type ResumeBehaviour = 'buffer' | 'journal';
-export const RESUME_BEHAVIOURS: readonly ResumeBehaviour[] = ['buffer', 'journal'];
+export const RESUME_BEHAVIOURS = ['buffer', 'journal'] as const;
+export type ResumeBehaviour = (typeof RESUME_BEHAVIOURS)[number];
 
 export interface ServerModel {
   resume: ResumeBehaviour;
@@ -100,4 +100,21 @@ export function resumeCursor(params: URLSearchParams, lastEventIdHeader: string 
   if (!header) return { kind: 'none' };
   const { run, seq } = eventIdParts(header);
   return run === streamId && seq !== null ? { kind: 'seq', afterSeq: seq } : { kind: 'unusable', raw: header };
+}
+
+/** What a report says about the server model a run was played against. */
+export interface ServerModelSummary {
+  resume: ResumeBehaviour;
+  /** What decided the model (a target reading its checkout, or the default). */
+  why: string;
+  offlineBufferCap: number | null;
+  lastEventId: boolean;
+  /** The chat-stream reply's headers. */
+  headers: Record<string, string>;
+}
+
+export const DEFAULT_MODEL_WHY = "the mock's default: the newest hermes-webui server's resume rules";
+
+export function summarizeServerModel(model: ServerModel, why = DEFAULT_MODEL_WHY): ServerModelSummary {
+  return { resume: model.resume, why, offlineBufferCap: model.offlineBufferCap, lastEventId: model.lastEventId, headers: { ...model.sseHeaders } };
 }

@@ -3,6 +3,8 @@ import type { HarnessReport } from './json.ts';
 import { caseName, problemOf } from './junit.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text read from a checkout, as plain words: no markup, code spans or control characters. */
+const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f`<>*_[\]|]/g, ' ');
 
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
@@ -15,6 +17,8 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
       : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**`;
   lines.push(`### ${head}`, '');
   lines.push(`Target \`${report.target}\` · browsers ${report.browsers.join(', ')} · ${report.startedAt}`, '');
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume \`${r.mock.resume}\` (${plain(r.mock.why)})`] : [])))];
+  if (models.length) lines.push(`Mock server: ${models.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
     lines.push('| regression class | ' + report.browsers.join(' | ') + ' |', '|---|' + report.browsers.map(() => '---|').join(''));

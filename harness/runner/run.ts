@@ -1,6 +1,7 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
 import { chatStreamKey, MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
+import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
 import { pageReleases } from '../oracles/liveStreams.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
@@ -42,6 +43,8 @@ export interface ScenarioResult {
   engine: string;
   target: string;
   targetVersion: string;
+  /** The server behaviour the mock played (resume rules, offline buffer cap, SSE headers) and what decided it. */
+  mock?: ServerModelSummary;
   regress: string[];
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
@@ -223,6 +226,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     emulation: emulationNotes(),
     target: target.name,
     targetVersion: target.version,
+    mock: summarizeServerModel(backend.model, target.backendModel?.why),
     regress,
     verdict: 'error',
     verdicts: [],

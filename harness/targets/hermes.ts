@@ -5,6 +5,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
+import { hermesServerModel } from './hermes-server.ts';
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
@@ -32,7 +33,7 @@ export function hermesVersion(dir: string): string {
 }
 
 /** An SSE reply that stays open with heartbeats until the client goes: hermes-webui's side feeds, never chat streams. */
-function sideFeed(heartbeatMs = 5_000): Response {
+function sideFeed(headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, heartbeatMs = 5_000): Response {
   const enc = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -45,7 +46,7 @@ function sideFeed(heartbeatMs = 5_000): Response {
       clearInterval(timer);
     },
   });
-  return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+  return new HttpResponse(body, { headers });
 }
 
 /** Boot, panel and polling routes whose empty answer the frontend takes as "nothing there" (checked in a browser). */
@@ -101,11 +102,15 @@ async function settle(page: BrowserPage, expression: string, ms: number): Promis
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
+  // The mock plays the server this checkout ships: its resume rules and its SSE replies' headers.
+  const server = hermesServerModel(root);
   return {
     name: 'hermes-webui',
     version: `hermes-webui@${version} (${root})`,
     regressions: [],
+    backendModel: { resume: server.model.resume, why: server.why },
     backend: () => ({
+      server: server.model,
       root: resolve(root, 'static') + '/',
       // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
       transformHtml: (html) =>
@@ -141,8 +146,8 @@ export function hermesTarget(appDir: string | undefined): Target {
         ),
         http.get('*/api/profile/active', () => HttpResponse.json({ name: 'default', is_default: true })),
         http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
-        http.get('*/api/sessions/events', () => sideFeed()),
-        http.get('*/api/session/stream', () => sideFeed()),
+        http.get('*/api/sessions/events', () => sideFeed(server.sideFeedHeaders['/api/sessions/events'])),
+        http.get('*/api/session/stream', () => sideFeed(server.sideFeedHeaders['/api/session/stream'])),
       ],
       fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
     }),
