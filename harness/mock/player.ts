@@ -153,6 +153,11 @@ export class Run {
     if (!this.active || this.hurried) return;
     this.hurried = true;
     this.stalledUntil = 0;
+    this.wake();
+  }
+
+  /** Ends the wait the script is in now (a wait, a tool's duration, a token interval); it goes on at its pace after. */
+  wake(): void {
     for (const [t, wake] of this.timers) {
       clearTimeout(t);
       wake();
