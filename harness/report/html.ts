@@ -12,7 +12,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCode
 
 /** The server behaviours the mock played, each with what decided it. */
 const mockLine = (report: HarnessReport) => {
-  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${r.mock.why})`] : [])))];
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${r.mock.why.replace(/[\u0000-\u001f\u007f]/g, ' ')})`] : [])))];
   return models.length ? `<br>mock server: ${esc(models.join('; '))}` : '';
 };
 
