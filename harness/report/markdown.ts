@@ -3,8 +3,8 @@ import type { HarnessReport } from './json.ts';
 import { caseName, problemOf } from './junit.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-/** Text read from a checkout, as plain words: no markup, code spans or control characters. */
-const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f`<>*_[\]|]/g, ' ');
+/** Text read from a checkout, shown as written: Markdown's special characters escaped, control characters dropped. */
+const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_[\]<>|#!]/g, '\\$&');
 
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
