@@ -54,8 +54,6 @@ export class Run {
    * out to a subscriber: a client that subscribes and leaves before the next event leaves it as it was.
    */
   readonly offlineBuffer: JournalEntry[] = [];
-  /** Events the offline buffer dropped at its cap since it was last emptied. */
-  offlineDropped = 0;
   readonly answer: string[];
   active = true;
   private stalledUntil = 0;
@@ -190,11 +188,10 @@ export class Run {
     if (!this.subscribers.size) {
       const cap = this.opts.server.offlineBufferCap;
       for (const e of entries) this.offlineBuffer.push(e);
-      if (cap !== null && this.offlineBuffer.length > cap) this.offlineDropped += this.offlineBuffer.splice(0, this.offlineBuffer.length - cap).length;
+      if (cap !== null && this.offlineBuffer.length > cap) this.offlineBuffer.splice(0, this.offlineBuffer.length - cap);
       return;
     }
     this.offlineBuffer.length = 0;
-    this.offlineDropped = 0;
     const text = entries.map((e) => this.frame(e, 'own')).join('');
     for (const s of this.subscribers) this.send(s, text, entries.length);
   }
