@@ -59,7 +59,7 @@ test('clients vanishing mid-stream are closed as "client" in the ledger and stop
   const stream = await startChat();
   const sockets: Socket[] = [];
   for (let i = 0; i < 20; i++) {
-    const { socket } = await raw(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`, { until: /event: token/ });
+    const { socket } = await raw(`GET /api/chat/stream?stream_id=${stream}&after_seq=0 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`, { until: /event: token/ });
     sockets.push(socket);
   }
   await until(() => backend.ledger.openChatStreams().length === 20);
@@ -81,8 +81,8 @@ test('a half-closed client (FIN right after the request) is answered, then relea
   // Node ends the response when the client's side ends; the ledger must say so and hold nothing open.
   await until(() => backend.ledger.openChatStreams().length === 0);
   expect(backend.ledger.sse[0]!.closedAt).not.toBeNull();
-  // The run itself keeps playing for a reader that comes back.
-  const again = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
+  // The run itself keeps playing for a reader that comes back (from the start of the journal).
+  const again = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}&after_seq=0`);
   await again.ended;
   expect(again.events.filter((e) => e.event === 'token')).toHaveLength(200);
   await healthy();
@@ -120,7 +120,7 @@ test('a reader that never reads (full socket buffers) does not stop the run or o
   const stalled = connect(port, '127.0.0.1');
   stalled.pause();
   stalled.write(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: x\r\n\r\n`);
-  const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
+  const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}&after_seq=0`);
   await reader.ended;
   expect(reader.events.filter((e) => e.event === 'token')).toHaveLength(3000);
   stalled.destroy();

@@ -70,7 +70,8 @@ test('replays the journal after after_seq and follows live, with nothing lost or
 });
 
 test('a scripted drop destroys the socket while the run goes on', async () => {
-  const { stream } = await startChat([{ tokens: { count: 3, rate: 100 } }, { drop: true }, { tokens: { count: 3, rate: 100 } }]);
+  // The wait lets the reader subscribe before the drop on a loaded machine.
+  const { stream } = await startChat([{ tokens: { count: 3, rate: 100 } }, { wait: 500 }, { drop: true }, { tokens: { count: 3, rate: 100 } }]);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
   await reader.ended;
   expect(reader.failed).toBe(true);

@@ -9,6 +9,7 @@ import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConnectionLedger } from './ledger.ts';
 import { Run, type Subscriber } from './player.ts';
+import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
 
 const REQ_HEADER = 'x-sse-harness-request';
 /** The only SSE path the ledger counts as a chat stream; a UI's side feeds (session lists, notifications) are not. */
@@ -56,10 +57,13 @@ export interface BackendOptions {
   port?: number;
   /** Inject the in-page probe into HTML pages (default true; off only to measure the probe's own cost). */
   probe?: boolean;
+  /** The server release the mock plays for chat streams (resume rules, offline buffer, headers); see server-model.ts. */
+  server?: Partial<ServerModel>;
 }
 
 export class MockBackend {
   readonly ledger: ConnectionLedger;
+  readonly model: ServerModel;
   readonly sessions = new Map<string, SessionRecord>();
   readonly runs = new Map<string, Run>();
   /** Stream scripts armed for the next chat start of a session (or '*' for any). */
@@ -77,6 +81,7 @@ export class MockBackend {
   ) {
     this.timeline = timeline;
     this.ledger = new ConnectionLedger(timeline);
+    this.model = serverModel(opts.server);
     this.handlers = [...(opts.handlers ?? []), ...this.apiHandlers(), ...(opts.fallbackHandlers ?? [])];
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
@@ -176,6 +181,9 @@ export class MockBackend {
       HttpResponse.json({ error: `sse-harness mock backend: no route for ${req.method} ${request.url.replace(this.origin, '')}` }, { status: 404 });
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
+    // A server that says `Connection: close` on a stream ends its body by closing the socket, not by chunks; so does
+    // the mock then, as the same bytes on the wire.
+    if (outHeaders.connection?.toLowerCase() === 'close' && outHeaders['content-type']?.startsWith('text/event-stream')) res.useChunkedEncodingByDefault = false;
     res.writeHead(response.status, outHeaders);
     if (!response.body) return void res.end();
     res.flushHeaders();
@@ -288,7 +296,7 @@ export class MockBackend {
           s.session_id,
           armed.name,
           armed.script,
-          { heartbeatMs: this.opts.heartbeatMs ?? 5000, retryMs: this.opts.retryMs },
+          { heartbeatMs: this.opts.heartbeatMs ?? 5000, retryMs: this.opts.retryMs, server: this.model },
           this.ledger,
           this.timeline,
           (r) => {
@@ -305,7 +313,7 @@ export class MockBackend {
         const id = new URL(request.url).searchParams.get('stream_id') ?? '';
         const run = this.runs.get(id);
         if (!run) return json({});
-        return json({ active: run.active, stream_id: id, replay_available: true, last_seq: run.lastSeq });
+        return json({ active: run.active, stream_id: id, replay_available: this.model.journalKept, last_seq: run.lastSeq });
       }),
       http.get('*/api/chat/cancel', ({ request }) => {
         this.runs.get(new URL(request.url).searchParams.get('stream_id') ?? '')?.cancel();
@@ -314,21 +322,24 @@ export class MockBackend {
       http.get(`*${CHAT_STREAM_PATH}`, ({ request }) => {
         const { streamId, afterSeq } = chatStreamKey(request.url);
         const run = this.runs.get(streamId ?? '');
-        if (!run) return json({ error: 'unknown stream_id' }, { status: 404 });
+        // Without a kept journal a finished run is gone from the server, like one it never had.
+        if (!run || (!run.active && !this.model.journalKept)) return json({ error: 'unknown stream_id' }, { status: 404 });
         const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
-        return this.sseResponse(run, afterSeq, res, new URL(request.url).pathname);
+        const url = new URL(request.url);
+        const cursor = resumeCursor(url.searchParams, request.headers.get('last-event-id'), run.streamId, this.model);
+        return this.sseResponse(run, { afterSeq, cursor }, res, url.pathname);
       }),
     ];
   }
 
-  private sseResponse(run: Run, afterSeq: number, res: ServerResponse | undefined, path: string): Response {
+  private sseResponse(run: Run, ask: { afterSeq: number; cursor: ResumeCursor }, res: ServerResponse | undefined, path: string): Response {
     // MSW may hand back a wrapped body; the sentinel must reach the pipe loop as the same object.
     const encoder = new TextEncoder();
     let sub: Subscriber | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         let open = true;
-        const rec = this.ledger.open({ path, streamId: run.streamId, session: run.session, afterSeq });
+        const rec = this.ledger.open({ path, streamId: run.streamId, session: run.session, afterSeq: ask.afterSeq });
         sub = {
           rec,
           write: (chunk) => open && controller.enqueue(encoder.encode(chunk)),
@@ -342,15 +353,13 @@ export class MockBackend {
             open = false;
           },
         };
-        run.subscribe(sub, afterSeq);
+        run.subscribe(sub, ask.cursor);
       },
       cancel: () => {
         if (sub) run.unsubscribe(sub, 'client');
       },
     });
-    return new HttpResponse(body, {
-      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' },
-    });
+    return new HttpResponse(body, { headers: this.model.sseHeaders });
   }
 }
 

@@ -2,6 +2,7 @@
 import { DEFAULT_TOKEN_RATE, type StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import type { ConnectionLedger, SseRecord } from './ledger.ts';
+import type { ResumeCursor, ServerModel } from './server-model.ts';
 
 const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'tempor', 'magna', 'aliqua', 'veniam', 'nostrud', 'ullamco', 'laboris'];
 
@@ -22,9 +23,11 @@ export function scriptedAnswer(script: StreamItem[]): string[] {
   return tokens;
 }
 
-interface JournalEntry {
+export interface JournalEntry {
   seq: number;
-  frame: string;
+  event: string;
+  /** The event's data, as JSON. */
+  data: string;
 }
 
 export interface Subscriber {
@@ -39,11 +42,18 @@ export interface Subscriber {
 export interface PlayerOptions {
   heartbeatMs: number;
   retryMs?: number;
+  /** How the run answers a (re)subscribe and stamps its frames. */
+  server: Pick<ServerModel, 'resume' | 'offlineBufferCap' | 'lastEventId' | 'frameIds'>;
 }
 
 export class Run {
   readonly journal: JournalEntry[] = [];
   readonly subscribers = new Set<Subscriber>();
+  /**
+   * Events emitted while no client was subscribed, handed to the next subscriber. Emptied only when an event goes
+   * out to a subscriber: a client that subscribes and leaves before the next event leaves it as it was.
+   */
+  readonly offlineBuffer: JournalEntry[] = [];
   readonly answer: string[];
   active = true;
   private stalledUntil = 0;
@@ -76,18 +86,42 @@ export class Run {
     return this.journal.length;
   }
 
-  subscribe(sub: Subscriber, afterSeq: number): void {
+  /**
+   * Sends a new subscriber what the server model gives it first (docs/protocol.md#resume), then follows it live, or
+   * ends the response when the run is over.
+   */
+  subscribe(sub: Subscriber, cursor: ResumeCursor): void {
     if (this.opts.retryMs) this.send(sub, `retry: ${this.opts.retryMs}\n\n`, 0);
     // Comment first so the browser fires `open` at once even if nothing is due yet.
     this.send(sub, ': connected\n\n', 0);
-    const backlog = this.journal.filter((e) => e.seq > afterSeq).map((e) => e.frame);
-    if (backlog.length) this.send(sub, backlog.join(''), backlog.length);
+    const first = this.active ? this.liveBacklog(cursor) : this.journalAfter(cursor);
+    if (first.entries.length) this.send(sub, first.entries.map((e) => this.frame(e, first.id)).join(''), first.entries.length);
     if (!this.active) {
       sub.end();
       this.ledger.close(sub.rec, 'server');
       return;
     }
     this.subscribers.add(sub);
+  }
+
+  /** A live run: the offline buffer, unless the model serves a cursor from the journal. */
+  private liveBacklog(cursor: ResumeCursor): { entries: JournalEntry[]; id: 'own' | 'latest' } {
+    if (this.opts.server.resume === 'journal' && cursor.kind !== 'none') return { entries: this.journalAfter(cursor).entries, id: 'own' };
+    // Older servers stamped each buffered frame from the run's latest id as they wrote it.
+    return { entries: [...this.offlineBuffer], id: 'latest' };
+  }
+
+  /** The journal after a cursor; a cursor the server cannot use gets it all, one ahead of the run all or nothing. */
+  private journalAfter(cursor: ResumeCursor): { entries: JournalEntry[]; id: 'own' } {
+    let after = 0;
+    if (cursor.kind === 'seq') after = cursor.afterSeq <= this.lastSeq || !this.opts.server.lastEventId ? cursor.afterSeq : 0;
+    return { entries: this.journal.slice(Math.min(after, this.journal.length)), id: 'own' };
+  }
+
+  private frame(e: JournalEntry, id: 'own' | 'latest'): string {
+    const ids = this.opts.server.frameIds;
+    const seq = ids === 'latest' && id === 'latest' ? this.lastSeq : e.seq;
+    return `${ids === 'none' ? '' : `id: ${this.streamId}:${seq}\n`}event: ${e.event}\ndata: ${e.data}\n\n`;
   }
 
   unsubscribe(sub: Subscriber, by: 'client' | 'server'): void {
@@ -117,6 +151,11 @@ export class Run {
     if (!this.active || this.hurried) return;
     this.hurried = true;
     this.stalledUntil = 0;
+    this.wake();
+  }
+
+  /** Ends the wait the script is in now (a wait, a tool's duration, a token interval); it goes on at its pace after. */
+  wake(): void {
     for (const [t, wake] of this.timers) {
       clearTimeout(t);
       wake();
@@ -136,22 +175,25 @@ export class Run {
   }
 
   private emit(event: string, data: unknown): void {
-    const seq = this.journal.length + 1;
-    const frame = `id: ${this.streamId}:${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    this.journal.push({ seq, frame });
-    for (const s of this.subscribers) this.send(s, frame, 1);
+    this.emitMany([[event, data]]);
   }
 
-  private emitMany(frames: [string, unknown][]): void {
-    const start = this.journal.length;
-    const text = frames
-      .map(([event, data], i) => {
-        const frame = `id: ${this.streamId}:${start + i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-        this.journal.push({ seq: start + i + 1, frame });
-        return frame;
-      })
-      .join('');
-    for (const s of this.subscribers) this.send(s, text, frames.length);
+  /** Journals the events, then broadcasts them, or keeps them in the offline buffer while nobody is subscribed. */
+  private emitMany(events: [string, unknown][]): void {
+    const entries = events.map(([event, data]) => {
+      const e: JournalEntry = { seq: this.journal.length + 1, event, data: JSON.stringify(data) };
+      this.journal.push(e);
+      return e;
+    });
+    if (!this.subscribers.size) {
+      const cap = this.opts.server.offlineBufferCap;
+      for (const e of entries) this.offlineBuffer.push(e);
+      if (cap !== null && this.offlineBuffer.length > cap) this.offlineBuffer.splice(0, this.offlineBuffer.length - cap);
+      return;
+    }
+    this.offlineBuffer.length = 0;
+    const text = entries.map((e) => this.frame(e, 'own')).join('');
+    for (const s of this.subscribers) this.send(s, text, entries.length);
   }
 
   private sleep(ms: number): Promise<void> {

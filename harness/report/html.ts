@@ -13,6 +13,12 @@ const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'u
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** The server behaviours the mock played, each with what decided it. */
+const mockLine = (report: HarnessReport) => {
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${r.mock.why.replace(/[\u0000-\u001f\u007f]/g, ' ')})`] : [])))];
+  return models.length ? `<br>mock server: ${esc(models.join('; '))}` : '';
+};
+
 /** Chart data for one run: aligned x axis (seconds) and one series per witness, plus step markers and stall bands. */
 export function chartData(r: ScenarioResult) {
   const tl = r.timeline;
@@ -209,7 +215,7 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 </style></head><body>
 <h1>sse-harness report</h1>
 <p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
-${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.summary.flaky ? `, ${report.summary.flaky} flaky (${report.gate?.flaky === 'fail' ? 'failing' : 'passing'} the gate)` : ''}${report.summary.known ? `, ${report.summary.known} known` : ''}${report.gate?.retries ? ` · up to ${report.gate.retries} retr${report.gate.retries === 1 ? 'y' : 'ies'} per run` : ''} · command: <code>${esc(report.command.join(' '))}</code></p>
+${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.summary.flaky ? `, ${report.summary.flaky} flaky (${report.gate?.flaky === 'fail' ? 'failing' : 'passing'} the gate)` : ''}${report.summary.known ? `, ${report.summary.known} known` : ''}${report.gate?.retries ? ` · up to ${report.gate.retries} retr${report.gate.retries === 1 ? 'y' : 'ies'} per run` : ''} · command: <code>${esc(report.command.join(' '))}</code>${mockLine(report)}</p>
 ${report.complete ? '' : `<p class="incomplete">This report is incomplete: the run was interrupted${report.interruptedBy ? ` by ${esc(report.interruptedBy)}` : ''}.</p>`}
 <p class="meta">Chart: red steps = open chat streams the server sees; dashed = what the user could legitimately have open; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>
 ${matrix}

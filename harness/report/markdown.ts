@@ -42,6 +42,8 @@ function pointerLines(r: HarnessReport['results'][number]): string[] {
   }
   return lines;
 }
+/** Text read from a checkout, shown as written: Markdown's special characters escaped, control characters dropped. */
+const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_[\]<>|#!]/g, '\\$&');
 
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
@@ -59,6 +61,8 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
       : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**${asides.length ? ` (${asides.join(', ')})` : ''}`;
   lines.push(`### ${head}`, '');
   lines.push(`Target \`${report.target}\` · browsers ${report.browsers.join(', ')} · ${report.startedAt}`, '');
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume \`${r.mock.resume}\` (${plain(r.mock.why)})`] : [])))];
+  if (models.length) lines.push(`Mock server: ${models.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
     lines.push('| regression class | ' + report.browsers.join(' | ') + ' |', '|---|' + report.browsers.map(() => '---|').join(''));

@@ -2,6 +2,7 @@
 // schemas/report.schema.json is generated from it (`sse-harness schema --report`). Documented in docs/report.md.
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
+import { RESUME_BEHAVIOURS } from '../mock/server-model.ts';
 
 const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 
@@ -116,6 +117,17 @@ const attemptSchema = z
     targetVersion: z.string(),
     readySignal: z.string().optional().describe('the readiness signal the target used, for targets that pick one per version of the UI'),
     bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
+    mock: z
+      .object({
+        resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run (docs/protocol.md#resume)"),
+        why: z.string().describe('what decided the behaviour (the target reading its checkout, or the default)'),
+        offlineBufferCap: z.number().int().nullable().describe('most events buffered while no client is subscribed (null: no limit)'),
+        lastEventId: z.boolean().describe('the Last-Event-ID request header counts as a resume cursor'),
+        headers: z.record(z.string(), z.string()).describe("the chat-stream reply's response headers"),
+      })
+      .strict()
+      .optional()
+      .describe('the server behaviour the mock played for chat streams'),
     regress: z.array(z.string()),
     expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
     verdict: z.enum(['pass', 'fail', 'error']),

@@ -1,6 +1,7 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
 import { chatStreamKey, MockBackend } from '../mock/backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
+import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
 import { textEvent } from '../oracles/divergence.ts';
 import { pageReleases } from '../oracles/liveStreams.ts';
@@ -48,6 +49,8 @@ export interface ScenarioResult {
   readySignal?: string;
   /** The UI never became ready at the first open (verdict error): the checkout cannot be judged in this browser. */
   bootFailed?: boolean;
+  /** The server behaviour the mock played (resume rules, offline buffer cap, SSE headers) and what decided it. */
+  mock?: ServerModelSummary;
   regress: string[];
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
@@ -263,6 +266,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     target: target.name,
     targetVersion: target.version,
     readySignal: target.readySignal,
+    mock: summarizeServerModel(backend.model, target.backendModel?.why),
     regress,
     verdict: 'error',
     verdicts: [],

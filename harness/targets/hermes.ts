@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import { bootSignal } from './hermes-boot.ts';
+import { hermesServerModel } from './hermes-server.ts';
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
@@ -33,7 +34,7 @@ export function hermesVersion(dir: string): string {
 }
 
 /** An SSE reply that stays open with heartbeats until the client goes: hermes-webui's side feeds, never chat streams. */
-function sideFeed(heartbeatMs = 5_000): Response {
+function sideFeed(headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, heartbeatMs = 5_000): Response {
   const enc = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -46,7 +47,7 @@ function sideFeed(heartbeatMs = 5_000): Response {
       clearInterval(timer);
     },
   });
-  return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
+  return new HttpResponse(body, { headers });
 }
 
 /** Boot, panel and polling routes whose empty answer the frontend takes as "nothing there" (checked in a browser). */
@@ -126,11 +127,15 @@ export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
   const boot = bootSignal(resolve(root, 'static'));
+  // The mock plays the server this checkout ships: its resume rules and its SSE replies' headers.
+  const server = hermesServerModel(root);
   return {
     name: 'hermes-webui',
     version: `hermes-webui@${version} (${root})`,
     regressions: [],
+    backendModel: { resume: server.model.resume, why: server.why },
     backend: () => ({
+      server: server.model,
       root: resolve(root, 'static') + '/',
       // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
       transformHtml: (html) =>
@@ -166,8 +171,8 @@ export function hermesTarget(appDir: string | undefined): Target {
         ),
         http.get('*/api/profile/active', () => HttpResponse.json({ name: 'default', is_default: true })),
         http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
-        http.get('*/api/sessions/events', () => sideFeed()),
-        http.get('*/api/session/stream', () => sideFeed()),
+        http.get('*/api/sessions/events', () => sideFeed(server.sideFeedHeaders['/api/sessions/events'])),
+        http.get('*/api/session/stream', () => sideFeed(server.sideFeedHeaders['/api/session/stream'])),
         // Older releases listen for approvals and clarifications on their own SSE feeds while a chat streams: real
         // connections that take their place in the browser's per-host pool, so they are served as feeds too.
         http.get('*/api/approval/stream', () => sideFeed()),

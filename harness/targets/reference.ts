@@ -53,6 +53,8 @@ export const referenceTarget: Target = {
   version: 'reference-ui@1',
   regressions: REGRESSION_CLASSES,
   backend: () => ({ root: REFERENCE_UI_DIR }),
+  // The UI resumes with after_seq and applies each seq once, as written for the newest server's rules.
+  backendModel: { resume: 'journal', why: "the reference UI resumes with after_seq; the mock plays the newest hermes-webui server's rules (its default)" },
   entry({ regress, ui, query }) {
     const q = new URLSearchParams();
     if (regress.length) q.set('regress', regress.join(','));

@@ -1,5 +1,6 @@
 // A target describes a chat UI: where its files are, how to open it, and how a user performs each action in its DOM.
 import type { BackendOptions } from '../mock/backend.ts';
+import type { ResumeBehaviour } from '../mock/server-model.ts';
 import type { BrowserPage } from '../driver/types.ts';
 
 export interface OpenOptions {
@@ -18,6 +19,8 @@ export interface Target {
   /** Regression classes this target can switch on by itself (empty for real UIs). */
   readonly regressions: readonly string[];
   backend(): Omit<BackendOptions, 'port'>;
+  /** The server behaviour backend() asks the mock to play (BackendOptions.server), and what decided it, for reports. */
+  readonly backendModel?: { resume: ResumeBehaviour; why: string };
   /** Path and query to open, relative to the backend origin. */
   entry(opts: OpenOptions): string;
   /** JS expression, true once the UI is ready for input. */

@@ -13,12 +13,18 @@ export class SseReader {
   readonly comments: { text: string; t: number }[] = [];
   failed = false;
   readonly ended: Promise<void>;
+  /** The response's status and headers, once they came. */
+  status = 0;
+  headers: Record<string, string | string[] | undefined> = {};
   private req!: ClientRequest;
 
-  constructor(url: string) {
+  /** Reads `url` with extra request headers (Last-Event-ID, say). */
+  constructor(url: string, headers: Record<string, string> = {}) {
     let buf = '';
     this.ended = new Promise((resolve) => {
-      this.req = request(url, { headers: { accept: 'text/event-stream' } }, (res) => {
+      this.req = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+        this.status = res.statusCode ?? 0;
+        this.headers = res.headers;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buf += chunk;
@@ -52,8 +58,8 @@ export class SseReader {
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) this.comments.push({ text: line.slice(1).trim(), t: Date.now() });
       else if (line.startsWith('id: ')) [f.id, isFrame] = [line.slice(4), true];
-      else if (line.startsWith('event: ')) f.event = line.slice(7);
-      else if (line.startsWith('data: ')) f.data = line.slice(6);
+      else if (line.startsWith('event: ')) [f.event, isFrame] = [line.slice(7), true];
+      else if (line.startsWith('data: ')) [f.data, isFrame] = [line.slice(6), true];
     }
     if (isFrame) this.events.push(f);
   }
