@@ -103,22 +103,35 @@ async function settle(page: BrowserPage, expression: string, ms: number): Promis
 /**
  * Page expression: the selector of the sidebar row that opens a session. Rows carry the session id from v0.51.1 on;
  * earlier rows carry only the title, so the row is found by title (in list order when titles repeat) and marked with
- * an attribute of the harness's own for the click.
+ * an attribute of the harness's own. The sidebar re-renders while a chat streams, so the marks are kept by an
+ * observer: a click that waits for the row finds it again after a re-render.
  */
 function sidebarRow(sessionId: string): string {
   return `(() => {
     const sid = ${JSON.stringify(sessionId)};
     const byId = '#sessionList .session-item[data-sid="' + CSS.escape(sid) + '"]';
     if (document.querySelector(byId)) return byId;
-    const all = typeof _allSessions !== 'undefined' && Array.isArray(_allSessions) ? _allSessions : [];
-    const me = all.find((s) => s && s.session_id === sid);
-    if (!me) return byId;
-    const title = (s) => String(s.title || 'Untitled').trim();
-    const rowTitle = (r) => ((r.querySelector('.session-title') || {}).textContent || '').trim();
-    const rows = [...document.querySelectorAll('#sessionList .session-item')].filter((r) => rowTitle(r) === title(me));
-    const row = rows[all.filter((s) => s && title(s) === title(me)).indexOf(me)] || rows[0];
-    if (!row) return byId;
-    row.setAttribute('data-sse-harness-sid', sid);
+    const list = document.getElementById('sessionList');
+    if (!list || typeof _allSessions === 'undefined' || !Array.isArray(_allSessions)) return byId;
+    const h = (window.__sseHarnessRows = window.__sseHarnessRows || { want: new Set(), observer: null });
+    h.want.add(sid);
+    const mark = () => {
+      const title = (s) => String(s.title || 'Untitled').trim();
+      const rowTitle = (r) => ((r.querySelector('.session-title') || {}).textContent || '').trim();
+      const rows = [...list.querySelectorAll('.session-item')];
+      for (const want of h.want) {
+        const me = _allSessions.find((s) => s && s.session_id === want);
+        if (!me || rows.some((r) => r.getAttribute('data-sse-harness-sid') === want)) continue;
+        const same = rows.filter((r) => rowTitle(r) === title(me));
+        const row = same[_allSessions.filter((s) => s && title(s) === title(me)).indexOf(me)] || same[0];
+        if (row) row.setAttribute('data-sse-harness-sid', want);
+      }
+    };
+    mark();
+    if (!h.observer) {
+      h.observer = new MutationObserver(mark);
+      h.observer.observe(list, { childList: true, subtree: true });
+    }
     return '#sessionList .session-item[data-sse-harness-sid="' + CSS.escape(sid) + '"]';
   })()`;
 }
