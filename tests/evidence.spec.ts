@@ -75,7 +75,7 @@ test('a shrink points at where the shown answer now ends, against the text that 
   expect(v.pass).toBe(false);
   const offset = tokens(0, 4).length;
   expect(v.summary).toBe(
-    `session a: shown answer shrank from ${tokens(0, 20).length} to ${offset} chars (already-rendered text vanished) at char ${offset}: shown "…um1 dolor2 sit3 ", expected "…um1 dolor2 sit3 amet4 tempor5 magna6 ali…"`,
+    `session a: shown answer shrank from ${tokens(0, 20).trimEnd().length} to ${offset} chars (already-rendered text vanished) at char ${offset}: shown "…um1 dolor2 sit3 ", expected "…um1 dolor2 sit3 amet4 tempor5 magna6 ali…"`,
   );
   expect(v.evidence.divergence).toMatchObject({ kind: 'truncated', offset, from: 0, shown: tokens(0, 4) });
 });

@@ -211,3 +211,33 @@ test('a recovery window the user cut short by leaving is not judged, with the re
   expect(proven.pass, proven.summary).toBe(true);
   expect(proven.notJudged).toBeUndefined();
 });
+
+test("a live answer's trailing space that renders without it is not vanished text; a lost word is", () => {
+  const script = 'lorem0 ipsum1 dolor2 sit3 amet4 ';
+  const a = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: script.length, prefixOk: true });
+  const run = (texts: TimelineEvent[]) => {
+    const r = record([{ kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' }, ...texts], 2000);
+    r.scripted = { A: script };
+    return transcriptOracle(r, { final: false });
+  };
+  // "lorem0 ipsum1 " then "lorem0 ipsum1" twice: the same words.
+  expect(run([a(100, 14), a(300, 13), a(500, 13)]).pass).toBe(true);
+  // "lorem0 ipsum1 dolor2 " then "lorem0 ipsum1" twice: a word vanished.
+  const lost = run([a(100, 21), a(300, 13), a(500, 13)]);
+  expect(lost.pass).toBe(false);
+  expect(lost.summary).toMatch(/^session a: shown answer shrank from 20 to 13 chars/);
+});
+
+test('a stream the UI already holds open when the user comes back counts as attached; new tokens must still render', () => {
+  // a's stream was never closed (or reopened while the page was hidden): open at the return, 1000.
+  const held = (grewAt?: number) => {
+    const events = returnAt1000({ runEndsAt: 9000, grewAt }).filter((e) => !(e.kind === 'sse-close' && e.socket === 1));
+    return reattachOracle(record(events, 9500), { withinMs: 3000 });
+  };
+  const grew = held(1400);
+  expect(grew.pass, grew.summary).toBe(true);
+  expect((grew.evidence.checks as { sseOpenAfterMs: number }[])[0]!.sseOpenAfterMs).toBe(0);
+  const stuck = held();
+  expect(stuck.pass).toBe(false);
+  expect(stuck.summary).toBe('returned to streaming session a: SSE reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms');
+});

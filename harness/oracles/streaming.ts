@@ -58,7 +58,17 @@ function checkReturn(run: RunRecord, events: TimelineEvent[], session: string, t
   const shownBefore = texts.filter((e) => e.t < t).reduce((m, e) => Math.max(m, e.length), 0);
   const left = leftAt(events, session, t);
   const end = Math.min(t + withinMs, left ?? Infinity);
-  const open = events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= end);
+  // A stream of the session that is already open when the user comes back (the UI reattached while hidden, as a
+  // page that is hidden but not frozen may, or never let go of it) is attached at once: the window then asks only
+  // for new tokens to render.
+  const openAtT = new Map<number, Ev<'sse-open'>>();
+  for (const e of events) {
+    if (e.t >= t) break;
+    if (e.kind === 'sse-open' && e.session === session) openAtT.set(e.socket, e);
+    if (e.kind === 'sse-close') openAtT.delete(e.socket);
+    if (e.kind === 'page-close') for (const [k, o] of openAtT) if (o.streamId === e.streamId && o.t <= e.t) openAtT.delete(k);
+  }
+  const open = openAtT.size ? { t } : events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= end);
   const grew = texts.find((e) => e.t >= t && e.t <= end && e.length > shownBefore);
   return {
     step,
@@ -173,7 +183,11 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     if (e.kind !== 'text') continue;
     samples++;
     const max = reloading ? 0 : (shown.get(e.session) ?? 0);
-    const contradicts = !e.prefixOk || e.length < max;
+    // Trailing whitespace is not text a user sees: a live answer ending in a space that renders without it has not
+    // shrunk. What a prefix shows is measured without it (from the script, when the event is of the latest run).
+    const script = run.scripted[e.session];
+    const seen = e.prefixOk && script !== undefined && script.length === e.scripted ? script.slice(0, e.length).trimEnd().length : e.length;
+    const contradicts = !e.prefixOk || seen < max;
     const open = pending.get(e.session);
     if (contradicts) {
       if (open) return failOn(open.e, open.max, e.t);
@@ -184,7 +198,7 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
       transitional.push({ t: open.e.t, session: aliasOf(run, e.session), length: open.e.length, step: stepAt(events, open.e.t) });
       pending.delete(e.session);
     }
-    shown.set(e.session, e.length);
+    shown.set(e.session, Math.max(seen, max));
   }
   const unconfirmed = [...pending.values()].map((p) => ({ t: p.e.t, session: aliasOf(run, p.e.session), length: p.e.length, step: stepAt(events, p.e.t) }));
   const frames = { ...(transitional.length ? { notJudgedFrames: transitional } : {}), ...(unconfirmed.length ? { unconfirmedFrames: unconfirmed } : {}) };
