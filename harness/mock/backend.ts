@@ -16,6 +16,8 @@ const REQ_HEADER = 'x-sse-harness-request';
 export const CHAT_STREAM_PATH = '/api/chat/stream';
 /** Queued after the last chunk of a dropped stream: the socket is destroyed once everything before it is written. */
 const DROP = new Uint8Array(0);
+/** How long a dropped stream's socket stays up, silent, before it is destroyed: ample for loopback delivery. */
+const DROP_QUIET_MS = 50;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -195,8 +197,12 @@ export class MockBackend {
         const { done, value } = await reader.read();
         if (done) break;
         if (value === DROP) {
-          // Let what was written reach the kernel first: a drop loses the connection, not sent data.
+          // A drop loses the connection, not sent data. The run has already stopped writing here; what was written
+          // gets a moment to be read off the socket by the browser, because a socket closed with unread data is
+          // reset and the client's kernel throws that data away: whether an event was caught in flight would
+          // otherwise be a race, and the verdict with it.
           await flushed;
+          await new Promise((ok) => setTimeout(ok, DROP_QUIET_MS));
           res.destroy();
           return;
         }
