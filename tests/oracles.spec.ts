@@ -241,3 +241,12 @@ test('a stream the UI already holds open when the user comes back counts as atta
   expect(stuck.pass).toBe(false);
   expect(stuck.summary).toBe('returned to streaming session a: SSE reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms');
 });
+
+test('a return is timed from the click that took, not from one the page never acted on', () => {
+  // The first click at 1000 did nothing; the runner clicked again at 4000, and the stream came back 200 ms later.
+  const events = returnAt1000({ runEndsAt: 9000, reopenAt: 4200, grewAt: 4400 }).map((e) => (e.kind === 'step-end' ? { ...e, t: 4300 } : e));
+  events.push({ kind: 'note', t: 4000, message: 'switchTo a: the click did not switch within 3 s, clicking again' });
+  const v = reattachOracle(record(events.sort((x, y) => x.t - y.t), 9500), { withinMs: 3000 });
+  expect(v.pass, v.summary).toBe(true);
+  expect(v.summary).toMatch(/slowest 400 ms/);
+});

@@ -93,7 +93,11 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
     // Judge from the moment the user acted (the step's start), but only while the run kept streaming long enough to
     // tell: through the whole window, or until the UI had reattached and rendered new tokens (a run may be hurried
     // to its end once that is shown: settle: fast).
-    const start = events.find((s): s is Ev<'step-start'> => s.kind === 'step-start' && s.index === e.index)!;
+    const first = events.find((s): s is Ev<'step-start'> => s.kind === 'step-start' && s.index === e.index)!;
+    // A switch whose click the page did not act on is clicked again (the runner notes it): the user came back at the
+    // click that took, not at the one the page never saw.
+    const retried = events.filter((n) => n.kind === 'note' && n.t >= first.t && n.t <= e.t && n.message.startsWith(`switchTo ${first.detail ?? ''}: the click did not switch`)).at(-1);
+    const start = retried ? { ...first, t: retried.t } : first;
     const check = checkReturn(run, events, session, start.t, withinMs, `${start.path} ${trigger}${start.detail ? ` ${start.detail}` : ''}`);
     const provenAfter = check.sseOpenAfterMs !== null && check.grewAfterMs !== null ? Math.max(check.sseOpenAfterMs, check.grewAfterMs) : withinMs;
     if (!activeThrough(events, session, start.t, start.t + provenAfter)) {
