@@ -137,9 +137,15 @@ export const reattachOracle: Oracle<{ withinMs?: number }> = (run, config) => ju
  * judged against (same length): a session sent to twice has a new script.
  */
 function prefixDivergence(run: RunRecord, e: Ev<'text'>): Divergence | null {
-  const script = run.scripted[e.session];
-  if (script === undefined || script.length !== e.scripted || e.length > script.length) return null;
+  const script = scriptOf(run, e);
+  if (script === null || e.length > script.length) return null;
   return firstDivergence(script.slice(0, e.length), script);
+}
+
+/** The script a text sample was judged against, when the run still holds it (same length; a new send has a new one). */
+function scriptOf(run: RunRecord, e: Ev<'text'>): string | null {
+  const script = run.scripted[e.session];
+  return script !== undefined && script.length === e.scripted ? script : null;
 }
 
 /**
@@ -189,8 +195,8 @@ export const transcriptOracle: Oracle<{ final?: boolean }> = (run, config) => {
     const max = reloading ? 0 : (shown.get(e.session) ?? 0);
     // Trailing whitespace is not text a user sees: a live answer ending in a space that renders without it has not
     // shrunk. What a prefix shows is measured without it (from the script, when the event is of the latest run).
-    const script = run.scripted[e.session];
-    const seen = e.prefixOk && script !== undefined && script.length === e.scripted ? script.slice(0, e.length).trimEnd().length : e.length;
+    const script = e.prefixOk ? scriptOf(run, e) : null;
+    const seen = script !== null ? script.slice(0, e.length).trimEnd().length : e.length;
     const contradicts = !e.prefixOk || seen < max;
     const open = pending.get(e.session);
     if (contradicts) {
