@@ -9,7 +9,8 @@ import { openRepo } from './history/git.ts';
 import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
 import { sweep } from './history/sweep.ts';
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
-import { sweepTable } from './report/sweep.ts';
+import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
+import { sweepDiffText, sweepTable } from './report/sweep.ts';
 import { oneLine } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
@@ -508,6 +509,27 @@ Examples:
       const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
       process.stdout.write(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
       process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
+    });
+
+  program
+    .command('sweep-diff')
+    .description('compare two sweeps of the same history cell by cell: which cells changed verdict, or failed on other oracles')
+    .argument('<a>', 'the first sweep.json')
+    .argument('<b>', 'the second sweep.json')
+    .option('--strict', 'also fail when a cell failed in both sweeps but on different oracles')
+    .addHelpText('after', '\nCells are matched by commit, scenario and browser; cells one sweep did not run are counted, not compared.\nRun a sweep twice on unchanged code before trusting its table: a cell that differs is noise (load, a race in\nthe UI, a budget too tight), not history.\n\nExit codes: 0 the sweeps agree, 1 a cell differs (in verdict; with --strict, also in failing oracles), 2 a file\nthat is not a sweep summary.')
+    .action((a: string, b: string, o: { strict?: boolean }) => {
+      let d;
+      try {
+        d = diffSweeps(readSweep(a), readSweep(b));
+      } catch (e) {
+        if (e instanceof SweepFileError) throw new UsageError(`sse-harness sweep-diff: ${e.message}`);
+        throw e;
+      }
+      if (!d.compared) throw new UsageError(`sse-harness sweep-diff: no cell was run in both ${a} and ${b}: sweeps of the same repository, refs, scenarios and browsers compare.`);
+      process.stdout.write(`${sweepDiffText(d, a, b)}\n`);
+      const differ = o.strict ? d.differing.length : d.compared - d.sameVerdict;
+      process.exitCode = differ ? EXIT.regression : EXIT.ok;
     });
 
   program

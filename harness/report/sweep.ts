@@ -2,6 +2,7 @@
 // whose every cell links that run's own report. Ref names, commit subjects and error text come from the user's
 // repository and the UI: escaped in the page, stripped of control characters in the terminal.
 import type { SweepCell, SweepSummary } from '../history/sweep.ts';
+import type { CellPair, SweepDiff } from '../history/sweep-diff.ts';
 import { oneLine } from './terminal.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -66,4 +67,19 @@ ${rows}
 </tbody></table>
 ${failing.length ? `<h2>Failing and error cells</h2><ul>${failing.join('\n')}</ul>` : ''}
 </body></html>`;
+}
+
+/** Two sweeps side by side: the counts, then each cell that differs. */
+export function sweepDiffText(d: SweepDiff, aName: string, bName: string): string {
+  const mark = (c: CellPair['a']) => cellMark(c);
+  const lines = [
+    `A: ${oneLine(aName)}`,
+    `B: ${oneLine(bName)}`,
+    `${d.compared} cell${d.compared === 1 ? '' : 's'} in both: ${d.sameVerdict} same verdict, ${d.sameOracles} same verdict and failing oracles${d.unmatched ? ` (${d.unmatched} cell${d.unmatched === 1 ? '' : 's'} in one sweep only, not compared)` : ''}`,
+  ];
+  if (d.differing.length) {
+    lines.push('', 'differing cells:');
+    for (const p of d.differing) lines.push(`  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: A ${oneLine(mark(p.a))}, B ${oneLine(mark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`);
+  }
+  return lines.join('\n');
 }
