@@ -1,5 +1,5 @@
 // The sse-harness command line: parses, runs scenarios in real browsers, prints a verdict table, writes reports.
-import { readdirSync, existsSync, statSync, appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readdirSync, existsSync, statSync, appendFileSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { stress, stressSummary } from './stress.ts';
 import { doctor, doctorReport } from './doctor.ts';
@@ -16,6 +16,7 @@ import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type Baselin
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from './paths.ts';
+import { checkWritableDir, checkWritableFile, DestinationError, makeDir } from './destination.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import { withTimeScale, type Scenario } from './scenario/schema.ts';
@@ -43,6 +44,12 @@ const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
 class UsageError extends Error {}
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+/** A list that must name something: "--browser ," would otherwise run nothing and pass. */
+const names = (v: string) => {
+  const l = list(v);
+  if (!l.length) throw new InvalidArgumentError('expected at least one name, comma-separated');
+  return l;
+};
 
 function scenarioFiles(paths: string[]): string[] {
   const inputs = paths.length ? paths : [DEFAULT_SCENARIOS];
@@ -115,6 +122,16 @@ interface RunFlags {
   compare?: string;
 }
 
+/** Destination checks run before any browser starts; a destination that cannot be written is a usage error. */
+function writableOrUsage(check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof DestinationError) throw new UsageError(`sse-harness: ${e.message}`);
+    throw e;
+  }
+}
+
 async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
   let target: Target;
   try {
@@ -145,6 +162,13 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     const missing = l.missing();
     if (missing) throw new UsageError(`sse-harness: ${missing}`);
   }
+  // Where the verdict will be written is checked now, not after the whole run.
+  const baselineFile = flags.updateBaseline ? resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE) : undefined;
+  writableOrUsage(() => {
+    checkWritableDir(flags.reportDir, `--report-dir ${flags.reportDir}`);
+    if (flags.trend) checkWritableFile(flags.trend, `--trend ${flags.trend}`);
+    if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
+  });
   const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
   const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
   if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
@@ -158,6 +182,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
   const jobs: Job[] = Array.from({ length: rounds }, () => round).flat();
+  if (!jobs.length) throw new UsageError('sse-harness: nothing to run: no scenario in any browser. A gate that runs nothing must not pass; check the scenarios and --browser.');
 
   let known: KnownFindings | undefined;
   if (flags.known) {
@@ -291,37 +316,50 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const compared = compare && !wasInterrupted()
     ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
     : undefined;
-  if (flags.updateBaseline) {
-    const file = resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE);
+  // Whatever cannot be written now (a folder removed or filled during the run) is said after the verdict table,
+  // which is always printed, and makes the exit 2.
+  const notWritten: string[] = [];
+  const attempt = <T,>(what: string, write: () => T): T | undefined => {
+    try {
+      return write();
+    } catch (e) {
+      notWritten.push(`sse-harness: ${what} not written: ${(e as Error).message.split('\n')[0]}`);
+      return undefined;
+    }
+  };
+  if (baselineFile) {
     let previous: BaselineFile | undefined;
     try {
-      previous = readBaseline(file);
+      previous = readBaseline(baselineFile);
     } catch {
       previous = undefined;
     }
-    const b = writeBaseline(file, results, previous);
-    log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${file}`);
+    const b = attempt(`baseline ${baselineFile}`, () => writeBaseline(baselineFile, results, previous));
+    if (b) log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${baselineFile}`);
   }
   await holdAt('report');
   if (flags.trend && !wasInterrupted()) {
     // One JSON line per run: easy to chart over nights with any tool, and to diff.
     const file = resolve(flags.trend);
-    mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) })).join('\n') + '\n');
-    log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
+    const lines = results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) }));
+    if (attempt(`trend ${file}`, () => (makeDir(dirname(file), `--trend ${flags.trend}`), appendFileSync(file, lines.join('\n') + '\n'), true))) log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
   }
   if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
   dropPartial();
-  const file = report(true);
+  const file = attempt('report', () => report(true)) ?? '(not written)';
+  const unwritten = () => {
+    if (notWritten.length) process.stderr.write(`${notWritten.join('\n')}\n`);
+    return notWritten.length > 0;
+  };
   const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
   if (matrix) {
     const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
     process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
-    if (slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
+    if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
   }
   process.stdout.write(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
-  if (results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
+  if (unwritten() || results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
   // With --compare, a failure the base had too (and no worse) does not fail the gate.
   return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
 }
@@ -345,10 +383,13 @@ function scaleArg(v: string): number {
   return n;
 }
 
-function intArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
+/** A whole number within bounds, checked where it is parsed (a run must never start on a value it cannot honour). */
+function intIn(min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
 }
 
 export function buildProgram(): Command {
@@ -364,17 +405,17 @@ export function buildProgram(): Command {
     .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`).argParser(list).default(['chromium']))
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`).argParser(names).default(['chromium']))
     .option('-g, --grep <text>', 'only scenarios whose name contains text')
     .option('-o, --report-dir <dir>', 'where reports go', 'reports')
     .option('--headed', 'show the browser window')
-    .option('--slow-mo <ms>', 'slow every browser action down by ms', intArg)
+    .option('--slow-mo <ms>', 'slow every browser action down by ms', intIn(0, 10_000))
     .option('--time-scale <factor>', "play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)", scaleArg)
-    .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intArg)
+    .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intIn(1, 65_535))
     .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
     .option('--fail-fast', 'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged')
-    .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intArg)
-    .option('--retries <n>', 'run a run that did not do what it was for (failed, errored; in the matrix also a missed catch) up to n more times; one that then holds is reported flaky', intArg, 0)
+    .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intIn(1, 1000))
+    .option('--retries <n>', 'run a run that did not do what it was for (failed, errored; in the matrix also a missed catch) up to n more times; one that then holds is reported flaky', intIn(0, 10), 0)
     .addOption(new Option('--flaky <treatment>', 'whether a flaky run (failed, then held on a retry) passes or fails the gate').choices(FLAKY_POLICIES).default('pass'))
     .option('--known <file>', 'known findings (YAML or JSON): failures listed there with a reason (and an optional expiry date) do not fail the gate')
     .option('--keep-open', 'on a failing run, keep its browser and backend up (with --headed: the window) until Ctrl-C')
@@ -382,7 +423,7 @@ export function buildProgram(): Command {
     .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
     .option('--update-baseline [file]', `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`)
     .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
-    .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intArg)
+    .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
     .option('-q, --quiet', 'no progress lines, only the table')
     .option('--compare <ref>', 'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
@@ -407,9 +448,9 @@ Examples:
   program
     .command('stress')
     .description('flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms')
-    .option('--runs <n>', 'rounds of the whole matrix', intArg, 5)
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(list))
-    .option('-w, --workers <n>', 'runs at once', intArg)
+    .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(names))
+    .option('-w, --workers <n>', 'runs at once', intIn(1, 32))
     .action(async (opts: { runs: number; browser?: string[]; workers?: number }) => {
       const installed = (b: string) => {
         try {
@@ -470,6 +511,7 @@ Examples:
       const launcher = launcherFor(o.browser);
       const missing = launcher.missing();
       if (missing) throw new UsageError(`sse-harness: ${missing}`);
+      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
       const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => process.stderr.write(`${l}\n`) });
       process.stdout.write(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${s.subject}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${r.firstBad.subject}\nreport: ${r.report}\n`);
       process.exitCode = EXIT.ok;
@@ -485,8 +527,8 @@ Examples:
     .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
     .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(list).default(['chromium']))
-    .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intArg)
+    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(names).default(['chromium']))
+    .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
     .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
     .option('--dry-run', 'list the refs the sweep would run, then stop')
     .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
@@ -506,6 +548,7 @@ Examples:
       }
       const log = (l: string) => process.stderr.write(`${l}\n`);
       log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
+      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
       const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
       process.stdout.write(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
       process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
@@ -536,13 +579,14 @@ Examples:
     .command('watch')
     .description('attach to a Chromium started with --remote-debugging-port and show its EventSources, pool and stalls live')
     .requiredOption('--attach <port|ws-url>', 'DevTools port (9222), host:port, or ws:// URL of the browser')
-    .option('--interval <ms>', 'refresh every ms', intArg, 1000)
-    .option('--duration <s>', 'stop by itself after s seconds (default: at Ctrl-C)', intArg)
+    .option('--interval <ms>', 'refresh every ms', intIn(100, 60_000), 1000)
+    .option('--duration <s>', 'stop by itself after s seconds (default: at Ctrl-C)', intIn(1, 86_400))
     .option('--stacks', 'record where each EventSource was created (installs the in-page probe; reload the page)')
     .option('--plain', 'one line per page per refresh instead of redrawing the screen (default when not a terminal)')
     .option('-o, --report-dir <dir>', 'where the report goes when watching ends', 'reports')
     .addHelpText('after', '\nStart the browser with e.g.  chromium --remote-debugging-port=9222  then click around; Ctrl-C writes the\nrecorded timeline as a normal report (JSON, HTML, JUnit, Markdown). Exit codes: 0 no pool exhaustion seen,\n1 the pool ran out at some point, 2 cannot attach.')
     .action(async (o: { attach: string; interval: number; duration?: number; stacks?: boolean; plain?: boolean; reportDir: string }) => {
+      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
       const r = await watch({ attach: o.attach, intervalMs: Math.max(50, o.interval), durationMs: o.duration !== undefined ? o.duration * 1000 : undefined, stacks: o.stacks, plain: o.plain, reportDir: resolve(o.reportDir) });
       const peaks = Object.entries(r.peaks);
       process.stdout.write(`\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${u} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`);

@@ -1,11 +1,12 @@
 // `sse-harness sweep`: the same scenarios at each ref of a UI's history (each in a temporary worktree), in the
 // browsers asked for, browsers kept across refs. Every ref gets an ordinary report in <report-dir>/<ref>/, and the
 // sweep a summary (sweep.json) and a history page (sweep.html) with a cell per ref, scenario and browser.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { onCleanup, wasInterrupted } from '../driver/reaper.ts';
 import { WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
+import { makeDir } from '../destination.ts';
 import { buildReport, writeReport } from '../report/json.ts';
 import { cellMark, renderSweepHtml } from '../report/sweep.ts';
 import { oneLine } from '../report/terminal.ts';
@@ -111,7 +112,7 @@ function totalsOf(rows: SweepRow[]): SweepSummary['totals'] {
 
 /** Writes sweep.json and sweep.html, each atomically; returns the JSON's path. */
 export function writeSweep(dir: string, s: SweepSummary): string {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, `sweep folder ${dir}`);
   const json = join(dir, 'sweep.json');
   for (const [f, body] of [
     [json, JSON.stringify(s, null, 2)],

@@ -1,5 +1,6 @@
 // Writes the JSON report of a harness run: one file per run plus latest.json beside it.
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { makeDir } from '../destination.ts';
 import { basename, join, relative } from 'node:path';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { MatrixCell } from '../runner/matrix.ts';
@@ -57,7 +58,7 @@ export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' 
  * crash never leaves half a file; appends the Markdown summary to $GITHUB_STEP_SUMMARY when that is set.
  */
 export function writeReport(dir: string, report: HarnessReport, opts: { stepSummary?: boolean } = {}): string {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, `report folder ${dir}`);
   const stamp = report.startedAt.replace(/[:.]/g, '-');
   const file = join(dir, `run-${stamp}.json`);
   const base = file.replace(/\.json$/, '');

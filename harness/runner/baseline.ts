@@ -1,5 +1,6 @@
 // Baselines: a gate that fails when a metric gets worse than a recorded healthy run, not only on absolute budgets.
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { makeDir } from '../destination.ts';
 import { dirname } from 'node:path';
 import type { Verdict } from '../oracles/types.ts';
 import type { ScenarioResult } from './run.ts';
@@ -92,7 +93,7 @@ export function writeBaseline(file: string, results: ScenarioResult[], previous?
   const runs: Record<string, Metrics> = { ...(previous?.runs ?? {}) };
   for (const r of results) if (!r.regress.length && r.verdict === 'pass') runs[keyOf(r)] = metricsOf(r);
   const data: BaselineFile = { baselineVersion: BASELINE_VERSION, recordedAt: new Date().toISOString(), runs };
-  mkdirSync(dirname(file), { recursive: true });
+  makeDir(dirname(file), `baseline ${file}`);
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
   renameSync(tmp, file);
