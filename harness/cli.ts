@@ -36,9 +36,11 @@ import { holdLine } from './report/verdict-line.ts';
 import { asExpected, failsGate, FLAKY_POLICIES, runWithRetries, type FlakyPolicy, type Judgement } from './runner/retry.ts';
 import { KnownFindings, knownJsonSchema, knownLines, loadKnownFile } from './runner/known.ts';
 import { attemptLines, knownNote, outcomeOf } from './report/outcome.ts';
-import { holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
+import { adoptRunFolder, holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
+import { reapedLine, reapOrphans } from './driver/orphans.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
+const BROWSER_COMMANDS = new Set(['run', 'stress', 'bisect', 'sweep', 'doctor']);
 const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
 
 class UsageError extends Error {}
@@ -397,6 +399,14 @@ export function buildProgram(): Command {
     .description('Drive a real chat UI in real browsers against a scripted SSE backend and catch leaked, lost and stalled streams.')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  // Commands that start browsers first end what a run that died left behind, then keep their own temp files in one
+  // marked folder (driver/owner.ts), so that what they leave if they die is found the same way.
+  program.hook('preAction', (_program, command) => {
+    if (!BROWSER_COMMANDS.has(command.name())) return;
+    const reaped = reapOrphans();
+    if (reaped) process.stderr.write(`${reapedLine(reaped)}\n`);
+    adoptRunFolder();
+  });
 
   program
     .command('run', { isDefault: true })

@@ -1,8 +1,9 @@
 // Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, CDPSession, Frame, Page } from 'playwright';
-import { removeTempDir, spawnTracked, stopTracked, tempDir, trackTempDir } from './reaper.ts';
+import { removeTempDir, shortTempDir, spawnTracked, stopTracked, tempDir } from './reaper.ts';
+import { SHORT_FOLDER_PREFIX } from './owner.ts';
 import { playwright, PlaywrightDrivenPage } from './common.ts';
 import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
@@ -242,7 +243,7 @@ export class ChromiumLauncher implements BrowserLauncher {
     const dir = tempDir('chromium');
     // Chromium's own temp files (its Singleton* folder) go inside a folder of ours too, so a killed browser leaves
     // nothing. Its socket path must stay under the 108-byte Unix limit: a deep TMPDIR gets a short folder in /tmp.
-    const tmp = dir.length <= 60 ? dir : trackTempDir(mkdtempSync('/tmp/sse-c-'));
+    const tmp = dir.length <= 60 ? dir : shortTempDir(SHORT_FOLDER_PREFIX);
     const args = [...CHROMIUM_FLAGS, '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1', `--user-data-dir=${dir}`];
     if (!opts.headed) args.push('--headless');
     if (opts.device === 'iphone') args.push('--window-size=390,844');

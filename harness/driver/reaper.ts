@@ -1,8 +1,8 @@
 // ProcessReaper: every process and temp folder the harness starts is ended on success, failure, timeout and signals.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { markedEnv, ownerToken, runFolder, startTicks } from './owner.ts';
 
 type Cleanup = () => void | Promise<void>;
 
@@ -80,9 +80,32 @@ export async function reapAll(): Promise<void> {
   reapSync();
 }
 
-export function tempDir(prefix: string): string {
+/** The run folder (owner.ts), removed on exit and signals; after a crash, by the next run. */
+function ownFolder(): string {
   install();
-  const d = mkdtempSync(join(tmpdir(), `sse-harness-${prefix}-`));
+  const f = runFolder();
+  dirs.add(f);
+  return f;
+}
+
+/**
+ * For the command line: every temp file of this process (Playwright's artifacts, worktrees, profiles) goes into the
+ * run folder, so an interrupted or killed run leaves one folder that the next run recognises and removes.
+ */
+export function adoptRunFolder(): void {
+  process.env.TMPDIR = ownFolder();
+}
+
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(ownFolder(), `sse-harness-${prefix}-`));
+  dirs.add(d);
+  return d;
+}
+
+/** A short temp folder in /tmp (Unix socket paths are limited), named with the owner's token for the next run's reaper. */
+export function shortTempDir(prefix: string): string {
+  install();
+  const d = mkdtempSync(`/tmp/${prefix}${ownerToken()}-`);
   dirs.add(d);
   return d;
 }
@@ -101,9 +124,11 @@ export function removeTempDir(d: string): void {
 
 /** Spawns in its own process group so the group can be killed with everything it forked. */
 export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
-  install();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, detached: true });
+  const folder = ownFolder();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: markedEnv(opts.env ?? process.env), detached: true });
   children.add(child);
+  // Where /proc cannot show a process's marker, the group (the child's pid, as it leads its own) is recorded.
+  if (child.pid && startTicks(process.pid) === null) appendFileSync(join(folder, 'groups'), `${child.pid}\n`);
   child.on('exit', () => children.delete(child));
   return child;
 }

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright';
 import { emulatedLifecycle, FIELD_TEXT, FOCUS_FIELD, playwright, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS, settlesWithin } from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
+import { markedEnv } from './owner.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
@@ -503,7 +504,7 @@ export class PlaywrightWebKitLauncher implements BrowserLauncher {
     return pageWithOwnBrowser(await this.start(opts));
   }
   async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
-    return new PlaywrightWebKitHost(await playwright().webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo }), opts);
+    return new PlaywrightWebKitHost(await playwright().webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo, env: markedEnv() as Record<string, string> }), opts);
   }
 }
 

@@ -102,16 +102,17 @@ export function processesMentioning(path: string): string[] {
     if (!/^\d+$/.test(pid) || pid === self || l.includes('ps -eo')) return false;
     if (l.includes(path)) return true;
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`TMPDIR=${path}`);
+      // A run keeps its temp files in a run folder inside its TMPDIR, and hands that folder on as TMPDIR.
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((kv) => kv === `TMPDIR=${path}` || kv.startsWith(`TMPDIR=${path}/`));
     } catch {
       return false;
     }
   });
 }
 
-/** What a run left in its private TMPDIR: our folders, and any a browser made for itself (Chromium's Singleton*). */
+/** What a run left in its private TMPDIR: our folders, and any a browser or Playwright made for itself (Chromium's Singleton*, artifacts). */
 export function leftoverTempDirs(tmp: string): string[] {
-  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-') || f.startsWith('org.chromium.') || f.startsWith('.org.chromium.'));
+  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-') || f.startsWith('org.chromium.') || f.startsWith('.org.chromium.') || f.startsWith('playwright-artifacts-'));
 }
 
 // The tests' private TMPDIRs go when the test worker does.
