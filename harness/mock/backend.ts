@@ -1,12 +1,14 @@
 // MockBackend: a real HTTP/1.1 server on 127.0.0.1 whose API routes are MSW handlers and whose pages carry the probe.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { RequestHandler } from 'msw';
 import { getResponse, http, HttpResponse } from '../deps.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
+import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
 import { ConnectionLedger } from './ledger.ts';
 import { Run, type Subscriber } from './player.ts';
 import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
@@ -18,6 +20,8 @@ export const CHAT_STREAM_PATH = '/api/chat/stream';
 const DROP = new Uint8Array(0);
 /** How long a dropped stream's socket stays up, silent, before it is destroyed: ample for loopback delivery. */
 const DROP_QUIET_MS = 50;
+/** The largest HTML page read whole (to put the probe in): a chat UI's shell is kilobytes. */
+const MAX_PAGE_BYTES = 32 * 1024 * 1024;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,6 +46,8 @@ export interface SessionRecord {
 export interface BackendOptions {
   /** Folder with the UI's static files. */
   root: string;
+  /** The folder no served file may resolve outside of, symlinks followed (default: root): the UI's whole checkout. */
+  confine?: string;
   /** Pages that get the probe injected; default: every .html file. */
   heartbeatMs?: number;
   retryMs?: number;
@@ -219,32 +225,37 @@ export class MockBackend {
       res.writeHead(200, { 'content-type': MIME['.js']!, 'cache-control': 'no-store' });
       return void res.end(await readFile(PAGE_PROBE_FILE));
     }
-    const root = resolve(this.opts.root);
     const mapped = this.opts.mapPath?.(path) ?? (path === '/' ? 'index.html' : decodeURIComponent(path.slice(1)));
     if (mapped === false) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return void res.end(`sse-harness mock backend: ${path} is not served`);
     }
-    const file = normalize(join(root, mapped));
-    if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403, { 'content-type': 'text/plain' });
-      return void res.end('outside the app folder');
-    }
-    let body: Buffer;
+    // The UI's folder is a checkout the harness does not trust: only its regular files, symlinks resolved inside it.
+    let file: ConfinedFile;
     try {
-      body = await readFile(file);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return void res.end(`sse-harness mock backend: no file for ${path}`);
+      file = await openConfined(this.opts.root, mapped, this.opts.confine);
+    } catch (e) {
+      if (!(e instanceof ConfinedError)) throw e;
+      res.writeHead(e.status, { 'content-type': 'text/plain' });
+      return void res.end(e.status === 403 ? 'sse-harness mock backend: outside the app folder, or not a regular file' : `sse-harness mock backend: no file for ${path}`);
     }
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
-    if (type.startsWith('text/html')) {
-      let html = body.toString('utf8');
+    try {
+      const type = MIME[extname(mapped)] ?? 'application/octet-stream';
+      if (!type.startsWith('text/html')) {
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'content-length': String(file.size) });
+        return await pipeline(file.handle.createReadStream({ autoClose: false }), res);
+      }
+      if (file.size > MAX_PAGE_BYTES) {
+        res.writeHead(413, { 'content-type': 'text/plain' });
+        return void res.end(`sse-harness mock backend: ${path} is larger than ${MAX_PAGE_BYTES} bytes, more than a page the harness reads`);
+      }
+      let html = (await file.handle.readFile()).toString('utf8');
       if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
-      body = Buffer.from(this.opts.probe === false ? html : injectProbe(html));
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(this.opts.probe === false ? html : injectProbe(html));
+    } finally {
+      await file.handle.close();
     }
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-    res.end(body);
   }
 
   // ------------------------------------------------------------------ API routes (MSW handlers)

@@ -148,7 +148,7 @@ function sidebarRow(sessionId: string): string {
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
-  const boot = bootSignal(resolve(root, 'static'));
+  const boot = bootSignal(resolve(root, 'static'), root);
   // The mock plays the server this checkout ships: its resume rules and its SSE replies' headers.
   const server = hermesServerModel(root);
   return {
@@ -159,6 +159,8 @@ export function hermesTarget(appDir: string | undefined): Target {
     backend: () => ({
       server: server.model,
       root: resolve(root, 'static') + '/',
+      // static/ itself may be a link: nothing served may resolve outside the checkout.
+      confine: root,
       // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
       transformHtml: (html) =>
         html
