@@ -10,6 +10,8 @@ import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
 import { ConnectionLedger } from './ledger.ts';
+import { isOwnHost, ownHosts } from './own-host.ts';
+import { oneLine } from '../printable.ts';
 import { Run, type Subscriber } from './player.ts';
 import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
 
@@ -22,6 +24,8 @@ const DROP = new Uint8Array(0);
 const DROP_QUIET_MS = 50;
 /** The largest HTML page read whole (to put the probe in): a chat UI's shell is kilobytes. */
 const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+/** Foreign Host names noted on the timeline per run; more are refused as well, without a note each. */
+const REFUSED_HOSTS_NOTED = 10;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -82,6 +86,9 @@ export class MockBackend {
   private nextId = 1;
   private timeline: Timeline;
   private origin = '';
+  private hosts: ReadonlySet<string> = new Set();
+  /** Foreign Host names refused in this run, each noted once on the timeline. */
+  private readonly refusedHosts = new Set<string>();
 
   constructor(
     private readonly opts: BackendOptions,
@@ -113,6 +120,7 @@ export class MockBackend {
     const addr = this.server.address();
     if (!addr || typeof addr === 'string') throw new Error('sse-harness: the mock backend has no TCP address');
     this.origin = `http://127.0.0.1:${addr.port}`;
+    this.hosts = ownHosts(addr.address, addr.port);
     return this.origin;
   }
 
@@ -129,6 +137,7 @@ export class MockBackend {
     this.runs.clear();
     this.sessions.clear();
     this.armed.clear();
+    this.refusedHosts.clear();
     this.timeline = timeline;
     this.ledger.reset(timeline);
   }
@@ -158,6 +167,8 @@ export class MockBackend {
     const path = (req.url ?? '/').split('?')[0]!;
     const t = this.timeline.now();
     try {
+      // Only requests for this server's own address, in origin form: DNS rebinding, and proxy-style absolute URLs, are refused.
+      if (!isOwnHost(req.headers.host, this.hosts) || !req.url?.startsWith('/')) return this.refuseHost(req, res, t);
       if (path.startsWith('/api/') || this.opts.apiPaths?.includes(path)) {
         await this.handleApi(req, res, id);
       } else {
@@ -171,6 +182,21 @@ export class MockBackend {
     } finally {
       if (!path.startsWith('/__harness/')) this.ledger.request(req.method ?? 'GET', path, res.statusCode, t);
     }
+  }
+
+  private refuseHost(req: IncomingMessage, res: ServerResponse, t: number): void {
+    const host = oneLine(req.headers.host ?? '(none)', 100);
+    if (this.refusedHosts.size < REFUSED_HOSTS_NOTED && !this.refusedHosts.has(host)) {
+      this.refusedHosts.add(host);
+      this.timeline.add({
+        kind: 'note',
+        t,
+        message: `refused ${oneLine(req.method, 20)} "${oneLine(req.url ?? '', 100)}" with Host "${host}" (421): the mock backend answers only requests for its own address (${[...this.hosts].join(', ')}); another site's page reaching it by DNS rebinding is turned away`,
+      });
+    }
+    const body = `sse-harness mock backend: this server answers only requests for ${this.origin}\n`;
+    res.writeHead(421, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
