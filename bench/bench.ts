@@ -197,7 +197,7 @@ function reader(url: string, onToken?: (i: number, at: number) => void): Promise
       }
     });
     sock.on('error', fail);
-    sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+    sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: text/event-stream\r\n\r\n`);
   });
 }
 

@@ -53,7 +53,7 @@ async function main() {
           });
           sock.on('close', () => ok());
           sock.on('error', () => ok());
-          sock.write(`GET /api/chat/stream?stream_id=${id}&after_seq=${i * 5} HTTP/1.1\r\nHost: x\r\n\r\n`);
+          sock.write(`GET /api/chat/stream?stream_id=${id}&after_seq=${i * 5} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
         }),
       ),
     );

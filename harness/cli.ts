@@ -11,7 +11,7 @@ import { sweep } from './history/sweep.ts';
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
 import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
 import { sweepDiffText, sweepTable } from './report/sweep.ts';
-import { oneLine } from './report/terminal.ts';
+import { oneLine, terminalText, toStderr, toStdout } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ import { reapedLine, reapOrphans } from './driver/orphans.ts';
 
 export const EXIT = { ok: 0, regression: 1, usage: 2 } as const;
 const BROWSER_COMMANDS = new Set(['run', 'stress', 'bisect', 'sweep', 'doctor']);
+/** An error message's longest text (a browser's last words can be long). */
+const ERROR_MAX = 4000;
 const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
 
 class UsageError extends Error {}
@@ -74,23 +76,28 @@ function loadAll(paths: string[]): Scenario[] {
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 
+/** A table cell's longest text: the rest of an over-long detail is counted, not printed. */
+const CELL_MAX = 1000;
+
 export function verdictTable(results: ScenarioResult[]): string {
+  // Every field may carry untrusted text (scenario names, the UI's words in a summary, a target's error): one line each.
+  const cell = (s: string) => oneLine(s, CELL_MAX);
   const rows = [`${pad('scenario', 26)} ${pad('browser', 9)} ${pad('verdict', 7)} detail`];
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = outcomeOf(r).toUpperCase();
     const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}` : holdLine(r.verdicts);
-    rows.push(`${pad(r.scenario, 26)} ${pad(r.browser, 9)} ${pad(mark, 7)} ${first}`);
+    rows.push(`${pad(cell(r.scenario), 26)} ${pad(cell(r.browser), 9)} ${pad(mark, 7)} ${cell(first)}`);
     for (const v of failing) {
-      if (v.step) rows.push(`${' '.repeat(45)}  at ${v.step}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
-      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${v.oracle}: ${v.summary}${knownNote(v)}`);
+      if (v.step) rows.push(`${' '.repeat(45)}  at ${cell(v.step)}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
+      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${cell(`${v.oracle}: ${v.summary}${knownNote(v)}`)}`);
     }
-    for (const line of attemptLines(r)) rows.push(`${' '.repeat(45)}  ${line}`);
+    for (const line of attemptLines(r)) rows.push(`${' '.repeat(45)}  ${cell(line)}`);
     const seen = new Set<string>();
     for (const f of r.findings ?? []) {
       if (seen.has(f.summary)) continue;
       seen.add(f.summary);
-      rows.push(`${' '.repeat(45)}  ⚠ ${f.finding} after ${f.step}: ${f.summary}`);
+      rows.push(`${' '.repeat(45)}  ⚠ ${cell(`${f.finding} after ${f.step}: ${f.summary}`)}`);
     }
   }
   return rows.join('\n');
@@ -151,7 +158,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   if (flags.browser.includes('all')) {
     const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
     const skipped = BROWSERS.filter((b) => !here.includes(b));
-    if (skipped.length && !flags.quiet) process.stderr.write(`sse-harness: --browser all: ${skipped.join(', ')} not installed here, skipped (see: sse-harness doctor)\n`);
+    if (skipped.length && !flags.quiet) toStderr(`sse-harness: --browser all: ${skipped.join(', ')} not installed here, skipped (see: sse-harness doctor)\n`);
     if (!here.length) throw new UsageError('sse-harness: --browser all: no browser installed. Run npm run setup, or see sse-harness doctor.');
     flags.browser = here;
   }
@@ -171,7 +178,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (flags.trend) checkWritableFile(flags.trend, `--trend ${flags.trend}`);
     if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
   });
-  const log = (s: string) => !flags.quiet && process.stderr.write(`${s}\n`);
+  const log = (s: string) => !flags.quiet && toStderr(`${oneLine(s)}\n`);
   const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
   if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
   // A narrowed selection (files or --grep) is judged on the classes its scenarios are built to catch; the full
@@ -229,7 +236,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   // On Ctrl-C the partial report is still written, marked incomplete.
   const dropPartial = onCleanup(() => {
     const file = report(false);
-    process.stderr.write(`sse-harness: partial report (incomplete) written to ${file}\n`);
+    toStderr(`sse-harness: partial report (incomplete) written to ${file}\n`);
   });
 
   // A fixed port or a watched (headed) browser means one run at a time.
@@ -249,7 +256,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
       keepOpenOnFailure: flags.keepOpen
         ? async ({ backend, cdpPort }) => {
-            process.stderr.write(`${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`);
+            toStderr(`${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`);
             await new Promise(() => {});
           }
         : undefined,
@@ -299,7 +306,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         if (r.bootFailed && !bootFailures.has(r.browser)) {
           bootFailures.set(r.browser, r.error ?? 'the UI did not boot');
           const skipped = queue.drop((j) => j.browser === r.browser);
-          process.stderr.write(`${r.error}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
+          toStderr(`${oneLine(r.error)}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
         }
         if (rounds > 1 && failsGate(r, (x) => judge(job, x), flags.flaky) && !stopRepeating) {
           stopRepeating = true;
@@ -350,17 +357,17 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   dropPartial();
   const file = attempt('report', () => report(true)) ?? '(not written)';
   const unwritten = () => {
-    if (notWritten.length) process.stderr.write(`${notWritten.join('\n')}\n`);
+    if (notWritten.length) toStderr(`${notWritten.map((l) => oneLine(l)).join('\n')}\n`);
     return notWritten.length > 0;
   };
   const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
   if (matrix) {
     const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
-    process.stdout.write(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
+    toStdout(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
     if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
     return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
   }
-  process.stdout.write(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
+  toStdout(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
   if (unwritten() || results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
   // With --compare, a failure the base had too (and no worse) does not fail the gate.
   return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
@@ -404,7 +411,7 @@ export function buildProgram(): Command {
   program.hook('preAction', (_program, command) => {
     if (!BROWSER_COMMANDS.has(command.name())) return;
     const reaped = reapOrphans();
-    if (reaped) process.stderr.write(`${reapedLine(reaped)}\n`);
+    if (reaped) toStderr(`${reapedLine(reaped)}\n`);
     adoptRunFolder();
   });
 
@@ -477,10 +484,10 @@ Examples:
       }
       if (opts.runs < 1) throw new UsageError('sse-harness: --runs must be at least 1');
       const scenarios = loadAll([]);
-      const log = (s: string) => process.stderr.write(`${s}\n`);
+      const log = (s: string) => toStderr(`${oneLine(s)}\n`);
       log(`sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}`);
       const o = await stress(scenarios, { runs: opts.runs, browsers, workers: opts.workers ?? defaultWorkers(), log });
-      process.stdout.write(`${stressSummary(o)}\n`);
+      toStdout(`${stressSummary(o)}\n`);
       process.exitCode = o.misses.length || o.falseAlarms.length ? EXIT.regression : o.errors.length ? EXIT.usage : EXIT.ok;
     });
 
@@ -497,10 +504,10 @@ Examples:
         } catch (e) {
           if (!(e instanceof ScenarioError)) throw e;
           bad++;
-          process.stderr.write(`${e.message}\n`);
+          toStderr(`${oneLine(e.message)}\n`);
         }
       }
-      process.stdout.write(`${files.length - bad} of ${files.length} scenario files valid\n`);
+      toStdout(`${files.length - bad} of ${files.length} scenario files valid\n`);
       process.exitCode = bad ? EXIT.usage : EXIT.ok;
     });
 
@@ -522,8 +529,8 @@ Examples:
       const missing = launcher.missing();
       if (missing) throw new UsageError(`sse-harness: ${missing}`);
       writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => process.stderr.write(`${l}\n`) });
-      process.stdout.write(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${s.subject}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${r.firstBad.subject}\nreport: ${r.report}\n`);
+      const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => toStderr(`${oneLine(l)}\n`) });
+      toStdout(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${oneLine(s.subject)}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${oneLine(r.firstBad.subject)}\nreport: ${r.report}\n`);
       process.exitCode = EXIT.ok;
     });
 
@@ -548,7 +555,7 @@ Examples:
       const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
       const scenarios = loadAll(paths);
       if (o.dryRun) {
-        process.stdout.write(`${refs.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each\n`);
+        toStdout(`${refs.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each\n`);
         return;
       }
       for (const b of o.browser) {
@@ -556,11 +563,11 @@ Examples:
         const missing = launcherFor(b).missing();
         if (missing) throw new UsageError(`sse-harness: ${missing}`);
       }
-      const log = (l: string) => process.stderr.write(`${l}\n`);
+      const log = (l: string) => toStderr(`${oneLine(l)}\n`);
       log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
       writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
       const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
-      process.stdout.write(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
+      toStdout(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
       process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
     });
 
@@ -580,7 +587,7 @@ Examples:
         throw e;
       }
       if (!d.compared) throw new UsageError(`sse-harness sweep-diff: no cell was run in both ${a} and ${b}: sweeps of the same repository, refs, scenarios and browsers compare.`);
-      process.stdout.write(`${sweepDiffText(d, a, b)}\n`);
+      toStdout(`${sweepDiffText(d, a, b)}\n`);
       const differ = o.strict ? d.differing.length : d.compared - d.sameVerdict;
       process.exitCode = differ ? EXIT.regression : EXIT.ok;
     });
@@ -599,7 +606,7 @@ Examples:
       writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
       const r = await watch({ attach: o.attach, intervalMs: Math.max(50, o.interval), durationMs: o.duration !== undefined ? o.duration * 1000 : undefined, stacks: o.stacks, plain: o.plain, reportDir: resolve(o.reportDir) });
       const peaks = Object.entries(r.peaks);
-      process.stdout.write(`\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${u} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`);
+      toStdout(`\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${oneLine(u)} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`);
       const report = JSON.parse(readFileSync(r.report, 'utf8')) as { results: { findings: unknown[] }[] };
       process.exitCode = report.results.some((x) => x.findings.length) ? EXIT.regression : EXIT.ok;
     });
@@ -610,7 +617,7 @@ Examples:
     .addHelpText('after', '\nExit codes: 0 everything found, 1 something is missing (the hint says how to install it).')
     .action(() => {
       const r = doctorReport(doctor());
-      process.stdout.write(`${r.text}\n`);
+      toStdout(`${r.text}\n`);
       process.exitCode = r.ok ? EXIT.ok : EXIT.regression;
     });
 
@@ -620,7 +627,7 @@ Examples:
     .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
     .option('--known', 'the schema of known-findings files instead (--known; schemas/known.schema.json)')
     .action((o: { report?: boolean; known?: boolean }) => {
-      process.stdout.write(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;
@@ -634,7 +641,8 @@ export async function main(argv = process.argv): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     if (err.code?.startsWith('commander.')) return EXIT.usage;
-    process.stderr.write(`${err instanceof ScenarioError || err instanceof UsageError || err.message.startsWith('sse-harness:') ? err.message : `sse-harness: internal error: ${err.stack}`}\n`);
+    // The message may quote a scenario value or a browser's last words: escaped and cut like any untrusted text.
+    toStderr(`${terminalText(err instanceof ScenarioError || err instanceof UsageError || err.message.startsWith('sse-harness:') ? err.message : `sse-harness: internal error: ${err.stack}`, { max: ERROR_MAX })}\n`);
     return EXIT.usage;
   } finally {
     await reapAll();

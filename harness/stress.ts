@@ -7,6 +7,7 @@ import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts'
 import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
+import { oneLine } from './printable.ts';
 import { REGRESSION_CLASSES, referenceTarget } from './targets/reference.ts';
 
 export interface StressOptions {
@@ -66,7 +67,7 @@ export function stressSummary(o: StressOutcome): string {
     `${o.rounds} round${o.rounds === 1 ? '' : 's'} of the detection matrix, ${o.jobs} runs in ${(o.wallMs / 1000).toFixed(0)} s: ${o.misses.length} misses, ${o.falseAlarms.length} false alarms, ${o.errors.length} harness errors`,
   ];
   for (const [name, list] of [['miss', o.misses], ['false alarm', o.falseAlarms], ['error', o.errors]] as const) {
-    for (const e of list) lines.push(`  ${name} in round ${e.round}: ${e.label}: ${e.why}`);
+    for (const e of list) lines.push(oneLine(`  ${name} in round ${e.round}: ${e.label}: ${e.why}`));
   }
   return lines.join('\n');
 }

@@ -7,7 +7,8 @@ import CDP from 'chrome-remote-interface';
 import { CdpProbe } from './probe/cdp.ts';
 import { creationSite } from './probe/creationSite.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
-import { printable } from './printable.ts';
+import { oneLine, printable } from './printable.ts';
+import { terminalText } from './report/terminal.ts';
 import { Timeline } from './timeline.ts';
 import { buildReport, writeReport } from './report/json.ts';
 import type { ScenarioResult } from './runner/run.ts';
@@ -148,12 +149,14 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       if (opts.stacks) w.stacks = await creationStacks(w.probe);
       const perOrigin = [...byOrigin].map(([o, c]) => `${o} ${c.open}${c.queued ? ` (+${c.queued} queued)` : ''}`).join(', ');
       lines.push(
-        `t=${(t / 1000).toFixed(1)}s ${w.url.slice(0, 80)} · EventSources open ${open} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
+        `t=${(t / 1000).toFixed(1)}s ${oneLine(w.url, 80)} · EventSources open ${open} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
       );
       for (const s of w.stacks) lines.push(`    created at ${s}`);
     }
     if (!pages.size) lines.push(`t=${((Date.now() - t0) / 1000).toFixed(1)}s no page targets on ${host}:${port} yet`);
-    out(plain ? `${lines.join('\n')}\n` : `\u001b[2J\u001b[H sse-harness watch ${host}:${port} · Ctrl-C writes the report\n\n${lines.join('\n')}\n`);
+    // The pages' URLs and origins are the page's own text: escaped, so only the harness's redraw moves the cursor.
+    const body = terminalText(lines.join('\n'));
+    out(plain ? `${body}\n` : `\u001b[2J\u001b[H sse-harness watch ${host}:${port} · Ctrl-C writes the report\n\n${body}\n`);
   };
 
   try {

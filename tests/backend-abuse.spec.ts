@@ -12,6 +12,8 @@ import { SseReader, until } from './support/sse-client.ts';
 let backend: MockBackend;
 let root: string;
 let port: number;
+/** The backend's own Host: it refuses any other (DNS rebinding; see host-header.spec.ts). */
+const own = () => `127.0.0.1:${port}`;
 
 test.beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ui-'));
@@ -59,7 +61,7 @@ test('clients vanishing mid-stream are closed as "client" in the ledger and stop
   const stream = await startChat();
   const sockets: Socket[] = [];
   for (let i = 0; i < 20; i++) {
-    const { socket } = await raw(`GET /api/chat/stream?stream_id=${stream}&after_seq=0 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`, { until: /event: token/ });
+    const { socket } = await raw(`GET /api/chat/stream?stream_id=${stream}&after_seq=0 HTTP/1.1\r\nHost: ${own()}\r\nAccept: text/event-stream\r\n\r\n`, { until: /event: token/ });
     sockets.push(socket);
   }
   await until(() => backend.ledger.openChatStreams().length === 20);
@@ -75,7 +77,7 @@ test('clients vanishing mid-stream are closed as "client" in the ledger and stop
 
 test('a half-closed client (FIN right after the request) is answered, then released; the run goes on', async () => {
   const stream = await startChat(200, 400);
-  const { data } = await raw(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: x\r\n\r\n`, { end: true });
+  const { data } = await raw(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: ${own()}\r\n\r\n`, { end: true });
   expect(data).toMatch(/^HTTP\/1\.1 200/);
   expect(data).toContain('event: token');
   // Node ends the response when the client's side ends; the ledger must say so and hold nothing open.
@@ -91,14 +93,14 @@ test('a half-closed client (FIN right after the request) is answered, then relea
 test('malformed requests get 4xx answers (or a closed socket), never a crash', async () => {
   const cases = [
     'GARBAGE\r\n\r\n',
-    'GET /api/chat/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    'GET /api/chat/stream?stream_id=nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    'POST /api/chat/start HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{oops',
-    'POST /api/chat/start HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"session_id":',
-    'GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    'GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    `GET /api/session?session_id=${'x'.repeat(20000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
-    'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
+    `GET /api/chat/stream HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    `GET /api/chat/stream?stream_id=nope HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    `POST /api/chat/start HTTP/1.1\r\nHost: ${own()}\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{oops`,
+    `POST /api/chat/start HTTP/1.1\r\nHost: ${own()}\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"session_id":`,
+    `GET /%E0%A4%A HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    `GET /../../etc/passwd HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    `GET /api/session?session_id=${'x'.repeat(20000)} HTTP/1.1\r\nHost: ${own()}\r\nConnection: close\r\n\r\n`,
+    `GET / HTTP/1.1\r\nHost: ${own()}\r\nContent-Length: -1\r\n\r\n`,
   ];
   for (const c of cases) {
     const pending = raw(c, { end: c.includes('Content-Length: 100') });
@@ -119,7 +121,7 @@ test('a reader that never reads (full socket buffers) does not stop the run or o
   // Connects, sends the request and never reads: the kernel buffers fill and writes back up.
   const stalled = connect(port, '127.0.0.1');
   stalled.pause();
-  stalled.write(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  stalled.write(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: ${own()}\r\n\r\n`);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}&after_seq=0`);
   await reader.ended;
   expect(reader.events.filter((e) => e.event === 'token')).toHaveLength(3000);

@@ -9,6 +9,7 @@ import { emulatedLifecycle, FIELD_TEXT, FOCUS_FIELD, playwright, PlaywrightDrive
 import { spawnTracked, stopTracked } from './reaper.ts';
 import { markedEnv } from './owner.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
+import { oneLine } from '../printable.ts';
 
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
@@ -130,7 +131,7 @@ class WebDriverPage implements BrowserPage {
       outcome = (e as Error).message.replace(/^sse-harness: /, '');
       throw e;
     } finally {
-      process.stderr.write(`webdriver ${new Date(sent).toISOString().slice(11, 23)} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)} → ${outcome}\n`);
+      process.stderr.write(`${oneLine(`webdriver ${new Date(sent).toISOString().slice(11, 23)} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)} → ${outcome}`)}\n`);
     }
   }
 

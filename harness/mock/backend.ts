@@ -1,13 +1,17 @@
 // MockBackend: a real HTTP/1.1 server on 127.0.0.1 whose API routes are MSW handlers and whose pages carry the probe.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { RequestHandler } from 'msw';
 import { getResponse, http, HttpResponse } from '../deps.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
+import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
 import { ConnectionLedger } from './ledger.ts';
+import { isOwnHost, ownHosts } from './own-host.ts';
+import { oneLine } from '../printable.ts';
 import { Run, type Subscriber } from './player.ts';
 import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
 
@@ -18,6 +22,10 @@ export const CHAT_STREAM_PATH = '/api/chat/stream';
 const DROP = new Uint8Array(0);
 /** How long a dropped stream's socket stays up, silent, before it is destroyed: ample for loopback delivery. */
 const DROP_QUIET_MS = 50;
+/** The largest HTML page read whole (to put the probe in): a chat UI's shell is kilobytes. */
+const MAX_PAGE_BYTES = 32 * 1024 * 1024;
+/** Foreign Host names noted on the timeline per run; more are refused as well, without a note each. */
+const REFUSED_HOSTS_NOTED = 10;
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,6 +50,8 @@ export interface SessionRecord {
 export interface BackendOptions {
   /** Folder with the UI's static files. */
   root: string;
+  /** The folder no served file may resolve outside of, symlinks followed (default: root): the UI's whole checkout. */
+  confine?: string;
   /** Pages that get the probe injected; default: every .html file. */
   heartbeatMs?: number;
   retryMs?: number;
@@ -76,6 +86,9 @@ export class MockBackend {
   private nextId = 1;
   private timeline: Timeline;
   private origin = '';
+  private hosts: ReadonlySet<string> = new Set();
+  /** Foreign Host names refused in this run, each noted once on the timeline. */
+  private readonly refusedHosts = new Set<string>();
 
   constructor(
     private readonly opts: BackendOptions,
@@ -107,6 +120,7 @@ export class MockBackend {
     const addr = this.server.address();
     if (!addr || typeof addr === 'string') throw new Error('sse-harness: the mock backend has no TCP address');
     this.origin = `http://127.0.0.1:${addr.port}`;
+    this.hosts = ownHosts(addr.address, addr.port);
     return this.origin;
   }
 
@@ -123,6 +137,7 @@ export class MockBackend {
     this.runs.clear();
     this.sessions.clear();
     this.armed.clear();
+    this.refusedHosts.clear();
     this.timeline = timeline;
     this.ledger.reset(timeline);
   }
@@ -152,6 +167,8 @@ export class MockBackend {
     const path = (req.url ?? '/').split('?')[0]!;
     const t = this.timeline.now();
     try {
+      // Only requests for this server's own address, in origin form: DNS rebinding, and proxy-style absolute URLs, are refused.
+      if (!isOwnHost(req.headers.host, this.hosts) || !req.url?.startsWith('/')) return this.refuseHost(req, res, t);
       if (path.startsWith('/api/') || this.opts.apiPaths?.includes(path)) {
         await this.handleApi(req, res, id);
       } else {
@@ -165,6 +182,21 @@ export class MockBackend {
     } finally {
       if (!path.startsWith('/__harness/')) this.ledger.request(req.method ?? 'GET', path, res.statusCode, t);
     }
+  }
+
+  private refuseHost(req: IncomingMessage, res: ServerResponse, t: number): void {
+    const host = oneLine(req.headers.host ?? '(none)', 100);
+    if (this.refusedHosts.size < REFUSED_HOSTS_NOTED && !this.refusedHosts.has(host)) {
+      this.refusedHosts.add(host);
+      this.timeline.add({
+        kind: 'note',
+        t,
+        message: `refused ${oneLine(req.method, 20)} "${oneLine(req.url ?? '', 100)}" with Host "${host}" (421): the mock backend answers only requests for its own address (${[...this.hosts].join(', ')}); another site's page reaching it by DNS rebinding is turned away`,
+      });
+    }
+    const body = `sse-harness mock backend: this server answers only requests for ${this.origin}\n`;
+    res.writeHead(421, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.end(body);
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
@@ -219,32 +251,37 @@ export class MockBackend {
       res.writeHead(200, { 'content-type': MIME['.js']!, 'cache-control': 'no-store' });
       return void res.end(await readFile(PAGE_PROBE_FILE));
     }
-    const root = resolve(this.opts.root);
     const mapped = this.opts.mapPath?.(path) ?? (path === '/' ? 'index.html' : decodeURIComponent(path.slice(1)));
     if (mapped === false) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return void res.end(`sse-harness mock backend: ${path} is not served`);
     }
-    const file = normalize(join(root, mapped));
-    if (file !== root && !file.startsWith(root + sep)) {
-      res.writeHead(403, { 'content-type': 'text/plain' });
-      return void res.end('outside the app folder');
-    }
-    let body: Buffer;
+    // The UI's folder is a checkout the harness does not trust: only its regular files, symlinks resolved inside it.
+    let file: ConfinedFile;
     try {
-      body = await readFile(file);
-    } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      return void res.end(`sse-harness mock backend: no file for ${path}`);
+      file = await openConfined(this.opts.root, mapped, this.opts.confine);
+    } catch (e) {
+      if (!(e instanceof ConfinedError)) throw e;
+      res.writeHead(e.status, { 'content-type': 'text/plain' });
+      return void res.end(e.status === 403 ? 'sse-harness mock backend: outside the app folder, or not a regular file' : `sse-harness mock backend: no file for ${path}`);
     }
-    const type = MIME[extname(file)] ?? 'application/octet-stream';
-    if (type.startsWith('text/html')) {
-      let html = body.toString('utf8');
+    try {
+      const type = MIME[extname(mapped)] ?? 'application/octet-stream';
+      if (!type.startsWith('text/html')) {
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store', 'content-length': String(file.size) });
+        return await pipeline(file.handle.createReadStream({ autoClose: false }), res);
+      }
+      if (file.size > MAX_PAGE_BYTES) {
+        res.writeHead(413, { 'content-type': 'text/plain' });
+        return void res.end(`sse-harness mock backend: ${path} is larger than ${MAX_PAGE_BYTES} bytes, more than a page the harness reads`);
+      }
+      let html = (await file.handle.readFile()).toString('utf8');
       if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
-      body = Buffer.from(this.opts.probe === false ? html : injectProbe(html));
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(this.opts.probe === false ? html : injectProbe(html));
+    } finally {
+      await file.handle.close();
     }
-    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-    res.end(body);
   }
 
   // ------------------------------------------------------------------ API routes (MSW handlers)

@@ -16,6 +16,7 @@ import type { Target } from '../targets/types.ts';
 import { emulatedLifecycle, playwrightActions } from '../driver/common.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import type { StreamItem } from '../scenario/schema.ts';
+import { oneLine } from '../printable.ts';
 
 export const ATTACHMENT = 'sse-harness-run';
 
@@ -196,7 +197,7 @@ export const expect = baseExpect.extend({
   async toHaveNoLeaks(streams: Streams, opts: { timeout?: number } = {}) {
     const sse = streams.sse;
     const { value: c, pass } = await settle(() => streams.counts(), (c) => c.server <= c.allowed && c.page <= c.allowed, opts.timeout ?? DEFAULT_TIMEOUT);
-    const summary = `${c.server} chat stream${c.server === 1 ? '' : 's'} open at the server, ${c.page} EventSource${c.page === 1 ? '' : 's'} open in the page; allowed ${c.allowed} (viewed session ${c.viewed ?? 'none'}${c.allowed ? ', streaming' : ''})`;
+    const summary = `${c.server} chat stream${c.server === 1 ? '' : 's'} open at the server, ${c.page} EventSource${c.page === 1 ? '' : 's'} open in the page; allowed ${c.allowed} (viewed session ${oneLine(c.viewed ?? 'none', 200)}${c.allowed ? ', streaming' : ''})`;
     sse.verdicts.push({ oracle: 'toHaveNoLeaks', pass: pass !== this.isNot, summary, evidence: { ...c } });
     return {
       pass,
@@ -217,7 +218,7 @@ export const expect = baseExpect.extend({
       return { opened, grew: len > startLen, len };
     };
     const { value, pass } = await settle(read, (v) => v.opened && v.grew, ms);
-    const summary = `within ${ms} ms of the return to ${viewed ?? 'no session'}: ${value.opened ? 'a chat stream is open' : 'no chat stream opened'}, ${value.grew ? `answer grew ${startLen}→${value.len} chars` : `answer stuck at ${value.len} chars`}`;
+    const summary = `within ${ms} ms of the return to ${oneLine(viewed ?? 'no session', 200)}: ${value.opened ? 'a chat stream is open' : 'no chat stream opened'}, ${value.grew ? `answer grew ${startLen}→${value.len} chars` : `answer stuck at ${value.len} chars`}`;
     sse.verdicts.push({ oracle: 'toReattachWithin', pass: pass !== this.isNot, summary, evidence: { ms, ...value, startLen } });
     return { pass, name: 'toReattachWithin', message: () => (pass ? `expected no reattach, but ${summary}` : `did not reattach: ${summary}`) };
   },

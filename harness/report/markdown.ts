@@ -1,26 +1,21 @@
 // A Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first, then what failed and why.
+// Whatever a run produced (names, summaries, the UI's text, errors) goes through markdown-text.ts: plain words as
+// they are, anything else as code. Only the harness's own words are Markdown.
 import type { HarnessReport } from './json.ts';
-import { caseName, problemOf } from './junit.ts';
+import { problemOf } from './junit.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import type { LeakedStream } from '../oracles/liveStreams.ts';
 import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
 import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
+import { mdBlock, mdCell, mdCode, mdHtmlText, mdText } from './markdown-text.ts';
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-/** Untrusted text (a summary quotes the UI's text) for inline Markdown: no HTML, link, image or emphasis comes of it. */
-const inline = (s: string) =>
-  printable(s).replace(/[\\`*_[\]<>~&]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
-/** A code span or block's fence: longer than any run of backticks inside, so the text cannot close it. */
-const fenceFor = (s: string, min: number) => '`'.repeat(Math.max(min, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-const code = (s: string) => {
-  const f = fenceFor(s, 1);
-  return f === '`' ? `\`${s.replace(/\n/g, ' ')}\`` : `${f} ${s.replace(/\n/g, ' ')} ${f}`;
-};
-const block = (s: string) => {
-  const f = fenceFor(s, 3);
-  return [f, s, f];
-};
+/** A table cell's longest text from a run: the rest is counted, not shown. */
+const CELL_MAX = 1000;
+const code = (s: string) => mdCode(s, CELL_MAX);
+const text = (s: string) => mdText(s, CELL_MAX);
+/** A run's name: the scenario's, with the classes switched on (the brackets are the harness's own, on no line's start). */
+const runName = (r: HarnessReport['results'][number]) => `${text(r.scenario)}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
 
 /** The evidence that points, as plain text lines: where a transcript diverged, where leaked streams were created. */
 function pointerLines(r: HarnessReport['results'][number]): string[] {
@@ -42,9 +37,6 @@ function pointerLines(r: HarnessReport['results'][number]): string[] {
   }
   return lines;
 }
-/** Text read from a checkout, shown as written: Markdown's special characters escaped, control characters dropped. */
-const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/[\\`*_[\]<>|#!]/g, '\\$&');
-
 export function renderMarkdown(report: HarnessReport, files: { html?: string; json?: string } = {}): string {
   const inMatrix = !!report.matrix?.length;
   const policy = report.gate?.flaky ?? 'pass';
@@ -60,16 +52,16 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
       ? `❌ **sse-harness: ${bad.length} of ${report.results.length} run${report.results.length === 1 ? '' : 's'} failed**`
       : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**${asides.length ? ` (${asides.join(', ')})` : ''}`;
   lines.push(`### ${head}`, '');
-  lines.push(`Target \`${report.target}\` · browsers ${report.browsers.join(', ')} · ${report.startedAt}`, '');
-  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume \`${r.mock.resume}\` (${plain(r.mock.why)})`] : [])))];
+  lines.push(`Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))} · ${text(report.startedAt)}`, '');
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${code(r.mock.resume)} (${text(r.mock.why)})`] : [])))];
   if (models.length) lines.push(`Mock server: ${models.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
     lines.push('| regression class | ' + report.browsers.join(' | ') + ' |', '|---|' + report.browsers.map(() => '---|').join(''));
     for (const k of classes) {
-      lines.push(`| ${k === 'healthy' ? 'healthy UI' : k} | ${report.browsers.map((b) => {
+      lines.push(`| ${mdCell(k === 'healthy' ? 'healthy UI' : text(k))} | ${report.browsers.map((b) => {
         const c = report.matrix!.find((m) => m.klass === k && m.browser === b);
-        return c ? `${c.ok ? '✅' : '❌'} ${cell(c.detail)}` : '–';
+        return c ? `${c.ok ? '✅' : '❌'} ${mdCell(text(c.detail))}` : '–';
       }).join(' | ')} |`);
     }
     lines.push('');
@@ -92,39 +84,40 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
               : caught
                 ? '✅ caught'
                 : '✅ pass';
-    const oracleDetail = failing.length ? `**${failing[0]!.oracle}**: ${inline(failing[0]!.summary)}${failing[0]!.step ? ` (at ${code(failing[0]!.step)})` : ''}${inline(knownNote(failing[0]!))}${r.stoppedEarly ? ' · stopped there' : ''}` : holdLine(r.verdicts);
-    const detail = r.verdict === 'error' ? r.error ?? '' : oracleDetail;
+    const first = failing[0];
+    const known = first && knownNote(first).trim();
+    const oracleDetail = first ? `**${text(first.oracle)}**: ${text(first.summary)}${first.step ? ` (at ${code(first.step)})` : ''}${known ? ` ${text(known)}` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : text(holdLine(r.verdicts));
+    const detail = r.verdict === 'error' ? text(r.error ?? 'error') : oracleDetail;
     const attempts = attemptLines(r);
-    lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${verdict} | ${cell(detail)}${attempts.length ? `<br>${attempts.map((a) => cell(inline(a))).join('<br>')}` : ''} |`);
+    lines.push(`| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${verdict} | ${mdCell(detail)}${attempts.length ? `<br>${attempts.map((a) => mdCell(text(a))).join('<br>')}` : ''} |`);
   }
   lines.push('');
   const entries = report.gate?.known?.entries ?? [];
   const notable = entries.filter((e) => e.status !== 'unjudged');
   if (notable.length) {
-    lines.push(`<details${entries.some((e) => e.status === 'expired' || e.status === 'stale') ? ' open' : ''}><summary>Known findings (${cell(report.gate!.known!.file)})</summary>`, '');
+    lines.push(`<details${entries.some((e) => e.status === 'expired' || e.status === 'stale') ? ' open' : ''}><summary>Known findings (<code>${mdHtmlText(report.gate!.known!.file)}</code>)</summary>`, '');
     for (const e of notable) {
-      const what = e.status === 'excused' ? `☑️ excused ${e.matched}: ${e.reason}${e.expires ? ` (until ${e.expires})` : ''}` : e.status === 'expired' ? `❌ expired ${e.expires}, no longer excuses: ${e.reason}` : '⚠️ stale: matched no failure; remove it if the finding is fixed';
-      lines.push(`- \`${e.source}\` ${cell(`${e.scenario} · ${e.browser ?? 'any browser'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}: ${cell(what)}`);
+      const what = e.status === 'excused' ? `☑️ excused ${e.matched}: ${text(`${e.reason}${e.expires ? ` (until ${e.expires})` : ''}`)}` : e.status === 'expired' ? `❌ expired ${text(e.expires ?? '')}, no longer excuses: ${text(e.reason)}` : '⚠️ stale: matched no failure; remove it if the finding is fixed';
+      lines.push(`- ${code(e.source)} ${text(`${e.scenario} · ${e.browser ?? 'any browser'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}: ${what}`);
     }
     lines.push('', '</details>', '');
   }
-  const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${r.scenario} · ${r.browser}: **${f.finding}** after \`${f.step}\`: ${f.summary}`));
+  const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${text(r.scenario)} · ${text(r.browser)}: **${text(f.finding)}** after ${code(f.step)}: ${text(f.summary)}`));
   if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
   // run --compare: each run beside the same run at the base, and the gate's reading.
   const compared = report.results.filter((r) => r.compare);
   if (compared.length) {
-    lines.push(`Compared with the base \`${compared[0]!.compare!.base}\` (${compared[0]!.compare!.baseCommit.slice(0, 10)}):`, '', '| run | browser | this | base | gate |', '|---|---|---|---|---|');
-    for (const r of compared) lines.push(`| ${cell(caseName(r))} | ${r.browser} | ${r.verdict} | ${r.compare!.baseVerdict} | ${cell([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · '))} |`);
+    lines.push(`Compared with the base ${text(compared[0]!.compare!.base)} (${text(compared[0]!.compare!.baseCommit.slice(0, 10))}):`, '', '| run | browser | this | base | gate |', '|---|---|---|---|---|');
+    for (const r of compared) lines.push(`| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${r.verdict} | ${r.compare!.baseVerdict} | ${mdCell(text([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · ')))} |`);
     lines.push('');
   }
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
     for (const r of bad) {
-      const text = [problemOfRun(r)!, ...attemptLines(r), ...pointerLines(r)].join('\n');
-      lines.push(`**${inline(caseName(r))} · ${r.browser}**`, '', ...block(text), '');
+      lines.push(`**${runName(r)} · ${text(r.browser)}**`, '', ...mdBlock([problemOfRun(r)!, ...attemptLines(r), ...pointerLines(r)]), '');
     }
     lines.push('</details>', '');
   }
-  if (files.html || files.json) lines.push(`Full report: ${[files.html && `\`${files.html}\` (charts)`, files.json && `\`${files.json}\``].filter(Boolean).join(', ')}`);
+  if (files.html || files.json) lines.push(`Full report: ${[files.html && `${code(files.html)} (charts)`, files.json && code(files.json)].filter(Boolean).join(', ')}`);
   return `${lines.join('\n').trim()}\n`;
 }

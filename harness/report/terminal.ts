@@ -1,9 +1,16 @@
-// Text from outside the harness (a commit subject, a tag, the UI's own words in an error) printed to a terminal:
-// control characters could move the cursor or recolour the screen, so each becomes a visible "?".
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+// What reaches the terminal. Text from outside the harness (scenario values, the UI's words, a target's or browser's
+// output, ref names, commit subjects) could otherwise clear the screen, recolour it, rewrite a line with CR or
+// reverse one with a bidi override: every line the harness prints goes through printable() on its way out.
+import { printable, type PrintableOptions } from '../printable.ts';
 
-export const plain = (s: unknown): string => String(s).replace(CONTROL, '?');
+export { oneLine } from '../printable.ts';
 
-/** One line, for a table cell or a progress line: newlines and tabs as spaces too. */
-export const oneLine = (s: unknown): string => plain(String(s).replace(/[\r\n\t]+/g, ' '));
+/** Text of several lines the harness laid out itself: its line feeds kept, everything else that acts escaped. */
+export const terminalText = (s: unknown, opts: Omit<PrintableOptions, 'keepNewlines'> = {}): string =>
+  printable(s, { max: Number.MAX_SAFE_INTEGER, ...opts, keepNewlines: true });
+
+/** Writes to stdout, escaped: the only way the command line prints a result. */
+export const toStdout = (s: string): void => void process.stdout.write(terminalText(s));
+
+/** Writes to stderr, escaped: the only way the command line prints progress, warnings and errors. */
+export const toStderr = (s: string): void => void process.stderr.write(terminalText(s));

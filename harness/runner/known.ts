@@ -10,6 +10,7 @@ import type { KnownMark, Verdict } from '../oracles/types.ts';
 import { fmtPath, nearest, SourceMap, zodCheck, type Path } from '../scenario/loader.ts';
 import { oracleNames } from '../scenario/schema.ts';
 import type { ScenarioResult } from './run.ts';
+import { oneLine } from '../printable.ts';
 
 /** Oracles an entry may name: the scenario oracles, plus failed steps and the baseline comparison. */
 export const KNOWN_ORACLES: readonly string[] = [...oracleNames, 'steps', 'baseline'];
@@ -187,5 +188,6 @@ export function knownLines(file: string, statuses: KnownStatus[]): string[] {
     else if (s.status === 'stale') lines.push(`  ⚠ stale: ${entryLabel(s)} matched no failure (${s.source}: fixed? remove the entry)`);
     else lines.push(`  · ${entryLabel(s)}: not judged in this run`);
   }
-  return lines;
+  // The file's own words (reasons, patterns) are printed: one line each, escaped like any untrusted text.
+  return lines.map((l) => oneLine(l));
 }

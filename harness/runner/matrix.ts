@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { CLASS_ORACLE, type RegressionClass } from '../targets/reference.ts';
 import type { Verdict } from '../oracles/types.ts';
 import type { ScenarioResult } from './run.ts';
+import { oneLine } from '../printable.ts';
 
 export interface Job {
   scenario: Scenario;
@@ -104,13 +105,13 @@ export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
   for (const klass of rows) {
     const cols = browsers.map((b) => {
       const c = cells.find((x) => x.klass === klass && x.browser === b);
-      return pad(c ? `${c.ok ? '✓' : '✗'} ${c.detail}` : '-', width);
+      return pad(c ? `${c.ok ? '✓' : '✗'} ${oneLine(c.detail)}` : '-', width);
     });
     lines.push(`${pad(klass === 'healthy' ? 'healthy UI' : klass, 22)} ${cols.join(' ')}`);
   }
   const misses = cells.filter((c) => c.klass !== 'healthy' && !c.ok).length;
   const alarms = cells.filter((c) => c.klass === 'healthy' && !c.ok).length;
   lines.push('', `${misses} miss${misses === 1 ? '' : 'es'}, ${alarms} false alarm${alarms === 1 ? '' : 's'}`);
-  for (const c of cells.filter((x) => !x.ok)) lines.push(`  ${c.klass} · ${c.browser}: ${c.detail}`);
+  for (const c of cells.filter((x) => !x.ok)) lines.push(`  ${c.klass} · ${c.browser}: ${oneLine(c.detail)}`);
   return lines.join('\n');
 }

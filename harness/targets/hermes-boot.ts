@@ -1,7 +1,8 @@
 // When a hermes-webui checkout counts as booted. Releases mark the end of boot differently, so the signal is chosen
 // from what the checkout's own frontend defines, read once when the target is made; the report names the one used.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfinedError, readConfinedSync } from '../confined.ts';
 
 export interface BootSignal {
   /** Short name for reports and errors. */
@@ -45,11 +46,24 @@ const EMPTY_STATE: BootSignal = {
   requests: ['/api/sessions'],
 };
 
-/** The boot signal of the checkout whose frontend is in `staticDir`: the most precise one its scripts define. */
-export function bootSignal(staticDir: string): BootSignal {
+/** The largest script read: a frontend's scripts are hundreds of kilobytes. */
+const MAX_SCRIPT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The boot signal of the checkout whose frontend is in `staticDir`: the most precise one its scripts define. Only
+ * regular files inside `checkout` are read; a link out of it, a FIFO or a device is passed over.
+ */
+export function bootSignal(staticDir: string, checkout = staticDir): BootSignal {
   let source = '';
   try {
-    for (const f of readdirSync(staticDir)) if (f.endsWith('.js')) source += readFileSync(join(staticDir, f), 'utf8');
+    for (const f of readdirSync(staticDir)) {
+      if (!f.endsWith('.js')) continue;
+      try {
+        source += readConfinedSync(staticDir, f, MAX_SCRIPT_BYTES, checkout);
+      } catch (e) {
+        if (!(e instanceof ConfinedError)) throw e;
+      }
+    }
   } catch {
     return EMPTY_STATE;
   }

@@ -1,7 +1,8 @@
 // Which server model the mock plays for a hermes-webui checkout, read from the checkout's own server files at run time.
 // Only names and string literals are matched (function names, header names, a constant's value); nothing is copied.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfinedError, readConfinedSync } from '../confined.ts';
 import { DEFAULT_SERVER_MODEL, type ServerModel } from '../mock/server-model.ts';
 
 export interface HermesServerModel {
@@ -58,21 +59,25 @@ function bufferCap(channel: string): { cap: number | null; read: string } {
   return { cap, read: `StreamChannel caps its offline buffer at ${cap} events` };
 }
 
+/** The largest server file read: api/routes.py is a few hundred kilobytes. */
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+/** The checkout's api/ files, read only as regular files inside the checkout (a link out of it is unreadable). */
 function readApi(root: string): { routes: string | null; channel: string | null; unreadable?: string } {
   const dir = join(root, 'api');
-  const routesFile = join(dir, 'routes.py');
+  const read = (rel: string) => readConfinedSync(root, rel, MAX_SOURCE_BYTES);
   try {
-    const routes = existsSync(routesFile) ? readFileSync(routesFile, 'utf8') : null;
+    const routes = existsSync(join(dir, 'routes.py')) ? read('api/routes.py') : null;
     let channel: string | null = null;
     if (existsSync(dir)) {
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.py')).sort()) {
-        channel = block(readFileSync(join(dir, f), 'utf8'), /^class StreamChannel\b/m);
+        channel = block(read(`api/${f}`), /^class StreamChannel\b/m);
         if (channel) break;
       }
     }
     return { routes, channel };
   } catch (e) {
-    return { routes: null, channel: null, unreadable: (e as NodeJS.ErrnoException).code ?? 'unreadable' };
+    return { routes: null, channel: null, unreadable: e instanceof ConfinedError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable') };
   }
 }
 

@@ -5,6 +5,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { http, HttpResponse } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
+import { oneLine } from '../printable.ts';
 import { bootSignal } from './hermes-boot.ts';
 import { hermesServerModel } from './hermes-server.ts';
 import type { Target } from './types.ts';
@@ -76,13 +77,21 @@ const EMPTY_OK = new Set([
   '/api/workspaces',
 ]);
 
+/** How many unknown routes are named; a page calling endless made-up paths gets one line saying so, not a flood. */
+const UNKNOWN_NAMED = 50;
+
 /** Other routes are answered {} too (the frontend tolerates it), and named once, so a newer frontend's call is seen. */
 const unknownSeen = new Set<string>();
 function unknownRoute(method: string, path: string): Response {
   const key = `${method} ${path}`;
-  if (!EMPTY_OK.has(path) && !unknownSeen.has(key)) {
+  if (!EMPTY_OK.has(path) && !unknownSeen.has(key) && unknownSeen.size <= UNKNOWN_NAMED) {
     unknownSeen.add(key);
-    process.stderr.write(`sse-harness: hermes-webui called ${key}, which the mock does not implement; answered {}\n`);
+    // The path is the page's own text: escaped and cut like any untrusted text.
+    process.stderr.write(
+      unknownSeen.size > UNKNOWN_NAMED
+        ? `sse-harness: hermes-webui called more than ${UNKNOWN_NAMED} routes the mock does not implement; the rest are answered {} without a word\n`
+        : `sse-harness: hermes-webui called ${oneLine(key, 200)}, which the mock does not implement; answered {}\n`,
+    );
   }
   return HttpResponse.json({});
 }
@@ -139,7 +148,7 @@ function sidebarRow(sessionId: string): string {
 export function hermesTarget(appDir: string | undefined): Target {
   const root = hermesAppDir(appDir);
   const version = hermesVersion(root);
-  const boot = bootSignal(resolve(root, 'static'));
+  const boot = bootSignal(resolve(root, 'static'), root);
   // The mock plays the server this checkout ships: its resume rules and its SSE replies' headers.
   const server = hermesServerModel(root);
   return {
@@ -150,6 +159,8 @@ export function hermesTarget(appDir: string | undefined): Target {
     backend: () => ({
       server: server.model,
       root: resolve(root, 'static') + '/',
+      // static/ itself may be a link: nothing served may resolve outside the checkout.
+      confine: root,
       // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
       transformHtml: (html) =>
         html
