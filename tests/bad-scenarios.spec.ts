@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenarioFile, ScenarioError } from '../harness/scenario/loader.ts';
-import { MAX_FILE_BYTES } from '../harness/scenario/limits.ts';
+import { scenarioJsonSchema } from '../harness/scenario/json-schema.ts';
+import { MAX_DURATION_MS, MAX_FILE_BYTES } from '../harness/scenario/limits.ts';
 import { streamItemShape } from '../harness/scenario/schema.ts';
 import { leftoverTempDirs, processesMentioning, ROOT, runCli, startCli } from './support/cli.ts';
 
@@ -174,4 +175,10 @@ test('an exception the loader did not expect is one line naming the file and how
   } finally {
     tokens.safeParse = original;
   }
+});
+
+test('the committed JSON Schema is the generated one, limits included', () => {
+  const onDisk = JSON.parse(readFileSync(join(ROOT, 'schemas/scenario.schema.json'), 'utf8'));
+  expect(onDisk, 'run: node bin/sse-harness.js schema > schemas/scenario.schema.json').toEqual(scenarioJsonSchema());
+  expect(JSON.stringify(onDisk)).toContain(`"maximum":${MAX_DURATION_MS}`);
 });

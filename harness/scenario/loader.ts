@@ -3,6 +3,7 @@
 import { relative } from 'node:path';
 import { isMap, isScalar, type LineCounter, type Document, type Node as YamlNode } from 'yaml';
 import type { z as Z } from 'zod';
+import { checkBudget } from './budget.ts';
 import { clip, describe, fmtPath, names as listed, quote, ScenarioError, type Path } from './error.ts';
 import {
   bareSteps,
@@ -78,6 +79,9 @@ function editDistance(a: string, b: string): number {
 
 const TYPE_WORDS: Record<string, string> = { int: 'a whole number', array: 'a list', record: 'a mapping', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
 
+/** Words from zod's own messages ("Too big: expected number to be <=10") are ours to write; a schema's are hints. */
+const ownHint = (message: string) => (/^(Too (big|small)|Invalid)\b/.test(message) ? undefined : message);
+
 export function loadScenarioFile(file: string, cwd = process.cwd()): Scenario {
   const shown = relative(cwd, file) || file;
   return guarded(shown, () => parseScenario(readScenarioText(file, shown), shown));
@@ -146,7 +150,9 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
   };
   checkMeaning(scenario, fail);
-  return raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
+  const scaled = raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
+  checkBudget(scaled, fail);
+  return scaled;
 }
 
 export type Fail = (path: Path, problem: string, hint?: string) => never;
@@ -193,10 +199,11 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
       break;
     case 'too_small':
       if (issue.origin === 'array') fail(path, `${Array.isArray(got) && got.length === 0 ? 'the list is empty' : 'too few items'}: at least ${issue.minimum} needed`);
-      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : undefined);
+      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : ownHint(issue.message));
       break;
     case 'too_big':
-      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`);
+      if (issue.origin === 'string' || issue.origin === 'array') fail(path, `too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}`);
+      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`, ownHint(issue.message));
       break;
     case 'invalid_value':
       fail(path, `got ${describe(got)}, expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`);
