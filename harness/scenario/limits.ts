@@ -37,6 +37,9 @@ export const MAX_FILE_BYTES = 1_048_576;
 export const MAX_EXPANDED_VALUES = 200_000;
 export const MAX_EXPANDED_CHARS = 4 * 1_048_576;
 
+/** Names a stream or session may not take: they name JavaScript's object internals. */
+export const RESERVED_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
 /** "1 h 5 min", "42 s": a duration for an error message. */
 export function fmtDuration(ms: number): string {
   const s = Math.round(ms / 1000);

@@ -8,6 +8,7 @@ import { clip, describe, fmtPath, names as listed, quote, ScenarioError, type Pa
 import {
   bareSteps,
   expectShape,
+  RESERVED_HINT,
   scenarioSchema,
   stepNames,
   stepShape,
@@ -18,6 +19,7 @@ import {
   type Step,
   type StreamItem,
 } from './schema.ts';
+import { RESERVED_NAMES } from './limits.ts';
 import { readScenarioText } from './source.ts';
 import { readYaml } from './yaml-doc.ts';
 
@@ -116,7 +118,7 @@ export function parseScenario(text: string, file: string): Scenario {
   // Top level: unknown keys first, so a typo reads as a typo rather than a missing key.
   const top = scenarioSchema.shape;
   for (const key of Object.keys(raw)) {
-    if (!(key in top)) {
+    if (!Object.hasOwn(top, key)) {
       const guess = nearest(key, Object.keys(top));
       fail([key], `unknown key ${quote(key)}`, guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`);
     }
@@ -125,6 +127,8 @@ export function parseScenario(text: string, file: string): Scenario {
 
   const streams: Record<string, StreamItem[]> = {};
   for (const [name, items] of Object.entries(raw.streams as Record<string, unknown[]>)) {
+    // Before the name becomes a key: assigning to "__proto__" would replace the object's prototype instead.
+    if (RESERVED_NAMES.includes(name)) fail(['streams', name], `${quote(name)} is a reserved name`, RESERVED_HINT);
     streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], 'tokens: { count: 50 }', item, ['streams', name, i], fail) as StreamItem);
     streams[name].forEach((item, i) => {
       if (('tokens' in item && !item.tokens.count && !item.tokens.text) || ('burst' in item && !item.burst.count && !item.burst.text)) {
@@ -137,6 +141,7 @@ export function parseScenario(text: string, file: string): Scenario {
   }
 
   const steps = parseSteps(raw.steps as unknown[], ['steps'], fail);
+  refuseProtoKeys(raw, [], fail);
   const scenario: Scenario = {
     name: raw.name,
     description: raw.description,
@@ -183,7 +188,7 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
   const issue = r.error.issues[0]!;
   const rel = issue.path as Path;
   const path = [...base, ...rel];
-  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined), value);
   if (typeof got === 'number' && !Number.isFinite(got)) fail(path, `${got} is not a finite number`, 'write a number like 1000');
   switch (issue.code) {
     case 'unrecognized_keys': {
@@ -204,6 +209,18 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
     case 'too_big':
       if (issue.origin === 'string' || issue.origin === 'array') fail(path, `too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}`);
       fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`, ownHint(issue.message));
+      break;
+    case 'invalid_key': {
+      // A mapping key the record refuses (a stream name): the key's own issue says why.
+      const inner = issue.issues[0];
+      const key = String(path[path.length - 1]);
+      const hint = inner?.code === 'custom' ? (inner.params as { hint?: string } | undefined)?.hint : undefined;
+      fail(path, `${quote(key)} ${inner?.code === 'custom' ? inner.message : `is not a valid name: ${inner?.message ?? 'refused'}`}`, hint);
+      break;
+    }
+    case 'custom':
+      // A schema's own rule (a reserved name): its message follows the value, its params carry the fix.
+      fail(path, `${describe(got)} ${issue.message}`, (issue.params as { hint?: string } | undefined)?.hint);
       break;
     case 'invalid_value':
       fail(path, `got ${describe(got)}, expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`);
@@ -237,7 +254,8 @@ function oneOf(
     fail(path, `a ${what} has exactly one key, got ${keys.length ? listed(keys) : 'none'}`, 'put each on its own "- " line');
   }
   const key = keys[0]!;
-  if (!(key in shape)) {
+  // Own keys only: "constructor" or "toString" is in every object, and no step.
+  if (!Object.hasOwn(shape, key)) {
     const guess = nearest(key, names);
     fail([...path, key], `unknown ${what} ${quote(key)}`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
   }
@@ -262,6 +280,20 @@ function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
   });
 }
 
+/**
+ * A "__proto__" key nothing above named (in a free-form mapping: open.query, event.data, endpoints) is refused
+ * too: the data keeps it as an own key, but one copy by assignment anywhere later would replace a prototype.
+ */
+function refuseProtoKeys(v: unknown, path: Path, fail: Fail, seen = new Set<object>()): void {
+  if (!v || typeof v !== 'object' || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) return v.forEach((x, i) => refuseProtoKeys(x, [...path, i], fail, seen));
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') fail([...path, k], '"__proto__" is a reserved name', 'pick another name');
+    refuseProtoKeys(x, [...path, k], fail, seen);
+  }
+}
+
 /** Checks that need the whole file: names refer to things that exist, in order. */
 function checkMeaning(s: Scenario, fail: Fail): void {
   const known = new Set<string>();
@@ -282,7 +314,7 @@ function checkMeaning(s: Scenario, fail: Fail): void {
       }
       if ('send' in step) {
         needSession(step.send.session, 'send', 'session');
-        if (!(step.send.stream in s.streams)) {
+        if (!Object.hasOwn(s.streams, step.send.stream)) {
           const guess = nearest(step.send.stream, Object.keys(s.streams));
           fail([...at, 'send', 'stream'], `stream ${quote(step.send.stream)} is not defined under streams:`, guess ? `did you mean "${guess}"?` : `defined: ${listed(Object.keys(s.streams))}`);
         }
@@ -293,6 +325,6 @@ function checkMeaning(s: Scenario, fail: Fail): void {
     });
   walk(s.steps, ['steps']);
   for (const key of Object.keys(s.expect)) {
-    if (!(key in expectShape)) fail(['expect', key], `unknown oracle ${quote(key)}`);
+    if (!Object.hasOwn(expectShape, key)) fail(['expect', key], `unknown oracle ${quote(key)}`);
   }
 }

@@ -12,6 +12,7 @@ import {
   MAX_TOKENS_PER_STREAM,
   MIN_TIME_SCALE,
   MIN_TOKEN_RATE,
+  RESERVED_NAMES,
 } from './limits.ts';
 
 /** Tokens per second when a tokens item gives no rate. */
@@ -23,9 +24,13 @@ const ms = (what: string) => z.number().int().nonnegative().max(MAX_DURATION_MS,
 const positiveMs = (what: string) => z.number().int().positive().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
 const tokenCount = (what: string) =>
   z.number().int().positive().max(MAX_TOKENS_PER_STREAM, `a stream sends at most ${MAX_TOKENS_PER_STREAM} tokens`).describe(`${what}; at most ${MAX_TOKENS_PER_STREAM}`);
-const alias = z
-  .string()
-  .regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)');
+/** The fix for a reserved name, wherever one is refused. */
+export const RESERVED_HINT = `pick another name; ${RESERVED_NAMES.join(', ')} are reserved`;
+/** A stream or session name: it becomes a key, so JavaScript's object internals are not names. */
+const notReserved = <T extends Z.ZodString>(s: T) => s.refine((v) => !RESERVED_NAMES.includes(v), { message: 'is a reserved name', params: { hint: RESERVED_HINT } });
+const alias = notReserved(
+  z.string().regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)'),
+);
 
 // ---------------------------------------------------------------- stream script items
 
@@ -110,7 +115,7 @@ export const stepShape = {
   send: z
     .object({
       session: alias.optional().describe('default: the session being viewed'),
-      stream: z.string().min(1).describe('name of a stream under streams:'),
+      stream: notReserved(z.string().min(1)).describe('name of a stream under streams:'),
       text: z.string().min(1).optional(),
     })
     .strict()
@@ -267,6 +272,7 @@ export const scenarioSchema = z
       .strict()
       .optional(),
     streams: z
+      // Reserved names are refused by the loader: zod skips a "__proto__" key of a record without a word.
       .record(z.string().regex(/^[\w-]+$/, 'a stream name is letters, digits, - and _'), z.array(z.unknown()).min(1))
       .describe(`what the backend plays, by name; at most ${MAX_TOKENS_PER_STREAM} tokens per stream`),
     steps: z.array(z.unknown()).min(1).describe(`what the user does; at most ${MAX_STEPS} with repeats unrolled`),
@@ -276,7 +282,7 @@ export const scenarioSchema = z
   .describe(
     `A scenario for sse-harness. Limits: each duration at most ${MAX_DURATION_MS} ms (1 hour); token rates ${MIN_TOKEN_RATE} to ${MAX_TOKEN_RATE} per second; ` +
       `${MAX_TOKENS_PER_STREAM} tokens per stream; ${MAX_STEPS} steps with repeats unrolled; ${MAX_SCRIPTED_MS / 3_600_000} hours of scripted time; ` +
-      `files up to ${MAX_FILE_BYTES} bytes and ${MAX_EXPANDED_VALUES} values with aliases expanded`,
+      `files up to ${MAX_FILE_BYTES} bytes and ${MAX_EXPANDED_VALUES} values with aliases expanded; ${RESERVED_NAMES.join(', ')} name no stream or session`,
   );
 
 export interface Scenario {
