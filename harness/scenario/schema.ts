@@ -253,7 +253,7 @@ export const scenarioSchema = z
       .number()
       .positive()
       .min(MIN_TIME_SCALE, `${MIN_TIME_SCALE} plays the streams 100 times as fast`)
-      .max(MAX_TIME_SCALE, `${MAX_TIME_SCALE} plays the streams 10 times as slow`)
+      .max(MAX_TIME_SCALE, `${MAX_TIME_SCALE} plays the streams at a tenth of their speed`)
       .optional()
       .describe(
         `${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}: multiplies the scripted time of every stream: token intervals, waits, stalls and tool durations (0.5 plays them twice as fast). Step waits, UI timings, timeouts and oracle budgets are not scaled: they belong to the UI and the user, not the script`,
