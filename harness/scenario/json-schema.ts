@@ -1,6 +1,7 @@
 // Generates the JSON Schema editors use for scenario files (completion and red squiggles), from the zod schema.
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
+import { RESERVED_NAMES } from './limits.ts';
 import { bareSteps, expectShape, scenarioSchema, stepShape, streamItemShape } from './schema.ts';
 
 type Json = Record<string, unknown>;
@@ -29,8 +30,14 @@ export function scenarioJsonSchema(): Json {
     required: ['times', 'steps'],
     additionalProperties: false,
   };
-  top.properties.streams = { type: 'object', additionalProperties: { type: 'array', minItems: 1, items: { $ref: '#/$defs/streamItem' } } };
-  top.properties.steps = { type: 'array', minItems: 1, items: { $ref: '#/$defs/step' } };
+  const { streams, steps } = scenarioSchema.shape;
+  top.properties.streams = {
+    type: 'object',
+    description: streams.description,
+    propertyNames: { pattern: '^[\\w-]+$', not: { enum: RESERVED_NAMES } },
+    additionalProperties: { type: 'array', minItems: 1, items: { $ref: '#/$defs/streamItem' } },
+  };
+  top.properties.steps = { type: 'array', description: steps.description, minItems: 1, items: { $ref: '#/$defs/step' } };
   top.properties.expect = toJson(z.object(Object.fromEntries(Object.entries(expectShape).map(([k, s]) => [k, s.optional()]))).strict());
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -1,11 +1,14 @@
 // Reads a scenario file and turns every mistake into one line: file:line:col, what was wrong, how to fix it.
-import { readFileSync } from 'node:fs';
+// Whatever the file holds, the loader ends in a Scenario or a ScenarioError, never in a stack trace.
 import { relative } from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, type LineCounter, type Document, type Node as YamlNode } from 'yaml';
 import type { z as Z } from 'zod';
+import { checkBudget } from './budget.ts';
+import { clip, describe, fmtPath, names as listed, quote, ScenarioError, type Path } from './error.ts';
 import {
   bareSteps,
   expectShape,
+  RESERVED_HINT,
   scenarioSchema,
   stepNames,
   stepShape,
@@ -16,26 +19,16 @@ import {
   type Step,
   type StreamItem,
 } from './schema.ts';
+import { RESERVED_NAMES } from './limits.ts';
+import { readScenarioText } from './source.ts';
+import { readYaml } from './yaml-doc.ts';
 
-export type Path = (string | number)[];
-
-export class ScenarioError extends Error {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly col: number,
-    readonly problem: string,
-    readonly hint?: string,
-  ) {
-    super(`${file}:${line}:${col}: ${problem}${hint ? ` (hint: ${hint})` : ''}`);
-    this.name = 'ScenarioError';
-  }
-}
+export { fmtPath, ScenarioError, type Path };
 
 /** Locates paths inside the parsed document so errors can name a line and column. */
 export class SourceMap {
   constructor(
-    private readonly doc: ReturnType<typeof parseDocument>,
+    private readonly doc: Document,
     private readonly lines: LineCounter,
   ) {}
 
@@ -86,39 +79,31 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-export const fmtPath = (path: Path) =>
-  path.reduce<string>((s, p) => (typeof p === 'number' ? `${s}[${p}]` : s ? `${s}.${p}` : p), '');
-
 const TYPE_WORDS: Record<string, string> = { int: 'a whole number', array: 'a list', record: 'a mapping', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
 
-const describe = (v: unknown) =>
-  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : JSON.stringify(v);
+/** Words from zod's own messages ("Too big: expected number to be <=10") are ours to write; a schema's are hints. */
+const ownHint = (message: string) => (/^(Too (big|small)|Invalid)\b/.test(message) ? undefined : message);
 
 export function loadScenarioFile(file: string, cwd = process.cwd()): Scenario {
   const shown = relative(cwd, file) || file;
-  let text: string;
+  return guarded(shown, () => parseScenario(readScenarioText(file, shown), shown));
+}
+
+/** Runs `read`; an exception it did not mean to throw becomes one ScenarioError line that names the file. */
+export function guarded<T>(file: string, read: () => T): T {
   try {
-    text = readFileSync(file, 'utf8');
+    return read();
   } catch (e) {
-    throw new ScenarioError(shown, 1, 1, `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? e}`, 'check the path');
+    if (e instanceof ScenarioError) throw e;
+    throw ScenarioError.internal(file, e);
   }
-  return parseScenario(text, shown);
 }
 
 export function parseScenario(text: string, file: string): Scenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lines.linePos(e.pos[0]);
-    const msg = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    const hint =
-      e.code === 'DUPLICATE_KEY'
-        ? 'each key may appear once in a mapping'
-        : 'check indentation and quoting; YAML uses spaces, not tabs';
-    throw new ScenarioError(file, pos.line, pos.col, `YAML syntax error: ${msg}`, hint);
-  }
-  const raw = doc.toJS();
+  // A lone CR ends a line in YAML as in old Mac files; the reader would otherwise see one long comment line.
+  const { doc, lines, data } = readYaml(text.replace(/\r(?!\n)/g, '\n'), file);
+  // Checked below, key by key, before any of it is used.
+  const raw = data as ReturnType<Document['toJS']>;
   const src = new SourceMap(doc, lines);
   const fail = (path: Path, problem: string, hint?: string): never => {
     const { line, col } = src.at(path);
@@ -133,15 +118,17 @@ export function parseScenario(text: string, file: string): Scenario {
   // Top level: unknown keys first, so a typo reads as a typo rather than a missing key.
   const top = scenarioSchema.shape;
   for (const key of Object.keys(raw)) {
-    if (!(key in top)) {
+    if (!Object.hasOwn(top, key)) {
       const guess = nearest(key, Object.keys(top));
-      fail([key], `unknown key "${key}"`, guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`);
+      fail([key], `unknown key ${quote(key)}`, guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`);
     }
   }
   zodCheck(scenarioSchema, raw, [], fail);
 
   const streams: Record<string, StreamItem[]> = {};
   for (const [name, items] of Object.entries(raw.streams as Record<string, unknown[]>)) {
+    // Before the name becomes a key: assigning to "__proto__" would replace the object's prototype instead.
+    if (RESERVED_NAMES.includes(name)) fail(['streams', name], `${quote(name)} is a reserved name`, RESERVED_HINT);
     streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], 'tokens: { count: 50 }', item, ['streams', name, i], fail) as StreamItem);
     streams[name].forEach((item, i) => {
       if (('tokens' in item && !item.tokens.count && !item.tokens.text) || ('burst' in item && !item.burst.count && !item.burst.text)) {
@@ -154,6 +141,7 @@ export function parseScenario(text: string, file: string): Scenario {
   }
 
   const steps = parseSteps(raw.steps as unknown[], ['steps'], fail);
+  refuseProtoKeys(raw, [], fail);
   const scenario: Scenario = {
     name: raw.name,
     description: raw.description,
@@ -167,7 +155,9 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
   };
   checkMeaning(scenario, fail);
-  return raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
+  const scaled = raw.timeScale === undefined ? scenario : withTimeScale(scenario, raw.timeScale);
+  checkBudget(scaled, fail);
+  return scaled;
 }
 
 export type Fail = (path: Path, problem: string, hint?: string) => never;
@@ -198,13 +188,14 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
   const issue = r.error.issues[0]!;
   const rel = issue.path as Path;
   const path = [...base, ...rel];
-  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  if (typeof got === 'number' && !Number.isFinite(got)) fail(path, `${got} is not a finite number`, 'write a number like 1000');
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0]!;
       const allowed = objectKeysAt(schema, rel);
       const guess = nearest(key, allowed);
-      fail([...path, key], `unknown key "${key}"`, guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`);
+      fail([...path, key], `unknown key ${quote(key)}`, guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`);
       break;
     }
     case 'invalid_type':
@@ -213,10 +204,23 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
       break;
     case 'too_small':
       if (issue.origin === 'array') fail(path, `${Array.isArray(got) && got.length === 0 ? 'the list is empty' : 'too few items'}: at least ${issue.minimum} needed`);
-      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : undefined);
+      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : ownHint(issue.message));
       break;
     case 'too_big':
-      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`);
+      if (issue.origin === 'string' || issue.origin === 'array') fail(path, `too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}`);
+      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`, ownHint(issue.message));
+      break;
+    case 'invalid_key': {
+      // A mapping key the record refuses (a stream name): the key's own issue says why.
+      const inner = issue.issues[0];
+      const key = String(path[path.length - 1]);
+      const hint = inner?.code === 'custom' ? (inner.params as { hint?: string } | undefined)?.hint : undefined;
+      fail(path, `${quote(key)} ${inner?.code === 'custom' ? inner.message : `is not a valid name: ${inner?.message ?? 'refused'}`}`, hint);
+      break;
+    }
+    case 'custom':
+      // A schema's own rule (a reserved name): its message follows the value, its params carry the fix.
+      fail(path, `${describe(got)} ${issue.message}`, (issue.params as { hint?: string } | undefined)?.hint);
       break;
     case 'invalid_value':
       fail(path, `got ${describe(got)}, expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`);
@@ -240,19 +244,20 @@ function oneOf(
   if (typeof value === 'string') {
     if (bare.includes(value)) return { [value]: {} };
     const guess = nearest(value, names);
-    fail(path, `unknown ${what} "${value}"`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
+    fail(path, `unknown ${what} ${quote(value)}`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     fail(path, `a ${what} is ${bare.length ? `a word like "- ${bare[0]}" or ` : ''}a mapping with one key like "- ${example}"; got ${describe(value)}`);
   }
   const keys = Object.keys(value as object);
   if (keys.length !== 1) {
-    fail(path, `a ${what} has exactly one key, got ${keys.length ? keys.join(', ') : 'none'}`, 'put each on its own "- " line');
+    fail(path, `a ${what} has exactly one key, got ${keys.length ? listed(keys) : 'none'}`, 'put each on its own "- " line');
   }
   const key = keys[0]!;
-  if (!(key in shape)) {
+  // Own keys only: "constructor" or "toString" is in every object, and no step.
+  if (!Object.hasOwn(shape, key)) {
     const guess = nearest(key, names);
-    fail([...path, key], `unknown ${what} "${key}"`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
+    fail([...path, key], `unknown ${what} ${quote(key)}`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
   }
   const arg = (value as Record<string, unknown>)[key];
   zodCheck(shape[key]!, arg === null && bare.includes(key) ? {} : arg, [...path, key], fail);
@@ -275,6 +280,20 @@ function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
   });
 }
 
+/**
+ * A "__proto__" key nothing above named (in a free-form mapping: open.query, event.data, endpoints) is refused
+ * too: the data keeps it as an own key, but one copy by assignment anywhere later would replace a prototype.
+ */
+function refuseProtoKeys(v: unknown, path: Path, fail: Fail, seen = new Set<object>()): void {
+  if (!v || typeof v !== 'object' || seen.has(v)) return;
+  seen.add(v);
+  if (Array.isArray(v)) return v.forEach((x, i) => refuseProtoKeys(x, [...path, i], fail, seen));
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') fail([...path, k], '"__proto__" is a reserved name', 'pick another name');
+    refuseProtoKeys(x, [...path, k], fail, seen);
+  }
+}
+
 /** Checks that need the whole file: names refer to things that exist, in order. */
 function checkMeaning(s: Scenario, fail: Fail): void {
   const known = new Set<string>();
@@ -284,20 +303,20 @@ function checkMeaning(s: Scenario, fail: Fail): void {
       const at = [...base, i];
       const needSession = (name: string | undefined, key: string, sub?: string) => {
         if (name !== undefined && !known.has(name)) {
-          fail(sub ? [...at, key, sub] : [...at, key], `session "${name}" is not created by an earlier newChat`, `add "- newChat: ${name}" before this step`);
+          fail(sub ? [...at, key, sub] : [...at, key], `session ${quote(name)} is not created by an earlier newChat`, `add "- newChat: ${clip(name)}" before this step`);
         }
       };
       if (!('open' in step) && !opened) fail(at, 'the first step must be "open" (load the chat UI)', 'start steps with "- open"');
       if ('open' in step) opened = true;
       if ('newChat' in step) {
-        if (known.has(step.newChat)) fail([...at, 'newChat'], `session "${step.newChat}" is already created`, 'give each new chat its own name');
+        if (known.has(step.newChat)) fail([...at, 'newChat'], `session ${quote(step.newChat)} is already created`, 'give each new chat its own name');
         known.add(step.newChat);
       }
       if ('send' in step) {
         needSession(step.send.session, 'send', 'session');
-        if (!(step.send.stream in s.streams)) {
+        if (!Object.hasOwn(s.streams, step.send.stream)) {
           const guess = nearest(step.send.stream, Object.keys(s.streams));
-          fail([...at, 'send', 'stream'], `stream "${step.send.stream}" is not defined under streams:`, guess ? `did you mean "${guess}"?` : `defined: ${Object.keys(s.streams).join(', ')}`);
+          fail([...at, 'send', 'stream'], `stream ${quote(step.send.stream)} is not defined under streams:`, guess ? `did you mean "${guess}"?` : `defined: ${listed(Object.keys(s.streams))}`);
         }
       }
       if ('switchTo' in step) needSession(step.switchTo, 'switchTo');
@@ -306,6 +325,6 @@ function checkMeaning(s: Scenario, fail: Fail): void {
     });
   walk(s.steps, ['steps']);
   for (const key of Object.keys(s.expect)) {
-    if (!(key in expectShape)) fail(['expect', key], `unknown oracle "${key}"`);
+    if (!Object.hasOwn(expectShape, key)) fail(['expect', key], `unknown oracle ${quote(key)}`);
   }
 }

@@ -1,23 +1,50 @@
 // The scenario file format: streams (what the backend plays), steps (what the user does), expect (oracles).
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
+import {
+  MAX_DURATION_MS,
+  MAX_EXPANDED_VALUES,
+  MAX_FILE_BYTES,
+  MAX_SCRIPTED_MS,
+  MAX_STEPS,
+  MAX_TIME_SCALE,
+  MAX_TOKEN_RATE,
+  MAX_TOKENS_PER_STREAM,
+  MIN_TIME_SCALE,
+  MIN_TOKEN_RATE,
+  RESERVED_NAMES,
+} from './limits.ts';
 
 /** Tokens per second when a tokens item gives no rate. */
 export const DEFAULT_TOKEN_RATE = 20;
 
-const ms = (what: string) => z.number().int().nonnegative().describe(what);
-const positiveMs = (what: string) => z.number().int().positive().describe(what);
-const alias = z
-  .string()
-  .regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)');
+// Every duration is capped: Node's timers overflow past 2^31-1 ms and fire at once (see limits.ts).
+const DURATION_HINT = 'a duration is in milliseconds and lasts 1 hour at most';
+const ms = (what: string) => z.number().int().nonnegative().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
+const positiveMs = (what: string) => z.number().int().positive().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
+const tokenCount = (what: string) =>
+  z.number().int().positive().max(MAX_TOKENS_PER_STREAM, `a stream sends at most ${MAX_TOKENS_PER_STREAM} tokens`).describe(`${what}; at most ${MAX_TOKENS_PER_STREAM}`);
+/** The fix for a reserved name, wherever one is refused. */
+export const RESERVED_HINT = `pick another name; ${RESERVED_NAMES.join(', ')} are reserved`;
+/** A stream or session name: it becomes a key, so JavaScript's object internals are not names. */
+const notReserved = <T extends Z.ZodString>(s: T) => s.refine((v) => !RESERVED_NAMES.includes(v), { message: 'is a reserved name', params: { hint: RESERVED_HINT } });
+const alias = notReserved(
+  z.string().regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)'),
+);
 
 // ---------------------------------------------------------------- stream script items
 
 const tokensArg = z
   .object({
-    count: z.number().int().positive().optional().describe('how many generated words to send'),
+    count: tokenCount('how many generated words to send').optional(),
     text: z.string().min(1).optional().describe('exact text, split into word tokens'),
-    rate: z.number().positive().optional().describe(`tokens per second (default ${DEFAULT_TOKEN_RATE})`),
+    rate: z
+      .number()
+      .positive()
+      .min(MIN_TOKEN_RATE, `the slowest rate is ${MIN_TOKEN_RATE} tokens/s; script a pause with wait or stall`)
+      .max(MAX_TOKEN_RATE, `the fastest rate is ${MAX_TOKEN_RATE} tokens/s; send all at once with burst`)
+      .optional()
+      .describe(`tokens per second (default ${DEFAULT_TOKEN_RATE}; ${MIN_TOKEN_RATE} to ${MAX_TOKEN_RATE})`),
   })
   .strict();
 
@@ -25,14 +52,14 @@ export const streamItemShape = {
   tokens: tokensArg.describe('send answer tokens at a steady rate'),
   burst: z
     .object({
-      count: z.number().int().positive().optional(),
+      count: tokenCount('how many generated words to send').optional(),
       text: z.string().min(1).optional(),
     })
     .strict()
     .describe('send tokens all at once, in one socket write'),
   reasoning: z.string().min(1).describe('a reasoning event'),
   tool: z
-    .object({ name: z.string().min(1), preview: z.string().optional(), duration: ms('ms').optional() })
+    .object({ name: z.string().min(1), preview: z.string().optional(), duration: ms('how long the tool runs').optional() })
     .strict()
     .describe('a tool call that runs for duration ms'),
   wait: ms('pause, heartbeats continue'),
@@ -68,13 +95,10 @@ export type StreamItem =
 const waitForArg = z
   .object({
     session: alias.optional().describe('default: the session being viewed'),
-    tokens: z.number().int().positive().optional().describe('at least N answer tokens rendered'),
-    moreTokens: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('N more answer tokens rendered than the UI showed when the step began: the stream is live again (after a return, unlock or foreground)'),
+    tokens: tokenCount('at least N answer tokens rendered').optional(),
+    moreTokens: tokenCount(
+      'N more answer tokens rendered than the UI showed when the step began: the stream is live again (after a return, unlock or foreground)',
+    ).optional(),
     complete: z.literal(true).optional().describe('the whole scripted answer rendered'),
     runEnded: z.literal(true).optional().describe('the server-side run finished'),
     connections: z.number().int().nonnegative().optional().describe('exactly N chat streams open at the server'),
@@ -91,7 +115,7 @@ export const stepShape = {
   send: z
     .object({
       session: alias.optional().describe('default: the session being viewed'),
-      stream: z.string().min(1).describe('name of a stream under streams:'),
+      stream: notReserved(z.string().min(1)).describe('name of a stream under streams:'),
       text: z.string().min(1).optional(),
     })
     .strict()
@@ -121,7 +145,7 @@ export const stepShape = {
       steps: z.array(z.unknown()).min(1),
     })
     .strict()
-    .describe('repeat steps; each repetition is one cycle for growth checks'),
+    .describe(`repeat steps; each repetition is one cycle for growth checks (nested repeats multiply: at most ${MAX_STEPS} steps in all)`),
 } as const;
 
 export type StepName = keyof typeof stepShape;
@@ -228,10 +252,11 @@ export const scenarioSchema = z
     timeScale: z
       .number()
       .positive()
-      .max(10)
+      .min(MIN_TIME_SCALE, `${MIN_TIME_SCALE} plays the streams 100 times as fast`)
+      .max(MAX_TIME_SCALE, `${MAX_TIME_SCALE} plays the streams at a tenth of their speed`)
       .optional()
       .describe(
-        'multiplies the scripted time of every stream: token intervals, waits, stalls and tool durations (0.5 plays them twice as fast). Step waits, UI timings, timeouts and oracle budgets are not scaled: they belong to the UI and the user, not the script',
+        `${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}: multiplies the scripted time of every stream: token intervals, waits, stalls and tool durations (0.5 plays them twice as fast). Step waits, UI timings, timeouts and oracle budgets are not scaled: they belong to the UI and the user, not the script`,
       ),
     settle: z
       .enum(['play', 'fast'])
@@ -246,11 +271,19 @@ export const scenarioSchema = z
       })
       .strict()
       .optional(),
-    streams: z.record(z.string().regex(/^[\w-]+$/), z.array(z.unknown()).min(1)),
-    steps: z.array(z.unknown()).min(1),
+    streams: z
+      // Reserved names are refused by the loader: zod skips a "__proto__" key of a record without a word.
+      .record(z.string().regex(/^[\w-]+$/, 'a stream name is letters, digits, - and _'), z.array(z.unknown()).min(1))
+      .describe(`what the backend plays, by name; at most ${MAX_TOKENS_PER_STREAM} tokens per stream`),
+    steps: z.array(z.unknown()).min(1).describe(`what the user does; at most ${MAX_STEPS} with repeats unrolled`),
     expect: expectSchema.optional(),
   })
-  .strict();
+  .strict()
+  .describe(
+    `A scenario for sse-harness. Limits: each duration at most ${MAX_DURATION_MS} ms (1 hour); token rates ${MIN_TOKEN_RATE} to ${MAX_TOKEN_RATE} per second; ` +
+      `${MAX_TOKENS_PER_STREAM} tokens per stream; ${MAX_STEPS} steps with repeats unrolled; ${MAX_SCRIPTED_MS / 3_600_000} hours of scripted time; ` +
+      `files up to ${MAX_FILE_BYTES} bytes and ${MAX_EXPANDED_VALUES} values with aliases expanded; ${RESERVED_NAMES.join(', ')} name no stream or session`,
+  );
 
 export interface Scenario {
   name: string;
