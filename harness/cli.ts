@@ -20,6 +20,7 @@ import { checkWritableDir, checkWritableFile, DestinationError, makeDir } from '
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadScenarioFile, ScenarioError } from './scenario/loader.ts';
 import { withTimeScale, type Scenario } from './scenario/schema.ts';
+import { MAX_TIME_SCALE, MIN_TIME_SCALE } from './scenario/limits.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
@@ -62,7 +63,13 @@ function scenarioFiles(paths: string[]): string[] {
     const abs = resolve(p);
     if (!existsSync(abs)) throw new UsageError(`sse-harness: no such scenario file or folder: ${p}`);
     if (statSync(abs).isDirectory()) {
-      files.push(...readdirSync(abs).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(abs, f)));
+      let names: string[];
+      try {
+        names = readdirSync(abs);
+      } catch (e) {
+        throw new UsageError(`sse-harness: cannot read the scenario folder ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      files.push(...names.filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(abs, f)));
     } else files.push(abs);
   }
   if (!files.length) throw new UsageError(`sse-harness: no scenario files (*.yaml, *.json) in ${inputs.join(', ')}`);
@@ -388,7 +395,7 @@ function ratioArg(v: string): number {
 
 function scaleArg(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || n > 10) throw new InvalidArgumentError('expected a factor above 0 and at most 10, like 0.5');
+  if (!Number.isFinite(n) || n < MIN_TIME_SCALE || n > MAX_TIME_SCALE) throw new InvalidArgumentError(`expected a factor from ${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}, like 0.5`);
   return n;
 }
 

@@ -17,6 +17,7 @@ test('options that would run nothing, or that no run can honour, are usage error
     [['run', '--slow-mo', '1e9'], /--slow-mo <ms>' argument '1e9' is invalid/],
     [['sweep', 'scenarios', '--repo', '.', '--refs', 'HEAD', '--browser', ','], /expected at least one name/],
     [['stress', '--runs', '0'], /--runs <n>' argument '0' is invalid/],
+    [['run', '--time-scale', '5e-324'], /--time-scale <factor>' argument '5e-324' is invalid\. expected a factor from 0\.01 to 10/],
   ];
   for (const [args, message] of cases) {
     const r = await runCli([...args, '--report-dir', 'TMP/reports']);

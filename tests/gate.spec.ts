@@ -171,6 +171,12 @@ test('a bad known-findings file is one sentence with file:line:col and the fix',
     ['known:\n  - { scenario: x, oracle: steps, reason: r, until: 2027-01-01 }\n', 'sse-harness: k.yaml:2:46: known[0].until: unknown key "until" (hint: allowed here: scenario, browser, oracle, match, reason, expires)'],
     ['known:\n  - { scenario: x\n', 'sse-harness: k.yaml:3:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a } (hint: check indentation and quoting; YAML uses spaces, not tabs)'],
   ];
+  // The scenario reader's YAML guard holds here too: dangling aliases, alias bombs, a second document.
+  cases.push(
+    ['known:\n  - *entry\n', 'sse-harness: k.yaml:2:5: known[0]: alias *entry has no anchor &entry before it'],
+    [`a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`).join('\n')}\nknown: []\n`, 'sse-harness: k.yaml:'],
+    ['known: []\n---\nknown: []\n', 'sse-harness: k.yaml:2:1: a second YAML document starts here'],
+  );
   for (const [text, message] of cases) expect(() => parseKnown(text, 'k.yaml'), text).toThrow(message);
   // JSON is YAML too.
   expect(parseKnown('{"known": [{"scenario": "x", "oracle": "steps", "reason": "r"}]}', 'k.json')).toHaveLength(1);

@@ -3,12 +3,13 @@
 // entry past its date no longer excuses, and says so; one that matched nothing is reported stale, to be removed.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from '../deps.ts';
 import { BROWSERS } from '../driver/index.ts';
 import type { KnownMark, Verdict } from '../oracles/types.ts';
 import { fmtPath, nearest, SourceMap, zodCheck, type Path } from '../scenario/loader.ts';
 import { oracleNames } from '../scenario/schema.ts';
+import { ScenarioError } from '../scenario/error.ts';
+import { readYaml, type YamlSource } from '../scenario/yaml-doc.ts';
 import type { ScenarioResult } from './run.ts';
 import { oneLine } from '../printable.ts';
 
@@ -64,20 +65,22 @@ export function loadKnownFile(file: string, cwd = process.cwd()): KnownEntry[] {
 }
 
 export function parseKnown(text: string, file: string): KnownEntry[] {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const where = (line: number, col: number) => `sse-harness: ${file}:${line}:${col}`;
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lines.linePos(e.pos[0]);
-    throw new Error(`${where(pos.line, pos.col)}: YAML syntax error: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')} (hint: check indentation and quoting; YAML uses spaces, not tabs)`);
+  // The scenario reader's YAML guard: one document, no alias bombs or dangling aliases, finite numbers.
+  let yaml: YamlSource;
+  try {
+    yaml = readYaml(text, file);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new Error(`sse-harness: ${e.message}`);
+    throw e;
   }
+  const { doc, lines } = yaml;
+  const where = (line: number, col: number) => `sse-harness: ${file}:${line}:${col}`;
   const src = new SourceMap(doc, lines);
   const fail = (path: Path, problem: string, hint?: string): never => {
     const { line, col } = src.at(path);
     throw new Error(`${where(line, col)}: ${path.length ? `${fmtPath(path)}: ` : ''}${problem}${hint ? ` (hint: ${hint})` : ''}`);
   };
-  const raw = doc.toJS() as unknown;
+  const raw = yaml.data;
   if (raw === null || raw === undefined) fail([], 'the file is empty: it needs a list of entries under "known:"', 'start with "known:" and one "- { scenario, oracle, reason }" per line');
   if (typeof raw !== 'object' || Array.isArray(raw)) fail([], 'a known-findings file is a mapping with a list under "known:"', 'start with "known:" and one "- { scenario, oracle, reason }" per line');
   zodCheck(knownFileSchema, raw, [], fail);
