@@ -178,13 +178,6 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     const missing = l.missing();
     if (missing) throw new UsageError(`sse-harness: ${missing}`);
   }
-  // Where the verdict will be written is checked now, not after the whole run.
-  const baselineFile = flags.updateBaseline ? resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE) : undefined;
-  writableOrUsage(() => {
-    checkWritableDir(flags.reportDir, `--report-dir ${flags.reportDir}`);
-    if (flags.trend) checkWritableFile(flags.trend, `--trend ${flags.trend}`);
-    if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
-  });
   const log = (s: string) => !flags.quiet && toStderr(`${oneLine(s)}\n`);
   const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
   if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
@@ -219,6 +212,13 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       throw new UsageError((e as Error).message);
     }
   }
+  // Where the verdict will be written is checked now, not after the whole run.
+  const baselineFile = flags.updateBaseline ? resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE) : undefined;
+  writableOrUsage(() => {
+    checkWritableDir(flags.reportDir, `--report-dir ${flags.reportDir}`);
+    if (flags.trend) checkWritableFile(flags.trend, `--trend ${flags.trend}`);
+    if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
+  });
   const startedAt = new Date().toISOString();
   // Indexed like jobs; runs finish out of order when several run at once.
   const slots: (ScenarioResult | undefined)[] = new Array(jobs.length).fill(undefined);
