@@ -41,7 +41,7 @@ for (const b of browsers) {
       expect(next.code, next.explain()).toBe(0);
       expect(next.stderr).toMatch(new RegExp(`^sse-harness: ended what an earlier run \\(pid ${dead.child.pid}\\) that died left behind: \\d+ process(es)?, \\d+ temp folders?$`, 'm'));
       expect(processesMentioning(dead.tmp)).toEqual([]);
-      expect(leftoverTempDirs(dead.tmp)).toEqual([]);
+      expect(leftoverTempDirs(dead.tmp), `dead pid ${dead.child.pid}\n${next.stderr}`).toEqual([]);
       // Profiles, caches and crash reports stayed in the run's folder.
       expect(readdirSync(home)).toEqual([]);
     } finally {

@@ -11,6 +11,8 @@ export interface Reaped {
   owners: number[];
   processes: number;
   folders: number;
+  /** Folders that could not be removed, with why. */
+  stuck: string[];
 }
 
 const TOKEN = /^(\d+-t?\d+)-/;
@@ -53,6 +55,22 @@ function kill(pid: number): boolean {
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** SIGKILL is delivered, not done: a browser still dying writes into its folder, so folders go once the pids have. */
+function awaitGone(pids: number[], deadlineMs = 3000): void {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  const until = Date.now() + deadlineMs;
+  while (pids.some(alive) && Date.now() < until) Atomics.wait(tick, 0, 0, 20);
+}
+
 /** Ends every leftover of a dead run (processes first, then folders); null when there was nothing. */
 export function reapOrphans(dirs: string[] = [tmpdir(), '/tmp']): Reaped | null {
   const mine = ownerToken();
@@ -64,14 +82,17 @@ export function reapOrphans(dirs: string[] = [tmpdir(), '/tmp']): Reaped | null 
   };
   const owners = new Set<number>();
   const ownerOf = (tok: string) => owners.add(Number(tok.split('-')[0]));
-  let processes = 0;
+  const killed: number[] = [];
   for (const { pid, token } of markedProcesses()) {
     if (dead(token) && kill(pid)) {
-      processes++;
+      killed.push(pid);
       ownerOf(token);
     }
   }
+  let processes = killed.length;
+  awaitGone(killed);
   let folders = 0;
+  const stuck: string[] = [];
   for (const dir of new Set(dirs)) {
     let names: string[];
     try {
@@ -93,15 +114,20 @@ export function reapOrphans(dirs: string[] = [tmpdir(), '/tmp']): Reaped | null 
           /* no list: nothing more to end */
         }
       }
-      rmSync(join(dir, name), { recursive: true, force: true });
-      folders++;
+      try {
+        rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+        folders++;
+      } catch (e) {
+        stuck.push(`${join(dir, name)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
       ownerOf(tok);
     }
   }
-  return processes || folders ? { owners: [...owners], processes, folders } : null;
+  return processes || folders || stuck.length ? { owners: [...owners], processes, folders, stuck } : null;
 }
 
 export function reapedLine(r: Reaped): string {
   const who = r.owners.length === 1 ? `an earlier run (pid ${r.owners[0]}) that died` : `${r.owners.length} earlier runs that died`;
-  return `sse-harness: ended what ${who} left behind: ${r.processes} process${r.processes === 1 ? '' : 'es'}, ${r.folders} temp folder${r.folders === 1 ? '' : 's'}`;
+  const stuck = r.stuck.length ? `; could not remove ${r.stuck.join(', ')}` : '';
+  return `sse-harness: ended what ${who} left behind: ${r.processes} process${r.processes === 1 ? '' : 'es'}, ${r.folders} temp folder${r.folders === 1 ? '' : 's'}${stuck}`;
 }

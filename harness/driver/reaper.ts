@@ -29,7 +29,14 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): voi
 function reapSync(): void {
   for (const c of children) killGroup(c);
   children.clear();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    try {
+      // A browser killed a moment ago may still be writing into its folder.
+      rmSync(d, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
+    } catch {
+      /* left for the next run's reaper (driver/orphans.ts) */
+    }
+  }
   dirs.clear();
 }
 
