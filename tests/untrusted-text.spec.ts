@@ -85,7 +85,7 @@ test('error lines quoting a scenario value or a path are escaped and cut: valida
   expect(lines[0]).toContain('\\u001b[2J\\u001b[31mALL TESTS PASSED');
   expect(lines[0]).toContain('\\u202egnp.exe\\u200bX');
   // However the loader quotes the value, the line is cut with a count.
-  expect(lines[0]).toMatch(/^\S*evil\.yaml:8:\d+: .*… \(\d+ more characters\)/);
+  expect(lines[0]).toMatch(/^\S*evil\.yaml:8:\d+: .*…"? \(\d+ more characters\)/);
   expect(lines[0]!.length).toBeLessThan(2100);
 
   const u = await runCli(['run', `no/such/${HOSTILE}.yaml`]);

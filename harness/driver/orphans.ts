@@ -1,10 +1,10 @@
 // What a run that died without cleaning up (kill -9, out of memory, a power cut of its container) left behind:
 // browsers, drivers and Xvfb still running, and their temp folders. The next run finds them by their marker
-// (owner.ts) and ends them, but only those whose owner is gone: a run still going in another terminal keeps its own.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// (owner.ts) and ends them, but only those whose owner is gone (a run still going in another terminal keeps its own)
+// and that ran under the same temp root (another TMPDIR is another sandbox: a parallel CI job, a test's own runs).
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OWNER_VAR, ownerAlive, ownerToken, RUN_FOLDER_PREFIX, SHORT_FOLDER_PREFIX } from './owner.ts';
+import { OUTSIDE_LIST, OWNER_VAR, ownerAlive, ownerToken, parseMarker, RUN_FOLDER_PREFIX, SHORT_FOLDER_PREFIX, tempRoot } from './owner.ts';
 
 export interface Reaped {
   /** Pids of the dead runs whose leftovers were found. */
@@ -17,20 +17,20 @@ export interface Reaped {
 
 const TOKEN = /^(\d+-t?\d+)-/;
 
-function tokenOf(env: string): string | null {
+function markerOf(env: string): string | null {
   for (const kv of env.split('\0')) if (kv.startsWith(`${OWNER_VAR}=`)) return kv.slice(OWNER_VAR.length + 1);
   return null;
 }
 
 /** Marked processes of dead owners, from /proc (Linux). Elsewhere the run folder's list of process groups serves. */
-function markedProcesses(): { pid: number; token: string }[] {
+function markedProcesses(): { pid: number; marker: { token: string; root: string } }[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
     return [];
   }
-  const out: { pid: number; token: string }[] = [];
+  const out: { pid: number; marker: { token: string; root: string } }[] = [];
   for (const p of pids) {
     const pid = Number(p);
     if (pid === process.pid) continue;
@@ -40,8 +40,9 @@ function markedProcesses(): { pid: number; token: string }[] {
     } catch {
       continue; // gone, or another user's
     }
-    const token = tokenOf(env);
-    if (token) out.push({ pid, token });
+    const value = markerOf(env);
+    const marker = value ? parseMarker(value) : null;
+    if (marker) out.push({ pid, marker });
   }
   return out;
 }
@@ -71,59 +72,63 @@ function awaitGone(pids: number[], deadlineMs = 3000): void {
   while (pids.some(alive) && Date.now() < until) Atomics.wait(tick, 0, 0, 20);
 }
 
-/** Ends every leftover of a dead run (processes first, then folders); null when there was nothing. */
-export function reapOrphans(dirs: string[] = [tmpdir(), '/tmp']): Reaped | null {
+/** Ends every leftover of a dead run under this temp root (processes first, then folders); null when there was nothing. */
+export function reapOrphans(root: string = tempRoot()): Reaped | null {
   const mine = ownerToken();
-  const alive = new Map<string, boolean>();
+  const known = new Map<string, boolean>();
   const dead = (tok: string) => {
     if (tok === mine) return false;
-    if (!alive.has(tok)) alive.set(tok, ownerAlive(tok));
-    return !alive.get(tok);
+    if (!known.has(tok)) known.set(tok, ownerAlive(tok));
+    return !known.get(tok);
   };
   const owners = new Set<number>();
   const ownerOf = (tok: string) => owners.add(Number(tok.split('-')[0]));
   const killed: number[] = [];
-  for (const { pid, token } of markedProcesses()) {
-    if (dead(token) && kill(pid)) {
+  for (const { pid, marker } of markedProcesses()) {
+    if (marker.root === root && dead(marker.token) && kill(pid)) {
       killed.push(pid);
-      ownerOf(token);
+      ownerOf(marker.token);
     }
   }
   let processes = killed.length;
   awaitGone(killed);
   let folders = 0;
   const stuck: string[] = [];
-  for (const dir of new Set(dirs)) {
-    let names: string[];
+  const remove = (path: string) => {
     try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
+      rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      folders++;
+    } catch (e) {
+      stuck.push(`${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    for (const name of names) {
-      const prefix = name.startsWith(RUN_FOLDER_PREFIX) ? RUN_FOLDER_PREFIX : name.startsWith(SHORT_FOLDER_PREFIX) ? SHORT_FOLDER_PREFIX : null;
-      const tok = prefix && TOKEN.exec(name.slice(prefix.length))?.[1];
-      if (!tok || !dead(tok)) continue;
-      // Without /proc, the process groups the run recorded are all there is to go by.
-      if (prefix === RUN_FOLDER_PREFIX) {
-        try {
-          for (const g of readFileSync(join(dir, name, 'groups'), 'utf8').split('\n').filter(Boolean)) {
-            if (kill(-Number(g))) processes++;
-          }
-        } catch {
-          /* no list: nothing more to end */
-        }
-      }
-      try {
-        rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
-        folders++;
-      } catch (e) {
-        stuck.push(`${join(dir, name)} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      ownerOf(tok);
-    }
+  };
+  let names: string[] = [];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(RUN_FOLDER_PREFIX));
+  } catch {
+    /* no temp root to look in */
+  }
+  for (const name of names) {
+    const tok = TOKEN.exec(name.slice(RUN_FOLDER_PREFIX.length))?.[1];
+    if (!tok || !dead(tok)) continue;
+    const folder = join(root, name);
+    // Without /proc, the process groups the run recorded are all there is to go by.
+    for (const g of listIn(folder, 'groups')) if (kill(-Number(g))) processes++;
+    // Folders it made outside itself, only ever its own short folders in /tmp.
+    for (const d of listIn(folder, OUTSIDE_LIST)) if (d.startsWith(`/tmp/${SHORT_FOLDER_PREFIX}${tok}-`) && existsSync(d)) remove(d);
+    remove(folder);
+    ownerOf(tok);
   }
   return processes || folders || stuck.length ? { owners: [...owners], processes, folders, stuck } : null;
+}
+
+/** The lines of a list file a run keeps in its folder (none when it has none). */
+function listIn(folder: string, file: string): string[] {
+  try {
+    return readFileSync(join(folder, file), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }
 
 export function reapedLine(r: Reaped): string {

@@ -43,12 +43,34 @@ export function ownerAlive(tok: string): boolean {
   return startTicks(pid) === m[3];
 }
 
+let root: string | undefined;
+/**
+ * The temp folder runs share (TMPDIR as this process found it). A run reaps only what dead runs under the same root
+ * left: separate TMPDIRs (parallel CI jobs, the test suite's runs) are separate sandboxes.
+ */
+export function tempRoot(): string {
+  root ??= tmpdir();
+  return root;
+}
+
 let folder: string | undefined;
-/** The run folder, made on first use in the temp folder of that moment: <tmp>/sse-harness-run-<token>-XXXXXX. */
+/** The run folder, made on first use in the temp root: <root>/sse-harness-run-<token>-XXXXXX. */
 export function runFolder(): string {
-  folder ??= mkdtempSync(join(tmpdir(), `${RUN_FOLDER_PREFIX}${ownerToken()}-`));
+  folder ??= mkdtempSync(join(tempRoot(), `${RUN_FOLDER_PREFIX}${ownerToken()}-`));
   return folder;
 }
+
+/** The marker's value: "<token>@<root>". */
+export const markerValue = () => `${ownerToken()}@${tempRoot()}`;
+
+/** A marker's token and root, or null when it is not one. */
+export function parseMarker(value: string): { token: string; root: string } | null {
+  const m = /^(\d+-t?\d+)@(.+)$/.exec(value);
+  return m ? { token: m[1]!, root: m[2]! } : null;
+}
+
+/** The file in a run folder listing the folders it made outside itself (short Chromium folders in /tmp). */
+export const OUTSIDE_LIST = 'outside-folders';
 
 /** The environment a started process gets: its marker, and browser profile, cache and crash folders kept in the run folder, never the user's home. */
 export function markedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -57,5 +79,5 @@ export function markedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
     mkdirSync(d, { recursive: true });
     return d;
   };
-  return { ...env, [OWNER_VAR]: ownerToken(), XDG_CONFIG_HOME: xdg('config'), XDG_CACHE_HOME: xdg('cache'), XDG_DATA_HOME: xdg('data') };
+  return { ...env, [OWNER_VAR]: markerValue(), XDG_CONFIG_HOME: xdg('config'), XDG_CACHE_HOME: xdg('cache'), XDG_DATA_HOME: xdg('data') };
 }

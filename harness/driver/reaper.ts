@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { markedEnv, ownerToken, runFolder, startTicks } from './owner.ts';
+import { markedEnv, OUTSIDE_LIST, ownerToken, runFolder, startTicks } from './owner.ts';
 
 type Cleanup = () => void | Promise<void>;
 
@@ -114,6 +114,7 @@ export function shortTempDir(prefix: string): string {
   install();
   const d = mkdtempSync(`/tmp/${prefix}${ownerToken()}-`);
   dirs.add(d);
+  appendFileSync(join(ownFolder(), OUTSIDE_LIST), `${d}\n`);
   return d;
 }
 
