@@ -7,7 +7,7 @@ import { watch } from './watch.ts';
 import { bisect } from './bisect.ts';
 import { openRepo } from './history/git.ts';
 import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
-import { sweep } from './history/sweep.ts';
+import { resumeMismatch, sweep, type SweepSummary } from './history/sweep.ts';
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
 import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
 import { sweepDiffText, sweepTable } from './report/sweep.ts';
@@ -136,6 +136,24 @@ interface RunFlags {
   flaky: FlakyPolicy;
   known?: string;
   compare?: string;
+}
+
+/** The sweep --resume goes on from; a missing one means a fresh start, one of other scenarios or browsers an error. */
+function earlierSweep(dir: string, want: Parameters<typeof resumeMismatch>[1]): SweepSummary | undefined {
+  const file = join(dir, 'sweep.json');
+  if (!existsSync(file)) {
+    toStderr(`sse-harness: --resume: no earlier sweep in ${oneLine(dir)}, starting from the first ref\n`);
+    return undefined;
+  }
+  let prev: SweepSummary;
+  try {
+    prev = readSweep(file);
+  } catch (e) {
+    throw new UsageError(`sse-harness: --resume: ${(e as Error).message}`);
+  }
+  const why = resumeMismatch(prev, want);
+  if (why) throw new UsageError(`sse-harness: --resume: ${oneLine(file)} is another sweep (${oneLine(why)}). Give the same scenarios, browsers and target, or another --report-dir.`);
+  return prev;
 }
 
 /** Destination checks run before any browser starts; a destination that cannot be written is a usage error. */
@@ -555,8 +573,9 @@ Examples:
     .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
     .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
     .option('--dry-run', 'list the refs the sweep would run, then stop')
+    .option('--resume', "go on from the sweep.json an interrupted sweep left in --report-dir: refs it finished are kept, the rest run")
     .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
-    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean }) => {
+    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean }) => {
       const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
       if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
       const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
@@ -572,8 +591,9 @@ Examples:
       }
       const log = (l: string) => toStderr(`${oneLine(l)}\n`);
       log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
+      const resume = o.resume ? earlierSweep(o.reportDir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios }) : undefined;
       writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const { summary, file } = await sweep({ repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
+      const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
       toStdout(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
       process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
     });

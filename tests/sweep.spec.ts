@@ -114,3 +114,31 @@ test('Ctrl-C mid-sweep: worktrees and temp folders gone, the history so far writ
   expect(summary.rows.map((row) => row.label)).toEqual(['v1.0', 'v1.2']);
   expect(cli.stderr()).not.toMatch(/\n\s+at /);
 });
+
+test('--resume after Ctrl-C: refs the sweep finished are kept, the rest run, each ref once', async () => {
+  const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
+  const repo = history(made.tmp);
+  const args = ['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-w', '1'];
+  const cli = startCli([...args, '-o', 'TMP/sweep']);
+  const out = join(cli.tmp, 'sweep');
+  // Stopped once the first ref is done and the second has begun.
+  await cli.waitFor(/\[2\/2\] v1\.2 \(/);
+  cli.child.kill('SIGINT');
+  expect((await cli.exited).code).toBe(130);
+  expect(cli.stderr()).toContain('the same command with --resume goes on from there');
+
+  // Another sweep's file is not taken for this one's.
+  const other = await runCli([...args, '-b', 'chromium,webkit', '-o', out, '--resume']);
+  expect(other.code).toBe(2);
+  expect(other.stderr).toMatch(/--resume: .*sweep\.json is another sweep \(it ran browsers chromium, not chromium,webkit\)/);
+
+  const r = await runCli([...args, '-o', out, '--resume']);
+  expect(r.code, r.explain()).toBe(0);
+  expect(r.stderr).toContain('[1/2] v1.0: kept from the earlier sweep: 1 pass, 0 fail');
+  expect(r.stderr).not.toContain('[1/2] v1.0 · switch-return');
+  expect(r.stderr).toMatch(/\[2\/2\] v1\.2 · switch-return · chromium → FAIL\(liveStreams\)/);
+  const summary = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepSummary;
+  expect(summary).toMatchObject({ complete: true, totals: { refs: 2, cells: 2, passed: 1, failed: 1, errors: 0, notRun: 0 } });
+  // The kept row still links the report its run wrote.
+  expect(existsSync(join(out, summary.rows[0]!.report!))).toBe(true);
+});

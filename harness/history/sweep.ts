@@ -82,6 +82,21 @@ export interface SweepOptions {
   launch?: LaunchOptions;
   command: string[];
   log: (line: string) => void;
+  /** An earlier, interrupted sweep of the same scenarios and browsers: refs it finished are kept, not run again. */
+  resume?: SweepSummary;
+}
+
+/** A row whose every cell ran, so a resumed sweep keeps it. */
+const finished = (r: SweepRow, columns: number) => r.cells.length === columns && r.report !== undefined && r.cells.every((c) => c.verdict !== 'not run');
+
+/** Why an earlier sweep cannot be resumed by this one (other scenarios, browsers, target), or null when it can. */
+export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios'>): string | null {
+  const names = o.scenarios.map((s) => s.name);
+  if (prev.target !== o.target) return `it ran target "${prev.target}", not "${o.target}"`;
+  if (prev.appSubdir !== o.appSubdir) return `it ran --app-subdir ${prev.appSubdir}, not ${o.appSubdir}`;
+  if (prev.browsers.join(',') !== o.browsers.join(',')) return `it ran browsers ${prev.browsers.join(',')}, not ${o.browsers.join(',')}`;
+  if (prev.scenarios.join(',') !== names.join(',')) return `it ran scenarios ${prev.scenarios.join(', ')}, not ${names.join(', ')}`;
+  return null;
 }
 
 /** A folder name for a ref: its label with anything but letters, digits, dot, dash and underscore made "_". */
@@ -128,7 +143,8 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
   const dir = resolve(o.reportDir);
   const columns = o.scenarios.flatMap((s) => o.browsers.map((browser) => ({ scenario: s.name, browser })));
   const jobs: RefJob[] = columns.map((c) => ({ scenario: o.scenarios.find((s) => s.name === c.scenario)!, browser: c.browser, regress: [], expect: 'pass' }));
-  const taken = new Set<string>();
+  const kept = new Map((o.resume?.rows ?? []).filter((r) => finished(r, columns.length)).map((r) => [r.commit, r]));
+  const taken = new Set([...kept.values()].map((r) => r.dir));
   const summary: SweepSummary = {
     sweepVersion: SWEEP_VERSION,
     tool: 'sse-harness',
@@ -144,7 +160,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     browsers: o.browsers,
     scenarios: o.scenarios.map((s) => s.name),
     columns,
-    rows: o.refs.map((r) => ({ ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) })),
+    rows: o.refs.map((r) => kept.get(r.commit) ?? { ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) }),
     totals: { refs: 0, cells: 0, passed: 0, failed: 0, errors: 0, notRun: 0 },
   };
   const save = () => {
@@ -156,7 +172,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
   const dropPartial = onCleanup(() => {
     summary.interruptedBy = wasInterrupted() ?? undefined;
     const file = save();
-    process.stderr.write(`sse-harness: partial sweep (incomplete) written to ${file}\n`);
+    process.stderr.write(`sse-harness: partial sweep (incomplete) written to ${file}; the same command with --resume goes on from there\n`);
   });
   const worktrees = new Worktrees(o.repo, 'sweep');
   const browsers = Array.from({ length: Math.max(1, o.workers) }, () => new WorkerBrowsers(o.launcherFor));
@@ -164,6 +180,11 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     for (const [i, row] of summary.rows.entries()) {
       if (wasInterrupted()) break;
       const tag = `[${i + 1}/${summary.rows.length}] ${oneLine(row.label)}`;
+      if (kept.has(row.commit)) {
+        const t = totalsOf([row]);
+        o.log(`${tag}: kept from the earlier sweep: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''}`);
+        continue;
+      }
       o.log(`${tag} (${row.commit.slice(0, 10)}, ${row.date.slice(0, 10)}): ${oneLine(row.subject).slice(0, 100)}`);
       const startedAt = new Date().toISOString();
       const results = await runAtRef({
