@@ -23,7 +23,7 @@ function markerOf(env: string): string | null {
 }
 
 /** Marked processes of dead owners, from /proc (Linux). Elsewhere the run folder's list of process groups serves. */
-function markedProcesses(): { pid: number; marker: { token: string; root: string } }[] {
+export function markedProcesses(): { pid: number; marker: { token: string; root: string } }[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
@@ -66,7 +66,7 @@ const alive = (pid: number) => {
 };
 
 /** SIGKILL is delivered, not done: a browser still dying writes into its folder, so folders go once the pids have. */
-function awaitGone(pids: number[], deadlineMs = 3000): void {
+export function awaitGone(pids: number[], deadlineMs = 3000): void {
   const tick = new Int32Array(new SharedArrayBuffer(4));
   const until = Date.now() + deadlineMs;
   while (pids.some(alive) && Date.now() < until) Atomics.wait(tick, 0, 0, 20);

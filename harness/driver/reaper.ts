@@ -3,6 +3,7 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { markedEnv, OUTSIDE_LIST, ownerToken, runFolder, startTicks } from './owner.ts';
+import { awaitGone, markedProcesses } from './orphans.ts';
 
 type Cleanup = () => void | Promise<void>;
 
@@ -29,6 +30,21 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): voi
 function reapSync(): void {
   for (const c of children) killGroup(c);
   children.clear();
+  // Some helpers leave the process group they were started in (Chromium's crash handler daemonizes itself); they
+  // still carry this run's marker, and go too.
+  const mine = ownerToken();
+  const strays = markedProcesses()
+    .filter((p) => p.marker.token === mine)
+    .map((p) => p.pid)
+    .filter((pid) => {
+      try {
+        process.kill(pid, 'SIGKILL');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  awaitGone(strays, 1000);
   for (const d of dirs) {
     try {
       // A browser killed a moment ago may still be writing into its folder.
