@@ -12,7 +12,7 @@ import { loadScenarioFile, ScenarioError } from '../harness/scenario/loader.ts';
 import { scenarioJsonSchema } from '../harness/scenario/json-schema.ts';
 import { MAX_DURATION_MS, MAX_FILE_BYTES } from '../harness/scenario/limits.ts';
 import { streamItemShape } from '../harness/scenario/schema.ts';
-import { leftoverTempDirs, processesMentioning, ROOT, runCli, startCli } from './support/cli.ts';
+import { leftoverTempDirs, processesMentioning, ROOT, runCli, startCli, expectUsageErrors } from './support/cli.ts';
 
 const DIR = 'fixtures/bad-scenarios';
 const corpus = readdirSync(join(ROOT, DIR))
@@ -78,13 +78,7 @@ test('bad command-line input names the flag and the fix', async () => {
     [['run', 'no/such.yaml'], /no such scenario file or folder: no\/such\.yaml/],
     [['run', '--baseline', 'no/such.json'], /no\/such\.json/],
   ];
-  for (const [args, message] of cases) {
-    const r = await runCli([...args, '--report-dir', 'TMP/reports']);
-    expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
-    expect(r.stderr, args.join(' ')).toMatch(message);
-    expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(r.tmp, 'reports')), args.join(' ')).toBe(false);
-  }
+  await expectUsageErrors(cases);
 });
 
 /** The CLI on `args`, killed and failed if it has not exited within `ms`: a read that blocks must not hang the suite. */

@@ -4,7 +4,7 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { leftoverTempDirs, processesMentioning, runCli, startCli } from './support/cli.ts';
+import { leftoverTempDirs, processesMentioning, runCli, startCli, expectUsageErrors } from './support/cli.ts';
 
 test('options that would run nothing, or that no run can honour, are usage errors before anything starts', async () => {
   const cases: [string[], RegExp][] = [
@@ -19,13 +19,7 @@ test('options that would run nothing, or that no run can honour, are usage error
     [['stress', '--runs', '0'], /--runs <n>' argument '0' is invalid/],
     [['run', '--time-scale', '5e-324'], /--time-scale <factor>' argument '5e-324' is invalid\. expected a factor from 0\.01 to 10/],
   ];
-  for (const [args, message] of cases) {
-    const r = await runCli([...args, '--report-dir', 'TMP/reports']);
-    expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
-    expect(r.stderr, args.join(' ')).toMatch(message);
-    expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(r.tmp, 'reports')), args.join(' ')).toBe(false);
-  }
+  await expectUsageErrors(cases);
 });
 
 test('a report folder, trend or baseline that cannot be written is refused before any browser starts', async () => {

@@ -1,6 +1,7 @@
 // Runs the real CLI as a child process for tests, with its own TMPDIR so leftovers can be found exactly.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { expect } from '@playwright/test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,3 +121,14 @@ const made = new Set<string>();
 process.on('exit', () => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
+
+/** Each command line is a usage error: exit 2, stderr matching its message, no stack trace, no report folder made. */
+export async function expectUsageErrors(cases: [string[], RegExp][]): Promise<void> {
+  for (const [args, message] of cases) {
+    const r = await runCli([...args, '--report-dir', 'TMP/reports']);
+    expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+    expect(r.stderr, args.join(' ')).toMatch(message);
+    expect(r.stderr, args.join(' ')).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(r.tmp, 'reports')), args.join(' ')).toBe(false);
+  }
+}
