@@ -313,6 +313,8 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
           break;
         }
         const i = taken.index;
+        // The browser starts now, while the run's backend and page script load: both take a good part of a second.
+        if (last === undefined) browsers.get(taken.job.browser).warm(launchOpts);
         last = taken.job.browser;
         queue.warmAfter(taken.job, (b) => browsers.get(b).warm(launchOpts));
         const job = taken.job;

@@ -1,6 +1,8 @@
 // Chromium through Playwright over CDP: we start the browser ourselves so freezing works and other probes can attach.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Browser, CDPSession, Frame, Page } from 'playwright';
 import { removeTempDir, shortTempDir, spawnTracked, stopTracked, tempDir } from './reaper.ts';
 import { SHORT_FOLDER_PREFIX } from './owner.ts';
@@ -27,15 +29,47 @@ const HANDOVER_MS = 5_000;
 
 const SYSTEM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
 
-/** Playwright's own Chromium when it is installed, else the system's. */
+/**
+ * Where Playwright keeps its browsers (its documented defaults and PLAYWRIGHT_BROWSERS_PATH; "0" means inside
+ * playwright-core). Looked at before Playwright is loaded: loading it takes half a second, which a run on the
+ * system's Chromium need not wait for.
+ */
+function playwrightBrowsersDir(): string {
+  const set = process.env.PLAYWRIGHT_BROWSERS_PATH;
+  if (set === '0') return join(dirname(require.resolve('playwright-core/package.json')), '.local-browsers');
+  if (set) return set;
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'ms-playwright');
+  if (process.platform === 'win32') return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'ms-playwright');
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ms-playwright');
+}
+
+/** Whether Playwright may have a Chromium of its own here (a chromium-* folder where it keeps browsers). */
+function mayHavePlaywrightChromium(): boolean {
+  try {
+    return readdirSync(playwrightBrowsersDir()).some((n) => n.startsWith('chromium'));
+  } catch {
+    return false;
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+let found: ReturnType<typeof lookUpChromium> | undefined;
+/** Playwright's own Chromium when it is installed, else the system's (looked up once). */
 export function findChromium(): { path: string; source: 'playwright' | 'system' } | null {
+  return (found ??= lookUpChromium());
+}
+
+function lookUpChromium(): { path: string; source: 'playwright' | 'system' } | null {
   const fromEnv = process.env.SSE_HARNESS_CHROMIUM;
   if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv, source: 'system' } : null;
-  try {
-    const own = playwright().chromium.executablePath();
-    if (own && existsSync(own)) return { path: own, source: 'playwright' };
-  } catch {
-    /* Playwright has no browser registry entry here */
+  if (mayHavePlaywrightChromium()) {
+    try {
+      const own = playwright().chromium.executablePath();
+      if (own && existsSync(own)) return { path: own, source: 'playwright' };
+    } catch {
+      /* Playwright has no browser registry entry here */
+    }
   }
   const sys = SYSTEM_CANDIDATES.find((p) => existsSync(p));
   return sys ? { path: sys, source: 'system' } : null;
@@ -260,8 +294,10 @@ export class ChromiumLauncher implements BrowserLauncher {
     };
     let pw: Browser | undefined;
     try {
+      // Loaded while Chromium starts, not before: both take about half a second.
+      const { chromium } = playwright();
       const { port, path } = await waitForDevToolsPort(dir, child, () => err);
-      pw = await playwright().chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
+      pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
       const engine = `Chromium ${pw.version()} (${found.source === 'playwright' ? "Playwright's build" : found.path}) via Playwright/CDP`;
       return new ChromiumHost(pw, port, engine, child, shutdown);
     } catch (e) {
