@@ -301,6 +301,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   let stopRepeating = false;
   /** Browser → why the UI did not boot there (its remaining runs are not started). */
   const bootFailures = new Map<string, string>();
+  const closing: Promise<void>[] = [];
   // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
   const worker = async () => {
     const browsers = new WorkerBrowsers(launcherFor);
@@ -342,62 +343,67 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         }
       }
     } finally {
-      await browsers.dispose();
+      closing.push(browsers.dispose());
     }
   };
   await Promise.all(Array.from({ length: workers }, worker));
-  const results = done();
-  if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
-  // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
-  const compared = compare && !wasInterrupted()
-    ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
-    : undefined;
-  // Whatever cannot be written now (a folder removed or filled during the run) is said after the verdict table,
-  // which is always printed, and makes the exit 2.
-  const notWritten: string[] = [];
-  const attempt = <T,>(what: string, write: () => T): T | undefined => {
-    try {
-      return write();
-    } catch (e) {
-      notWritten.push(`sse-harness: ${what} not written: ${(e as Error).message.split('\n')[0]}`);
-      return undefined;
+  // The browsers close while the verdict is written and printed; the command ends once they have.
+  try {
+    const results = done();
+    if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
+    // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
+    const compared = compare && !wasInterrupted()
+      ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
+      : undefined;
+    // Whatever cannot be written now (a folder removed or filled during the run) is said after the verdict table,
+    // which is always printed, and makes the exit 2.
+    const notWritten: string[] = [];
+    const attempt = <T,>(what: string, write: () => T): T | undefined => {
+      try {
+        return write();
+      } catch (e) {
+        notWritten.push(`sse-harness: ${what} not written: ${(e as Error).message.split('\n')[0]}`);
+        return undefined;
+      }
+    };
+    if (baselineFile) {
+      let previous: BaselineFile | undefined;
+      try {
+        previous = readBaseline(baselineFile);
+      } catch {
+        previous = undefined;
+      }
+      const b = attempt(`baseline ${baselineFile}`, () => writeBaseline(baselineFile, results, previous));
+      if (b) log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${baselineFile}`);
     }
-  };
-  if (baselineFile) {
-    let previous: BaselineFile | undefined;
-    try {
-      previous = readBaseline(baselineFile);
-    } catch {
-      previous = undefined;
+    await holdAt('report');
+    if (flags.trend && !wasInterrupted()) {
+      // One JSON line per run: easy to chart over nights with any tool, and to diff.
+      const file = resolve(flags.trend);
+      const lines = results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) }));
+      if (attempt(`trend ${file}`, () => (makeDir(dirname(file), `--trend ${flags.trend}`), appendFileSync(file, lines.join('\n') + '\n'), true))) log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
     }
-    const b = attempt(`baseline ${baselineFile}`, () => writeBaseline(baselineFile, results, previous));
-    if (b) log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${baselineFile}`);
+    if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
+    dropPartial();
+    const file = attempt('report', () => report(true)) ?? '(not written)';
+    const unwritten = () => {
+      if (notWritten.length) toStderr(`${notWritten.map((l) => oneLine(l)).join('\n')}\n`);
+      return notWritten.length > 0;
+    };
+    const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
+    if (matrix) {
+      const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
+      toStdout(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
+      if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
+      return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
+    }
+    toStdout(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
+    if (unwritten() || results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
+    // With --compare, a failure the base had too (and no worse) does not fail the gate.
+    return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
+  } finally {
+    await Promise.all(closing);
   }
-  await holdAt('report');
-  if (flags.trend && !wasInterrupted()) {
-    // One JSON line per run: easy to chart over nights with any tool, and to diff.
-    const file = resolve(flags.trend);
-    const lines = results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) }));
-    if (attempt(`trend ${file}`, () => (makeDir(dirname(file), `--trend ${flags.trend}`), appendFileSync(file, lines.join('\n') + '\n'), true))) log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
-  }
-  if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
-  dropPartial();
-  const file = attempt('report', () => report(true)) ?? '(not written)';
-  const unwritten = () => {
-    if (notWritten.length) toStderr(`${notWritten.map((l) => oneLine(l)).join('\n')}\n`);
-    return notWritten.length > 0;
-  };
-  const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
-  if (matrix) {
-    const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
-    toStdout(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
-    if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
-    return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
-  }
-  toStdout(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
-  if (unwritten() || results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
-  // With --compare, a failure the base had too (and no worse) does not fail the gate.
-  return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
 }
 
 /** One browser per core, at most two: more only makes each run's timing noisier. */
