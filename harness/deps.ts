@@ -7,4 +7,6 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 export const { z } = require('zod') as typeof import('zod');
-export const { getResponse, http, HttpResponse } = require('msw') as typeof import('msw');
+let mswModule: typeof import('msw') | undefined;
+/** msw, loaded when the first mock backend is built: commands that start none (and a browser starting meanwhile) need not wait for it. */
+export const msw = (): typeof import('msw') => (mswModule ??= require('msw') as typeof import('msw'));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { http } from '../harness/deps.ts';
+import { msw } from '../harness/deps.ts';
 import { MockBackend, type BackendOptions } from '../harness/mock/backend.ts';
 import type { Run } from '../harness/mock/player.ts';
 import type { ServerModel } from '../harness/mock/server-model.ts';
@@ -311,7 +311,7 @@ test("the chat stream's reply carries the model's headers; Connection: close end
 test("a browser EventSource's own reconnect sends Last-Event-ID, and the page gets every event exactly once", async ({ page }) => {
   const lastEventIds: (string | null)[] = [];
   // Notes each chat-stream request's Last-Event-ID and lets the mock's own route answer it.
-  const spy = http.get('*/api/chat/stream', ({ request }) => void lastEventIds.push(request.headers.get('last-event-id')));
+  const spy = msw().http.get('*/api/chat/stream', ({ request }) => void lastEventIds.push(request.headers.get('last-event-id')));
   const backend = await backendWith(newer, { retryMs: 100, handlers: [spy] });
   const run = await startRun(backend);
   await page.goto(`${backend.url}/`);

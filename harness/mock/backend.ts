@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { RequestHandler } from 'msw';
-import { getResponse, http, HttpResponse } from '../deps.ts';
+import { msw } from '../deps.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
@@ -200,6 +200,7 @@ export class MockBackend {
   }
 
   private async handleApi(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const { getResponse, HttpResponse } = msw();
     const chunks: Buffer[] = [];
     if (req.method !== 'GET' && req.method !== 'HEAD') for await (const c of req) chunks.push(c as Buffer);
     const headers = new Headers();
@@ -291,6 +292,7 @@ export class MockBackend {
   }
 
   private apiHandlers(): RequestHandler[] {
+    const { http, HttpResponse } = msw();
     const json = HttpResponse.json;
     const row = (s: SessionRecord) => ({
       session_id: s.session_id,
@@ -402,7 +404,7 @@ export class MockBackend {
         if (sub) run.unsubscribe(sub, 'client');
       },
     });
-    return new HttpResponse(body, { headers: this.model.sseHeaders });
+    return new (msw().HttpResponse)(body, { headers: this.model.sseHeaders });
   }
 }
 

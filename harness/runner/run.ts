@@ -366,8 +366,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const tick = async () => {
     ticks++;
     const census = await drainPage(true);
+    // A run that stops at its first definite failure is judged at every tick: its verdict is what it waits for.
+    checkStop();
     if (ticks % 2 === 0) {
-      checkStop();
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: witnessCounts(census) });
     }
     if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {

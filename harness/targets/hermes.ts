@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { http, HttpResponse } from '../deps.ts';
+import { msw } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import { oneLine } from '../printable.ts';
 import { bootSignal } from './hermes-boot.ts';
@@ -48,7 +48,7 @@ function sideFeed(headers: Record<string, string> = { 'content-type': 'text/even
       clearInterval(timer);
     },
   });
-  return new HttpResponse(body, { headers });
+  return new (msw().HttpResponse)(body, { headers });
 }
 
 /** Boot, panel and polling routes whose empty answer the frontend takes as "nothing there" (checked in a browser). */
@@ -93,7 +93,7 @@ function unknownRoute(method: string, path: string): Response {
         : `sse-harness: hermes-webui called ${oneLine(key, 200)}, which the mock does not implement; answered {}\n`,
     );
   }
-  return HttpResponse.json({});
+  return msw().HttpResponse.json({});
 }
 
 /** CDN tags (Prism, xterm): optional for the app, and a hung connection to them would stall boot. */
@@ -156,54 +156,57 @@ export function hermesTarget(appDir: string | undefined): Target {
     version: `hermes-webui@${version} (${root})`,
     regressions: [],
     backendModel: { resume: server.model.resume, why: server.why },
-    backend: () => ({
-      server: server.model,
-      root: resolve(root, 'static') + '/',
-      // static/ itself may be a link: nothing served may resolve outside the checkout.
-      confine: root,
-      // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
-      transformHtml: (html) =>
-        html
-          .replaceAll('__WEBUI_VERSION__', BUNDLE_TOKEN)
-          .replaceAll('__MAX_UPLOAD_BYTES__', '20971520')
-          .replaceAll('__CSRF_TOKEN_JSON__', '""')
-          .replace(EXTERNAL_TAG, ''),
-      mapPath: (path) => {
-        if (path === '/' || path === '/index.html') return 'index.html';
-        // The app moves itself to /session/<id>, and its <base href> keeps assets at the root.
-        if (path.startsWith('/session/static/')) return decodeURIComponent(path.slice('/session/static/'.length));
-        if (path.startsWith('/session/')) return 'index.html';
-        if (path.startsWith('/static/')) return decodeURIComponent(path.slice('/static/'.length));
-        // A service worker would cache the shell and outlive the run.
-        if (path === '/sw.js') return false;
-        return null;
-      },
-      // After a network loss the app probes /health and recovers only on a 2xx.
-      apiPaths: ['/health'],
-      handlers: [
-        http.get('*/health', () => HttpResponse.json({ status: 'ok' })),
-        http.get('*/api/settings', () =>
-          HttpResponse.json({
-            send_key: 'enter',
-            show_cli_sessions: false,
-            onboarding_completed: true,
-            check_for_updates: false,
-            webui_version: BUNDLE_TOKEN,
-            theme: 'dark',
-            language: 'en',
-          }),
-        ),
-        http.get('*/api/profile/active', () => HttpResponse.json({ name: 'default', is_default: true })),
-        http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
-        http.get('*/api/sessions/events', () => sideFeed(server.sideFeedHeaders['/api/sessions/events'])),
-        http.get('*/api/session/stream', () => sideFeed(server.sideFeedHeaders['/api/session/stream'])),
-        // Older releases listen for approvals and clarifications on their own SSE feeds while a chat streams: real
-        // connections that take their place in the browser's per-host pool, so they are served as feeds too.
-        http.get('*/api/approval/stream', () => sideFeed()),
-        http.get('*/api/clarify/stream', () => sideFeed()),
-      ],
-      fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
-    }),
+    backend: () => {
+      const { http, HttpResponse } = msw();
+      return {
+        server: server.model,
+        root: resolve(root, 'static') + '/',
+        // static/ itself may be a link: nothing served may resolve outside the checkout.
+        confine: root,
+        // The server's index template, filled the way hermes-webui's server fills it (auth off: empty CSRF token).
+        transformHtml: (html) =>
+          html
+            .replaceAll('__WEBUI_VERSION__', BUNDLE_TOKEN)
+            .replaceAll('__MAX_UPLOAD_BYTES__', '20971520')
+            .replaceAll('__CSRF_TOKEN_JSON__', '""')
+            .replace(EXTERNAL_TAG, ''),
+        mapPath: (path) => {
+          if (path === '/' || path === '/index.html') return 'index.html';
+          // The app moves itself to /session/<id>, and its <base href> keeps assets at the root.
+          if (path.startsWith('/session/static/')) return decodeURIComponent(path.slice('/session/static/'.length));
+          if (path.startsWith('/session/')) return 'index.html';
+          if (path.startsWith('/static/')) return decodeURIComponent(path.slice('/static/'.length));
+          // A service worker would cache the shell and outlive the run.
+          if (path === '/sw.js') return false;
+          return null;
+        },
+        // After a network loss the app probes /health and recovers only on a 2xx.
+        apiPaths: ['/health'],
+        handlers: [
+          http.get('*/health', () => HttpResponse.json({ status: 'ok' })),
+          http.get('*/api/settings', () =>
+            HttpResponse.json({
+              send_key: 'enter',
+              show_cli_sessions: false,
+              onboarding_completed: true,
+              check_for_updates: false,
+              webui_version: BUNDLE_TOKEN,
+              theme: 'dark',
+              language: 'en',
+            }),
+          ),
+          http.get('*/api/profile/active', () => HttpResponse.json({ name: 'default', is_default: true })),
+          http.get('*/api/projects', () => HttpResponse.json({ projects: [] })),
+          http.get('*/api/sessions/events', () => sideFeed(server.sideFeedHeaders['/api/sessions/events'])),
+          http.get('*/api/session/stream', () => sideFeed(server.sideFeedHeaders['/api/session/stream'])),
+          // Older releases listen for approvals and clarifications on their own SSE feeds while a chat streams: real
+          // connections that take their place in the browser's per-host pool, so they are served as feeds too.
+          http.get('*/api/approval/stream', () => sideFeed()),
+          http.get('*/api/clarify/stream', () => sideFeed()),
+        ],
+        fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
+      };
+    },
     entry({ query }) {
       const q = new URLSearchParams(query ?? {}).toString();
       return q ? `/?${q}` : '/';
