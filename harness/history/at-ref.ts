@@ -21,6 +21,8 @@ export interface RefJob {
 export interface AtRefOptions {
   worktrees: Worktrees;
   commit: string;
+  /** The commit's worktree when it is being made already (Worktrees.addLater); else it is made here. */
+  worktree?: Promise<string>;
   /** Folder of the UI inside the repository ('.' = its root), given to the target as its app dir. */
   appSubdir: string;
   target: string;
@@ -71,7 +73,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
   let wt: string | undefined;
   let target: Target;
   try {
-    wt = o.worktrees.add(o.commit);
+    wt = o.worktree ? await o.worktree : o.worktrees.add(o.commit);
     target = targetFor(o.target, { appDir: join(wt, o.appSubdir) });
   } catch (e) {
     // The worktree's temp path means nothing to the reader: name the commit and folder instead.

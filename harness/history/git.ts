@@ -1,6 +1,6 @@
 // The git side of running a UI's history: the repository a user points at, its commits, and temporary worktrees
 // (the user's working tree is never touched; every worktree goes at the end and on Ctrl-C).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { onCleanup, removeTempDir, tempDir } from '../driver/reaper.ts';
@@ -81,6 +81,25 @@ export class Worktrees {
     return wt;
   }
 
+  private readonly adding = new Set<ChildProcess>();
+
+  /**
+   * Checks out commit in a new worktree without blocking the event loop (a checkout of a large UI takes a second
+   * or more): a sweep prepares the next ref's while the current one's runs go on. Rejects with git's message.
+   */
+  addLater(commit: string): Promise<string> {
+    const wt = join(this.root, `${++this.made}-${commit.slice(0, 10)}`);
+    this.live.add(wt);
+    return new Promise((done, fail) => {
+      const child = execFile('git', ['-C', this.repo, 'worktree', 'add', '--detach', '--force', wt, commit], { encoding: 'utf8' }, (err, _out, stderr) => {
+        this.adding.delete(child);
+        if (err) fail(new Error(`git worktree add ${commit.slice(0, 10)}: ${(stderr || err.message).trim().split('\n').pop()}`));
+        else done(wt);
+      });
+      this.adding.add(child);
+    });
+  }
+
   remove(wt: string): void {
     try {
       git(this.repo, 'worktree', 'remove', '--force', wt);
@@ -92,6 +111,7 @@ export class Worktrees {
 
   /** Removes every worktree still there and the temp folder; safe to call twice. */
   dispose(): void {
+    for (const child of this.adding) child.kill();
     for (const wt of [...this.live]) this.remove(wt);
     removeTempDir(this.root);
     // A worktree whose removal failed is gone with the folder; git forgets it here.

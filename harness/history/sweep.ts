@@ -176,6 +176,15 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
   });
   const worktrees = new Worktrees(o.repo, 'sweep');
   const browsers = Array.from({ length: Math.max(1, o.workers) }, () => new WorkerBrowsers(o.launcherFor));
+  // The next ref's worktree is checked out while this ref's runs go on.
+  const toRun = summary.rows.filter((r) => !kept.has(r.commit));
+  const worktreeOf = new Map<string, Promise<string>>();
+  const prepare = (row: SweepRow | undefined) => {
+    if (!row || worktreeOf.has(row.commit)) return;
+    const p = worktrees.addLater(row.commit);
+    p.catch(() => {}); // runAtRef reports a failed checkout in the row
+    worktreeOf.set(row.commit, p);
+  };
   try {
     for (const [i, row] of summary.rows.entries()) {
       if (wasInterrupted()) break;
@@ -187,9 +196,12 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
       }
       o.log(`${tag} (${row.commit.slice(0, 10)}, ${row.date.slice(0, 10)}): ${oneLine(row.subject).slice(0, 100)}`);
       const startedAt = new Date().toISOString();
+      prepare(row);
+      prepare(toRun[toRun.indexOf(row) + 1]);
       const results = await runAtRef({
         worktrees,
         commit: row.commit,
+        worktree: worktreeOf.get(row.commit),
         appSubdir: o.appSubdir,
         target: o.target,
         jobs,
