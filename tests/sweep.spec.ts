@@ -101,8 +101,8 @@ test('Ctrl-C mid-sweep: worktrees and temp folders gone, the history so far writ
   const before = repo.state();
   const cli = startCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-o', 'TMP/sweep']);
   await cli.waitFor(/\[1\/2\] v1\.0 \(/);
-  // The first ref's worktree is checked out while its run goes on.
-  await expect.poll(() => repo.state().worktrees, { timeout: 10_000 }).toBe(2);
+  // The first ref's worktree is checked out while its run goes on, and the next ref's beside it.
+  await expect.poll(() => repo.state().worktrees, { timeout: 10_000 }).toBe(3);
   cli.child.kill('SIGINT');
   const { code } = await cli.exited;
   expect(code).toBe(130);
@@ -121,8 +121,8 @@ test('--resume after Ctrl-C: refs the sweep finished are kept, the rest run, eac
   const args = ['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-w', '1'];
   const cli = startCli([...args, '-o', 'TMP/sweep']);
   const out = join(cli.tmp, 'sweep');
-  // Stopped once the first ref is done and the second has begun.
-  await cli.waitFor(/\[2\/2\] v1\.2 \(/);
+  // Stopped once the first ref is done (the second begins as soon as the first's runs have all started).
+  await cli.waitFor(/\[1\/2\] v1\.0: 1 pass/);
   cli.child.kill('SIGINT');
   expect((await cli.exited).code).toBe(130);
   expect(cli.stderr()).toContain('the same command with --resume goes on from there');

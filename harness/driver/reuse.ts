@@ -82,6 +82,8 @@ export class ReusedBrowser implements BrowserLauncher {
 /** Reused browsers for one worker, by browser name. */
 export class WorkerBrowsers {
   private readonly kept = new Map<string, ReusedBrowser>();
+  /** The browser of this worker's last run: its next run prefers the same one (already running). */
+  last: string | undefined;
   constructor(private readonly launcherFor: (name: string) => BrowserLauncher) {}
   get(name: string): ReusedBrowser {
     let b = this.kept.get(name);
@@ -91,5 +93,29 @@ export class WorkerBrowsers {
   async dispose(): Promise<void> {
     await Promise.all([...this.kept.values()].map((b) => b.dispose()));
     this.kept.clear();
+  }
+}
+
+/**
+ * The workers' browsers, lent out one set at a time: a sweep's next ref takes a worker's set as soon as that worker
+ * finds nothing left to run at the current ref, instead of waiting for the ref's last run.
+ */
+export class BrowserPool {
+  private readonly idle: WorkerBrowsers[];
+  private readonly waiting: ((b: WorkerBrowsers) => void)[] = [];
+  constructor(readonly all: WorkerBrowsers[]) {
+    this.idle = [...all];
+  }
+  get size(): number {
+    return this.all.length;
+  }
+  acquire(): Promise<WorkerBrowsers> {
+    const b = this.idle.shift();
+    return b ? Promise.resolve(b) : new Promise((r) => this.waiting.push(r));
+  }
+  release(b: WorkerBrowsers): void {
+    const next = this.waiting.shift();
+    if (next) next(b);
+    else this.idle.push(b);
   }
 }

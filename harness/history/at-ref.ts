@@ -2,7 +2,7 @@
 // from it, each run in a browser its worker keeps across refs. Shared by bisect, sweep and run --compare.
 import { join } from 'node:path';
 import { wasInterrupted } from '../driver/reaper.ts';
-import type { WorkerBrowsers } from '../driver/reuse.ts';
+import { BrowserPool, type WorkerBrowsers } from '../driver/reuse.ts';
 import type { LaunchOptions } from '../driver/types.ts';
 import { runScenario, type RunOptions, type ScenarioResult } from '../runner/run.ts';
 import { JobQueue } from '../runner/schedule.ts';
@@ -28,7 +28,9 @@ export interface AtRefOptions {
   target: string;
   jobs: RefJob[];
   /** One per worker, each keeping one browser per browser name across runs and refs; their number is the runs at once. */
-  browsers: WorkerBrowsers[];
+  browsers: WorkerBrowsers[] | BrowserPool;
+  /** Called once every job has been taken by a worker (the last runs may still be going): a sweep starts its next ref. */
+  onDrained?: () => void;
   launch?: LaunchOptions;
   /** Per run: when to stop it early (see RunOptions.stopWhen). */
   stopWhen?: (job: RefJob) => RunOptions['stopWhen'];
@@ -91,17 +93,32 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
     // A UI that did not boot in a browser (a result marked bootFailed) is not tried there again at this ref: one
     // error says so, not a timeout per scenario.
     const bootFailed = new Map<string, string>();
-    const worker = async (browsers: WorkerBrowsers) => {
-      let last: string | undefined;
+    const pool = o.browsers instanceof BrowserPool ? o.browsers : new BrowserPool(o.browsers);
+    let drained = false;
+    const worker = async () => {
+      // A worker that finds nothing left gives its browsers back at once, for the next ref's runs.
+      if (!queue.remaining) return;
+      const browsers = await pool.acquire();
+      try {
+        await runJobs(browsers);
+      } finally {
+        pool.release(browsers);
+      }
+    };
+    const runJobs = async (browsers: WorkerBrowsers) => {
       while (!wasInterrupted()) {
-        const taken = await queue.take(last);
+        const taken = await queue.take(browsers.last);
         if (!taken) break;
+        if (!queue.remaining && !drained) {
+          drained = true;
+          o.onDrained?.();
+        }
         if (wasInterrupted()) {
           taken.done();
           break;
         }
         const { job, index } = taken;
-        last = job.browser;
+        browsers.last = job.browser;
         const noBoot = bootFailed.get(job.browser);
         if (noBoot !== undefined) {
           taken.done();
@@ -126,7 +143,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         o.onResult?.(job, r, index);
       }
     };
-    await Promise.all(o.browsers.slice(0, Math.max(1, Math.min(o.browsers.length, o.jobs.length))).map(worker));
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(pool.size, o.jobs.length)) }, worker));
   } finally {
     o.worktrees.remove(wt);
   }

@@ -4,7 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { onCleanup, wasInterrupted } from '../driver/reaper.ts';
-import { WorkerBrowsers } from '../driver/reuse.ts';
+import { BrowserPool, WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
 import { makeDir } from '../destination.ts';
 import { buildReport, writeReport } from '../report/json.ts';
@@ -185,6 +185,40 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     p.catch(() => {}); // runAtRef reports a failed checkout in the row
     worktreeOf.set(row.commit, p);
   };
+  const pool = new BrowserPool(browsers);
+  /** Runs one ref; resolves when its row is written. `drained` fires once all its runs have started. */
+  const runRow = async (row: SweepRow, tag: string, drained: () => void) => {
+    const startedAt = new Date().toISOString();
+    prepare(row);
+    prepare(toRun[toRun.indexOf(row) + 1]);
+    const results = await runAtRef({
+      worktrees,
+      commit: row.commit,
+      worktree: worktreeOf.get(row.commit),
+      appSubdir: o.appSubdir,
+      target: o.target,
+      jobs,
+      browsers: pool,
+      onDrained: drained,
+      launch: o.launch,
+      onResult: (job, r) => o.log(`${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
+    });
+    if (wasInterrupted()) return;
+    const ran = results.filter((r): r is ScenarioResult => r !== undefined);
+    const file = writeReport(
+      join(dir, row.dir),
+      buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: ran.length === jobs.length, command: o.command, target: o.target, browsers: o.browsers, regress: [], results: ran }),
+      { stepSummary: false },
+    );
+    const html = `${relative(dir, file).replace(/\.json$/, '.html')}`;
+    row.report = relative(dir, file);
+    row.targetVersion = ran.find((r) => r.targetVersion !== 'unknown')?.targetVersion;
+    row.cells = results.map((r, k) => (r ? { ...cellOf(r), report: `${html}#r${ran.indexOf(r)}` } : { ...columns[k]!, verdict: 'not run', failing: [] }));
+    const t = totalsOf([row]);
+    o.log(`${tag}: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''} (report ${basename(dir)}/${row.report})`);
+    save();
+  };
+  const running: Promise<void>[] = [];
   try {
     for (const [i, row] of summary.rows.entries()) {
       if (wasInterrupted()) break;
@@ -195,35 +229,15 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
         continue;
       }
       o.log(`${tag} (${row.commit.slice(0, 10)}, ${row.date.slice(0, 10)}): ${oneLine(row.subject).slice(0, 100)}`);
-      const startedAt = new Date().toISOString();
-      prepare(row);
-      prepare(toRun[toRun.indexOf(row) + 1]);
-      const results = await runAtRef({
-        worktrees,
-        commit: row.commit,
-        worktree: worktreeOf.get(row.commit),
-        appSubdir: o.appSubdir,
-        target: o.target,
-        jobs,
-        browsers,
-        launch: o.launch,
-        onResult: (job, r) => o.log(`${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
-      });
-      if (wasInterrupted()) break;
-      const ran = results.filter((r): r is ScenarioResult => r !== undefined);
-      const file = writeReport(
-        join(dir, row.dir),
-        buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: ran.length === jobs.length, command: o.command, target: o.target, browsers: o.browsers, regress: [], results: ran }),
-        { stepSummary: false },
-      );
-      const html = `${relative(dir, file).replace(/\.json$/, '.html')}`;
-      row.report = relative(dir, file);
-      row.targetVersion = ran.find((r) => r.targetVersion !== 'unknown')?.targetVersion;
-      row.cells = results.map((r, k) => (r ? { ...cellOf(r), report: `${html}#r${ran.indexOf(r)}` } : { ...columns[k]!, verdict: 'not run', failing: [] }));
-      const t = totalsOf([row]);
-      o.log(`${tag}: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''} (report ${basename(dir)}/${row.report})`);
-      save();
+      // The next ref starts as soon as every run of this one has started: a worker with nothing left here goes on
+      // to the next ref instead of waiting for this ref's last run.
+      let drained!: () => void;
+      const started = new Promise<void>((r) => (drained = r));
+      const done = runRow(row, tag, drained);
+      running.push(done);
+      await Promise.race([started, done]);
     }
+    await Promise.all(running);
     if (wasInterrupted()) return await new Promise(() => {}); // the signal handler writes the partial sweep and exits
     summary.complete = true;
     dropPartial();
