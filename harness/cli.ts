@@ -31,7 +31,8 @@ import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
 import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
-import { writeBlob, type BlobJob } from './report/blob.ts';
+import { blobJsonSchema, writeBlob, type BlobJob } from './report/blob.ts';
+import { byKind, findBlobs, MergeError, mergedOutcome, mergeRuns, mergeSweeps } from './merge-reports.ts';
 import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
@@ -703,6 +704,59 @@ Examples:
     });
 
   program
+    .command('merge-reports')
+    .description('put the shards of one run or sweep (each made with --shard i/n, on any machine) back together: the JSON, JUnit, HTML and Markdown reports of the whole, or the whole sweep')
+    .argument('<dirs...>', "the shards' report folders (each with its blob-<i>-of-<n>.json; a sweep shard's with its sweep.json and ref folders), or blob files")
+    .option('-o, --report-dir <dir>', 'where the merged reports go', 'reports/merged')
+    .option('--allow-partial', 'merge the shards there are when some are missing (the merged report says it is incomplete)')
+    .addHelpText(
+      'after',
+      `
+The shards must be of one command: the same scenarios, browsers and options, each --shard i/n of the same n.
+Results come in the order an unsharded run has them; the reports are those an unsharded run writes (a sweep:
+sweep.json, sweep.html and each ref's folder).
+
+Examples:
+  sse-harness run scenarios --shard 1/2 -o reports/shard-1      # on one machine
+  sse-harness run scenarios --shard 2/2 -o reports/shard-2      # on another
+  sse-harness merge-reports reports/shard-1 reports/shard-2 -o reports/all
+
+Exit codes: as run (and sweep) would have: 0 every run as expected, 1 a regression, 2 bad input (a blob that is
+not one, shards of different runs, a shard twice or missing) or a run the harness could not judge.`,
+    )
+    .action((dirs: string[], o: { reportDir: string; allowPartial?: boolean }) => {
+      // Every input is checked before the destination is made: bad input leaves nothing behind.
+      const destination = () => writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
+      try {
+        const found = byKind(findBlobs(dirs));
+        const partial = (missing: number[], total: number) =>
+          missing.length && toStderr(`sse-harness merge-reports: shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} missing (--allow-partial): the merged report is incomplete\n`);
+        if (found.kind === 'sweep') {
+          const m = mergeSweeps(found.sweeps, o.reportDir, !!o.allowPartial, destination);
+          partial(m.missing, m.total);
+          toStdout(`${sweepTable(m.summary)}\n\nhistory: ${m.file.replace(/\.json$/, '.html')}\nsummary: ${m.file}\n`);
+          process.exitCode = m.summary.totals.errors ? EXIT.usage : EXIT.ok;
+          return;
+        }
+        const m = mergeRuns(found.runs, !!o.allowPartial);
+        partial(m.missing, m.total);
+        destination();
+        const file = writeReport(resolve(o.reportDir), m.report);
+        const results = m.report.results;
+        const known = m.report.gate?.known;
+        const knownText = known ? `\n\n${knownLines(known.file, known.entries).join('\n')}` : '';
+        const table = m.cells
+          ? `${verdictTable(results.filter((r) => r.expected !== 'catch'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(m.cells, m.report.browsers)}`
+          : `${verdictTable(results)}${knownText}`;
+        toStdout(`${table}\n\nreport: ${file}\n`);
+        process.exitCode = { ok: EXIT.ok, regression: EXIT.regression, error: EXIT.usage }[mergedOutcome(m)];
+      } catch (e) {
+        if (e instanceof MergeError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+
+  program
     .command('doctor')
     .description('say which browsers and drivers this machine has, and how to install what is missing')
     .addHelpText('after', '\nExit codes: 0 everything found, 1 something is missing (the hint says how to install it).')
@@ -717,8 +771,9 @@ Examples:
     .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report')
     .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
     .option('--known', 'the schema of known-findings files instead (--known; schemas/known.schema.json)')
-    .action((o: { report?: boolean; known?: boolean }) => {
-      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+    .option('--blob', 'the schema of shard blobs instead (--shard, merge-reports; docs/report.md)')
+    .action((o: { report?: boolean; known?: boolean; blob?: boolean }) => {
+      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : o.blob ? blobJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;

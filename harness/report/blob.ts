@@ -18,6 +18,8 @@ export const BLOB_VERSION = 1;
 export const blobName = (s: Shard) => `blob-${s.index}-of-${s.total}.json`;
 export const BLOB_NAME = /^blob-(\d{1,4})-of-(\d{1,4})\.json$/;
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
 const shardSchema = z
   .object({
     index: z.number().int().min(1).max(MAX_SHARDS).describe('this shard, from 1'),
@@ -44,8 +46,9 @@ const blobHead = {
   blobVersion: z.literal(BLOB_VERSION),
   tool: z.literal('sse-harness'),
   shard: shardSchema,
-  startedAt: z.string(),
-  finishedAt: z.string(),
+  // The merged report's file name is made from startedAt: a timestamp, nothing that could name another path.
+  startedAt: z.string().regex(ISO_TIME, 'expected an ISO time like 2026-01-31T10:00:00.000Z'),
+  finishedAt: z.string().regex(ISO_TIME, 'expected an ISO time like 2026-01-31T10:00:00.000Z'),
   command: z.array(z.string()).describe("this shard's command line"),
 };
 
