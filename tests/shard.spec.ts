@@ -8,15 +8,15 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFi
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildProgram } from '../harness/cli.ts';
-import { byKind, findBlobs, MergeError, mergeRuns } from '../harness/merge-reports.ts';
+import { byKind, findBlobs, MergeError, mergedOutcome, mergeRuns } from '../harness/merge-reports.ts';
 import type { SweepSummary } from '../harness/history/sweep.ts';
 import { blobName, blobSchema, type RunBlob } from '../harness/report/blob.ts';
 import { reportSchema } from '../harness/report/schema.ts';
-import { matrixJobs, type Job } from '../harness/runner/matrix.ts';
+import { matrixCells, matrixJobs, shardCells, type Job } from '../harness/runner/matrix.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
-import { assignShards, dealRefs, jobKeys, parseShard, planJobs } from '../harness/runner/shard.ts';
+import { assignShards, dealRefs, jobKeys, parseShard, planJobs, type Planned } from '../harness/runner/shard.ts';
 import { loadScenarioFile } from '../harness/scenario/loader.ts';
-import { REGRESSION_CLASSES } from '../harness/targets/reference.ts';
+import { CLASS_ORACLE, REGRESSION_CLASSES } from '../harness/targets/reference.ts';
 import { expectUsageErrors, ROOT, runCli } from './support/cli.ts';
 import { UiRepo } from './support/ui-repo.ts';
 
@@ -135,7 +135,13 @@ function result(scenario: string, browser: string, verdict: 'pass' | 'fail' | 'e
 /** Blobs of a run of these scenarios in chromium and webkit, split in `total` shards; `verdict` says how each ran. */
 function runBlobs(total: number, verdict: (key: string) => 'pass' | 'fail' | 'error' = () => 'pass', names = ['switch-return', 'lock-unlock', 'hidden-polling']): RunBlob[] {
   const round = ['chromium', 'webkit'].flatMap((browser) => names.map((n) => ({ scenario: scenarios.find((s) => s.name === n)!, browser, regress: [], expect: 'pass' as const })));
+  return blobsOf(round, total, (p) => result(p.job.scenario.name, p.job.browser, verdict(p.key)));
+}
+
+/** Blobs of a run of `round` split in `total` shards, each result made by `make`. */
+function blobsOf(round: Job[], total: number, make: (p: Planned<Job>) => ScenarioResult): RunBlob[] {
   const plan = planJobs(round, 1, total);
+  const names = [...new Set(round.map((j) => j.scenario.name))];
   return Array.from({ length: total }, (_, i) => ({
     blobVersion: 1 as const,
     tool: 'sse-harness' as const,
@@ -146,13 +152,83 @@ function runBlobs(total: number, verdict: (key: string) => 'pass' | 'fail' | 'er
     complete: true,
     command: ['run', ...names.map((n) => `scenarios/${n}.yaml`), '-b', 'chromium,webkit', '--shard', `${i + 1}/${total}`],
     target: 'reference',
-    browsers: ['chromium', 'webkit'],
+    browsers: [...new Set(round.map((j) => j.browser))],
     regress: [],
     gate: { retries: 0, flaky: 'pass' as const },
-    jobs: plan.map((p) => ({ key: p.key, scenario: p.job.scenario.name, file: p.job.scenario.file, browser: p.job.browser, regress: [], expect: 'pass' as const, repeat: 0, weight: p.weight })),
-    results: plan.filter((p) => p.shard === i + 1).map((p) => ({ key: p.key, result: result(p.job.scenario.name, p.job.browser, verdict(p.key)) })),
+    jobs: plan.map((p) => ({ key: p.key, scenario: p.job.scenario.name, file: p.job.scenario.file, browser: p.job.browser, regress: p.job.regress, expect: p.job.expect, ...(p.job.klass ? { klass: p.job.klass } : {}), repeat: 0, weight: p.weight })),
+    results: plan.filter((p) => p.shard === i + 1).map((p) => ({ key: p.key, result: make(p) })),
   }));
 }
+
+/** Why merge-reports refuses these folders (in this process), or 'accepted'. */
+function refusal(dirs: string[]): string {
+  try {
+    const f = byKind(findBlobs(dirs));
+    if (f.kind === 'run') mergeRuns(f.runs, false);
+  } catch (e) {
+    if (e instanceof MergeError) return e.message;
+    throw e;
+  }
+  return 'accepted';
+}
+
+const found = (blobs: RunBlob[]) => blobs.map((blob, i) => ({ file: `shard-${i + 1}/${blobName(blob.shard)}`, dir: `shard-${i + 1}`, blob }));
+
+test('a detection matrix and known findings merge as the whole run judges them', () => {
+  const two = scenarios.filter((s) => ['switch-return', 'lock-unlock'].includes(s.name));
+  const classes = ['leak-on-switch', 'lock-drop', 'flood-stall'] as const;
+  const round = matrixJobs(two, ['chromium'], classes);
+  const make = (missed?: string) => (p: Planned<Job>) => {
+    const caught = p.job.klass && p.key !== missed;
+    return result(p.job.scenario.name, p.job.browser, caught ? 'fail' : 'pass', {
+      regress: p.job.regress,
+      expected: p.job.expect,
+      verdicts: [{ oracle: p.job.klass ? CLASS_ORACLE[p.job.klass] : 'liveStreams', pass: !caught, summary: caught ? 'caught' : 'held', evidence: {} }],
+    });
+  };
+  const blobs = blobsOf(round, 3, make()).map((b) => ({ ...b, matrix: { classes: [...classes] } }));
+  const whole = planJobs(round, 1, 1);
+  const m = mergeRuns(found(blobs), false);
+  // The cells of the whole, as an unsharded run computes them from every job (flood-stall: no scenario catches it).
+  expect(m.report.matrix).toEqual(matrixCells(round, whole.map(make()), ['chromium'], classes));
+  expect(m.report.matrix!.filter((c) => !c.ok).map((c) => c.klass)).toEqual(['flood-stall']);
+  // A shard's own cells: those it ran, and the class no scenario catches (a miss everywhere).
+  for (const b of blobs) {
+    const mine = planJobs(round, 1, 3).filter((p) => p.shard === b.shard.index);
+    const cells = shardCells(matrixCells(mine.map((p) => p.job), mine.map(make()), ['chromium'], classes), mine.map((p) => p.job), round);
+    const has = (k: string) => mine.some((p) => (k === 'healthy' ? !p.job.klass : p.job.klass === k));
+    expect(cells.map((c) => c.klass), `shard ${b.shard.index}`).toEqual(['healthy', ...classes].filter((k) => has(k) || k === 'flood-stall'));
+  }
+  const ok = (cs: string[]) => classes.filter((k) => !cs.includes(k));
+  expect(mergedOutcome(mergeRuns(found(blobsOf(round, 3, make()).map((b) => ({ ...b, matrix: { classes: ok(['flood-stall']) } }))), false))).toBe('ok');
+  const missed = blobsOf(round, 3, make('switch-return · chromium · regress leak-on-switch')).map((b) => ({ ...b, matrix: { classes: ok(['flood-stall']) } }));
+  const mm = mergeRuns(found(missed), false);
+  expect(mm.cells!.find((c) => c.klass === 'leak-on-switch')!.detail).toBe('MISS in switch-return');
+  expect(mergedOutcome(mm)).toBe('regression');
+
+  // Known findings: an entry matched in one shard is excused in the whole; stale only when no shard matched it.
+  const plain = ['chromium', 'webkit'].flatMap((browser) => two.map((scenario) => ({ scenario, browser, regress: [], expect: 'pass' as const })));
+  const entry = (oracle: string, line: number) => ({ scenario: 'lock-unlock', browser: 'webkit', oracle, reason: 'known since 1.0', source: `known.yaml:${line}` });
+  const knownBlobs = (expired: boolean) =>
+    blobsOf(plain, 2, (p) =>
+      p.key === 'lock-unlock · webkit'
+        ? result('lock-unlock', 'webkit', 'fail', { verdicts: [{ oracle: 'lockRecovery', pass: false, summary: 'no reattach', evidence: {}, known: { reason: 'known since 1.0', source: 'known.yaml:2', expired } }] })
+        : result(p.job.scenario.name, p.job.browser, 'pass'),
+    ).map((b) => {
+      const here = b.results.some((r) => r.key === 'lock-unlock · webkit');
+      const status = (s: 'excused' | 'stale'): 'excused' | 'expired' | 'stale' | 'unjudged' => (here ? (s === 'excused' && expired ? 'expired' : s) : 'unjudged');
+      return { ...b, gate: { retries: 0, flaky: 'pass' as const, known: { file: 'known.yaml', entries: [{ ...entry('lockRecovery', 2), status: status('excused'), matched: here ? 1 : 0 }, { ...entry('liveStreams', 7), status: status('stale'), matched: 0 }] } } };
+    });
+  const k = mergeRuns(found(knownBlobs(false)), false);
+  expect(k.report.gate!.known!.entries.map((e) => [e.oracle, e.status, e.matched])).toEqual([
+    ['lockRecovery', 'excused', 1],
+    ['liveStreams', 'stale', 0],
+  ]);
+  expect(mergedOutcome(k)).toBe('ok');
+  const expired = mergeRuns(found(knownBlobs(true)), false);
+  expect(expired.report.gate!.known!.entries[0]!.status).toBe('expired');
+  expect(mergedOutcome(expired)).toBe('regression');
+});
 
 /** Writes each blob into its own folder under dir (as CI artifacts arrive); returns the folders. */
 function writeShards(dir: string, blobs: unknown[]): string[] {
@@ -209,7 +285,8 @@ test('merge refuses a missing shard (unless --allow-partial), shards of differen
   // Two shards of 2 whose job lists differ (other scenarios): named, not merged.
   const twoA = writeShards(join(made.tmp, 'twoA'), runBlobs(2));
   cases.push([['merge-reports', twoA[0]!, other[1]!], /twoA\/shard-1\/blob-1-of-2\.json and .*other\/shard-2\/blob-2-of-2\.json are shards of different runs \(the run "hidden-polling · chromium" in one only\)\. Merge the shards of one command\./]);
-  for (const [args, message] of cases) {
+  for (const [args, message] of cases) expect(refusal(args.slice(1)), args.join(' ')).toMatch(message);
+  for (const [args, message] of [cases[0]!, cases.at(-1)!]) {
     const r = await runCli([...args, '--report-dir', 'TMP/reports']);
     expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
     expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
@@ -259,19 +336,9 @@ test('a blob is untrusted: size, kind of file, JSON, schema, paths and markup ar
     [dir('shard', withResult((b) => (b.shard = { index: 3, total: 2 }))), /shard\/blob-1-of-1\.json: not a valid shard blob: shard: shard index past the number of shards$/],
   ];
   // Each is refused by the reader (in this process, for speed) ...
-  const refusal = (d: string) => {
-    try {
-      const found = byKind(findBlobs([d]));
-      if (found.kind === 'run') mergeRuns(found.runs, false);
-    } catch (e) {
-      if (e instanceof MergeError) return e.message;
-      throw e;
-    }
-    return 'accepted';
-  };
   for (const [d, message] of cases) {
-    expect(refusal(d), d).toMatch(message);
-    expect(refusal(d).split('\n'), d).toHaveLength(1);
+    expect(refusal([d]), d).toMatch(message);
+    expect(refusal([d]).split('\n'), d).toHaveLength(1);
   }
   // ... and on the command line is one line on stderr, exit 2, nothing written.
   for (const [d, message] of [cases[1]!, cases[6]!, cases[9]!]) {
