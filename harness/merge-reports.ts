@@ -35,7 +35,7 @@ const kindOf = (st: Stats) => (st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a 
 
 /**
  * The JSON in `file`, read as untrusted: a regular file (a pipe is never opened for reading), at most `max` bytes,
- * UTF-8; `__proto__` keys are dropped as it is parsed.
+ * UTF-8 JSON. Nothing of it may be used before a schema has parsed it.
  */
 export function readUntrustedJson(file: string, max: number, what: string): unknown {
   const fail = (why: string): never => {
@@ -75,7 +75,8 @@ export function readUntrustedJson(file: string, max: number, what: string): unkn
     closeSync(fd);
   }
   try {
-    return JSON.parse(text, (k, v: unknown) => (k === '__proto__' ? undefined : v));
+    // A "__proto__" key stays an own property here; the schemas' parse drops it (zod never copies one).
+    return JSON.parse(text);
   } catch (e) {
     return fail(`not JSON (${oneLine((e as Error).message, 120)}), not ${what}`);
   }

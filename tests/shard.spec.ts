@@ -356,7 +356,10 @@ test('a blob is untrusted: size, kind of file, JSON, schema, paths and markup ar
     r.verdicts[0]!.summary = '\u001b[31mred\u001b[0m </td><script>alert(2)</script>';
     b.jobs.find((j) => j.key === b.results[0]!.key)!.scenario = r.scenario;
   }).replace('"evidence":{}', '"evidence":{"__proto__":{"polluted":true}}');
-  const h = await runCli(['merge-reports', dir('hostile', hostile), '-o', 'TMP/h']);
+  const evidence = (findBlobs([dir('hostile', hostile)])[0]!.blob as RunBlob).results[0]!.result.verdicts[0]!.evidence;
+  expect(Object.getPrototypeOf(evidence)).toBe(Object.prototype);
+  expect(Object.keys(evidence)).toEqual([]);
+  const h = await runCli(['merge-reports', join(made.tmp, 'hostile'), '-o', 'TMP/h']);
   expect(h.code, h.explain()).toBe(0);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   const html = readFileSync(join(h.tmp, 'h', 'latest.html'), 'utf8');
