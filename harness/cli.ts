@@ -7,7 +7,7 @@ import { watch } from './watch.ts';
 import { bisect } from './bisect.ts';
 import { openRepo } from './history/git.ts';
 import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
-import { resumeMismatch, sweep, type SweepSummary } from './history/sweep.ts';
+import { refsOfShard, resumeMismatch, sweep, type SweepSummary } from './history/sweep.ts';
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
 import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
 import { sweepDiffText, sweepTable } from './report/sweep.ts';
@@ -29,7 +29,10 @@ import type { BrowserName } from './driver/types.ts';
 import { targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
-import { matrixCells, matrixJobs, matrixTable, stopWhenFor, type Job } from './runner/matrix.ts';
+import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
+import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
+import { blobJsonSchema, writeBlob, type BlobJob } from './report/blob.ts';
+import { byKind, findBlobs, MergeError, mergedOutcome, mergeRuns, mergeSweeps } from './merge-reports.ts';
 import { JobQueue } from './runner/schedule.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport, writeReport } from './report/json.ts';
@@ -136,6 +139,7 @@ interface RunFlags {
   flaky: FlakyPolicy;
   known?: string;
   compare?: string;
+  shard?: Shard;
 }
 
 /** The sweep --resume goes on from; a missing one means a fresh start, one of other scenarios or browsers an error. */
@@ -208,8 +212,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
   // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
-  const jobs: Job[] = Array.from({ length: rounds }, () => round).flat();
-  if (!jobs.length) throw new UsageError('sse-harness: nothing to run: no scenario in any browser. A gate that runs nothing must not pass; check the scenarios and --browser.');
+  // --shard i/n: this machine's part of the whole (runner/shard.ts); the whole's job list goes into the blob.
+  const shard = flags.shard;
+  const plan = planJobs(round, rounds, shard?.total);
+  const mine: Planned<Job>[] = shard ? plan.filter((p) => p.shard === shard.index) : plan;
+  const jobs: Job[] = mine.map((p) => p.job);
+  if (!plan.length) throw new UsageError('sse-harness: nothing to run: no scenario in any browser. A gate that runs nothing must not pass; check the scenarios and --browser.');
 
   let known: KnownFindings | undefined;
   if (flags.known) {
@@ -238,11 +246,48 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
   });
   const startedAt = new Date().toISOString();
+  const blobJobs: BlobJob[] = plan.map((p) => ({ key: p.key, scenario: p.job.scenario.name, file: p.job.scenario.file, browser: p.job.browser, regress: p.job.regress, expect: p.job.expect, ...(p.job.klass ? { klass: p.job.klass } : {}), repeat: p.repeat, weight: p.weight }));
+  const gateOf = (results: ScenarioResult[]) => ({ retries: flags.retries, flaky: flags.flaky, ...(known ? { known: { file: flags.known!, entries: known.statuses(results) } } : {}) });
+  // The shard's results with the whole's job list, for merge-reports (report/blob.ts).
+  const blob = (results: (ScenarioResult | undefined)[], complete: boolean) =>
+    shard &&
+    writeBlob(resolve(flags.reportDir), {
+      blobVersion: 1,
+      tool: 'sse-harness',
+      kind: 'run',
+      shard,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      complete: complete && !wasInterrupted(),
+      ...(wasInterrupted() ? { interruptedBy: wasInterrupted()! } : {}),
+      command: argv,
+      target: target.name,
+      browsers: flags.browser,
+      regress: flags.regress,
+      gate: gateOf(results.filter((r): r is ScenarioResult => r !== undefined)),
+      ...(matrix ? { matrix: { classes: [...classes] } } : {}),
+      jobs: blobJobs,
+      results: results.flatMap((r, i) => (r ? [{ key: mine[i]!.key, result: r }] : [])),
+    });
+  // A shard may get no runs (more shards than runs): not an error, as with Playwright's --shard.
+  if (shard && !jobs.length) {
+    const file = blob([], true);
+    toStdout(`sse-harness: shard ${shardLabel(shard)}: none of the ${plan.length} run${plan.length === 1 ? '' : 's'} falls to this shard; nothing to run
+blob: ${file}
+`);
+    return EXIT.ok;
+  }
+  if (shard) log(`sse-harness: shard ${shardLabel(shard)}: ${jobs.length} of ${plan.length} runs`);
   // Indexed like jobs; runs finish out of order when several run at once.
   const slots: (ScenarioResult | undefined)[] = new Array(jobs.length).fill(undefined);
   const done = () => slots.filter((r): r is ScenarioResult => r !== undefined);
-  const report = (complete: boolean) =>
-    writeReport(
+  const cellsOf = () => {
+    const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
+    return shard ? shardCells(cells, jobs, plan.map((p) => p.job)) : cells;
+  };
+  const report = (complete: boolean) => {
+    blob(slots, complete);
+    return writeReport(
       resolve(flags.reportDir),
       buildReport({
         startedAt,
@@ -254,10 +299,11 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         browsers: flags.browser,
         regress: flags.regress,
         results: done(),
-        matrix: matrix ? matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky) : undefined,
-        gate: { retries: flags.retries, flaky: flags.flaky, ...(known ? { known: { file: flags.known!, entries: known.statuses(done()) } } : {}) },
+        matrix: matrix ? cellsOf() : undefined,
+        gate: gateOf(done()),
       }),
     );
+  };
   // On Ctrl-C the partial report is still written, marked incomplete.
   const dropPartial = onCleanup(() => {
     const file = report(false);
@@ -297,7 +343,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     return r;
   };
   // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
-  const queue = new JobQueue(jobs, (i) => Math.floor(i / round.length));
+  const queue = new JobQueue(jobs, (i) => mine[i]!.repeat);
   let stopRepeating = false;
   /** Browser → why the UI did not boot there (its remaining runs are not started). */
   const bootFailures = new Map<string, string>();
@@ -339,7 +385,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
         if (rounds > 1 && failsGate(r, (x) => judge(job, x), flags.flaky) && !stopRepeating) {
           stopRepeating = true;
           queue.clear();
-          log(`sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${Math.floor(i / round.length) + 1} of ${rounds}; no more repetitions`);
+          log(`sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${mine[i]!.repeat + 1} of ${rounds}; no more repetitions`);
         }
       }
     } finally {
@@ -353,7 +399,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
     // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
     const compared = compare && !wasInterrupted()
-      ? await compareWithBase(compare, results, { jobs: round, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
+      ? await compareWithBase(compare, results, { jobs, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
       : undefined;
     // Whatever cannot be written now (a folder removed or filled during the run) is said after the verdict table,
     // which is always printed, and makes the exit 2.
@@ -392,7 +438,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     };
     const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
     if (matrix) {
-      const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
+      const cells = cellsOf();
       toStdout(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
       if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
       return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
@@ -424,6 +470,15 @@ function scaleArg(v: string): number {
   if (!Number.isFinite(n) || n < MIN_TIME_SCALE || n > MAX_TIME_SCALE) throw new InvalidArgumentError(`expected a factor from ${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}, like 0.5`);
   return n;
 }
+
+/** --shard i/n, checked where it is parsed. */
+function shardArg(v: string): Shard {
+  const s = parseShard(v);
+  if (typeof s === 'string') throw new InvalidArgumentError(s);
+  return s;
+}
+
+const SHARD_HELP = 'run only shard i of n (1 ≤ i ≤ n ≤ 1000): a deterministic part of the runs, the same on every machine; leaves blob-<i>-of-<n>.json in --report-dir for merge-reports';
 
 /** A whole number within bounds, checked where it is parsed (a run must never start on a value it cannot honour). */
 function intIn(min: number, max: number) {
@@ -477,6 +532,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'no progress lines, only the table')
     .option('--compare <ref>', 'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse')
     .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
+    .option('--shard <i/n>', SHARD_HELP, shardArg)
     .addHelpText(
       'after',
       `
@@ -501,7 +557,8 @@ Examples:
     .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
     .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(names))
     .option('-w, --workers <n>', 'runs at once', intIn(1, 32))
-    .action(async (opts: { runs: number; browser?: string[]; workers?: number }) => {
+    .option('--shard <i/n>', "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up", shardArg)
+    .action(async (opts: { runs: number; browser?: string[]; workers?: number; shard?: Shard }) => {
       const installed = (b: string) => {
         try {
           return launcherFor(b).missing() === null;
@@ -518,8 +575,12 @@ Examples:
       if (opts.runs < 1) throw new UsageError('sse-harness: --runs must be at least 1');
       const scenarios = loadAll([]);
       const log = (s: string) => toStderr(`${oneLine(s)}\n`);
-      log(`sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}`);
-      const o = await stress(scenarios, { runs: opts.runs, browsers, workers: opts.workers ?? defaultWorkers(), log });
+      log(`sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`);
+      const o = await stress(scenarios, { runs: opts.runs, browsers, workers: opts.workers ?? defaultWorkers(), log, shard: opts.shard });
+      if (opts.shard && !o.rounds) {
+        toStdout(`sse-harness stress: shard ${shardLabel(opts.shard)}: no run of the matrix falls to this shard; nothing to run\n`);
+        return;
+      }
       toStdout(`${stressSummary(o)}\n`);
       process.exitCode = o.misses.length || o.falseAlarms.length ? EXIT.regression : o.errors.length ? EXIT.usage : EXIT.ok;
     });
@@ -582,14 +643,17 @@ Examples:
     .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
     .option('--dry-run', 'list the refs the sweep would run, then stop')
     .option('--resume', "go on from the sweep.json an interrupted sweep left in --report-dir: refs it finished are kept, the rest run")
+    .option('--shard <i/n>', 'run only the refs dealt to shard i of n (1 ≤ i ≤ n ≤ 1000; whole refs, the same on every machine); its sweep.json is a partial sweep, and blob-<i>-of-<n>.json beside it is for merge-reports', shardArg)
     .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
-    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean }) => {
+    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean; shard?: Shard }) => {
       const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
       if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
       const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
       const scenarios = loadAll(paths);
+      const ours = refsOfShard(refs, o.shard);
+      const shardNote = o.shard ? ` (shard ${shardLabel(o.shard)}: ${ours.length} of ${refs.length} refs)` : '';
       if (o.dryRun) {
-        toStdout(`${refs.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each\n`);
+        toStdout(`${ours.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each${shardNote}\n`);
         return;
       }
       for (const b of o.browser) {
@@ -598,10 +662,11 @@ Examples:
         if (missing) throw new UsageError(`sse-harness: ${missing}`);
       }
       const log = (l: string) => toStderr(`${oneLine(l)}\n`);
-      log(`sse-harness sweep: ${refs.length} ref${refs.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"`);
-      const resume = o.resume ? earlierSweep(o.reportDir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios }) : undefined;
+      log(`sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${shardNote}`);
+      const resume = o.resume ? earlierSweep(o.reportDir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios, shard: o.shard }) : undefined;
       writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log });
+      const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log, shard: o.shard });
+      if (o.shard && !ours.length) toStdout(`sse-harness: shard ${shardLabel(o.shard)}: none of the ${refs.length} ref${refs.length === 1 ? '' : 's'} falls to this shard; nothing to run\n`);
       toStdout(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
       process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
     });
@@ -647,6 +712,59 @@ Examples:
     });
 
   program
+    .command('merge-reports')
+    .description('put the shards of one run or sweep (each made with --shard i/n, on any machine) back together: the JSON, JUnit, HTML and Markdown reports of the whole, or the whole sweep')
+    .argument('<dirs...>', "the shards' report folders (each with its blob-<i>-of-<n>.json; a sweep shard's with its sweep.json and ref folders), or blob files")
+    .option('-o, --report-dir <dir>', 'where the merged reports go', 'reports/merged')
+    .option('--allow-partial', 'merge the shards there are when some are missing (the merged report says it is incomplete)')
+    .addHelpText(
+      'after',
+      `
+The shards must be of one command: the same scenarios, browsers and options, each --shard i/n of the same n.
+Results come in the order an unsharded run has them; the reports are those an unsharded run writes (a sweep:
+sweep.json, sweep.html and each ref's folder).
+
+Examples:
+  sse-harness run scenarios --shard 1/2 -o reports/shard-1      # on one machine
+  sse-harness run scenarios --shard 2/2 -o reports/shard-2      # on another
+  sse-harness merge-reports reports/shard-1 reports/shard-2 -o reports/all
+
+Exit codes: as run (and sweep) would have: 0 every run as expected, 1 a regression, 2 bad input (a blob that is
+not one, shards of different runs, a shard twice or missing) or a run the harness could not judge.`,
+    )
+    .action((dirs: string[], o: { reportDir: string; allowPartial?: boolean }) => {
+      // Every input is checked before the destination is made: bad input leaves nothing behind.
+      const destination = () => writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
+      try {
+        const found = byKind(findBlobs(dirs));
+        const partial = (missing: number[], total: number) =>
+          missing.length && toStderr(`sse-harness merge-reports: shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} missing (--allow-partial): the merged report is incomplete\n`);
+        if (found.kind === 'sweep') {
+          const m = mergeSweeps(found.sweeps, o.reportDir, !!o.allowPartial, destination);
+          partial(m.missing, m.total);
+          toStdout(`${sweepTable(m.summary)}\n\nhistory: ${m.file.replace(/\.json$/, '.html')}\nsummary: ${m.file}\n`);
+          process.exitCode = m.summary.totals.errors ? EXIT.usage : EXIT.ok;
+          return;
+        }
+        const m = mergeRuns(found.runs, !!o.allowPartial);
+        partial(m.missing, m.total);
+        destination();
+        const file = writeReport(resolve(o.reportDir), m.report);
+        const results = m.report.results;
+        const known = m.report.gate?.known;
+        const knownText = known ? `\n\n${knownLines(known.file, known.entries).join('\n')}` : '';
+        const table = m.cells
+          ? `${verdictTable(results.filter((r) => r.expected !== 'catch'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(m.cells, m.report.browsers)}`
+          : `${verdictTable(results)}${knownText}`;
+        toStdout(`${table}\n\nreport: ${file}\n`);
+        process.exitCode = { ok: EXIT.ok, regression: EXIT.regression, error: EXIT.usage }[mergedOutcome(m)];
+      } catch (e) {
+        if (e instanceof MergeError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+
+  program
     .command('doctor')
     .description('say which browsers and drivers this machine has, and how to install what is missing')
     .addHelpText('after', '\nExit codes: 0 everything found, 1 something is missing (the hint says how to install it).')
@@ -661,8 +779,9 @@ Examples:
     .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report')
     .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
     .option('--known', 'the schema of known-findings files instead (--known; schemas/known.schema.json)')
-    .action((o: { report?: boolean; known?: boolean }) => {
-      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+    .option('--blob', 'the schema of shard blobs instead (--shard, merge-reports; docs/report.md)')
+    .action((o: { report?: boolean; known?: boolean; blob?: boolean }) => {
+      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : o.blob ? blobJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
     });
 
   return program;

@@ -5,6 +5,7 @@ import { wasInterrupted } from './driver/reaper.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts';
 import { JobQueue } from './runner/schedule.ts';
+import { planJobs, type Shard } from './runner/shard.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { oneLine } from './printable.ts';
@@ -15,6 +16,8 @@ export interface StressOptions {
   browsers: BrowserName[];
   workers: number;
   log: (line: string) => void;
+  /** Only this shard's part of each round (counts of the shards add up to the whole's). */
+  shard?: Shard;
 }
 
 export interface StressOutcome {
@@ -32,7 +35,11 @@ const why = (r: ScenarioResult) => r.error ?? (r.verdicts.filter((v) => !v.pass)
 export async function stress(scenarios: Scenario[], opts: StressOptions): Promise<StressOutcome> {
   const started = Date.now();
   const out: StressOutcome = { rounds: 0, jobs: 0, misses: [], falseAlarms: [], errors: [], wallMs: 0 };
-  const jobs = matrixJobs(scenarios, opts.browsers, REGRESSION_CLASSES);
+  const shard = opts.shard;
+  const jobs = planJobs(matrixJobs(scenarios, opts.browsers, REGRESSION_CLASSES), 1, shard?.total)
+    .filter((p) => !shard || p.shard === shard.index)
+    .map((p) => p.job);
+  if (!jobs.length) return out;
   for (let round = 1; round <= opts.runs && !wasInterrupted(); round++) {
     const t = Date.now();
     const queue = new JobQueue(jobs);

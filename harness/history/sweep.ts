@@ -7,10 +7,12 @@ import { onCleanup, wasInterrupted } from '../driver/reaper.ts';
 import { BrowserPool, WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
 import { makeDir } from '../destination.ts';
+import { writeBlob } from '../report/blob.ts';
 import { buildReport, writeReport } from '../report/json.ts';
 import { cellMark, renderSweepHtml } from '../report/sweep.ts';
 import { oneLine } from '../report/terminal.ts';
 import type { ScenarioResult } from '../runner/run.ts';
+import { dealRefs, shardLabel, type Shard } from '../runner/shard.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { runAtRef, type RefJob } from './at-ref.ts';
 import { Worktrees } from './git.ts';
@@ -62,6 +64,8 @@ export interface SweepSummary {
   appSubdir: string;
   browsers: string[];
   scenarios: string[];
+  /** --shard: this sweep ran the refs dealt to this shard (rows hold only those). */
+  shard?: Shard;
   /** The cells of every row, in this order. */
   columns: { scenario: string; browser: string }[];
   rows: SweepRow[];
@@ -84,14 +88,25 @@ export interface SweepOptions {
   log: (line: string) => void;
   /** An earlier, interrupted sweep of the same scenarios and browsers: refs it finished are kept, not run again. */
   resume?: SweepSummary;
+  /** Run only the refs dealt to this shard (runner/shard.ts), and leave a blob for merge-reports. */
+  shard?: Shard;
+}
+
+/** The refs a shard runs, in history order (all of them without a shard). */
+export function refsOfShard<R extends { commit: string }>(refs: R[], shard: Shard | undefined): R[] {
+  if (!shard) return refs;
+  const dealt = dealRefs(refs.map((r) => r.commit), shard.total);
+  return refs.filter((_, i) => dealt[i] === shard.index);
 }
 
 /** A row whose every cell ran, so a resumed sweep keeps it. */
 const finished = (r: SweepRow, columns: number) => r.cells.length === columns && r.report !== undefined && r.cells.every((c) => c.verdict !== 'not run');
 
 /** Why an earlier sweep cannot be resumed by this one (other scenarios, browsers, target), or null when it can. */
-export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios'>): string | null {
+export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard'>): string | null {
   const names = o.scenarios.map((s) => s.name);
+  const shard = (s: Shard | undefined) => (s ? `shard ${shardLabel(s)}` : 'no shard');
+  if (shard(prev.shard) !== shard(o.shard)) return `it ran ${shard(prev.shard)}, not ${shard(o.shard)}`;
   if (prev.target !== o.target) return `it ran target "${prev.target}", not "${o.target}"`;
   if (prev.appSubdir !== o.appSubdir) return `it ran --app-subdir ${prev.appSubdir}, not ${o.appSubdir}`;
   if (prev.browsers.join(',') !== o.browsers.join(',')) return `it ran browsers ${prev.browsers.join(',')}, not ${o.browsers.join(',')}`;
@@ -119,7 +134,7 @@ function cellOf(r: ScenarioResult): Omit<SweepCell, 'report'> {
   };
 }
 
-function totalsOf(rows: SweepRow[]): SweepSummary['totals'] {
+export function totalsOf(rows: SweepRow[]): SweepSummary['totals'] {
   const cells = rows.flatMap((r) => r.cells);
   const n = (v: SweepCell['verdict']) => cells.filter((c) => c.verdict === v).length;
   return { refs: rows.length, cells: cells.length, passed: n('pass'), failed: n('fail'), errors: n('error'), notRun: n('not run') };
@@ -159,8 +174,13 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     appSubdir: o.appSubdir,
     browsers: o.browsers,
     scenarios: o.scenarios.map((s) => s.name),
+    ...(o.shard ? { shard: o.shard } : {}),
     columns,
-    rows: o.refs.map((r) => kept.get(r.commit) ?? { ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) }),
+    // Folders are named over every ref of the sweep, so shards merged into one folder never name two refs alike.
+    rows: refsOfShard(
+      o.refs.map((r) => kept.get(r.commit) ?? { ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) }),
+      o.shard,
+    ),
     totals: { refs: 0, cells: 0, passed: 0, failed: 0, errors: 0, notRun: 0 },
   };
   const save = () => {
@@ -168,6 +188,10 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     summary.totals = totalsOf(summary.rows);
     return writeSweep(dir, summary);
   };
+  if (o.shard) {
+    const head = { blobVersion: 1 as const, tool: 'sse-harness' as const, kind: 'sweep' as const, shard: o.shard, startedAt: summary.startedAt, finishedAt: summary.startedAt, command: o.command };
+    writeBlob(dir, { ...head, refs: o.refs.map((r) => ({ commit: r.commit, label: r.label })) });
+  }
   // On Ctrl-C the history so far is still written, marked incomplete.
   const dropPartial = onCleanup(() => {
     summary.interruptedBy = wasInterrupted() ?? undefined;

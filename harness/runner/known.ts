@@ -104,6 +104,15 @@ export function parseKnown(text: string, file: string): KnownEntry[] {
   });
 }
 
+/**
+ * The run failed, and every failing verdict carries the mark of an entry in force: what KnownFindings.excuses said
+ * when the run was judged, read back from a result (merge-reports judges shards' results this way).
+ */
+export function excusedByMarks(r: ScenarioResult): boolean {
+  const failing = r.verdicts.filter((v) => !v.pass);
+  return r.verdict === 'fail' && failing.length > 0 && failing.every((v) => v.known !== undefined && !v.known.expired);
+}
+
 /** What became of an entry in a run. */
 export interface KnownStatus extends KnownEntry {
   /**

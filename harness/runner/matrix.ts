@@ -14,6 +14,9 @@ export interface Job {
   klass?: RegressionClass;
 }
 
+/** What the matrix's cells need of a job (a shard blob's job list has this much). */
+export type MatrixJob = Pick<Job, 'browser' | 'expect' | 'klass'> & { scenario: Pick<Scenario, 'name'> };
+
 export interface MatrixCell {
   klass: RegressionClass | 'healthy';
   browser: string;
@@ -54,9 +57,9 @@ export function caughtBy(result: ScenarioResult, klass: RegressionClass): boolea
  * or a flaky catch is named in its cell, and counts as a false alarm or a miss when flaky runs fail the gate. A
  * healthy run that failed only as known findings allow is no false alarm.
  */
-export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[], flaky: 'pass' | 'fail' = 'pass'): MatrixCell[] {
+export function matrixCells(jobs: MatrixJob[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[], flaky: 'pass' | 'fail' = 'pass'): MatrixCell[] {
   const cells: MatrixCell[] = [];
-  const pairs = jobs.map((job, i) => ({ job, result: results[i] })).filter((p): p is { job: Job; result: ScenarioResult } => p.result !== undefined);
+  const pairs = jobs.map((job, i) => ({ job, result: results[i] })).filter((p): p is { job: MatrixJob; result: ScenarioResult } => p.result !== undefined);
   const isFlaky = (r: ScenarioResult) => r.outcome === 'flaky';
   const tally = (list: { result: ScenarioResult }[], what: 'flaky' | 'known') => {
     const names = list.filter((p) => (p.result.outcome ?? p.result.verdict) === what).map((p) => p.result.scenario);
@@ -92,6 +95,15 @@ export function matrixCells(jobs: Job[], results: ScenarioResult[], browsers: st
     }
   }
   return cells;
+}
+
+/**
+ * A shard's own cells (--shard): those it has runs for, and those no run of the whole has (a class no scenario
+ * catches is a miss in every shard). A cell whose runs all fell to other shards is theirs to judge.
+ */
+export function shardCells(cells: MatrixCell[], shardJobs: MatrixJob[], allJobs: MatrixJob[]): MatrixCell[] {
+  const has = (jobs: MatrixJob[], c: MatrixCell) => jobs.some((j) => j.browser === c.browser && (c.klass === 'healthy' ? j.expect === 'pass' : j.klass === c.klass));
+  return cells.filter((c) => has(shardJobs, c) || !has(allJobs, c));
 }
 
 const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
