@@ -114,6 +114,7 @@ async function runOnce(tool: Tool, page: Page, round: number, chromium: string, 
       if (!it?.ok) throw new Error(it ? it.why : `${tool} not installed`);
       served = await serveReference(loadScenarioFile(SCENARIO), leak);
       if (tool === 'fuite') {
+        // Chromium refuses to start sandboxed as root; the harness starts it with --no-sandbox too, and memlab always does.
         command = [...it.command, served.url, '--scenario', join(HERE, 'fuite-scenario.mjs'), '--output', join(scratch, 'fuite.json'), '--browser-arg', '--no-sandbox'];
         const env = { ...process.env, PUPPETEER_EXECUTABLE_PATH: chromium };
         finished = await timed(() => spawnTracked(command[0]!, command.slice(1), { cwd: scratch, env }), deadlineMs);
