@@ -286,9 +286,11 @@ export class ChromiumLauncher implements BrowserLauncher {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-8000)));
     child.stdout?.resume();
+    // The process goes first: its profile is a throwaway, so nothing needs the graceful close Playwright would ask
+    // for over CDP (tabs unloaded one by one, the profile flushed), which holds the command's end up.
     const shutdown = async () => {
-      await pw?.close().catch(() => {});
       await stopTracked(child);
+      await pw?.close().catch(() => {});
       removeTempDir(dir);
       if (tmp !== dir) removeTempDir(tmp);
     };
