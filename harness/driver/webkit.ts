@@ -315,10 +315,7 @@ export class WebKitGtkLauncher implements BrowserLauncher {
         underXvfb = true;
       }
       const port = await freePort();
-      // In a private Xvfb there is no GPU: WebKitGTK's DMA-BUF renderer then shares every frame through software GL
-      // and doubles the web process's CPU while a page animates (a streaming answer does); shared memory is cheaper.
-      const env = { ...process.env, DISPLAY: display, ...(underXvfb ? { WEBKIT_DISABLE_DMABUF_RENDERER: process.env.WEBKIT_DISABLE_DMABUF_RENDERER ?? '1' } : {}) };
-      const driver = spawnTracked(this.found.driver!, [`--port=${port}`], { env });
+      const driver = spawnTracked(this.found.driver!, [`--port=${port}`], { env: { ...process.env, DISPLAY: display } });
       stops.push(() => stopTracked(driver));
       children.push(driver);
       let err = '';
