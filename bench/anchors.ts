@@ -14,6 +14,7 @@ import { reapAll, spawnTracked } from '../harness/driver/reaper.ts';
 import { oneLine, printable } from '../harness/printable.ts';
 import { mdCell, mdText } from '../harness/report/markdown-text.ts';
 import { loadScenarioFile } from '../harness/scenario/loader.ts';
+import { median } from './median.ts';
 import { read, fuiteSummary, type Finished, type Reading, type Tool } from './anchors/classify.ts';
 import { ANSWER_SECONDS, createsEventSource, LEAK, serveReference, type ServedPage } from './anchors/serve.ts';
 import { CACHE_ENV, cacheDir, ensureTools, OTHER_TOOLS, PINNED, type Installed, type OtherTool } from './anchors/tools.ts';
@@ -142,10 +143,6 @@ async function runOnce(tool: Tool, page: Page, round: number, chromium: string, 
 }
 
 const secs = (ms: number) => (ms / 1000).toFixed(1);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const cell = (s: string) => mdCell(mdText(s, 400));
 
 function summarize(runs: Run[], tools: Tool[], versions: Record<Tool, string>) {
