@@ -35,6 +35,11 @@ export type TimelineEvent =
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
    */
   | { kind: 'page-close'; t: Ms; streamId: string | null; afterSeq: number }
+  /**
+   * The user reloaded the page or navigated it elsewhere: the document that held the chat streams is going away, so
+   * every stream open now is let go of by the page, whatever the server still sees while the browser drains them.
+   */
+  | { kind: 'page-unload'; t: Ms; how: 'reload' | 'navigate' }
   /** The page created a chat-stream EventSource (in-page probe), and where in the UI's source it did. */
   | { kind: 'page-open'; t: Ms; streamId: string | null; afterSeq: number; site?: CreationSite }
   | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }

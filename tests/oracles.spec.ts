@@ -88,6 +88,29 @@ test('a stream the page closed at the switch, which the browser kept reading for
   expect(liveStreamsOracle(record(offline, 6000), { graceMs: 750 }).pass).toBe(false);
 });
 
+test('a stream of the page before a reload, which the browser kept reading for 3 s, is not a leak; one opened after it is', () => {
+  // The user views a, streaming on socket 1; at 1000 they reload, and the new page reattaches on socket 2 at 1400.
+  // The server saw socket 1 end only when the answer finished, at 4100 (Chromium drained the old response).
+  const reload = (extra: TimelineEvent[] = []): TimelineEvent[] =>
+    [
+      { kind: 'run-start', t: 0, streamId: 'run-A', session: 'A', script: 'long' } as TimelineEvent,
+      { kind: 'view', t: 0, session: 'A', alias: 'a' } as TimelineEvent,
+      open(10, 1, 'A'),
+      { kind: 'page-unload', t: 1000, how: 'reload' } as TimelineEvent,
+      open(1400, 2, 'A'),
+      ...extra,
+      close(4100, 1, 'A'),
+      close(4100, 2, 'A'),
+      { kind: 'run-end', t: 4100, streamId: 'run-A', session: 'A', reason: 'complete' } as TimelineEvent,
+    ].sort((x, y) => x.t - y.t);
+  const v = liveStreamsOracle(record(reload(), 5000), { graceMs: 750 });
+  expect(v.pass, v.summary).toBe(true);
+  // Without the unload the same server timeline is a leak.
+  expect(liveStreamsOracle(record(reload().filter((e) => e.kind !== 'page-unload'), 5000), { graceMs: 750 }).pass).toBe(false);
+  // The reloaded page opening a second stream of its own is still one.
+  expect(liveStreamsOracle(record(reload([open(1500, 3, 'A')]), 5000), { graceMs: 750 }).pass).toBe(false);
+});
+
 test('text sampled from the old page while a reload is under way does not count as vanished text; after it, it does', () => {
   const text = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 100, prefixOk: true });
   const step = (kind: 'step-start' | 'step-end', t: number): TimelineEvent =>
@@ -134,7 +157,7 @@ test('a socket the browser still reads after the page closed it is no witness di
   // The same counts without the page's close(): the server sees a stream the page does not hold.
   expect(crossCheck({ server: 2, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2, page 1, CDP network 1');
   // And a page that still holds what it "closed" disagrees, naming the drain.
-  expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2 (1 already closed by the page), page 2');
+  expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2 (1 already let go of by the page), page 2');
 });
 
 /**

@@ -44,12 +44,14 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
  * browser's to wind down, not the UI's leak: Chromium keeps reading a cancelled response for a while (up to
  * seconds) to reuse the connection, and the server sees the socket end only then. A close() with no such socket
  * open matches nothing: a request cancelled before its response began ends at the server at once, and an
- * EventSource closed while emulated offline never reached it. `bySocket`: when each matched socket was let go;
- * `byClose`: the socket each page-close matched. Events in time order.
+ * EventSource closed while emulated offline never reached it. A page-unload (reload, or navigation away) lets go of
+ * every socket open then: the document that held them is gone, and Chromium drains those responses as it does a
+ * closed one. `bySocket`: when each matched socket was let go; `byClose`: the sockets each page-close or page-unload
+ * let go of. Events in time order.
  */
-export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, number>; byClose: Map<TimelineEvent, number> } {
+export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, number>; byClose: Map<TimelineEvent, number[]> } {
   const bySocket = new Map<number, number>();
-  const byClose = new Map<TimelineEvent, number>();
+  const byClose = new Map<TimelineEvent, number[]>();
   const openByKey = new Map<string, number[]>();
   const keyOf = (streamId: string | null, afterSeq: number) => `${streamId}@${afterSeq}`;
   for (const e of events) {
@@ -64,7 +66,12 @@ export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, n
       if (socket === undefined) continue;
       openByKey.set(key, rest);
       bySocket.set(socket, e.t);
-      byClose.set(e, socket);
+      byClose.set(e, [socket]);
+    } else if (e.kind === 'page-unload') {
+      const sockets = [...openByKey.values()].flat();
+      for (const socket of sockets) bySocket.set(socket, e.t);
+      byClose.set(e, sockets);
+      openByKey.clear();
     }
   }
   return { bySocket, byClose };
@@ -162,9 +169,10 @@ export function liveStreamSeries(events: TimelineEvent[]) {
   for (const e of merged) {
     if (e.kind === 'sse-open' && e.streamId) open.set(e.socket, { session: e.session, streamId: e.streamId });
     else if (e.kind === 'sse-close') open.delete(e.socket);
-    else if (e.kind === 'page-close') {
-      const socket = released.byClose.get(e);
-      if (socket === undefined || !open.delete(socket)) continue;
+    else if (e.kind === 'page-close' || e.kind === 'page-unload') {
+      let closed = false;
+      for (const socket of released.byClose.get(e) ?? []) closed = open.delete(socket) || closed;
+      if (!closed) continue;
     }
     else if (e.kind === 'view-mark') viewed = e.viewed;
     else if (e.kind === 'run-start') activeRuns.set(e.streamId, e.session);

@@ -67,6 +67,7 @@ function checkReturn(run: RunRecord, events: TimelineEvent[], session: string, t
     if (e.kind === 'sse-open' && e.session === session) openAtT.set(e.socket, e);
     if (e.kind === 'sse-close') openAtT.delete(e.socket);
     if (e.kind === 'page-close') for (const [k, o] of openAtT) if (o.streamId === e.streamId && o.t <= e.t) openAtT.delete(k);
+    if (e.kind === 'page-unload') openAtT.clear();
   }
   const open = openAtT.size ? { t } : events.find((e): e is Ev<'sse-open'> => e.kind === 'sse-open' && e.session === session && e.t >= t && e.t <= end);
   const grew = texts.find((e) => e.t >= t && e.t <= end && e.length > shownBefore);

@@ -35,7 +35,7 @@ export function crossCheck(w: WitnessCounts): Finding | null {
       summary: `page holds ${held ?? opened + n} EventSources, server sees ${w.server}: the browser's ${POOL_PER_HOST}-per-host connection pool is exhausted, ${n} request${n === 1 ? '' : 's'} queued for a socket${queued ? ' (CDP: requested, never answered)' : ' (page: stuck in CONNECTING)'}`,
     };
   }
-  const parts = [`server ${w.server}${w.serverDraining ? ` (${w.serverDraining} already closed by the page)` : ''}`];
+  const parts = [`server ${w.server}${w.serverDraining ? ` (${w.serverDraining} already let go of by the page)` : ''}`];
   if (w.page !== undefined) parts.push(`page ${w.page}${waiting ? ` (+${waiting} connecting)` : ''}`);
   if (w.cdp !== undefined) parts.push(`CDP network ${w.cdp}`);
   if (w.cdpObjects !== undefined) parts.push(`CDP heap ${w.cdpObjects}`);

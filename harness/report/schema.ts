@@ -49,6 +49,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
   ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
   ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
+  ev('page-unload', { how: z.enum(['reload', 'navigate']).describe('the user reloaded the page, or opened the UI again over it; every chat stream then open is let go of') }),
   ev('page-open', { streamId: z.string().nullable(), afterSeq: z.number(), site: creationSiteSchema.optional().describe('where the UI\'s code created the EventSource (first stack frame outside the probe)') }),
   ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
   ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),

@@ -588,6 +588,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         const since = timeline.now();
         const first = !opened;
         opened = true;
+        if (!first) {
+          timeline.add({ kind: 'page-unload', t: since, how: 'reload' in step ? 'reload' : 'navigate' });
+          released = pageReleases(timeline.ordered()).bySocket;
+        }
         if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
         else {
           lastText.clear();
