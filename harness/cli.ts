@@ -125,6 +125,7 @@ interface RunFlags {
   timeScale?: number;
   failFast?: boolean;
   port?: number;
+  backend?: 'mock' | 'real';
   workers?: number;
   quiet?: boolean;
   matrix?: boolean;
@@ -181,6 +182,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     if (!target.regressions.includes(r)) {
       throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
     }
+  }
+  if (flags.backend === 'real') {
+    if (!target.realBackend) throw new UsageError(`sse-harness: --backend real: the ${target.name} target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.`);
+    if (flags.matrix || flags.compare) throw new UsageError(`sse-harness: --backend real cannot be combined with ${flags.matrix ? '--matrix' : '--compare'}. Run it on its own.`);
   }
   const compare = flags.compare ? prepareCompare(flags.compare, flags.appDir, { matrix: flags.matrix }) : undefined;
   // "all": every browser this machine has (doctor says how to get the rest).
@@ -324,6 +329,7 @@ blob: ${file}
       launch: launchOpts,
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
+      backend: flags.backend,
       stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
       keepOpenOnFailure: flags.keepOpen
         ? async ({ backend, cdpPort }) => {
@@ -517,6 +523,11 @@ export function buildProgram(): Command {
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intIn(0, 10_000))
     .option('--time-scale <factor>', "play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)", scaleArg)
     .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intIn(1, 65_535))
+    .addOption(
+      new Option('--backend <kind>', "mock: the harness plays the UI's server; real: the checkout's own server runs behind the harness, with a stub agent playing the scenario (hermes-webui; needs python3)")
+        .choices(['mock', 'real'])
+        .default('mock'),
+    )
     .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
     .option('--fail-fast', 'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged')
     .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intIn(1, 1000))

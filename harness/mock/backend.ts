@@ -9,6 +9,7 @@ import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
+import type { ChatBackend } from './chat-backend.ts';
 import { ConnectionLedger } from './ledger.ts';
 import { isOwnHost, ownHosts } from './own-host.ts';
 import { oneLine } from '../printable.ts';
@@ -73,7 +74,7 @@ export interface BackendOptions {
   server?: Partial<ServerModel>;
 }
 
-export class MockBackend {
+export class MockBackend implements ChatBackend {
   readonly ledger: ConnectionLedger;
   readonly model: ServerModel;
   readonly sessions = new Map<string, SessionRecord>();

@@ -129,6 +129,7 @@ const attemptSchema = z
       .strict()
       .optional()
       .describe('the server behaviour the mock played for chat streams'),
+    backend: z.string().optional().describe('the real server the run was played against, in place of the mock (--backend real)'),
     regress: z.array(z.string()),
     expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
     verdict: z.enum(['pass', 'fail', 'error']),

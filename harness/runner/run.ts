@@ -1,5 +1,7 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
 import { chatStreamKey, MockBackend } from '../mock/backend.ts';
+import type { ChatBackend } from '../mock/chat-backend.ts';
+import { RealBackend } from '../mock/real-backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
@@ -25,6 +27,8 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Fixed port for the mock backend (default: ephemeral). */
   port?: number;
+  /** mock (default): the harness plays the server; real: the target's own server behind the harness (target.realBackend). */
+  backend?: 'mock' | 'real';
   /**
    * Stop the run once this holds for the failures judged so far that nothing later can undo (Verdict.definite):
    * a caught regression needs no more steps. The oracles not yet decided are then reported as not judged.
@@ -51,6 +55,8 @@ export interface ScenarioResult {
   bootFailed?: boolean;
   /** The server behaviour the mock played (resume rules, offline buffer cap, SSE headers) and what decided it. */
   mock?: ServerModelSummary;
+  /** The real server the run was played against, in place of the mock (--backend real). */
+  backend?: string;
   regress: string[];
   /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
   verdict: 'pass' | 'fail' | 'error';
@@ -192,12 +198,17 @@ interface PageEvent {
   stack?: string;
 }
 
+/** The target's own server behind the harness's front, for --backend real. */
+function realBackend(target: Target, timeline: Timeline, port: number | undefined): ChatBackend {
+  if (!target.realBackend) throw new Error(`sse-harness: --backend real needs a target that can start its own server (hermes-webui); ${target.name} cannot. Leave out --backend, or use -t hermes-webui.`);
+  return new RealBackend({ ...target.realBackend(), port }, timeline);
+}
+
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const timeline = new Timeline(started);
   const { target, regress } = opts;
-  const backendOpts = target.backend();
-  const backend = new MockBackend({ ...backendOpts, heartbeatMs: scenario.server?.heartbeatMs, retryMs: scenario.server?.retryMs, port: opts.port }, timeline);
+  const backend: ChatBackend = opts.backend === 'real' ? realBackend(target, timeline, opts.port) : new MockBackend({ ...target.backend(), heartbeatMs: scenario.server?.heartbeatMs, retryMs: scenario.server?.retryMs, port: opts.port }, timeline);
   const sessions: Record<string, string> = {};
   const cycles: RunRecord['cycles'] = [];
   const stepFailures: ScenarioResult['stepFailures'] = [];
@@ -266,7 +277,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     target: target.name,
     targetVersion: target.version,
     readySignal: target.readySignal,
-    mock: summarizeServerModel(backend.model, target.backendModel?.why),
+    mock: backend.model ? summarizeServerModel(backend.model, target.backendModel?.why) : undefined,
+    backend: backend.describe,
     regress,
     verdict: 'error',
     verdicts: [],

@@ -1,5 +1,6 @@
 // A target describes a chat UI: where its files are, how to open it, and how a user performs each action in its DOM.
 import type { BackendOptions } from '../mock/backend.ts';
+import type { RealBackendOptions } from '../mock/real-backend.ts';
 import type { ResumeBehaviour } from '../mock/server-model.ts';
 import type { BrowserPage } from '../driver/types.ts';
 
@@ -19,6 +20,8 @@ export interface Target {
   /** Regression classes this target can switch on by itself (empty for real UIs). */
   readonly regressions: readonly string[];
   backend(): Omit<BackendOptions, 'port'>;
+  /** The UI's own server with a stub agent, for --backend real (targets whose server the harness can start). */
+  realBackend?(): Omit<RealBackendOptions, 'port' | 'probe'>;
   /** The server behaviour backend() asks the mock to play (BackendOptions.server), and what decided it, for reports. */
   readonly backendModel?: { resume: ResumeBehaviour; why: string };
   /** Path and query to open, relative to the backend origin. */
