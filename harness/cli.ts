@@ -11,6 +11,10 @@ import { refsOfShard, resumeMismatch, sweep, type SweepSummary } from './history
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
 import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
 import { sweepDiffText, sweepTable } from './report/sweep.ts';
+import { conformanceText } from './report/conformance.ts';
+import { CASES } from './conformance/cases.ts';
+import { runConformance, type ConformanceResult } from './conformance/run.ts';
+import { RESUME_BEHAVIOURS, type ResumeBehaviour } from './mock/server-model.ts';
 import { oneLine, terminalText, toStderr, toStdout } from './report/terminal.ts';
 import { compareToBaseline, metricsOf, readBaseline, writeBaseline, type BaselineFile } from './runner/baseline.ts';
 import { dirname, join, resolve } from 'node:path';
@@ -701,6 +705,35 @@ Examples:
       toStdout(`${sweepDiffText(d, a, b)}\n`);
       const differ = o.strict ? d.differing.length : d.compared - d.sameVerdict;
       process.exitCode = differ ? EXIT.regression : EXIT.ok;
+    });
+
+  program
+    .command('conformance')
+    .description("ask a checkout's real server and the mock the same wire-level questions (connect, reconnect with each cursor, a second tab, an ended run, status, headers) and show where their answers differ")
+    .option('-t, --target <name>', 'the target whose server to start', 'hermes-webui')
+    .requiredOption('--app-dir <path>', 'checkout of the chat UI whose server to ask')
+    .option('--case <names>', `only these cases, comma-separated (${CASES.map((c) => c.name).join(', ')})`, list)
+    .option('--json', 'print the result as JSON instead of a table')
+    .addOption(new Option('--mock-resume <behaviour>', "play this resume behaviour in the mock instead of the one read from the checkout, to see which cases a wrong model gets wrong").choices(RESUME_BEHAVIOURS))
+    .addHelpText('after', "\nNo browser: each case starts a chat over HTTP, on both servers at once, with the same script (5 tokens, a\npause, 5 more, a long pause), and reduces each reply to what a UI acts on: the tokens in order, the end events,\nwhether the server ended the response. Timing is not compared. The real server runs with the harness's stub\nagent (python3, see --backend real). Exit codes: 0 every case agrees, 1 a case differs, 2 bad arguments or a\nserver that cannot start.")
+    .action(async (o: { target: string; appDir: string; case?: string[]; json?: boolean; mockResume?: ResumeBehaviour }) => {
+      let target: Target;
+      try {
+        target = targetFor(o.target, { appDir: o.appDir });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      const unknown = (o.case ?? []).filter((n) => !CASES.some((c) => c.name === n));
+      if (unknown.length) throw new UsageError(`sse-harness conformance: no case named ${unknown.join(', ')}. Known: ${CASES.map((c) => c.name).join(', ')}`);
+      if (!target.realBackend) throw new UsageError(`sse-harness conformance: the ${target.name} target has no server of its own to start. Use -t hermes-webui.`);
+      let r: ConformanceResult;
+      try {
+        r = await runConformance(target, { cases: o.case, mockResume: o.mockResume, progress: o.json ? undefined : (line) => toStderr(`  ${line}\n`) });
+      } catch (e) {
+        throw new UsageError(`sse-harness conformance: ${(e as Error).message}`);
+      }
+      toStdout(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${conformanceText(r)}\n`);
+      process.exitCode = r.rows.every((x) => x.agree) ? EXIT.ok : EXIT.regression;
     });
 
   program

@@ -106,6 +106,7 @@ export class Run {
 
   /** A live run: the offline buffer, unless the model serves a cursor from the journal. */
   private liveBacklog(cursor: ResumeCursor): { entries: JournalEntry[]; id: 'own' | 'latest' } {
+    if (this.opts.server.resume === 'replay') return { entries: [...this.journal], id: 'own' };
     if (this.opts.server.resume === 'journal' && cursor.kind !== 'none') return { entries: this.journalAfter(cursor).entries, id: 'own' };
     // Older servers stamped each buffered frame from the run's latest id as they wrote it.
     return { entries: [...this.offlineBuffer], id: 'latest' };

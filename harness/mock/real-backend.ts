@@ -44,6 +44,8 @@ export interface RealBackendOptions {
   startServer(controlUrl: string): Promise<Upstream>;
   /** One line for reports: which server ran. */
   describe: string;
+  /** What the server's chat/start wants besides session_id and message (for clients other than its UI). */
+  startBody?: Record<string, unknown>;
   port?: number;
   probe?: boolean;
 }

@@ -7,8 +7,11 @@
  *   buffer, then live events (hermes-webui from v0.51.294).
  * - `buffer`: cursors are ignored for a live run: the offline buffer, then live events (hermes-webui v0.50.292 to
  *   v0.51.293; before it one queue per run, which behaves the same for a single subscriber).
+ * - `replay`: every subscriber of a live run gets the whole journal from its start, whatever it asks, then live
+ *   events. No hermes-webui release does this; the mock did before it had server models, doubling the text of
+ *   every UI that keeps what it rendered. Kept to show what a wrong model looks like (`conformance --mock-resume`).
  */
-export const RESUME_BEHAVIOURS = ['buffer', 'journal'] as const;
+export const RESUME_BEHAVIOURS = ['buffer', 'journal', 'replay'] as const;
 export type ResumeBehaviour = (typeof RESUME_BEHAVIOURS)[number];
 
 export interface ServerModel {

@@ -120,7 +120,7 @@ const attemptSchema = z
     bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
     mock: z
       .object({
-        resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run (docs/protocol.md#resume)"),
+        resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run; replay: the whole journal to every subscriber (docs/protocol.md#resume)"),
         why: z.string().describe('what decided the behaviour (the target reading its checkout, or the default)'),
         offlineBufferCap: z.number().int().nullable().describe('most events buffered while no client is subscribed (null: no limit)'),
         lastEventId: z.boolean().describe('the Last-Event-ID request header counts as a resume cursor'),
