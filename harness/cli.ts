@@ -10,7 +10,7 @@ import { REFS_EXAMPLES, REFS_GRAMMAR, resolveRefs } from './history/refs.ts';
 import { refsOfShard, resumeMismatch, sweep, type SweepSummary } from './history/sweep.ts';
 import { compareWithBase, newSinceBase, prepareCompare } from './history/compare.ts';
 import { diffSweeps, readSweep, SweepFileError } from './history/sweep-diff.ts';
-import { sweepDiffText, sweepTable } from './report/sweep.ts';
+import { backendDiffText, sweepDiffText, sweepTable } from './report/sweep.ts';
 import { conformanceText } from './report/conformance.ts';
 import { CASES } from './conformance/cases.ts';
 import { runConformance, type ConformanceResult } from './conformance/run.ts';
@@ -30,7 +30,7 @@ import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
-import { targetFor, targetNames } from './targets/index.ts';
+import { hasOwnServer, targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
@@ -148,6 +148,15 @@ interface RunFlags {
 }
 
 /** The sweep --resume goes on from; a missing one means a fresh start, one of other scenarios or browsers an error. */
+type Backend = 'mock' | 'real';
+
+function backendsArg(v: string): Backend[] {
+  const all = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = all.filter((x) => x !== 'mock' && x !== 'real');
+  if (bad.length || !all.length || new Set(all).size !== all.length) throw new InvalidArgumentError('give mock, real, or mock,real');
+  return all as Backend[];
+}
+
 function earlierSweep(dir: string, want: Parameters<typeof resumeMismatch>[1]): SweepSummary | undefined {
   const file = join(dir, 'sweep.json');
   if (!existsSync(file)) {
@@ -659,8 +668,9 @@ Examples:
     .option('--dry-run', 'list the refs the sweep would run, then stop')
     .option('--resume', "go on from the sweep.json an interrupted sweep left in --report-dir: refs it finished are kept, the rest run")
     .option('--shard <i/n>', 'run only the refs dealt to shard i of n (1 ≤ i ≤ n ≤ 1000; whole refs, the same on every machine); its sweep.json is a partial sweep, and blob-<i>-of-<n>.json beside it is for merge-reports', shardArg)
+    .option('--backend <list>', "mock, real, or mock,real: play the runs against the mock, the checkout's own server with the stub agent, or both (then <dir>/mock/ and <dir>/real/ and a list of the cells where their verdicts differ)", backendsArg, ['mock'])
     .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
-    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean; shard?: Shard }) => {
+    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean; shard?: Shard; backend: Backend[] }) => {
       const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
       if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
       const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
@@ -676,14 +686,23 @@ Examples:
         const missing = launcherFor(b).missing();
         if (missing) throw new UsageError(`sse-harness: ${missing}`);
       }
+      if (o.backend.includes('real') && !hasOwnServer(o.target)) throw new UsageError(`sse-harness: --backend real: the ${o.target} target has no server of its own to start. Use -t hermes-webui, or leave out --backend.`);
       const log = (l: string) => toStderr(`${oneLine(l)}\n`);
-      log(`sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${shardNote}`);
-      const resume = o.resume ? earlierSweep(o.reportDir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios, shard: o.shard }) : undefined;
-      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: o.reportDir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log, shard: o.shard });
+      const both = o.backend.length > 1;
+      const done: { backend: Backend; summary: SweepSummary; file: string }[] = [];
+      for (const backend of o.backend) {
+        const dir = both ? join(o.reportDir, backend) : o.reportDir;
+        log(`sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${backend === 'real' ? ' on its own server' : ''}${shardNote}`);
+        const resume = o.resume ? earlierSweep(dir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios, shard: o.shard, backend }) : undefined;
+        writableOrUsage(() => checkWritableDir(dir, `--report-dir ${dir}`));
+        const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: dir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log, shard: o.shard, backend });
+        if (wasInterrupted()) return;
+        done.push({ backend, summary, file });
+      }
       if (o.shard && !ours.length) toStdout(`sse-harness: shard ${shardLabel(o.shard)}: none of the ${refs.length} ref${refs.length === 1 ? '' : 's'} falls to this shard; nothing to run\n`);
-      toStdout(`\n${sweepTable(summary)}\n\nhistory: ${file.replace(/\.json$/, '.html')}\nsummary: ${file}\n`);
-      process.exitCode = summary.totals.errors ? EXIT.usage : EXIT.ok;
+      for (const d of done) toStdout(`\n${both ? `${d.backend} backend:\n` : ''}${sweepTable(d.summary)}\n\nhistory: ${d.file.replace(/\.json$/, '.html')}\nsummary: ${d.file}\n`);
+      if (both) toStdout(`\n${backendDiffText(diffSweeps(done[0]!.summary, done[1]!.summary), o.reportDir)}\n`);
+      process.exitCode = done.some((d) => d.summary.totals.errors) ? EXIT.usage : EXIT.ok;
     });
 
   program

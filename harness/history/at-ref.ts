@@ -32,6 +32,8 @@ export interface AtRefOptions {
   /** Called once every job has been taken by a worker (the last runs may still be going): a sweep starts its next ref. */
   onDrained?: () => void;
   launch?: LaunchOptions;
+  /** Play the runs against the mock (default) or the UI's own server (RunOptions.backend). */
+  backend?: 'mock' | 'real';
   /** Per run: when to stop it early (see RunOptions.stopWhen). */
   stopWhen?: (job: RefJob) => RunOptions['stopWhen'];
   /** Called as each run starts and ends (progress lines). */
@@ -130,7 +132,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         o.onStart?.(job, index);
         let r: ScenarioResult;
         try {
-          r = await runScenario(job.scenario, { target, launcher: browsers.get(job.browser), regress: job.regress, launch: o.launch, stopWhen: o.stopWhen?.(job) });
+          r = await runScenario(job.scenario, { target, launcher: browsers.get(job.browser), regress: job.regress, launch: o.launch, backend: o.backend, stopWhen: o.stopWhen?.(job) });
         } catch (e) {
           r = errorResult(job, target.name, (e as Error).message.replace(/^sse-harness: /, ''));
         } finally {

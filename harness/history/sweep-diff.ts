@@ -13,6 +13,8 @@ export interface CellPair {
   b: Pick<SweepCell, 'verdict' | 'failing'>;
   /** 'verdict': pass/fail/error differ; 'oracles': both failed, on different oracles. */
   differs?: 'verdict' | 'oracles';
+  /** Each cell's section in its ref's HTML report, relative to its sweep's folder. */
+  reports: { a?: string; b?: string };
 }
 
 export interface SweepDiff {
@@ -66,7 +68,7 @@ export function diffSweeps(a: SweepSummary, b: SweepSummary): SweepDiff {
       }
       matched.add(k);
       out.compared++;
-      const pair: CellPair = { ref: r.label, commit: r.commit, scenario: ca.scenario, browser: ca.browser, a: { verdict: ca.verdict, failing: ca.failing }, b: { verdict: cb.verdict, failing: cb.failing } };
+      const pair: CellPair = { ref: r.label, commit: r.commit, scenario: ca.scenario, browser: ca.browser, a: { verdict: ca.verdict, failing: ca.failing }, b: { verdict: cb.verdict, failing: cb.failing }, reports: { a: ca.report, b: cb.report } };
       if (ca.verdict !== cb.verdict) pair.differs = 'verdict';
       else if (!sameSet(ca.failing, cb.failing)) pair.differs = 'oracles';
       if (pair.differs !== 'verdict') out.sameVerdict++;

@@ -66,6 +66,8 @@ export interface SweepSummary {
   scenarios: string[];
   /** --shard: this sweep ran the refs dealt to this shard (rows hold only those). */
   shard?: Shard;
+  /** The runs were played against the real server (--backend real); absent: the mock. */
+  backend?: 'real';
   /** The cells of every row, in this order. */
   columns: { scenario: string; browser: string }[];
   rows: SweepRow[];
@@ -90,6 +92,8 @@ export interface SweepOptions {
   resume?: SweepSummary;
   /** Run only the refs dealt to this shard (runner/shard.ts), and leave a blob for merge-reports. */
   shard?: Shard;
+  /** Play the runs against the mock (default) or the UI's own server (RunOptions.backend). */
+  backend?: 'mock' | 'real';
 }
 
 /** The refs a shard runs, in history order (all of them without a shard). */
@@ -103,8 +107,9 @@ export function refsOfShard<R extends { commit: string }>(refs: R[], shard: Shar
 const finished = (r: SweepRow, columns: number) => r.cells.length === columns && r.report !== undefined && r.cells.every((c) => c.verdict !== 'not run');
 
 /** Why an earlier sweep cannot be resumed by this one (other scenarios, browsers, target), or null when it can. */
-export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard'>): string | null {
+export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard' | 'backend'>): string | null {
   const names = o.scenarios.map((s) => s.name);
+  if ((prev.backend ?? 'mock') !== (o.backend ?? 'mock')) return `it ran on the ${prev.backend ?? 'mock'} backend, not the ${o.backend ?? 'mock'} one`;
   const shard = (s: Shard | undefined) => (s ? `shard ${shardLabel(s)}` : 'no shard');
   if (shard(prev.shard) !== shard(o.shard)) return `it ran ${shard(prev.shard)}, not ${shard(o.shard)}`;
   if (prev.target !== o.target) return `it ran target "${prev.target}", not "${o.target}"`;
@@ -175,6 +180,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     browsers: o.browsers,
     scenarios: o.scenarios.map((s) => s.name),
     ...(o.shard ? { shard: o.shard } : {}),
+    ...(o.backend === 'real' ? { backend: 'real' as const } : {}),
     columns,
     // Folders are named over every ref of the sweep, so shards merged into one folder never name two refs alike.
     rows: refsOfShard(
@@ -225,6 +231,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
       browsers: pool,
       onDrained: drained,
       launch: o.launch,
+      backend: o.backend,
       onResult: (job, r) => o.log(`${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
     });
     if (wasInterrupted()) return;

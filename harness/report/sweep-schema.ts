@@ -46,6 +46,7 @@ export const sweepSummarySchema = z
     browsers: z.array(z.string()),
     scenarios: z.array(z.string()),
     shard: z.object({ index: z.number().int(), total: z.number().int() }).strict().optional(),
+    backend: z.literal('real').optional().describe('the runs were played against the real server (--backend real); absent: the mock'),
     columns: z.array(z.object({ scenario: z.string(), browser: z.string() }).strict()),
     rows: z.array(rowSchema),
     totals: z.object({ refs: count, cells: count, passed: count, failed: count, errors: count, notRun: count }).strict(),

@@ -3,6 +3,7 @@
 // repository and the UI: escaped in the page, stripped of control characters in the terminal.
 import type { SweepCell, SweepSummary } from '../history/sweep.ts';
 import type { CellPair, SweepDiff } from '../history/sweep-diff.ts';
+import { join } from 'node:path';
 import { oneLine } from './terminal.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -80,6 +81,19 @@ export function sweepDiffText(d: SweepDiff, aName: string, bName: string): strin
   if (d.differing.length) {
     lines.push('', 'differing cells:');
     for (const p of d.differing) lines.push(`  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: A ${oneLine(mark(p.a))}, B ${oneLine(mark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** The cells where a sweep on the mock and the same sweep on the real server differ, with both reports. */
+export function backendDiffText(d: SweepDiff, dir: string): string {
+  const lines = [`mock and real server: ${d.compared} cell${d.compared === 1 ? '' : 's'} in both, ${d.sameVerdict} with the same verdict, ${d.sameOracles} also failing on the same oracles`];
+  if (!d.differing.length) return lines.join('\n');
+  lines.push('', 'cells where they differ:');
+  for (const p of d.differing) {
+    lines.push(`  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: mock ${oneLine(cellMark(p.a))}, real ${oneLine(cellMark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`);
+    if (p.reports.a) lines.push(`      mock: ${oneLine(join(dir, 'mock', p.reports.a))}`);
+    if (p.reports.b) lines.push(`      real: ${oneLine(join(dir, 'real', p.reports.b))}`);
   }
   return lines.join('\n');
 }

@@ -22,6 +22,10 @@ export function registerTarget(name: string, make: Factory): void {
 
 export const targetNames = () => Object.keys(TARGETS);
 
+/** Targets that can start their UI's own server (Target.realBackend), known before a checkout is at hand. */
+const OWN_SERVER = new Set(['hermes-webui']);
+export const hasOwnServer = (name: string): boolean => OWN_SERVER.has(name);
+
 /** Throws a one-sentence Error naming the problem and the fix (unknown target, missing or wrong --app-dir). */
 export function targetFor(name: string, opts: TargetOptions = {}): Target {
   const make = TARGETS[name];
