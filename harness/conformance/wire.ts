@@ -66,6 +66,8 @@ export class WireStream {
   readonly frames: Frame[] = [];
   /** The server ended the response (not the client). */
   ended = false;
+  /** The connection was lost before the response ended (a drop), or the client closed it. */
+  cut = false;
   private started = 0;
   private partial = '';
   private pending: { id: string | null; event: string; data: string[] } = { id: null, event: 'message', data: [] };
@@ -86,6 +88,10 @@ export class WireStream {
           this.wake();
         });
         res.on('error', () => this.wake());
+        res.on('close', () => {
+          if (!this.ended) this.cut = true;
+          this.wake();
+        });
         ok();
       });
       req.on('error', fail);
@@ -105,7 +111,7 @@ export class WireStream {
     const deadline = Date.now() + ms;
     while (!check()) {
       const left = deadline - Date.now();
-      if (left <= 0 || this.ended) return check();
+      if (left <= 0 || this.ended || this.cut) return check();
       await new Promise<void>((ok) => {
         const t = setTimeout(done, left);
         function done() {

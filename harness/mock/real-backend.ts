@@ -203,6 +203,13 @@ export class RealBackend implements ChatBackend {
     const up = new URL(this.upstream!.origin);
     const headers: IncomingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && k !== 'accept-encoding') headers[k] = v;
+    // The server sees what it would if the browser spoke to it directly: its own address as Host, and as the origin
+    // of the page's requests (servers compare the two to refuse cross-site requests).
+    headers.host = up.host;
+    for (const h of ['origin', 'referer'] as const) {
+      const v = headers[h];
+      if (typeof v === 'string' && (v === this.origin || v.startsWith(`${this.origin}/`))) headers[h] = up.origin + v.slice(this.origin.length);
+    }
     return new Promise<void>((done, fail) => {
       const upReq = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent: false }, (upRes) => {
         void this.answer(req, res, upRes, path).then(done, fail);
