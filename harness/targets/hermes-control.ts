@@ -86,6 +86,11 @@ export class HermesControl {
     return [...this.runs].filter(([, set]) => set.size > 0).map(([s]) => s);
   }
 
+  /** How many turns of the session are connected now. */
+  turns(session: string): number {
+    return this.runs.get(session)?.size ?? 0;
+  }
+
   async close(): Promise<void> {
     for (const set of this.runs.values()) for (const res of set) res.end();
     this.runs.clear();
