@@ -2,7 +2,7 @@
 // the channel without any server (when python3 is here), a checkout that cannot boot (synthetic), and a real
 // checkout (HERMES_WEBUI_DIR) booted, chatted with over plain HTTP, hurried, stopped and cleaned up.
 import { test, expect } from '@playwright/test';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -133,16 +133,25 @@ test.describe('control channel', () => {
 const python = pythonCommand();
 const hasPython = spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)']).status === 0;
 
+/** Python processes a test started: a test that fails while one plays a long script must not leave it running. */
+const pythons = new Set<ChildProcess>();
+test.afterEach(() => {
+  for (const child of pythons) child.kill('SIGKILL');
+  pythons.clear();
+});
+
 /** Runs Python with the stub agent on its path; stdout parsed as JSON. */
 function runPython(code: string, env: Record<string, string> = {}): Promise<{ out: unknown; stderr: string }> {
   return new Promise((ok, fail) => {
     const child = spawn(python, ['-c', code], { env: { PATH: process.env.PATH, PYTHONPATH: STUB_AGENT_DIR, PYTHONDONTWRITEBYTECODE: '1', ...env } });
+    pythons.add(child);
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     child.on('error', fail);
     child.on('close', (code) => {
+      pythons.delete(child);
       if (code !== 0) return fail(new Error(`python exited ${code}: ${err}`));
       try {
         ok({ out: JSON.parse(out), stderr: err });
@@ -273,7 +282,8 @@ test.describe('a checkout the stub cannot serve', () => {
   });
 
   test('the failure line is the exception, not the traceback, made printable', () => {
-    expect(bootFailure(['Traceback (most recent call last):', '  File "server.py", line 3', 'ImportError: cannot import name \u001b[31mX\u001b[0m', '[webui] {"path": "/x"}'])).toBe(
+    const chained = ['Traceback (most recent call last):', 'KeyError: HOME', '', 'During handling of the above exception, another exception occurred:', '  File "server.py", line 3'];
+    expect(bootFailure([...chained, 'ImportError: cannot import name \u001b[31mX\u001b[0m', '[webui] {"path": "/x"}'])).toBe(
       'ImportError: cannot import name \\u001b[31mX\\u001b[0m',
     );
     expect(bootFailure(['a', '', 'b', 'c'])).toBe('b / c');
@@ -319,13 +329,21 @@ test.describe('against a hermes-webui checkout', () => {
   };
   const tokens = (sse: SseReader) => sse.events.filter((e) => e.event === 'token').map((e) => (JSON.parse(e.data) as { text: string }).text);
   const ended = (session: string) => events.find((e) => e.kind === 'run-end' && e.session === session);
+  /**
+   * Waits for the stream's last event. Not for the response's end: early releases answer with Connection: keep-alive
+   * and neither a length nor chunks, so the reply only ends when the server drops the idle connection.
+   */
+  const last = async (sse: SseReader, event: 'stream_end' | 'cancel') => {
+    await until(() => sse.events.some((e) => e.event === event), 30_000);
+    sse.close();
+  };
 
   test('boots on loopback in its own folder, and a chat streams exactly the scripted tokens', async () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.folder.startsWith(tmpdir()) || server.folder.includes('sse-harness')).toBe(true);
     const items: StreamItem[] = [{ wait: 200 }, { reasoning: 'thinking' }, { tokens: { count: 25, rate: 100 } }, { tool: { name: 'search', duration: 50 } }, { burst: { text: 'exact words, then  more ' } }];
     const { session, sse } = await chat(items);
-    await sse.ended;
+    await last(sse, 'stream_end');
     expect(sse.status).toBe(200);
     expect(tokens(sse)).toEqual(scriptedAnswer(items));
     const names = sse.events.map((e) => e.event);
@@ -345,7 +363,7 @@ test.describe('against a hermes-webui checkout', () => {
     await until(() => tokens(sse).length >= 1, 20_000);
     expect(control.hurry(session)).toBe(1);
     await until(() => ended(session) !== undefined, 30_000);
-    await sse.ended;
+    await last(sse, 'stream_end');
     expect(tokens(sse)).toEqual(scriptedAnswer(items));
     expect(ended(session)!.reason).toBe('complete');
   });
@@ -355,11 +373,21 @@ test.describe('against a hermes-webui checkout', () => {
     await until(() => tokens(sse).length >= 1, 20_000);
     expect((await call(`${server.origin}/api/chat/cancel?stream_id=${encodeURIComponent(streamId)}`)).status).toBe(200);
     await until(() => ended(session) !== undefined, 30_000);
-    await sse.ended;
+    await last(sse, 'cancel');
     expect(ended(session)!.reason).toBe('cancel');
-    expect(sse.events.map((e) => e.event)).toContain('cancel');
     expect(tokens(sse).length).toBeLessThan(200);
     expect(server.running).toBe(true);
+  });
+
+  test('an agent the server cannot import is one sentence naming the module', async () => {
+    const agent = mkdtempSync(join(tmpdir(), 'sse-harness-agent-'));
+    dirs.push(agent);
+    writeFileSync(join(agent, 'run_agent.py'), 'import hermes_cli.not_in_the_stub\n');
+    const message = await HermesRealServer.start({ appDir: dir!, agentDir: agent }).then(
+      (s) => s.stop().then(() => 'booted'),
+      (e: Error) => e.message,
+    );
+    expect(message).toMatch(/^sse-harness: hermes-webui \S+ at .* cannot use the stub agent: .*missing modules: \['run_agent'\] \(run_agent: ModuleNotFoundError: No module named 'hermes_cli'\)$/);
   });
 
   test('stop ends the server and removes its folder; the checkout is left as it was', async () => {

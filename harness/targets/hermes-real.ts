@@ -35,6 +35,8 @@ export interface HermesRealOptions {
   /** SSE_HARNESS_CONTROL for the stub agent (HermesControl.url); without it the stub plays its default script. */
   control?: string;
   bootTimeoutMs?: number;
+  /** The agent folder copied in as HERMES_WEBUI_AGENT_DIR (default: the stub, STUB_AGENT_DIR). */
+  agentDir?: string;
   /** Every line the server writes (stdout and stderr), as it comes. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
@@ -150,7 +152,7 @@ export class HermesRealServer {
     const folder = tempDir('hermes-real');
     let child: ChildProcess | undefined;
     try {
-      const env = prepareFolder(folder, port, opts.control);
+      const env = prepareFolder(folder, port, opts.control, opts.agentDir ?? STUB_AGENT_DIR);
       const python = pythonCommand();
       const out = new Tail((l) => opts.onLine?.(l, 'stdout'));
       const err = new Tail((l) => opts.onLine?.(l, 'stderr'));
@@ -225,14 +227,14 @@ class PortTaken extends Error {}
  * HERMES_* or provider key of the user's shell would change what the server does (a password turns auth on, a key
  * makes it probe a provider's model list over the network).
  */
-function prepareFolder(folder: string, port: number, control: string | undefined): NodeJS.ProcessEnv {
+function prepareFolder(folder: string, port: number, control: string | undefined, agentDir: string): NodeJS.ProcessEnv {
   const home = join(folder, 'home');
   const hermesHome = join(home, '.hermes');
   const state = join(hermesHome, 'webui');
   const agent = join(folder, 'agent');
   for (const d of [home, hermesHome, state, join(folder, 'tmp'), join(folder, 'workspace')]) mkdirSync(d, { recursive: true });
   // A copy, so that the agent the server imported cannot change under a run (an edit, a checkout of another branch).
-  cpSync(STUB_AGENT_DIR, agent, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  cpSync(agentDir, agent, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   // Update checks would run git against the checkout and reach the network; the setting switches them off.
   writeFileSync(join(state, 'settings.json'), `${JSON.stringify({ check_for_updates: false })}\n`);
   const env: NodeJS.ProcessEnv = {
