@@ -46,6 +46,10 @@ export interface RealBackendOptions {
   describe: string;
   /** What the server's chat/start wants besides session_id and message (for clients other than its UI). */
   startBody?: Record<string, unknown>;
+  /** Rewrites a page before the probe goes in (as the mock does for the target: tags of other hosts out). */
+  transformHtml?: (html: string, path: string) => string;
+  /** Paths answered 404 by the front, never asked of the server (a service worker that would outlive the run). */
+  blocked?: readonly string[];
   port?: number;
   probe?: boolean;
 }
@@ -187,6 +191,10 @@ export class RealBackend implements ChatBackend {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(await readFile(PAGE_PROBE_FILE));
     }
+    if (this.opts.blocked?.includes(path)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      return void res.end(`sse-harness: ${path} is not served`);
+    }
     try {
       await this.forward(req, res, path);
     } catch (e) {
@@ -232,7 +240,8 @@ export class RealBackend implements ChatBackend {
     const type = String(upRes.headers['content-type'] ?? '');
 
     if (type.startsWith('text/html') && status === 200) {
-      const html = (await readAll(upRes, MAX_PAGE_BYTES)).toString('utf8');
+      let html = (await readAll(upRes, MAX_PAGE_BYTES)).toString('utf8');
+      if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
       const body = this.opts.probe === false ? html : injectProbe(html);
       delete headers['content-length'];
       res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });

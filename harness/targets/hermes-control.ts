@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
+import type { AgentControl, AgentEvent } from '../mock/real-backend.ts';
 import { DEFAULT_TOKEN_RATE, type StreamItem } from '../scenario/schema.ts';
 
 export interface ControlScript {
@@ -170,4 +171,26 @@ export class HermesControl {
     res.writeHead(204).end();
     this.opts.onEvent?.(parsed.data);
   }
+}
+
+/** The channel as the harness's front drives it (AgentControl): started and stopped with the run's backend. */
+export function hermesAgentControl(): AgentControl {
+  let control: HermesControl | null = null;
+  const listeners: ((e: AgentEvent) => void)[] = [];
+  return {
+    get url() {
+      return control?.url ?? '';
+    },
+    async start() {
+      control = await HermesControl.start({ onEvent: (e) => listeners.forEach((l) => l(e)) });
+      return control.url;
+    },
+    async stop() {
+      await control?.close();
+      control = null;
+    },
+    arm: (session, script) => control?.arm(session, script),
+    hurry: (session) => void control?.hurry(session),
+    onEvent: (l) => void listeners.push(l),
+  };
 }

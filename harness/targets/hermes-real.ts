@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { removeTempDir, spawnTracked, stopTracked, tempDir } from '../driver/reaper.ts';
 import { ROOT } from '../paths.ts';
 import { oneLine } from '../printable.ts';
-import { hermesAppDir, hermesVersion } from './hermes.ts';
+import { hermesAppDir, hermesVersion } from './hermes-checkout.ts';
 
 /** The stub agent hermes-webui imports as its agent (HERMES_WEBUI_AGENT_DIR). */
 export const STUB_AGENT_DIR = join(ROOT, 'stub-agents', 'hermes');

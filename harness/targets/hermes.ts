@@ -1,38 +1,21 @@
-// The hermes-webui target: the user's own checkout of hermes-webui, its static/ frontend served as is against the mock.
-// Nothing of hermes-webui lives in this repository; every file is read from --app-dir at run time.
-import { execFileSync } from 'node:child_process';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+// The hermes-webui target: the user's own checkout of hermes-webui, its static/ frontend served as is against the mock
+// (or behind the harness's front, its own server; --backend real). Nothing of hermes-webui lives in this repository.
 import { resolve } from 'node:path';
 import { msw } from '../deps.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import { oneLine } from '../printable.ts';
 import { bootSignal } from './hermes-boot.ts';
+import { hermesAgentControl } from './hermes-control.ts';
+import { HermesRealServer } from './hermes-real.ts';
+import { hermesAppDir, hermesVersion } from './hermes-checkout.ts';
 import { hermesServerModel } from './hermes-server.ts';
+
+export { hermesAppDir, hermesVersion };
 import type { Target } from './types.ts';
 
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
 const BUNDLE_TOKEN = 'sse-harness';
 
-/** Checks that dir is a hermes-webui checkout; throws one sentence with the fix otherwise. */
-export function hermesAppDir(dir: string | undefined): string {
-  if (!dir) throw new Error('sse-harness: --target hermes-webui needs --app-dir <path to a hermes-webui checkout> (the folder that holds static/index.html).');
-  const abs = resolve(dir);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`sse-harness: --app-dir ${dir}: no such directory. Give the path of a hermes-webui checkout (git clone https://github.com/nesquena/hermes-webui).`);
-  if (!existsSync(resolve(abs, 'static', 'index.html'))) throw new Error(`sse-harness: --app-dir ${dir}: no static/index.html there, so it is not a hermes-webui checkout. Give the repository's top folder.`);
-  return abs;
-}
-
-/** What the report names: `git describe` of the checkout (tag or commit), or 'unknown' outside git. */
-export function hermesVersion(dir: string): string {
-  const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5_000 }).trim();
-  try {
-    // A plain copy inside some other repository would otherwise be named after that repository.
-    if (realpathSync(git('rev-parse', '--show-toplevel')) !== realpathSync(dir)) return 'unknown';
-    return git('describe', '--tags', '--always') || 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** An SSE reply that stays open with heartbeats until the client goes: hermes-webui's side feeds, never chat streams. */
 function sideFeed(headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, heartbeatMs = 5_000): Response {
@@ -156,6 +139,13 @@ export function hermesTarget(appDir: string | undefined): Target {
     version: `hermes-webui@${version} (${root})`,
     regressions: [],
     backendModel: { resume: server.model.resume, why: server.why },
+    realBackend: () => ({
+      describe: `its own server (server.py at ${version}) with the harness's stub agent`,
+      control: hermesAgentControl(),
+      startServer: async (control) => HermesRealServer.start({ appDir: root, control }),
+      transformHtml: (html) => html.replace(EXTERNAL_TAG, ''),
+      blocked: ['/sw.js'],
+    }),
     backend: () => {
       const { http, HttpResponse } = msw();
       return {
