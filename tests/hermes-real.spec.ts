@@ -319,8 +319,8 @@ test.describe('against a hermes-webui checkout', () => {
     return JSON.parse(r.body) as Record<string, unknown>;
   };
   /** A new session whose next turn plays the script; the chat started and its stream read from the first event. */
-  const chat = async (items: StreamItem[]) => {
-    const session = ((await post('/api/session/new', {})).session as { session_id: string }).session_id;
+  const chat = async (items: StreamItem[], existing?: string) => {
+    const session = existing ?? ((await post('/api/session/new', {})).session as { session_id: string }).session_id;
     control.arm(session, SCRIPT('test', items));
     const started = await post('/api/chat/start', { session_id: session, message: 'hello' });
     const streamId = String(started.stream_id);
@@ -354,6 +354,16 @@ test.describe('against a hermes-webui checkout', () => {
       { kind: 'run-start', session },
       { kind: 'run-end', session, reason: 'complete' },
     ]);
+  });
+
+  test('a second turn of the session plays its own script through the agent the server kept', async () => {
+    const first = await chat([{ tokens: { count: 3, rate: 100 } }]);
+    await last(first.sse, 'stream_end');
+    const items: StreamItem[] = [{ burst: { text: 'second turn ' } }, { tokens: { count: 4, rate: 100 } }];
+    const second = await chat(items, first.session);
+    await last(second.sse, 'stream_end');
+    expect(tokens(second.sse)).toEqual(scriptedAnswer(items));
+    expect(events.filter((e) => e.session === first.session && e.kind === 'run-end')).toHaveLength(2);
   });
 
   test('hurry plays the rest at once', async () => {

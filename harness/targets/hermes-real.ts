@@ -37,7 +37,7 @@ export interface HermesRealOptions {
   bootTimeoutMs?: number;
   /** The agent folder copied in as HERMES_WEBUI_AGENT_DIR (default: the stub, STUB_AGENT_DIR). */
   agentDir?: string;
-  /** Every line the server writes (stdout and stderr), as it comes. */
+  /** Every line the server writes (stdout and stderr), as it comes: the checkout's text, raw (printable() it to show it). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 

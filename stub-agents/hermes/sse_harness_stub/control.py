@@ -121,20 +121,24 @@ class RunChannel:
                     continue
                 if isinstance(command, dict):
                     self._on_command(command)
-        except (OSError, ValueError, http.client.HTTPException):
-            # The turn closed the socket under the read, or the harness went away: no more commands either way.
+        except Exception:
+            # The turn shut the socket under the read (http.client then fails in more ways than OSError), or the
+            # harness went away: no more commands either way.
             return
+        finally:
+            # Closed here, on the reading thread: closing the answer under a read in progress breaks http.client.
+            try:
+                self._resp.close()
+            except Exception:
+                pass
+            self._conn.close()
 
     def close(self):
+        """Ends the reading: the socket is shut, which wakes the reading thread, and that thread closes the rest."""
         if self._closed.is_set():
             return
         self._closed.set()
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
-            pass
-        self._conn.close()
-        try:
-            self._resp.close()
-        except Exception:
             pass
