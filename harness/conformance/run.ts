@@ -26,9 +26,11 @@ export interface ConformanceResult {
 }
 
 async function answers(backend: ChatBackend, cases: Case[], startBody: Record<string, unknown>, progress: (line: string) => void, side: string): Promise<string[]> {
+  // One case at a time: hermes-webui's server plays one agent turn at a time (others wait for it), and a case's
+  // answer must not depend on what another case's run is doing.
   const out: string[] = [];
-  for (const c of cases) {
-    progress(`${side}: ${c.name}`);
+  for (const [i, c] of cases.entries()) {
+    progress(`${side}: ${c.name} (${i + 1}/${cases.length})`);
     out.push(await c.run({ backend, startBody }).catch((e: Error) => `error: ${e.message}`));
   }
   return out;

@@ -358,8 +358,10 @@ export class MockBackend implements ChatBackend {
       http.get('*/api/chat/stream/status', ({ request }) => {
         const id = new URL(request.url).searchParams.get('stream_id') ?? '';
         const run = this.runs.get(id);
-        if (!run) return json({});
-        return json({ active: run.active, stream_id: id, replay_available: this.model.journalKept, last_seq: run.lastSeq });
+        // Servers that keep a journal say whether a run can be replayed; older ones say only whether it is active.
+        const replay = (available: boolean) => (this.model.journalKept ? { replay_available: available } : {});
+        if (!run) return json({ active: false, stream_id: id, ...replay(false) });
+        return json({ active: run.active, stream_id: id, ...replay(true), last_seq: run.lastSeq });
       }),
       http.get('*/api/chat/cancel', ({ request }) => {
         this.runs.get(new URL(request.url).searchParams.get('stream_id') ?? '')?.cancel();
