@@ -75,6 +75,7 @@ def _handle_sse_stream(handler, parsed):
         if not find_run_summary(stream_id):
             return j(handler, {"error": "stream not found"}, status=404)
         handler.send_header("X-Finished", "yes")
+        _replay_finished(handler, stream_id, qs.get("after_event_id"))
         return True
     subscriber, snapshot = stream.subscribe_with_snapshot()
     handler.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -108,6 +109,14 @@ test('a server that ignores cursors for a live run and buffers without a cap is 
   });
   expect(m.why).toBe('api/routes.py: _handle_sse_stream has no cursor path for a live run (cursors ignored); StreamChannel keeps its offline buffer without a cap; a finished run is gone (no run journal: 404)');
   expect(m.sideFeedHeaders).toEqual({ '/api/sessions/events': { 'content-type': 'text/event-stream; charset=utf-8', connection: 'close' } });
+});
+
+test("a finished run's replay that reads only after_seq (v0.51.71 to v0.51.169) is played with finishedEventId false", () => {
+  const older = JOURNAL_ROUTES.replace('qs.get("after_event_id")', 'qs.get("after_seq")');
+  expect(hermesServerModel(checkout({ 'api/routes.py': older, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId).toBe(false);
+  // The read may sit in a helper the finished path calls.
+  const helper = JOURNAL_ROUTES.replace('_replay_finished(handler, stream_id, qs.get("after_event_id"))', '_replay_finished(handler, stream_id, _after(qs))') + '\ndef _after(qs):\n    return qs.get("after_event_id")\n';
+  expect(hermesServerModel(checkout({ 'api/routes.py': helper, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId).toBeUndefined();
 });
 
 test('a server that replays the journal after a cursor, reads Last-Event-ID and caps its buffer is played as "journal"', () => {

@@ -250,11 +250,17 @@ test('frame ids: their own, the latest at the time of writing (older servers), o
   await next(run, 6);
   const r = reader(latest, run, { query: '' });
   await until(() => r.events.length === 6);
-  // The buffered tail goes out under the newest id; live frames carry their own.
+  // The buffered tail goes out under the newest id, and so does a live burst (its events reach the writer together).
   expect(r.events.map((f) => f.id)).toEqual(range(1, 6).map(() => `${run.streamId}:6`));
   await next(run, 9);
   await until(() => r.events.length === 9);
-  expect(r.events.slice(6).map((f) => f.id)).toEqual(range(7, 9).map((n) => `${run.streamId}:${n}`));
+  expect(r.events.slice(6).map((f) => f.id)).toEqual(range(7, 9).map(() => `${run.streamId}:9`));
+  // Frames of a server that stamps their own ids are each their own, in a burst too.
+  const own = await backendWith({ frameIds: 'own' });
+  const run3 = await startRun(own);
+  const r3 = reader(own, run3, { query: '' });
+  await until(() => r3.events.length === 3);
+  expect(r3.events.map((f) => f.id)).toEqual(range(1, 3).map((n) => `${run3.streamId}:${n}`));
 
   const gone = await backendWith({ ...older, frameIds: 'none', journalKept: false });
   const run2 = await startRun(gone);
@@ -265,7 +271,23 @@ test('frame ids: their own, the latest at the time of writing (older servers), o
   expect(r2.events.map((f) => f.id)).toEqual(range(1, 14).map(() => ''));
   expect(r2.events.at(-1)!.event).toBe('stream_end');
   expect((await fetch(url(gone, run2))).status).toBe(404);
-  expect(((await (await fetch(`${gone.url}/api/chat/stream/status?stream_id=${run2.streamId}`)).json()) as { replay_available: boolean }).replay_available).toBe(false);
+  // Its status says only whether it is active: no replay_available, as the servers before the journal answered.
+  expect(await (await fetch(`${gone.url}/api/chat/stream/status?stream_id=${run2.streamId}`)).json()).toEqual({ active: false, stream_id: run2.streamId });
+});
+
+test("a finished run's replay reads after_event_id only where the model says so (hermes-webui before v0.51.170: after_seq alone)", async () => {
+  for (const [finishedEventId, after3] of [[undefined, range(4, 14)], [false, range(1, 14)]] as const) {
+    const b = await backendWith({ frameIds: 'own', finishedEventId });
+    const run = await startRun(b);
+    run.hurry();
+    await until(() => !run.active);
+    const byId = reader(b, run, { query: `&after_event_id=${run.streamId}:3` });
+    await byId.ended;
+    expect(seqs(byId.events), `finishedEventId ${finishedEventId}`).toEqual(after3);
+    const bySeq = reader(b, run, { query: '&after_seq=3' });
+    await bySeq.ended;
+    expect(seqs(bySeq.events)).toEqual(range(4, 14));
+  }
 });
 
 /** A chat-stream reply's response head and body, read to its end. */

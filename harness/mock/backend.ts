@@ -361,7 +361,7 @@ export class MockBackend implements ChatBackend {
         // Servers that keep a journal say whether a run can be replayed; older ones say only whether it is active.
         const replay = (available: boolean) => (this.model.journalKept ? { replay_available: available } : {});
         if (!run) return json({ active: false, stream_id: id, ...replay(false) });
-        return json({ active: run.active, stream_id: id, ...replay(true), last_seq: run.lastSeq });
+        return json({ active: run.active, stream_id: id, ...replay(true) });
       }),
       http.get('*/api/chat/cancel', ({ request }) => {
         this.runs.get(new URL(request.url).searchParams.get('stream_id') ?? '')?.cancel();
@@ -374,7 +374,9 @@ export class MockBackend implements ChatBackend {
         if (!run || (!run.active && !this.model.journalKept)) return json({ error: 'unknown stream_id' }, { status: 404 });
         const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
         const url = new URL(request.url);
-        const cursor = resumeCursor(url.searchParams, request.headers.get('last-event-id'), run.streamId, this.model);
+        const params = new URLSearchParams(url.searchParams);
+        if (!run.active && this.model.finishedEventId === false) params.delete('after_event_id');
+        const cursor = resumeCursor(params, request.headers.get('last-event-id'), run.streamId, this.model);
         return this.sseResponse(run, { afterSeq, cursor }, res, url.pathname);
       }),
     ];

@@ -193,7 +193,9 @@ export class Run {
       return;
     }
     this.offlineBuffer.length = 0;
-    const text = entries.map((e) => this.frame(e, 'own')).join('');
+    // Events emitted together (a burst) reach the server's writer together: a server that stamps frames from the
+    // run's newest id ('latest') gives them all the last one.
+    const text = entries.map((e) => this.frame(e, 'latest')).join('');
     for (const s of this.subscribers) this.send(s, text, entries.length);
   }
 

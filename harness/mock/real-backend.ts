@@ -233,10 +233,11 @@ export class RealBackend implements ChatBackend {
     const status = upRes.statusCode ?? 502;
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    // A reply the server ends by closing the connection is passed on the same way, as the same bytes on the wire.
-    const closeDelimited = upRes.httpVersion === '1.0' || /\bclose\b/i.test(String(upRes.headers.connection ?? ''));
-    if (closeDelimited) headers.connection = 'close';
-    if (closeDelimited && upRes.headers['content-length'] === undefined) res.useChunkedEncodingByDefault = false;
+    // The server's Connection header is passed on as it said it; a reply it ends by closing the connection is passed
+    // on the same way, as the same bytes. (A release that answered HTTP/1.0 is answered in HTTP/1.1, as the mock does.)
+    const connection = upRes.headers.connection;
+    if (connection) headers.connection = connection;
+    if (/\bclose\b/i.test(connection ?? '') && upRes.headers['content-length'] === undefined) res.useChunkedEncodingByDefault = false;
     const type = String(upRes.headers['content-type'] ?? '');
 
     if (type.startsWith('text/html') && status === 200) {

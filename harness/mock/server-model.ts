@@ -29,6 +29,11 @@ export interface ServerModel {
   /** A finished run's journal stays readable (replayed after the cursor, then the response ends); false: 404. */
   journalKept: boolean;
   /**
+   * A finished run's replay reads `after_event_id` (hermes-webui from v0.51.170); false: only `after_seq` decides,
+   * and a request with `after_event_id` alone gets the whole journal. Absent: true.
+   */
+  finishedEventId?: boolean;
+  /**
    * The `id:` a frame carries: its own `<run>:<seq>`; the run's latest one at the time it is written (older servers
    * stamped frames from one shared slot, so a buffered tail goes out under the newest id); or none.
    */

@@ -235,8 +235,9 @@ function prepareFolder(folder: string, port: number, control: string | undefined
   for (const d of [home, hermesHome, state, join(folder, 'tmp'), join(folder, 'workspace')]) mkdirSync(d, { recursive: true });
   // A copy, so that the agent the server imported cannot change under a run (an edit, a checkout of another branch).
   cpSync(agentDir, agent, { recursive: true, filter: (src) => !src.includes('__pycache__') });
-  // Update checks would run git against the checkout and reach the network; the setting switches them off.
-  writeFileSync(join(state, 'settings.json'), `${JSON.stringify({ check_for_updates: false })}\n`);
+  // Update checks would run git against the checkout and reach the network; the setting switches them off. A user
+  // past the first-run guide, as the mock's settings say: its overlay would cover the page the scenario drives.
+  writeFileSync(join(state, 'settings.json'), `${JSON.stringify({ check_for_updates: false, onboarding_completed: true, show_cli_sessions: false })}\n`);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'C.UTF-8',

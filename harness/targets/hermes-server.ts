@@ -106,6 +106,10 @@ export function hermesServerModel(root: string): HermesServerModel {
   const journal = /_replay_run_journal|replay_cutoff_seq/.test(live);
   const lastEventId = journal && [handler, ...helpers].some((b) => /["']Last-Event-ID["']/i.test(b));
   const journalKept = /find_run_summary/.test(handler);
+  // The finished-run replay comes before the subscribe; whether it reads the event-id cursor is said there.
+  const finished = sub >= 0 ? handler.slice(0, sub) : handler;
+  const finishedHelpers = [...new Set([...finished.matchAll(/\b(_\w+)\(/g)].map((m) => m[1]!))].map((n) => fnBody(routes, n) ?? '');
+  const finishedEventId = [finished, ...finishedHelpers].some((b) => /after_event_id/.test(b));
   const frameIds = /_sse_with_id/.test(live) ? (/queued_event_id|len\(item\)\s*>=\s*3/.test(live) ? 'own' : 'latest') : 'none';
   const headers = sentHeaders(live);
   const { cap, read: capRead } = channel ? bufferCap(channel) : { cap: null, read: 'no StreamChannel: one queue per run, read by whichever subscriber takes each event, modelled as an unbounded offline buffer' };
@@ -129,6 +133,7 @@ export function hermesServerModel(root: string): HermesServerModel {
       offlineBufferCap: cap,
       lastEventId,
       journalKept,
+      ...(journalKept && !finishedEventId ? { finishedEventId: false } : {}),
       frameIds,
       sseHeaders: Object.keys(headers).length ? headers : { ...DEFAULT_SERVER_MODEL.sseHeaders },
     },
