@@ -736,6 +736,7 @@ Examples:
     .addOption(new Option('--mock-resume <behaviour>', "play this resume behaviour in the mock instead of the one read from the checkout, to see which cases a wrong model gets wrong").choices(RESUME_BEHAVIOURS))
     .addHelpText('after', "\nNo browser: each case starts a chat over HTTP, on both servers at once, with the same script (5 tokens, a\npause, 5 more, a long pause), and reduces each reply to what a UI acts on: the tokens in order, the end events,\nwhether the server ended the response. Timing is not compared. The real server runs with the harness's stub\nagent (python3, see --backend real). Exit codes: 0 every case agrees, 1 a case differs, 2 bad arguments or a\nserver that cannot start.")
     .action(async (o: { target: string; appDir: string; case?: string[]; json?: boolean; mockResume?: ResumeBehaviour }) => {
+      if (targetNames().includes(o.target) && !hasOwnServer(o.target)) throw new UsageError(`sse-harness conformance: the ${o.target} target has no server of its own to start. Use -t hermes-webui.`);
       let target: Target;
       try {
         target = targetFor(o.target, { appDir: o.appDir });
@@ -744,7 +745,6 @@ Examples:
       }
       const unknown = (o.case ?? []).filter((n) => !CASES.some((c) => c.name === n));
       if (unknown.length) throw new UsageError(`sse-harness conformance: no case named ${unknown.join(', ')}. Known: ${CASES.map((c) => c.name).join(', ')}`);
-      if (!target.realBackend) throw new UsageError(`sse-harness conformance: the ${target.name} target has no server of its own to start. Use -t hermes-webui.`);
       let r: ConformanceResult;
       try {
         r = await runConformance(target, { cases: o.case, mockResume: o.mockResume, progress: o.json ? undefined : (line) => toStderr(`  ${line}\n`) });

@@ -99,12 +99,16 @@ async function newChat(c: CaseContext, name: string): Promise<Chat> {
 
 const streamPath = (chat: Chat, query = '') => `/api/chat/stream?stream_id=${encodeURIComponent(chat.streamId)}${query}`;
 
-/** Reads the first burst on a first subscriber; returns it (still open) and the id of token 2's event. */
-async function firstBurst(c: CaseContext, chat: Chat): Promise<{ a: WireStream; idOf2: string | null }> {
+/**
+ * Reads the first burst on a first subscriber; returns it (still open) and the ids of token 2's and token 4's events.
+ * Token 4 ends the burst: a server that stamps frames from the run's newest id (older releases) may give token 2
+ * any id of the burst, depending on when its writer ran, but never gives token 4 an id past the burst.
+ */
+async function firstBurst(c: CaseContext, chat: Chat): Promise<{ a: WireStream; idOf2: string | null; idOf4: string | null }> {
   const a = new WireStream(c.backend.url, streamPath(chat));
   await a.until(() => tokenIndices(a.frames).length >= 5, DEADLINE_MS);
-  const f2 = a.frames.find((f) => f.event === 'token' && tokenIndices([f]).includes(2));
-  return { a, idOf2: f2?.id ?? null };
+  const idOf = (i: number) => a.frames.find((f) => f.event === 'token' && tokenIndices([f]).includes(i))?.id ?? null;
+  return { a, idOf2: idOf(2), idOf4: idOf(4) };
 }
 
 async function untilSecondBurst(chat: Chat): Promise<void> {
@@ -143,17 +147,17 @@ function reconnectCase(name: string, asks: string, cursor: (id: string) => { que
   };
 }
 
-/** A request after the run ended (the journal), with what `query` adds. */
+/** A request after the run ended (the journal), with the cursor `query` builds from token 4's event id. */
 function finishedCase(name: string, asks: string, cursor: (id: string) => string): Case {
   return {
     name,
     asks,
     async run(c) {
       const chat = await newChat(c, name);
-      const { a, idOf2 } = await firstBurst(c, chat);
+      const { a, idOf4 } = await firstBurst(c, chat);
       a.close();
       await finish(c, chat);
-      const b = await new WireStream(c.backend.url, streamPath(chat, idOf2 === null ? '' : cursor(idOf2))).readFor(READ_MS);
+      const b = await new WireStream(c.backend.url, streamPath(chat, idOf4 === null ? '' : cursor(idOf4))).readFor(READ_MS);
       b.close();
       return streamAnswer(b);
     },
@@ -202,7 +206,7 @@ export const CASES: Case[] = [
     },
   },
   finishedCase('finished', 'the run has ended, no cursor', () => ''),
-  finishedCase('finished-cursor', 'the run has ended, after_event_id = token 2', (id) => `&after_event_id=${encodeURIComponent(id)}`),
+  finishedCase('finished-cursor', 'the run has ended, after_event_id = token 4', (id) => `&after_event_id=${encodeURIComponent(id)}`),
   {
     name: 'unknown-id',
     asks: 'a stream id the server never gave',
