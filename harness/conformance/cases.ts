@@ -116,12 +116,19 @@ async function untilSecondBurst(chat: Chat): Promise<void> {
   if (left > 0) await new Promise((ok) => setTimeout(ok, left));
 }
 
-/** Ends the case's run at once and waits until the backend says it ended. */
+/**
+ * Ends the case's run at once and waits until the server says it ended: the agent's last event is not the server's
+ * end of the run (it still writes the session, and a request meanwhile is served as live).
+ */
 async function finish(c: CaseContext, chat: Chat): Promise<void> {
-  const run = c.backend.runFor(chat.session);
-  run?.hurry();
+  c.backend.runFor(chat.session)?.hurry();
   const deadline = Date.now() + DEADLINE_MS;
-  while (c.backend.runFor(chat.session)?.active && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
+  const ended = async () => {
+    if (c.backend.runFor(chat.session)?.active) return false;
+    const r = await jsonRequest(c.backend.url, 'GET', `/api/chat/stream/status?stream_id=${encodeURIComponent(chat.streamId)}`);
+    return (r.body as { active?: unknown } | null)?.active !== true;
+  };
+  while (!(await ended()) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
 }
 
 /** A reconnect after the first subscriber left, with the cursor `query` builds from token 2's event id. */
