@@ -42,9 +42,23 @@ if command -v apt-get >/dev/null && [ -z "${DISPLAY:-}" ] && ! command -v xvfb-r
   apt_missing+=(xvfb xauth)
 fi
 
+# The real backend (--backend real, conformance) runs a hermes-webui checkout's own server: Python 3 with PyYAML and
+# cryptography. Nothing else needs Python, so a machine without it only loses those two.
+py="${SSE_HARNESS_PYTHON:-python3}"
+if "$py" -c 'import yaml, cryptography' 2>/dev/null; then
+  say "python: $py has PyYAML and cryptography (for --backend real)"
+elif command -v apt-get >/dev/null; then
+  apt_missing+=(python3 python3-yaml python3-cryptography)
+else
+  say "python: $py lacks PyYAML or cryptography; --backend real needs them (pip install pyyaml cryptography)"
+fi
+
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing system packages: ${apt_missing[*]}"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+if ! "$py" -c 'import yaml, cryptography' 2>/dev/null && /usr/bin/python3 -c 'import yaml, cryptography' 2>/dev/null; then
+  say "python: $py still lacks them; /usr/bin/python3 has them: export SSE_HARNESS_PYTHON=/usr/bin/python3 for --backend real"
 fi
 say "done"
