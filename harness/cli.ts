@@ -678,7 +678,7 @@ Examples:
       const ours = refsOfShard(refs, o.shard);
       const shardNote = o.shard ? ` (shard ${shardLabel(o.shard)}: ${ours.length} of ${refs.length} refs)` : '';
       if (o.dryRun) {
-        toStdout(`${ours.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each${shardNote}\n`);
+        toStdout(`${ours.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each${o.backend.length > 1 ? ', on the mock and again on the real server' : o.backend[0] === 'real' ? ', on the real server' : ''}${shardNote}\n`);
         return;
       }
       for (const b of o.browser) {
