@@ -107,7 +107,12 @@ const streamPath = (chat: Chat, query = '') => `/api/chat/stream?stream_id=${enc
 async function firstBurst(c: CaseContext, chat: Chat): Promise<{ a: WireStream; idOf2: string | null; idOf4: string | null }> {
   const a = new WireStream(c.backend.url, streamPath(chat));
   await a.until(() => tokenIndices(a.frames).length >= 5, DEADLINE_MS);
-  const idOf = (i: number) => a.frames.find((f) => f.event === 'token' && tokenIndices([f]).includes(i))?.id ?? null;
+  // A server that puts no id on its frames (before v0.51.71) leaves a client its own count: the event's place in the
+  // stream, which is its seq for a subscriber there from the start.
+  const idOf = (i: number) => {
+    const at = a.frames.findIndex((f) => f.event === 'token' && tokenIndices([f]).includes(i));
+    return at < 0 ? null : (a.frames[at]!.id ?? `${chat.streamId}:${at + 1}`);
+  };
   return { a, idOf2: idOf(2), idOf4: idOf(4) };
 }
 
