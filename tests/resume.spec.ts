@@ -74,6 +74,8 @@ async function liveAlone(backend: MockBackend, form: (run: string) => Form): Pro
   await until(() => seqs(a.events).at(-1) === 6);
   a.close();
   await until(() => run.subscribers.size === 0);
+  // The server has noticed the client gone (a heartbeat failed to reach it) before the run goes on.
+  run.heartbeatNow();
   await next(run, 9);
   return follow(backend, run, form(run.streamId));
 }
@@ -233,15 +235,40 @@ test('the offline buffer keeps its newest events up to the cap; a cursor is serv
   expect((await liveAlone(unbounded, () => ({ query: '' }))).first).toEqual(range(7, 9));
 });
 
-test('the offline buffer empties only when an event reaches a subscriber: one who came and went before the next event leaves it whole', async () => {
+test('the offline buffer empties only when an event reaches a subscriber: one who came and went, noticed gone before the next event, leaves it whole', async () => {
   const backend = await backendWith(newer);
   const run = await startRun(backend);
   const a = reader(backend, run, { query: '' });
   await until(() => a.events.length === 3);
   a.close();
   await until(() => run.subscribers.size === 0);
+  run.heartbeatNow();
   await next(run, 6);
   expect((await follow(backend, run, { query: '' })).first).toEqual(range(1, 6));
+});
+
+test('a client gone but not yet noticed takes the next event with it: lost to a reconnect without a cursor, not to one with', async () => {
+  for (const drop of [false, true]) {
+    const backend = await backendWith(newer);
+    const run = await startRun(backend);
+    const a = reader(backend, run, { query: '&after_seq=0' });
+    await until(() => seqs(a.events).at(-1) === 3);
+    // The client closes its stream, or the OS kills its socket (a lock): the server learns it only by writing.
+    if (drop) run.drop('lock');
+    else a.close();
+    await until(() => run.subscribers.size === 0);
+    await next(run, 6);
+    // Event 4 went to the gone client; the offline buffer was cleared for it and kept 5-6.
+    expect((await follow(backend, run, { query: '' })).first, drop ? 'after a drop' : 'after a close').toEqual([5, 6]);
+  }
+  const backend = await backendWith(newer);
+  const run = await startRun(backend);
+  const a = reader(backend, run, { query: '&after_seq=0' });
+  await until(() => seqs(a.events).at(-1) === 3);
+  a.close();
+  await until(() => run.subscribers.size === 0);
+  await next(run, 6);
+  expect((await follow(backend, run, { query: '&after_seq=3' })).first, 'a cursor is served from the journal').toEqual([4, 5, 6]);
 });
 
 test('frame ids: their own, the latest at the time of writing (older servers), or none; without a kept journal a finished run is 404', async () => {

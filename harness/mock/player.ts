@@ -54,6 +54,14 @@ export class Run {
    * out to a subscriber: a client that subscribes and leaves before the next event leaves it as it was.
    */
   readonly offlineBuffer: JournalEntry[] = [];
+  /**
+   * A client went away (closed its stream, or lost its socket) and the server has not noticed yet: a server thread
+   * learns it only when a write to the client fails. Until then it stays subscribed, so the next event is handed to
+   * it and lost, and the offline buffer is cleared as if that event had been delivered (hermes-webui's
+   * _handle_sse_stream with StreamChannel.put_nowait, every release; docs/protocol.md#resume). A heartbeat written
+   * meanwhile finds out instead.
+   */
+  private unnoticed = false;
   readonly answer: string[];
   active = true;
   private stalledUntil = 0;
@@ -75,7 +83,7 @@ export class Run {
     this.answer = scriptedAnswer(script);
     this.heartbeat = setInterval(() => {
       if (Date.now() < this.stalledUntil) return;
-      for (const s of this.subscribers) this.send(s, ': heartbeat\n\n', 0);
+      this.heartbeatNow();
     }, opts.heartbeatMs);
     this.heartbeat.unref();
     timeline.add({ kind: 'run-start', t: timeline.now(), streamId, session, script: scriptName });
@@ -125,16 +133,24 @@ export class Run {
     return `${ids === 'none' ? '' : `id: ${this.streamId}:${seq}\n`}event: ${e.event}\ndata: ${e.data}\n\n`;
   }
 
-  unsubscribe(sub: Subscriber, by: 'client' | 'server'): void {
+  /** `lost`: the client went away (its close, a drop) rather than the server ending its reply. */
+  unsubscribe(sub: Subscriber, by: 'client' | 'server', lost = by === 'client'): void {
     this.subscribers.delete(sub);
     this.ledger.close(sub.rec, by);
+    if (lost && this.active) this.unnoticed = true;
+  }
+
+  /** Writes a heartbeat to every subscriber now, as the interval does; a client that went away is noticed here. */
+  heartbeatNow(): void {
+    this.unnoticed = false;
+    for (const s of this.subscribers) this.send(s, ': heartbeat\n\n', 0);
   }
 
   /** Drops every client socket abruptly; the run goes on. */
   drop(why: string): number {
     const n = this.subscribers.size;
     for (const s of [...this.subscribers]) {
-      this.unsubscribe(s, 'server');
+      this.unsubscribe(s, 'server', true);
       s.destroy();
     }
     this.timeline.add({ kind: 'server-drop', t: this.timeline.now(), streamId: this.streamId, sockets: n, why });
@@ -181,11 +197,20 @@ export class Run {
 
   /** Journals the events, then broadcasts them, or keeps them in the offline buffer while nobody is subscribed. */
   private emitMany(events: [string, unknown][]): void {
-    const entries = events.map(([event, data]) => {
+    let entries = events.map(([event, data]) => {
       const e: JournalEntry = { seq: this.journal.length + 1, event, data: JSON.stringify(data) };
       this.journal.push(e);
       return e;
     });
+    if (this.unnoticed) {
+      // The gone client's thread takes the first event and fails writing it; the events after find it unsubscribed.
+      this.unnoticed = false;
+      if (!this.subscribers.size) {
+        this.offlineBuffer.length = 0;
+        entries = entries.slice(1);
+        if (!entries.length) return;
+      }
+    }
     if (!this.subscribers.size) {
       const cap = this.opts.server.offlineBufferCap;
       for (const e of entries) this.offlineBuffer.push(e);
