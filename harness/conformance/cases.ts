@@ -7,13 +7,14 @@ import type { StreamItem } from '../scenario/schema.ts';
 import { jsonRequest, WireStream, type Frame } from './wire.ts';
 
 /**
- * Every case's run: a pause, 5 tokens, a long pause, 5 more, a longer pause, 5 more. A case reads in the pauses, so
- * what it got does not depend on how fast either server is. The first pause lets the first subscriber attach before
+ * Every case's run: a pause, 5 tokens, a long pause, 5 more, a longer pause, 5 more (pauses with heartbeats, as the
+ * real server sends them whatever its agent does). A case reads in the pauses, so what it got does not depend on how
+ * fast either server is. The first pause lets the first subscriber attach before
  * anything is sent. The second outlasts two of the real server's 5 s heartbeats: a server thread learns that its
  * client left only when a write fails, and until then takes the events meant for it (docs/protocol.md#resume); a
  * reconnect is asked once the server has let the first subscriber go.
  */
-export const CASE_SCRIPT: StreamItem[] = [{ stall: 1_000 }, { burst: { count: 5 } }, { stall: 11_500 }, { burst: { count: 5 } }, { stall: 60_000 }, { burst: { count: 5 } }];
+export const CASE_SCRIPT: StreamItem[] = [{ wait: 1_000 }, { burst: { count: 5 } }, { wait: 11_500 }, { burst: { count: 5 } }, { wait: 60_000 }, { burst: { count: 5 } }];
 /** From the chat's start until the second burst has surely been played (both pauses, and a margin). */
 const AFTER_SECOND_BURST_MS = 14_000;
 /** How long a case reads for what a request brings at once. */
