@@ -5,6 +5,10 @@ import { test, expect } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CASES, ranges } from '../harness/conformance/cases.ts';
+import { renderHtml } from '../harness/report/html.ts';
+import { buildReport } from '../harness/report/json.ts';
+import { renderMarkdown } from '../harness/report/markdown.ts';
+import type { ScenarioResult } from '../harness/runner/run.ts';
 import { runCli } from './support/cli.ts';
 
 test('conformance and --backend real refuse what they cannot do, in one line each', async () => {
@@ -30,6 +34,21 @@ test('the cases are named for --case, and a reply reduces to token ranges that s
   expect(ranges([0, 1, 2, 3, 4])).toBe('0-4');
   expect(ranges([0, 1, 3, 4])).toBe('0-1,3-4');
   expect(ranges([0, 1, 2, 1, 2])).toBe('0-2,1-2');
+});
+
+test("a real-backend run's reports name the server it ran against, as text", () => {
+  const r: ScenarioResult = {
+    scenario: 'lock-unlock', file: 'x.yaml', catches: [], browser: 'chromium', engine: '', target: 'hermes-webui', targetVersion: 'x', regress: [],
+    verdict: 'pass', verdicts: [], stepFailures: [], findings: [], witnesses: ['server'], durationMs: 1, sessions: {}, timeline: [],
+    backend: 'its own server (server.py at <img src=x onerror=alert(1)>) with the harness\'s stub agent',
+  };
+  const report = buildReport({ startedAt: 'now', finishedAt: 'now', complete: true, command: [], target: 'hermes-webui', browsers: ['chromium'], regress: [], results: [r] });
+  const html = renderHtml(report);
+  expect(html).toContain('<br>real server: its own server (server.py at &#60;img src=x onerror=alert(1)&#62;) with the harness&#39;s stub agent');
+  expect(html).not.toContain('<img src=x');
+  expect(html).not.toContain('mock server:');
+  // In Markdown the server's words are a code span: shown as written, never markup.
+  expect(renderMarkdown(report)).toContain("\nReal server: `its own server (server.py at <img src=x onerror=alert(1)>) with the harness's stub agent`\n");
 });
 
 test.describe('against a hermes-webui checkout', () => {

@@ -13,10 +13,12 @@ const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'u
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The server behaviours the mock played, each with what decided it. */
+/** The server behaviours the mock played, each with what decided it; and the real servers runs were played against. */
 const mockLine = (report: HarnessReport) => {
-  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${r.mock.why.replace(/[\u0000-\u001f\u007f]/g, ' ')})`] : [])))];
-  return models.length ? `<br>mock server: ${esc(models.join('; '))}` : '';
+  const flat = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${flat(r.mock.why)})`] : [])))];
+  const real = [...new Set(report.results.flatMap((r) => (r.backend ? [flat(r.backend)] : [])))];
+  return `${models.length ? `<br>mock server: ${esc(models.join('; '))}` : ''}${real.length ? `<br>real server: ${esc(real.join('; '))}` : ''}`;
 };
 
 /** Chart data for one run: aligned x axis (seconds) and one series per witness, plus step markers and stall bands. */

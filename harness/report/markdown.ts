@@ -55,6 +55,8 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   lines.push(`Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))} · ${text(report.startedAt)}`, '');
   const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${code(r.mock.resume)} (${text(r.mock.why)})`] : [])))];
   if (models.length) lines.push(`Mock server: ${models.join('; ')}`, '');
+  const real = [...new Set(report.results.flatMap((r) => (r.backend ? [text(r.backend)] : [])))];
+  if (real.length) lines.push(`Real server: ${real.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
     lines.push('| regression class | ' + report.browsers.join(' | ') + ' |', '|---|' + report.browsers.map(() => '---|').join(''));
