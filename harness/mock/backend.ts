@@ -11,7 +11,7 @@ import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
 import type { ChatBackend } from './chat-backend.ts';
 import { ConnectionLedger } from './ledger.ts';
-import { isOwnHost, ownHosts } from './own-host.ts';
+import { isOwnHost, listenOnLoopback } from './own-host.ts';
 import { oneLine } from '../printable.ts';
 import { Run, type Subscriber } from './player.ts';
 import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
@@ -108,20 +108,7 @@ export class MockBackend implements ChatBackend {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((ok, fail) => {
-      this.server.once('error', (e: NodeJS.ErrnoException) =>
-        fail(
-          e.code === 'EADDRINUSE'
-            ? new Error(`sse-harness: port ${this.opts.port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`)
-            : e,
-        ),
-      );
-      this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => ok());
-    });
-    const addr = this.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('sse-harness: the mock backend has no TCP address');
-    this.origin = `http://127.0.0.1:${addr.port}`;
-    this.hosts = ownHosts(addr.address, addr.port);
+    ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(this.server, this.opts.port, 'the mock backend'));
     return this.origin;
   }
 

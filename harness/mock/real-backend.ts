@@ -10,7 +10,7 @@ import { oneLine } from '../printable.ts';
 import { CHAT_STREAM_PATH, chatStreamKey, injectProbe } from './backend.ts';
 import type { BackendRun, ChatBackend } from './chat-backend.ts';
 import { ConnectionLedger, type SseRecord } from './ledger.ts';
-import { isOwnHost, ownHosts } from './own-host.ts';
+import { isOwnHost, listenOnLoopback } from './own-host.ts';
 import { scriptedAnswer } from './player.ts';
 
 /** What the stub agent tells the harness (see the control server of the target). */
@@ -118,20 +118,11 @@ export class RealBackend implements ChatBackend {
     const controlUrl = await this.opts.control.start();
     try {
       this.upstream = await this.opts.startServer(controlUrl);
-      await new Promise<void>((ok, fail) => {
-        this.server.once('error', (e: NodeJS.ErrnoException) =>
-          fail(e.code === 'EADDRINUSE' ? new Error(`sse-harness: port ${this.opts.port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`) : e),
-        );
-        this.server.listen(this.opts.port ?? 0, '127.0.0.1', () => ok());
-      });
+      ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(this.server, this.opts.port, 'the harness front'));
     } catch (e) {
       await this.stop();
       throw e;
     }
-    const addr = this.server.address();
-    if (!addr || typeof addr === 'string') throw new Error('sse-harness: the harness front has no TCP address');
-    this.origin = `http://127.0.0.1:${addr.port}`;
-    this.hosts = ownHosts(addr.address, addr.port);
     return this.origin;
   }
 
