@@ -1,7 +1,7 @@
 // sweep over a small git history of the reference UI: releases before and after a commit that leaks streams on
 // switch, a release with no UI at all, and names and subjects that would be markup.
 import { test, expect } from '@playwright/test';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepSummary } from '../harness/history/sweep.ts';
 import { reportSchema } from '../harness/report/schema.ts';
@@ -99,7 +99,11 @@ test('Ctrl-C mid-sweep: worktrees and temp folders gone, the history so far writ
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const repo = history(made.tmp);
   const before = repo.state();
-  const cli = startCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-o', 'TMP/sweep']);
+  // A run that lasts far longer than the test waits, so the sweep is surely mid-run when it is stopped, however fast
+  // or slow the machine.
+  const long = join(made.tmp, 'long.yaml');
+  writeFileSync(long, 'name: long\nstreams:\n  s: [{ tokens: { count: 5, rate: 10 } }]\nsteps:\n  - open\n  - wait: 120000\n');
+  const cli = startCli(['sweep', long, '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-o', 'TMP/sweep']);
   await cli.waitFor(/\[1\/2\] v1\.0 \(/);
   // The first ref's worktree is checked out while its run goes on, and the next ref's beside it.
   await expect.poll(() => repo.state().worktrees, { timeout: 10_000 }).toBe(3);
