@@ -36,7 +36,7 @@ test('a bad --known file or --flaky value is one line, exit 2, before any browse
   expect(existsSync(join(r.tmp, 'reports'))).toBe(false);
   const missing = await runCli(['run', 'scenarios/switch-return.yaml', '--known', 'no/such.yaml', '-o', 'TMP/reports']);
   expect(missing.code).toBe(2);
-  expect(missing.stderr.trim()).toBe('sse-harness: --known no/such.yaml: no such file. Give a YAML or JSON file with the accepted failures listed under "known:" (README: Known findings).');
+  expect(missing.stderr.trim()).toBe('sse-harness: --known no/such.yaml: no such file. Give a YAML or JSON file with the accepted failures listed under "known:" (docs/cli.md: Known findings).');
   const flaky = await runCli(['run', '--flaky', 'maybe', '-o', 'TMP/reports']);
   expect(flaky.code).toBe(2);
   expect(flaky.stderr).toContain("option '--flaky <treatment>' argument 'maybe' is invalid. Allowed choices are pass, fail.");

@@ -59,7 +59,7 @@ export interface KnownEntry {
 /** Reads and checks a known-findings file (YAML or JSON); every mistake is one sentence with file:line:col and a fix. */
 export function loadKnownFile(file: string, cwd = process.cwd()): KnownEntry[] {
   const shown = relative(cwd, file) || file;
-  if (!existsSync(file)) throw new Error(`sse-harness: --known ${shown}: no such file. Give a YAML or JSON file with the accepted failures listed under "known:" (README: Known findings).`);
+  if (!existsSync(file)) throw new Error(`sse-harness: --known ${shown}: no such file. Give a YAML or JSON file with the accepted failures listed under "known:" (docs/cli.md: Known findings).`);
   if (statSync(file).isDirectory()) throw new Error(`sse-harness: --known ${shown}: a folder, not a file. Give the YAML or JSON file that lists the known findings.`);
   return parseKnown(readFileSync(file, 'utf8'), shown);
 }

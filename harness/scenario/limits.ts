@@ -1,5 +1,5 @@
 // What a scenario may ask for. Each bound keeps a run finite and its timers honest; `validate` refuses a file past
-// any of them, and the README's "Limits" list and the JSON Schema's descriptions name them.
+// any of them, and the "Limits" list in docs/scenarios.md and the JSON Schema's descriptions name them.
 
 /**
  * The longest any one duration may be (a wait, stall, tool duration, timeout, budget, grace, interval): 1 hour.
