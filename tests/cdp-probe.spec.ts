@@ -97,7 +97,7 @@ test('a 300 ms task is a long task of about 300 ms and grows TaskDuration; the p
     expect(after!.taskDurationMs - before!.taskDurationMs).toBeGreaterThanOrEqual(250);
     expect(probe.status().longTaskError).toBeNull();
     // The in-page heartbeat watchdog, the witness every browser has, reports the same block.
-    // Tolerance (docs/witnesses.md): at least the block minus one 20 ms tick, at most block + 300 ms on a loaded box.
+    // Tolerance: at least the block minus one 20 ms tick, at most block + 300 ms on a loaded box.
     const beats = await waitFor(
       'a heartbeat stall from the page probe',
       () => page.evaluate<{ source: string; t: number; duration: number }[]>('window.__sseHarness.stalls()'),
