@@ -154,24 +154,15 @@ export const stepNames = Object.keys(stepShape) as StepName[];
 export const bareSteps: StepName[] = ['open', 'background', 'foreground', 'lock', 'unlock', 'freeze', 'unfreeze', 'dropSockets', 'offline', 'online', 'reload'];
 
 export type WaitForArg = Z.infer<typeof waitForArg>;
-export type Step =
-  | { open: { query?: Record<string, string> } }
-  | { newChat: string }
-  | { send: { session?: string; stream: string; text?: string } }
-  | { switchTo: string }
-  | { waitFor: WaitForArg }
-  | { wait: number }
-  | { background: Record<string, never> }
-  | { foreground: Record<string, never> }
-  | { lock: { freeze?: boolean; dropSockets?: boolean } }
-  | { unlock: Record<string, never> }
-  | { freeze: Record<string, never> }
-  | { unfreeze: Record<string, never> }
-  | { dropSockets: Record<string, never> }
-  | { offline: Record<string, never> }
-  | { online: Record<string, never> }
-  | { reload: Record<string, never> }
-  | { repeat: { times: number; steps: Step[] } };
+/** A repeat's steps are checked one by one by the loader (so errors name each one's path), hence unknown[] above. */
+export interface RepeatArg {
+  times: number;
+  steps: Step[];
+}
+/** What each step kind takes, as its schema reads it. */
+export type StepArgs = { [K in Exclude<StepName, 'repeat'>]: Z.infer<(typeof stepShape)[K]> } & { repeat: RepeatArg };
+/** One step of a scenario: an object with exactly one key, the step kind, holding that kind's argument. */
+export type Step = { [K in StepName]: { [P in K]: StepArgs[K] } }[StepName];
 
 // ---------------------------------------------------------------- expectations (oracles)
 
