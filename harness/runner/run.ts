@@ -17,6 +17,12 @@ import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
 import { creationSite } from '../probe/creationSite.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
+import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
+import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from './run-errors.ts';
+import { perform } from './step-table.ts';
+import { stepHandlers, type RunState } from './steps.ts';
+
+export { BootFailure } from './run-errors.ts';
 
 export interface RunOptions {
   target: Target;
@@ -102,13 +108,8 @@ export interface Comparison {
   oracles: { oracle: string; status: 'new' | 'worse' | 'pre-existing'; detail: string }[];
 }
 
-class StepFailure extends Error {}
-/** The UI never became ready at the first open: no scenario can run on it, so the suite stops instead of timing out per run. */
-export class BootFailure extends Error {}
 /** How long a UI gets to boot; a loaded 2-core runner boots a 90k-line frontend in well under this. */
 const BOOT_MS = 15_000;
-/** The run was stopped at a definite failure: not an error, the remaining steps are skipped. */
-class RunStopped extends Error {}
 
 /**
  * Records every "page did not answer" on the timeline and turns it into a step failure instead of a harness error;
@@ -148,42 +149,6 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
 export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
-/** How long an answer that diverged from the script must stand still, after its run ended, to fail a waitFor. */
-const DIVERGED_MS = 2000;
-
-/** Waits on a condition with a deadline; never a bare sleep. A stopped run stops waiting. */
-async function untilDeadline<T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false, stop?: AbortSignal): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (stop?.aborted) throw new RunStopped();
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new StepFailure(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** EventSources the in-page probe counts: open, and connecting (reconnecting included). */
-interface PageCounts {
-  open: number;
-  connecting: number;
-}
-
-/**
- * One read of the page: the probe's counts (null without a probe) and what the UI shows: the session and its answer
- * as the target's expressions give them, or what each threw.
- */
-interface PageRead {
-  counts: PageCounts | null;
-  sid?: string | null;
-  text?: string | null;
-  sidError?: string;
-  textError?: string;
-}
-
-/** Both the session and the answer a read saw, or null when either was not read or threw. */
-const shownOf = (r: PageRead): { sid: string | null; text: string | null } | null =>
-  r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined ? { sid: r.sid, text: r.text } : null;
 
 interface PageEvent {
   kind: string;
@@ -213,23 +178,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const cycles: RunRecord['cycles'] = [];
   const stepFailures: ScenarioResult['stepFailures'] = [];
   let page: BrowserPage | undefined;
-  let viewed: string | null = null;
-  let frozen = false;
+  const state: RunState = { viewed: null, frozen: false, switching: false, opened: false, pageHung: false };
   let sampling: NodeJS.Timeout | undefined;
   let sampleBusy = false;
   let cdp: CdpProbe | undefined;
   let ticks = 0;
   let unresponsiveUntil = 0;
-  /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
-  let pageHung = false;
-  /** The UI has been opened once: a later open or reload that never gets ready is a finding, not a boot failure. */
-  let opened = false;
   const say = (s: string) => opts.progress?.(s);
   const stopper = new AbortController();
   let stoppedBy: { t: number; verdict: Verdict } | undefined;
-  const until = <T>(what: string, timeoutMs: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false) => untilDeadline(what, timeoutMs, check, stopper.signal);
-  /** A switch under way is not judged: until the UI shows the session, the view's end is unknown. */
-  let switching = false;
+  const until = <T>(what: string, timeoutMs: number, check: Check<T>) => untilDeadline(what, timeoutMs, check, stopper.signal);
   /** What the oracles judge: the run so far (mid-run, for stopWhen) or, at the end, all of it. */
   const recordSoFar = (): RunRecord => ({
     scenario,
@@ -241,7 +199,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   });
   /** Judges what happened so far; stops the run when opts.stopWhen holds for the definite failures. */
   const checkStop = () => {
-    if (!opts.stopWhen || stopper.signal.aborted || switching) return;
+    if (!opts.stopWhen || stopper.signal.aborted || state.switching) return;
     const definite = judge(recordSoFar(), scenario.expect).filter((v) => !v.pass && v.definite);
     if (definite.length && opts.stopWhen(definite)) {
       stoppedBy = { t: timeline.now(), verdict: definite[0]! };
@@ -339,7 +297,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   };
   /** readPage for the witnesses: null when frozen, gone or not answering. */
   const drainPage = async (withText = false): Promise<PageCounts | null> => {
-    if (!page || frozen || pageHung) return null;
+    if (!page || state.frozen || state.pageHung) return null;
     return (await readPage(withText).catch(() => null))?.counts ?? null;
   };
   /**
@@ -348,7 +306,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * alone. The step fails if the expression it needs throws.
    */
   const shownInUi = async (need: 'sid' | 'text'): Promise<PageRead> => {
-    if (frozen || pageHung) {
+    if (state.frozen || state.pageHung) {
       const v = await page!.evaluate<string | null>(need === 'sid' ? target.viewedSessionExpression : target.answerTextExpression);
       return { counts: null, [need]: v };
     }
@@ -383,7 +341,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (ticks % 2 === 0) {
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: witnessCounts(census) });
     }
-    if (cdp && ticks % 3 === 0 && !frozen && !pageHung) {
+    if (cdp && ticks % 3 === 0 && !state.frozen && !state.pageHung) {
       for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
     }
   };
@@ -417,14 +375,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const read = async () => witnessCounts(await drainPage());
     // The page's counts just drained with its events save a second script when the sample starts from them.
     let w = pageCounts ? witnessCounts(pageCounts) : await read();
-    const deadline = Date.now() + (frozen || pageHung ? 0 : SETTLE_MS);
+    const deadline = Date.now() + (state.frozen || state.pageHung ? 0 : SETTLE_MS);
     while (!agree(w) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
       w = await read();
     }
     const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
-    if (cdp?.status().attached && !frozen && !pageHung) {
+    if (cdp?.status().attached && !state.frozen && !state.pageHung) {
       // The heap census forces a full garbage collection in the page (60-400 ms of its main thread on a loaded
       // machine, most of a Chromium run's fixed cost when taken at every step). It corroborates a suspect count: it
       // is taken when a witness sees more than one chat stream open, or when they still disagree after the wait
@@ -453,7 +411,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     timeline.add({ kind: 'sample', t, step, witnesses: w, ...extra });
     // A frozen page learns of its dropped sockets only when it thaws: no verdict on its witnesses until then.
     // A blocked page cannot read its sockets either: what the witnesses then disagree on is the blockage, already recorded.
-    const f = frozen || pageHung ? null : crossCheck(judged);
+    const f = state.frozen || state.pageHung ? null : crossCheck(judged);
     if (f) timeline.add({ kind: 'finding', t, step, ...f, witnesses: w });
   };
 
@@ -473,7 +431,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       // One window per blockage: commands queued behind the unanswered one overlap it.
       if (e.waitedMs === 0 || e.since < unresponsiveUntil) return;
       unresponsiveUntil = e.since + e.waitedMs;
-      pageHung = true;
+      state.pageHung = true;
       timeline.add({ kind: 'stall', t: timeline.fromEpoch(e.since), duration: e.waitedMs, source: 'unresponsive' });
       timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
     });
@@ -496,7 +454,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }, SAMPLE_MS);
 
     const setViewed = (id: string | null) => {
-      viewed = id;
+      state.viewed = id;
       const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
       const e = { kind: 'view' as const, t: timeline.now(), session: id, alias, shown: undefined as number | undefined };
       timeline.add(e);
@@ -504,14 +462,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     };
     const sessionId = (alias: string | undefined): string => {
       if (alias === undefined) {
-        if (!viewed) throw new StepFailure('no session is being viewed; name one with session:');
-        return viewed;
+        if (!state.viewed) throw new StepFailure('no session is being viewed; name one with session:');
+        return state.viewed;
       }
       const id = sessions[alias];
       if (!id) throw new StepFailure(`session "${alias}" does not exist yet`);
       return id;
     };
-    const answerFor = (id: string) => backend.runFor(id)?.answer ?? [];
 
     const runStep = async (step: Step, path: string): Promise<void> => {
       const name = Object.keys(step)[0]!;
@@ -536,7 +493,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       try {
         // A run stopped at a definite failure stops waiting for the step too: a click or a script sent to a blocked
         // page would hold the run until its own deadline (10 s for an action) although the verdict is in.
-        const acting = perform(step);
+        const acting = perform(steps, step);
         acting.catch(() => {});
         read = await Promise.race([acting, stoppedPromise]);
       } catch (e) {
@@ -563,7 +520,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
     // Hidden time starts once the page is hidden, and ends the moment the harness starts showing it again:
     // a request the page sends while becoming visible is not a hidden-time request.
-    const visibility = (hidden: boolean, how: string, t = timeline.now()) => timeline.add({ kind: 'visibility', t, hidden, frozen, how });
+    const visibility = (hidden: boolean, how: string, t = timeline.now()) => timeline.add({ kind: 'visibility', t, hidden, frozen: state.frozen, how });
     const dropSockets = (why: string) => {
       const n = backend.dropAllStreams(why);
       timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
@@ -594,164 +551,33 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
     };
 
-    /** Performs a step; one that ends on a read of what the UI shows returns it (see runStep). */
-    const perform = async (step: Step): Promise<PageRead | undefined> => {
-      if ('open' in step || 'reload' in step) {
-        const since = timeline.now();
-        const first = !opened;
-        opened = true;
-        if (!first) {
-          timeline.add({ kind: 'page-unload', t: since, how: 'reload' in step ? 'reload' : 'navigate' });
-          released = pageReleases(timeline.ordered()).bySocket;
-        }
-        if ('open' in step) await page!.goto(backend.url + target.entry({ regress, ui: scenario.ui ?? {}, query: step.open.query }));
-        else {
-          lastText.clear();
-          maxText.clear();
-          await page!.reload();
-        }
-        await waitReady(since, first && 'open' in step);
-        const read = await shownInUi('sid');
-        setViewed(read.sid ?? null);
-        return read;
-      } else if ('background' in step) {
-        visibility(true, await page!.hide());
-      } else if ('foreground' in step) {
-        const t = timeline.now();
-        visibility(false, await page!.show(), t);
-      } else if ('lock' in step) {
-        await drainPage();
-        const how = step.lock.freeze === false ? await page!.hide() : await page!.freeze();
-        frozen = step.lock.freeze !== false && how === 'real';
-        visibility(true, `lock (${how}${frozen ? ', frozen' : ''})`);
-        if (step.lock.dropSockets !== false) dropSockets('lock');
-      } else if ('unlock' in step) {
-        const t = timeline.now();
-        const how = await page!.unfreeze();
-        frozen = false;
-        await page!.show();
-        visibility(false, `unlock (${how})`, t);
-      } else if ('freeze' in step) {
-        await drainPage();
-        const how = await page!.freeze();
-        frozen = how === 'real';
-        visibility(true, `freeze (${how})`);
-      } else if ('unfreeze' in step) {
-        await page!.unfreeze();
-        frozen = false;
-        timeline.add({ kind: 'note', t: timeline.now(), message: 'unfrozen (still hidden until foreground/unlock)' });
-      } else if ('dropSockets' in step) {
-        dropSockets('dropSockets step');
-      } else if ('offline' in step) {
-        const how = await page!.setOffline(true);
-        dropSockets(`offline (${how})`);
-      } else if ('online' in step) {
-        await page!.setOffline(false);
-      } else if ('newChat' in step) {
-        const before = new Set(backend.sessions.keys());
-        await target.newChat(page!);
-        const id = await until('the new chat to be created at the backend', 10_000, () => [...backend.sessions.keys()].find((k) => !before.has(k)));
-        sessions[step.newChat] = id;
-        let read: PageRead | undefined;
-        await until(`the UI to show session ${step.newChat}`, 10_000, async () => (read = await shownInUi('sid')).sid === id);
-        setViewed(id);
-        return read;
-      } else if ('send' in step) {
-        const id = sessionId(step.send.session);
-        if (viewed !== id) await perform({ switchTo: Object.entries(sessions).find(([, s]) => s === id)![0] });
-        const before = backend.runFor(id);
-        backend.arm(id, step.send.stream, scenario.streams[step.send.stream]!);
-        await target.send(page!, step.send.text ?? `Please answer with stream ${step.send.stream}`);
-        await until('the chat to start at the backend', 10_000, () => {
-          const r = backend.runFor(id);
-          return r && r !== before ? r : null;
-        });
-      } else if ('switchTo' in step) {
-        const id = sessionId(step.switchTo);
-        const view = setViewed(id);
-        switching = true;
-        // A sidebar that re-renders between finding the row and clicking it can take the click elsewhere (a native
-        // WebDriver click lands on coordinates); like a person, click again, up to three times in all.
-        for (let attempt = 1; ; attempt++) {
-          await target.switchTo(page!, id);
-          try {
-            let read: PageRead | undefined;
-            await until(`the UI to show session ${step.switchTo}`, attempt < 3 ? 3_000 : 10_000, async () => (read = await shownInUi('sid')).sid === id);
-            view.shown = timeline.now();
-            switching = false;
-            return read;
-          } catch (e) {
-            if (attempt >= 3 || !(e instanceof StepFailure) || pageHung) throw e;
-            timeline.add({ kind: 'note', t: timeline.now(), message: `switchTo ${step.switchTo}: the click did not switch within 3 s, clicking again` });
-          }
-        }
-      } else if ('waitFor' in step) {
-        const w = step.waitFor;
-        const timeout = w.timeout ?? 10_000;
-        if (w.connections !== undefined) {
-          await until(`${w.connections} open chat streams at the server`, timeout, () => backend.ledger.openChatStreams().length === w.connections);
-          return;
-        }
-        const id = sessionId(w.session);
-        if (w.runEnded) {
-          await until('the run to end at the backend', timeout, () => backend.runFor(id) && !backend.runFor(id)!.active);
-          return;
-        }
-        let tokens = w.tokens;
-        if (w.moreTokens) {
-          // Counted from what the UI shows now: the tokens whose answer prefix fits in the shown text, plus N.
-          const now = (await shownInUi('text')).text ?? '';
-          const answer = answerFor(id);
-          let [shownTokens, len] = [0, 0];
-          while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length) len += answer[shownTokens++]!.length;
-          tokens = shownTokens + w.moreTokens;
-        }
-        const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, tokens).join('');
-        const what = w.complete ? 'the whole scripted answer to render' : w.moreTokens ? `${w.moreTokens} more tokens to render (${tokens} in all)` : `${tokens} tokens to render`;
-        // A shown answer that left the script (lost its start, doubled a token) after the run ended cannot come right
-        // by waiting: once it has stood still for DIVERGED_MS the step fails instead of sitting out its timeout.
-        let shown: string | null = null;
-        let shownSince = Date.now();
-        // A timeout says what each side had got to, so a red CI log shows where the answer stopped.
-        const whereItStopped = async () => {
-          const run = backend.runFor(id);
-          const sockets = backend.ledger.sse.filter((r) => r.session === id && r.streamId !== null);
-          const census = await drainPage();
-          const parts = [
-            `the UI shows ${shown === null ? 'no answer' : `${shown.length} of ${want.length} chars`}`,
-            run ? `the server ${run.active ? 'has sent' : 'sent all'} ${run.lastSeq} events of the run` : 'no run started for the session',
-            `${sockets.filter((r) => r.closedAt === null).length} of its ${sockets.length} stream sockets open (${sockets.reduce((n, r) => n + r.events, 0)} events written)`,
-          ];
-          if (census) parts.push(`page EventSources: ${census.open} open, ${census.connecting} connecting`);
-          // What the UI believes of the page (a UI holds its stream back while hidden or offline).
-          const state = await page!.evaluate<string>(`document.visibilityState + (navigator.onLine ? ', online' : ', offline')`).catch(() => null);
-          if (state) parts.push(`the page is ${state}`);
-          return parts.join('; ');
-        };
-        let read: PageRead | undefined;
-        await until(what, timeout, async () => {
-          if (viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
-          const text = (read = await shownInUi('text')).text ?? null;
-          if (text !== shown) [shown, shownSince] = [text, Date.now()];
-          const run = backend.runFor(id);
-          if (w.complete && text !== null && text !== want && !want.startsWith(text) && run && !run.active && Date.now() - shownSince >= DIVERGED_MS) {
-            throw new StepFailure(`the answer shown (${text.length} chars) is not the scripted one (${want.length} chars), the run has ended and it has not changed for ${DIVERGED_MS / 1000} s`);
-          }
-          return text !== null && (w.complete ? text === want : text.length >= want.length);
-        }).catch(async (e: unknown) => {
-          if (e instanceof StepFailure && e.message.startsWith('timed out')) throw new StepFailure(`${e.message} (${await whereItStopped().catch(() => 'no more detail: the page did not answer')})`);
-          throw e;
-        });
-        return read;
-      } else if ('wait' in step) {
-        // Scripted time passing; a stopped run stops waiting.
-        await new Promise<void>((r) => {
-          const done = () => (clearTimeout(timer), r());
-          const timer = setTimeout(done, step.wait);
-          stopper.signal.addEventListener('abort', done, { once: true });
-        });
-      }
-    };
+    const steps = stepHandlers({
+      scenario,
+      target,
+      regress,
+      timeline,
+      backend,
+      page,
+      sessions,
+      state,
+      stop: stopper.signal,
+      until,
+      setViewed,
+      sessionId,
+      shownInUi,
+      drainPage: () => drainPage(),
+      waitReady,
+      pageUnloaded: (how, t) => {
+        timeline.add({ kind: 'page-unload', t, how });
+        released = pageReleases(timeline.ordered()).bySocket;
+      },
+      forgetText: () => {
+        lastText.clear();
+        maxText.clear();
+      },
+      visibility,
+      dropSockets,
+    });
 
     for (let i = 0; i < scenario.steps.length; i++) {
       try {
@@ -770,7 +596,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // A run stopped at a definite failure does not wait for the rest: its verdict is in.
     const stopped = stopper.signal.aborted;
     if (scenario.settle === 'fast' && !stopped) for (const r of backend.runs.values()) r.hurry();
-    const longest = stopped ? 0 : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (pageHung ? 2_000 : 60_000) : 0)));
+    const longest = stopped ? 0 : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (state.pageHung ? 2_000 : 60_000) : 0)));
     if (longest) {
       say('  settling: waiting for every run to end');
       await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
@@ -778,8 +604,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
     // Give the viewed session's final answer time to render before the last text sample (a hurried answer arrives
     // as one burst: a UI that re-renders per token may take seconds over it on a loaded machine).
-    if (viewed && backend.runFor(viewed) && !frozen && !pageHung) {
-      const want = backend.runFor(viewed)!.answer.join('');
+    if (state.viewed && backend.runFor(state.viewed) && !state.frozen && !state.pageHung) {
+      const want = backend.runFor(state.viewed)!.answer.join('');
       await until('the final answer to render', 10_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
     }
     const pageCounts = await drainStopped();
