@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launcherFor } from '../harness/driver/index.ts';
 import { ChromiumLauncher } from '../harness/driver/chromium.ts';
-import type { LeakedStream } from '../harness/oracles/liveStreams.ts';
+import type { LeakedStream } from '../harness/timeline-queries.ts';
 import { runScenario } from '../harness/runner/run.ts';
 import { loadScenarioFile } from '../harness/scenario/loader.ts';
 import { referenceTarget } from '../harness/targets/reference.ts';

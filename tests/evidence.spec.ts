@@ -3,7 +3,8 @@
 // WebKit's stack formats), and the HTML and Markdown reports show both with the UI's text escaped.
 import { expect, test } from '@playwright/test';
 import { textEvent, type OtherScript } from '../harness/oracles/divergence.ts';
-import { liveStreamsOracle, socketCreations } from '../harness/oracles/liveStreams.ts';
+import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
+import { socketCreations } from '../harness/timeline-queries.ts';
 import { transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { tokenTexts } from '../harness/mock/player.ts';

@@ -1,7 +1,7 @@
 // Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
 import type { TimelineEvent } from '../timeline.ts';
 import { describeDivergence, firstDivergence, quoteAround, type Divergence } from './divergence.ts';
-import { viewedSetAt, viewMarks } from './liveStreams.ts';
+import { viewedSetAt, viewMarks } from '../timeline-queries.ts';
 import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;

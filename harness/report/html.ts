@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { HarnessReport } from './json.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
-import { liveStreamSeries, type LeakedStream } from '../oracles/liveStreams.ts';
+import { liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
 import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
 

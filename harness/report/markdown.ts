@@ -4,7 +4,7 @@
 import type { HarnessReport } from './json.ts';
 import { problemOf } from './junit.ts';
 import type { Divergence } from '../oracles/divergence.ts';
-import type { LeakedStream } from '../oracles/liveStreams.ts';
+import type { LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
 import { attemptLines, knownNote, outcomeOf } from './outcome.ts';

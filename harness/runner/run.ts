@@ -6,7 +6,7 @@ import { scriptedAnswer } from '../mock/player.ts';
 import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
 import { textEvent } from '../oracles/divergence.ts';
-import { pageReleases } from '../oracles/liveStreams.ts';
+import { pageReleases } from '../timeline-queries.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
 import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions } from '../driver/types.ts';
