@@ -6,6 +6,7 @@ import { PAGE_PROBE_FILE } from './paths.ts';
 import CDP from 'chrome-remote-interface';
 import { CdpProbe } from './probe/cdp.ts';
 import { creationSite } from './probe/creationSite.ts';
+import { probeScripts, type OpenStack } from './probe/page-probe-client.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
 import { oneLine, printable } from './printable.ts';
 import { terminalText } from './report/terminal.ts';
@@ -203,12 +204,12 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
 async function creationStacks(probe: CdpProbe): Promise<string[]> {
   const r = await probe.raw
     ?.send('Runtime.evaluate', {
-      expression: `(() => { const h = window.__sseHarness; return h && h.openStacks ? h.openStacks() : null; })()`,
+      expression: probeScripts.openStacks,
       returnByValue: true,
       silent: true,
     })
     .catch(() => null);
-  const v = r?.result?.value as { url: string; stack: string }[] | null | undefined;
+  const v = r?.result?.value as OpenStack[] | null | undefined;
   if (v === null) return ['(no creation stacks yet: reload the page so the probe records them)'];
   const counts = new Map<string, number>();
   for (const { url, stack } of v ?? []) {

@@ -2,6 +2,7 @@
 // lifecycle emulated through the in-page probe where a driver cannot control it.
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright';
+import { probeScripts } from '../probe/page-probe-client.ts';
 import { PageUnresponsiveError, type BrowserPage, type LifecycleMode } from './types.ts';
 
 /** Playwright, loaded on first use (≈ 1 s): `--help`, `validate`, `schema` and bad input answer without it. */
@@ -151,13 +152,13 @@ export abstract class PlaywrightDrivenPage {
  */
 export function emulatedLifecycle(evaluate: (js: string) => Promise<unknown>): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
   const hide = async (): Promise<LifecycleMode> => {
-    await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(true)`);
+    await evaluate(probeScripts.setHidden(true));
     return 'emulated';
   };
   return {
     hide,
     show: async () => {
-      await evaluate(`window.__sseHarness && window.__sseHarness.setHidden(false)`);
+      await evaluate(probeScripts.setHidden(false));
       return 'emulated';
     },
     freeze: hide,

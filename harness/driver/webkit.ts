@@ -10,6 +10,7 @@ import { spawnTracked, stopTracked } from './reaper.ts';
 import { markedEnv } from './owner.ts';
 import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
 import { oneLine } from '../printable.ts';
+import { probeScripts } from '../probe/page-probe-client.ts';
 
 const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
@@ -247,7 +248,7 @@ Promise.resolve().then(() => (${expression})).then(
   freeze = () => this.lifecycle.freeze();
   unfreeze = () => this.lifecycle.unfreeze();
   async setOffline(offline: boolean): Promise<LifecycleMode> {
-    await this.evaluate(`window.__sseHarness && window.__sseHarness.setOffline(${offline})`);
+    await this.evaluate(probeScripts.setOffline(offline));
     return 'emulated';
   }
   async close(): Promise<void> {

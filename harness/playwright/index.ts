@@ -17,6 +17,7 @@ import { emulatedLifecycle, playwrightActions } from '../driver/common.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import type { StreamItem } from '../scenario/schema.ts';
 import { oneLine } from '../printable.ts';
+import { probeScripts } from '../probe/page-probe-client.ts';
 
 export const ATTACHMENT = 'sse-harness-run';
 
@@ -52,7 +53,7 @@ export class Streams {
   constructor(readonly sse: Sse) {}
   async counts(): Promise<StreamCounts> {
     const viewed = await this.sse.viewed();
-    const page = (await this.sse.page.evaluate(`(() => { const h = window.__sseHarness; return h ? h.census().open : 0; })()`)) as number;
+    const page = (await this.sse.page.evaluate(probeScripts.openChatStreams)) as number;
     const run = viewed ? this.sse.backend.runFor(viewed) : undefined;
     return { server: this.sse.backend.ledger.openChatStreams().length, page, allowed: run?.active ? 1 : 0, viewed };
   }

@@ -16,6 +16,7 @@ import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
 import { creationSite } from '../probe/creationSite.ts';
+import { PageProbeClient } from '../probe/page-probe-client.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
 import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
 import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from './run-errors.ts';
@@ -150,18 +151,6 @@ export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
 
-interface PageEvent {
-  kind: string;
-  t: number;
-  duration?: number;
-  source?: 'heartbeat' | 'longtask' | 'loaf';
-  message?: string;
-  path?: string;
-  url?: string;
-  /** es-create: a chat stream (counted like the server counts), and its creation stack. */
-  chat?: boolean;
-  stack?: string;
-}
 
 /** The target's own server behind the harness's front, for --backend real. */
 function realBackend(target: Target, timeline: Timeline, port: number | undefined): ChatBackend {
@@ -182,6 +171,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let sampling: NodeJS.Timeout | undefined;
   let sampleBusy = false;
   let cdp: CdpProbe | undefined;
+  /** The in-page probe, over the page's evaluate (set once the page is up). */
+  let probe: PageProbeClient | undefined;
   let ticks = 0;
   let unresponsiveUntil = 0;
   const say = (s: string) => opts.progress?.(s);
@@ -269,12 +260,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * the old one's answer for a moment.
    */
   const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
-    const text = withText
-      ? `try { r.sid = ${target.viewedSessionExpression}; } catch (e) { r.sidError = String(e); } try { r.text = ${target.answerTextExpression}; } catch (e) { r.textError = String(e); }`
-      : '';
-    const got = await page!.evaluate<{ events: PageEvent[]; open?: number; connecting?: number } & Omit<PageRead, 'counts'>>(
-      `(() => { const h = window.__sseHarness; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`,
-    );
+    const got = await probe!.read(withText ? { sid: target.viewedSessionExpression, text: target.answerTextExpression } : undefined);
     let closes = 0;
     for (const e of got.events) {
       const t = timeline.fromEpoch(e.t);
@@ -436,6 +422,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
     });
     say(`  browser ${page.engine}`);
+    const evaluate = page.evaluate.bind(page);
+    probe = new PageProbeClient(evaluate);
     const cdpStart = timeline.now();
     if (page.cdpPort) {
       // Attached before the first navigation: requests started earlier are invisible to the Network domain.
