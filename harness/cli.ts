@@ -32,7 +32,7 @@ import { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
-import { REGRESSION_CLASSES, type RegressionClass } from './targets/reference.ts';
+import { REGRESSION_CLASSES, type RegressionClass } from './scenario/classes.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
 import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
 import { blobJsonSchema, writeBlob, type BlobJob } from './report/blob.ts';

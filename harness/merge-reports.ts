@@ -17,7 +17,7 @@ import { matrixCells, type MatrixCell, type MatrixJob } from './runner/matrix.ts
 import { asExpected, failsGate, outcomeOf, type Judgement } from './runner/retry.ts';
 import type { ScenarioResult } from './runner/run.ts';
 import { assignShards, dealRefs, type Shard } from './runner/shard.ts';
-import type { RegressionClass } from './targets/reference.ts';
+import type { RegressionClass } from './scenario/classes.ts';
 import { oneLine } from './printable.ts';
 
 /** Bad input to merge-reports: one line naming the file and what is wrong. */

@@ -9,7 +9,8 @@ import { planJobs, type Shard } from './runner/shard.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { oneLine } from './printable.ts';
-import { REGRESSION_CLASSES, referenceTarget } from './targets/reference.ts';
+import { REGRESSION_CLASSES } from './scenario/classes.ts';
+import { referenceTarget } from './targets/reference.ts';
 
 export interface StressOptions {
   runs: number;

@@ -16,7 +16,8 @@ import { matrixCells, matrixJobs, shardCells, type Job } from '../harness/runner
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { assignShards, dealRefs, jobKeys, parseShard, planJobs, type Planned } from '../harness/runner/shard.ts';
 import { loadScenarioFile } from '../harness/scenario/loader.ts';
-import { CLASS_ORACLE, REGRESSION_CLASSES } from '../harness/targets/reference.ts';
+import { CLASS_ORACLE } from '../harness/oracles/classes.ts';
+import { REGRESSION_CLASSES } from '../harness/scenario/classes.ts';
 import { expectUsageErrors, ROOT, runCli } from './support/cli.ts';
 import { UiRepo } from './support/ui-repo.ts';
 

@@ -6,7 +6,8 @@
 // its reason (how pytest reports an expected failure): not red, not a silent pass.
 import type { HarnessReport } from './json.ts';
 import type { ScenarioResult } from '../runner/run.ts';
-import { CLASS_ORACLE, type RegressionClass } from '../targets/reference.ts';
+import { CLASS_ORACLE } from '../oracles/classes.ts';
+import type { RegressionClass } from '../scenario/classes.ts';
 import { flakySentence, knownNote, outcomeOf } from './outcome.ts';
 
 const xml = (s: unknown) =>
@@ -27,7 +28,7 @@ export function problemOf(r: ScenarioResult, inMatrix = false, flaky: 'pass' | '
   if (outcome === 'flaky') return flaky === 'fail' ? flakySentence(r) : null;
   if (r.verdict === 'error') return `harness error: ${r.error ?? 'unknown'}`;
   if (inMatrix && r.expected === 'catch') {
-    const oracles = r.regress.map((k) => CLASS_ORACLE[k as RegressionClass]).filter(Boolean);
+    const oracles: string[] = r.regress.map((k) => CLASS_ORACLE[k as RegressionClass]).filter(Boolean);
     const caught = r.verdicts.some((v) => !v.pass && oracles.includes(v.oracle));
     return caught ? null : `regression ${r.regress.join(',')} was not caught by ${oracles.join(', ') || 'its oracle'} (missed)`;
   }

@@ -1,6 +1,7 @@
 // The detection matrix: every regression class × browser must be flagged by its oracle, and the healthy UI must pass.
 import type { Scenario } from '../scenario/schema.ts';
-import { CLASS_ORACLE, type RegressionClass } from '../targets/reference.ts';
+import { CLASS_ORACLE } from '../oracles/classes.ts';
+import type { RegressionClass } from '../scenario/classes.ts';
 import type { Verdict } from '../oracles/types.ts';
 import type { ScenarioResult } from './run.ts';
 import { oneLine } from '../printable.ts';

@@ -2,31 +2,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ROOT } from '../paths.ts';
+import { REGRESSION_CLASSES } from '../scenario/classes.ts';
 import type { Target } from './types.ts';
-
-export const REGRESSION_CLASSES = [
-  'leak-on-switch',
-  'no-reattach',
-  'background-reconnect',
-  'accumulator-reset',
-  'hidden-polling',
-  'lock-drop',
-  'flood-stall',
-  'reconnect-storm',
-] as const;
-export type RegressionClass = (typeof REGRESSION_CLASSES)[number];
-
-/** The oracle that must flag each class: the detection matrix counts a catch only when this one fails. */
-export const CLASS_ORACLE: Record<RegressionClass, string> = {
-  'leak-on-switch': 'liveStreams',
-  'no-reattach': 'reattach',
-  'background-reconnect': 'noBackgroundReconnect',
-  'accumulator-reset': 'transcript',
-  'hidden-polling': 'hiddenPolling',
-  'lock-drop': 'lockRecovery',
-  'flood-stall': 'stallBudget',
-  'reconnect-storm': 'reconnectRate',
-};
 
 export const REFERENCE_UI_DIR = join(ROOT, 'fixtures', 'chat-ui') + sep;
 
