@@ -1,11 +1,10 @@
 // The step runner: plays a scenario's steps in a real browser against the mock backend and records the timeline.
-import { chatStreamKey, MockBackend } from '../mock/backend.ts';
+import { MockBackend } from '../mock/backend.ts';
 import type { ChatBackend } from '../mock/chat-backend.ts';
 import { RealBackend } from '../mock/real-backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
-import { textEvent } from '../oracles/divergence.ts';
 import { pageReleases } from '../timeline-queries.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
@@ -15,8 +14,8 @@ import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts
 import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
-import { creationSite } from '../probe/creationSite.ts';
 import { PageProbeClient } from '../probe/page-probe-client.ts';
+import { recordProbeEvents, TextRecorder } from './page-events.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
 import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
 import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from './run-errors.ts';
@@ -261,18 +260,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    */
   const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
     const got = await probe!.read(withText ? { sid: target.viewedSessionExpression, text: target.answerTextExpression } : undefined);
-    let closes = 0;
-    for (const e of got.events) {
-      const t = timeline.fromEpoch(e.t);
-      if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
-      else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
-      else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
-      else if (e.kind === 'es-create' && e.chat) timeline.add({ kind: 'page-open', t, ...chatStreamKey(e.url ?? ''), site: creationSite(e.stack, backend.url) ?? undefined });
-      else if (e.kind === 'es-close') {
-        timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
-        closes++;
-      }
-    }
+    const closes = recordProbeEvents(timeline, got.events, backend.url);
     // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
     if (closes) released = pageReleases(timeline.ordered()).bySocket;
     const { events: _events, open, connecting, ...shown } = got;
@@ -332,26 +320,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
   };
 
-  // What the UI shows as the viewed session's answer, recorded whenever it changes.
-  const lastText = new Map<string, number>();
-  const maxText = new Map<string, number>();
-  const recordText = (shown: { sid: string | null; text: string | null }) => {
-    if (!shown.sid || shown.text === null) return;
-    const run = backend.runFor(shown.sid);
-    if (!run) return;
-    const scripted = run.answer.join('');
-    const prefixOk = scripted.startsWith(shown.text);
-    // An unchanged read adds nothing, unless it contradicts the script: then each read is a witness that confirms it
-    // (the transcript oracle does not judge a contradicting frame on its own).
-    const before = lastText.get(shown.sid);
-    const key = `${shown.sid} ${run.streamId}`;
-    if (before === shown.text.length && prefixOk && shown.text.length >= (maxText.get(key) ?? 0)) return;
-    lastText.set(shown.sid, shown.text.length);
-    maxText.set(key, Math.max(maxText.get(key) ?? 0, shown.text.length));
-    // Where and how a text left its script is judged now, while every session's script is at hand.
-    const others = () => Object.entries(sessions).filter(([, id]) => id !== shown.sid).map(([alias, id]) => ({ session: alias, text: backend.runFor(id)?.answer.join('') ?? '' }));
-    timeline.add(textEvent(timeline.now(), shown.sid, shown.text, scripted, others));
-  };
+  const texts = new TextRecorder(timeline, backend, sessions);
+  const recordText = (shown: { sid: string | null; text: string | null }) => texts.record(shown);
 
   /**
    * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
@@ -559,10 +529,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         timeline.add({ kind: 'page-unload', t, how });
         released = pageReleases(timeline.ordered()).bySocket;
       },
-      forgetText: () => {
-        lastText.clear();
-        maxText.clear();
-      },
+      forgetText: () => texts.forget(),
       visibility,
       dropSockets,
     });
