@@ -16,8 +16,12 @@ import type { Target } from '../targets/types.ts';
 import { emulatedLifecycle, playwrightActions } from '../driver/common.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import type { StreamItem } from '../scenario/schema.ts';
-import { oneLine } from '../printable.ts';
-import { probeScripts } from '../probe/page-probe-client.ts';
+import { PageProbeClient, probeScripts } from '../probe/page-probe-client.ts';
+import { liveStreamsOracle } from '../oracles/liveStreams.ts';
+import { reattachOracle } from '../oracles/streaming.ts';
+import type { RunRecord, Verdict } from '../oracles/types.ts';
+import { recordProbeEvents, TextRecorder } from '../runner/page-events.ts';
+import { SAMPLE_MS } from '../runner/run.ts';
 
 export const ATTACHMENT = 'sse-harness-run';
 
@@ -76,15 +80,88 @@ export class Sse {
   readonly backend: MockBackend;
   readonly streams: Streams;
   readonly verdicts: RecordedRun['verdicts'] = [];
+  /** The chats the test started, by alias (chat1, chat2…): the sessions the oracles name. */
+  readonly sessions: Record<string, string> = {};
   private readonly driverPage: BrowserPage;
+  private readonly probe: PageProbeClient;
+  private readonly texts: TextRecorder;
   private chats = 0;
+  private steps = 0;
+  private ticker: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> | undefined;
   constructor(
     readonly page: Page,
     readonly target: Target,
   ) {
     this.backend = new MockBackend(target.backend(), this.timeline);
     this.driverPage = asBrowserPage(page);
+    this.probe = new PageProbeClient((js) => this.driverPage.evaluate(js));
+    this.texts = new TextRecorder(this.timeline, this.backend, this.sessions);
     this.streams = new Streams(this);
+  }
+
+  /** An action of the test, marked on the timeline as a scenario step is, so the oracles can tell when it happened. */
+  private async step<T>(step: string, detail: string | undefined, act: () => Promise<T>): Promise<T> {
+    const index = this.steps++;
+    const path = `sse.${step}#${index + 1}`;
+    this.timeline.add({ kind: 'step-start', t: this.timeline.now(), index, path, step, ...(detail !== undefined ? { detail } : {}) });
+    let ok = false;
+    try {
+      const r = await act();
+      ok = true;
+      return r;
+    } finally {
+      this.timeline.add({ kind: 'step-end', t: this.timeline.now(), index, path, step, ok });
+    }
+  }
+
+  private aliasOf(id: string | null): string | null {
+    return Object.entries(this.sessions).find(([, s]) => s === id)?.[0] ?? null;
+  }
+
+  /** The user turns to a session: a view mark, whose end (shown) is set once the UI shows it. */
+  private view(id: string | null): Extract<TimelineEvent, { kind: 'view' }> {
+    const e = { kind: 'view' as const, t: this.timeline.now(), session: id, alias: this.aliasOf(id), shown: undefined as number | undefined };
+    this.timeline.add(e);
+    return e;
+  }
+
+  /**
+   * Reads the page as the runner's witnesses do, at the runner's pace, from the first open until the test ends: what
+   * the UI showed before an action is the baseline the oracles judge the action against.
+   */
+  private startSampling(): void {
+    this.ticker ??= setInterval(() => {
+      this.sampling ??= this.sample().finally(() => (this.sampling = undefined));
+    }, SAMPLE_MS);
+  }
+
+  /** Stops sampling (the fixture does it when the test ends). */
+  async stop(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.sampling;
+  }
+
+  /** Reads the page once: the probe's events and the viewed session's answer onto the timeline. */
+  async sample(): Promise<void> {
+    const r = await this.probe.read({ sid: this.target.viewedSessionExpression, text: this.target.answerTextExpression }).catch(() => null);
+    if (!r) return;
+    recordProbeEvents(this.timeline, r.events, this.backend.url);
+    // The two witnesses a Playwright test has: the server's sockets and the page's EventSources.
+    if (r.open !== undefined) this.timeline.add({ kind: 'sample', t: this.timeline.now(), step: 'tick', tick: true, witnesses: { server: this.backend.ledger.openChatStreams().length, page: r.open } });
+    if (r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined) this.texts.record({ sid: r.sid, text: r.text });
+  }
+
+  /** The test so far as the oracles judge a run: its timeline up to now, its chats and their scripted answers. */
+  runRecord(testFile = ''): RunRecord {
+    return {
+      scenario: { name: 'playwright test', file: testFile, streams: {}, steps: [], expect: {} },
+      timeline: this.timeline,
+      sessions: { ...this.sessions },
+      scripted: Object.fromEntries(Object.values(this.sessions).map((id) => [id, this.backend.runFor(id)?.answer.join('') ?? ''])),
+      endedAt: this.timeline.now(),
+      cycles: [],
+    };
   }
 
   get url(): string {
@@ -94,8 +171,12 @@ export class Sse {
   /** Loads the chat UI (query: extra parameters, e.g. { regress: 'leak-on-switch' } on the reference UI). */
   async open(opts: { regress?: string[]; query?: Record<string, string>; poll?: number; reconnectMs?: number } = {}): Promise<void> {
     const entry = this.target.entry({ regress: opts.regress ?? [], ui: { poll: opts.poll, reconnectMs: opts.reconnectMs }, query: opts.query });
-    await this.page.goto(this.backend.url + entry, { waitUntil: 'domcontentloaded' });
-    await baseExpect.poll(() => this.page.evaluate(this.target.readyExpression), { message: 'the chat UI to be ready', timeout: 15_000 }).toBe(true);
+    await this.step('open', undefined, async () => {
+      await this.page.goto(this.backend.url + entry, { waitUntil: 'domcontentloaded' });
+      await baseExpect.poll(() => this.page.evaluate(this.target.readyExpression), { message: 'the chat UI to be ready', timeout: 15_000 }).toBe(true);
+      this.view(await this.viewed());
+      this.startSampling();
+    });
   }
 
   async viewed(): Promise<string | null> {
@@ -104,14 +185,24 @@ export class Sse {
 
   /** Starts a new chat; returns its session id. */
   async newChat(): Promise<string> {
-    const before = await this.viewed();
-    await this.target.newChat(this.driverPage);
-    await baseExpect.poll(() => this.viewed(), { message: 'the new chat to be shown', timeout: 10_000 }).not.toBe(before);
-    return (await this.viewed())!;
+    const alias = `chat${Object.keys(this.sessions).length + 1}`;
+    return this.step('newChat', alias, async () => {
+      const before = await this.viewed();
+      await this.target.newChat(this.driverPage);
+      await baseExpect.poll(() => this.viewed(), { message: 'the new chat to be shown', timeout: 10_000 }).not.toBe(before);
+      const id = (await this.viewed())!;
+      this.sessions[alias] = id;
+      this.view(id);
+      return id;
+    });
   }
 
   /** Sends a message in the viewed chat; the backend answers with the given stream script. */
   async send(text: string, script: StreamItem[] = [{ tokens: { count: 60, rate: 40 } }]): Promise<void> {
+    await this.step('send', `stream-${this.chats + 1}`, () => this.sendNow(text, script));
+  }
+
+  private async sendNow(text: string, script: StreamItem[]): Promise<void> {
     const viewed = await this.viewed();
     this.backend.arm(viewed ?? '*', `stream-${++this.chats}`, script);
     await this.target.send(this.driverPage, text);
@@ -126,18 +217,26 @@ export class Sse {
   }
 
   async switchTo(sessionId: string): Promise<void> {
-    await this.target.switchTo(this.driverPage, sessionId);
-    await baseExpect.poll(() => this.viewed(), { message: `the UI to show session ${sessionId}`, timeout: 10_000 }).toBe(sessionId);
+    await this.step('switchTo', this.aliasOf(sessionId) ?? sessionId, async () => {
+      const view = this.view(sessionId);
+      await this.target.switchTo(this.driverPage, sessionId);
+      await baseExpect.poll(() => this.viewed(), { message: `the UI to show session ${sessionId}`, timeout: 10_000 }).toBe(sessionId);
+      view.shown = this.timeline.now();
+    });
   }
 
   /** The page goes to the background and back (emulated in the page, in every browser). */
   async background(): Promise<void> {
-    await this.driverPage.hide();
-    this.timeline.add({ kind: 'visibility', t: this.timeline.now(), hidden: true, frozen: false, how: 'emulated' });
+    await this.step('background', undefined, async () => {
+      await this.driverPage.hide();
+      this.timeline.add({ kind: 'visibility', t: this.timeline.now(), hidden: true, frozen: false, how: 'emulated' });
+    });
   }
   async foreground(): Promise<void> {
-    this.timeline.add({ kind: 'visibility', t: this.timeline.now(), hidden: false, frozen: false, how: 'emulated' });
-    await this.driverPage.show();
+    await this.step('foreground', undefined, async () => {
+      this.timeline.add({ kind: 'visibility', t: this.timeline.now(), hidden: false, frozen: false, how: 'emulated' });
+      await this.driverPage.show();
+    });
   }
 
   /** The answer text the UI shows for the viewed session. */
@@ -151,7 +250,7 @@ export class Sse {
       targetVersion: this.target.version,
       engine: this.driverPage.engine,
       browser: this.driverPage.browser,
-      sessions: Object.fromEntries([...this.backend.sessions.keys()].map((id, i) => [`chat${i + 1}`, id])),
+      sessions: { ...this.sessions },
       verdicts: this.verdicts,
       timeline: this.timeline.ordered(),
     };
@@ -174,54 +273,65 @@ export const test = base.extend<SseOptions & { sse: Sse }>({
     try {
       await use(sse);
     } finally {
+      await sse.stop();
       await testInfo.attach(ATTACHMENT, { body: JSON.stringify(sse.record()), contentType: 'application/json' });
       await sse.backend.stop();
     }
   },
 });
 
-const DEFAULT_TIMEOUT = 3_000;
+/** The grace a stream left open gets, as in a scenario's liveStreams (the oracle's default). */
+const DEFAULT_GRACE_MS = 750;
 
-/** Polls until ok or the deadline; returns the last value. */
-async function settle<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeout: number): Promise<{ value: T; pass: boolean }> {
+/**
+ * The matchers judge with the CLI's oracles over the test's timeline: the same events, the same code, the same
+ * sentences. A matcher samples the page as the runner's witnesses do until the oracle's verdict can no longer change
+ * by waiting (it failed for good, or held once the window it needs has passed), or until its timeout.
+ */
+async function judgeUntil(sse: Sse, oracle: (record: RunRecord) => Verdict, decided: (v: Verdict) => boolean, timeout: number): Promise<Verdict> {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const value = await read();
-    if (ok(value)) return { value, pass: true };
-    if (Date.now() >= deadline) return { value, pass: false };
-    await new Promise((r) => setTimeout(r, 50));
+    await sse.sample();
+    const v = oracle(sse.runRecord());
+    if ((!v.pass && v.definite) || decided(v) || Date.now() >= deadline) return v;
+    await new Promise((r) => setTimeout(r, SAMPLE_MS));
   }
 }
 
+function settle(sse: Sse, v: Verdict, isNot: boolean, name: string) {
+  sse.verdicts.push({ oracle: v.oracle, pass: v.pass !== isNot, summary: v.summary, evidence: v.evidence });
+  return { pass: v.pass, name, message: () => `${v.oracle}: ${v.summary}` };
+}
+
 export const expect = baseExpect.extend({
-  /** No more open chat streams than the user may have open (the viewed session, while it streams), by every witness. */
-  async toHaveNoLeaks(streams: Streams, opts: { timeout?: number } = {}) {
+  /**
+   * The liveStreams oracle on the test so far: no more chat streams open than the user may have open (the viewed
+   * session, while it streams) for longer than graceMs. Holds once graceMs has passed since the open streams last
+   * changed; timeout (default graceMs + 3 s) bounds the wait.
+   */
+  async toHaveNoLeaks(streams: Streams, opts: { graceMs?: number; timeout?: number } = {}) {
+    const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
     const sse = streams.sse;
-    const { value: c, pass } = await settle(() => streams.counts(), (c) => c.server <= c.allowed && c.page <= c.allowed, opts.timeout ?? DEFAULT_TIMEOUT);
-    const summary = `${c.server} chat stream${c.server === 1 ? '' : 's'} open at the server, ${c.page} EventSource${c.page === 1 ? '' : 's'} open in the page; allowed ${c.allowed} (viewed session ${oneLine(c.viewed ?? 'none', 200)}${c.allowed ? ', streaming' : ''})`;
-    sse.verdicts.push({ oracle: 'toHaveNoLeaks', pass: pass !== this.isNot, summary, evidence: { ...c } });
-    return {
-      pass,
-      name: 'toHaveNoLeaks',
-      message: () => (pass ? `expected a leak, but ${summary}` : `leaked streams: ${summary}`),
-    };
+    const v = await judgeUntil(
+      sse,
+      (record) => liveStreamsOracle(record, { graceMs }),
+      (v) => {
+        const series = (v.evidence as { series?: [number, number, number][] }).series ?? [];
+        return sse.timeline.now() - (series.at(-1)?.[0] ?? 0) > graceMs + SAMPLE_MS;
+      },
+      opts.timeout ?? graceMs + 3_000,
+    );
+    return settle(sse, v, this.isNot, 'toHaveNoLeaks');
   },
 
-  /** After returning to a still-streaming session: a new chat stream for it opens and new tokens render within ms. */
+  /**
+   * The reattach oracle on the test so far: after each return (switchTo) to a session still streaming, a chat stream
+   * for it opens and new tokens render within ms. Waits until that is shown or the window has passed.
+   */
   async toReattachWithin(streams: Streams, ms: number) {
     const sse = streams.sse;
-    const since = sse.timeline.now();
-    const viewed = await sse.viewed();
-    const startLen = (await sse.answerText())?.length ?? 0;
-    const read = async () => {
-      const opened = sse.backend.ledger.sse.some((r) => r.session === viewed && r.path.startsWith('/api/chat/stream') && r.closedAt === null && r.openedAt >= since - 5_000);
-      const len = (await sse.answerText())?.length ?? 0;
-      return { opened, grew: len > startLen, len };
-    };
-    const { value, pass } = await settle(read, (v) => v.opened && v.grew, ms);
-    const summary = `within ${ms} ms of the return to ${oneLine(viewed ?? 'no session', 200)}: ${value.opened ? 'a chat stream is open' : 'no chat stream opened'}, ${value.grew ? `answer grew ${startLen}→${value.len} chars` : `answer stuck at ${value.len} chars`}`;
-    sse.verdicts.push({ oracle: 'toReattachWithin', pass: pass !== this.isNot, summary, evidence: { ms, ...value, startLen } });
-    return { pass, name: 'toReattachWithin', message: () => (pass ? `expected no reattach, but ${summary}` : `did not reattach: ${summary}`) };
+    const v = await judgeUntil(sse, (record) => reattachOracle(record, { withinMs: ms }), (v) => v.pass && !v.notJudged, ms + 1_000);
+    return settle(sse, v, this.isNot, 'toReattachWithin');
   },
 });
 
