@@ -11,6 +11,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { calibrationMs } from './calibrate.ts';
 import { median } from './median.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -90,8 +91,10 @@ function main() {
   const runs = chosen.filter((c) => !c.skip);
   const work = mkdtempSync(join(tmpdir(), 'sse-harness-bench-'));
   const times = new Map<string, Timed[]>(runs.map((c) => [c.name, []]));
+  const calibrations: number[] = [];
   try {
     for (let round = 1; round <= o.rounds; round++) {
+      calibrations.push(calibrationMs());
       for (const c of runs) {
         const t = c.run(join(work, `${c.name}-${round}`));
         times.get(c.name)!.push(t);
@@ -115,11 +118,13 @@ function main() {
       '| command | median | range | exit codes | same verdicts every round |',
       '|---|---|---|---|---|',
       ...rows.map((r) => `| ${r.name} | ${sec(r.medianMs)} s | ${sec(r.minMs)}–${sec(r.maxMs)} s | ${r.exits.join(', ')} | ${r.verdictsAlike ? 'yes' : 'NO'} |`),
-    ].join('\n') + (merged === undefined ? '\n' : `\n\nmerged shards give the unsharded gate's verdicts: ${merged ? 'yes' : 'NO'}\n`),
+    ].join('\n') +
+      (merged === undefined ? '\n' : `\n\nmerged shards give the unsharded gate's verdicts: ${merged ? 'yes' : 'NO'}\n`) +
+      `machine speed: SHA-256 of 256 MiB in ${Math.round(median(calibrations))} ms (median of the rounds; a slower machine takes longer)\n`,
   );
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
   const file = join(ROOT, 'reports', `bench-commands-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, rounds: o.rounds, rows, mergedEqualsUnsharded: merged }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, calibrationMs: calibrations.map(Math.round) }, rounds: o.rounds, rows, mergedEqualsUnsharded: merged }, null, 2));
   say(`written to ${file}`);
 }
 
