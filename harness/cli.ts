@@ -28,6 +28,7 @@ import { MAX_TIME_SCALE, MIN_TIME_SCALE } from './scenario/limits.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
+import { ConfigError, loadConfig, type SseHarnessConfig } from './config.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames } from './targets/index.ts';
@@ -54,6 +55,39 @@ const ERROR_MAX = 4000;
 const DEFAULT_SCENARIOS = join(ROOT, 'scenarios');
 
 class UsageError extends Error {}
+
+/** The options a config file may set, by config key and the option each stands for. */
+const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
+  ['target', 'target'],
+  ['appDir', 'appDir'],
+  ['browsers', 'browser'],
+  ['device', 'device'],
+  ['workers', 'workers'],
+  ['reportDir', 'reportDir'],
+  ['retries', 'retries'],
+  ['flaky', 'flaky'],
+  ['known', 'known'],
+  ['backend', 'backend'],
+  ['timeScale', 'timeScale'],
+];
+const CONFIG_HELP = 'the config file (default: sse-harness.config.ts, .mts, .js or .mjs in the working folder, if there is one); flags win over it';
+/** Commands that read sse-harness.config.ts. */
+const CONFIG_COMMANDS = new Set(['run', 'stress', 'sweep', 'validate']);
+/** The config's scenarios, for a command given none. */
+let configScenarios: string[] | undefined;
+
+/** Sets each option the command line left at its default to the config's value (a flag always wins). */
+function applyConfig(command: Command, config: SseHarnessConfig): void {
+  for (const [key, option] of CONFIG_OPTIONS) {
+    const value = config[key];
+    if (value === undefined || !command.options.some((o) => o.attributeName() === option)) continue;
+    const source = command.getOptionValueSource(option);
+    if (source === 'cli' || source === 'env') continue;
+    // sweep takes a list of backends where run takes one.
+    command.setOptionValueWithSource(option, option === 'backend' && Array.isArray(command.getOptionValue(option)) ? [value] : value, 'config');
+  }
+  configScenarios = config.scenarios;
+}
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 /** A list that must name something: "--browser ," would otherwise run nothing and pass. */
@@ -515,7 +549,16 @@ export function buildProgram(): Command {
     .exitOverride();
   // Commands that start browsers first end what a run that died left behind, then keep their own temp files in one
   // marked folder (driver/owner.ts), so that what they leave if they die is found the same way.
-  program.hook('preAction', (_program, command) => {
+  program.hook('preAction', async (_program, command) => {
+    if (CONFIG_COMMANDS.has(command.name())) {
+      const loaded = await loadConfig((command.opts() as { config?: string }).config).catch((e: unknown) => {
+        throw e instanceof ConfigError ? new UsageError(e.message) : e;
+      });
+      if (loaded) {
+        applyConfig(command, loaded.config);
+        if (!(command.opts() as { quiet?: boolean }).quiet) toStderr(`sse-harness: config ${oneLine(loaded.file)}\n`);
+      }
+    }
     if (!BROWSER_COMMANDS.has(command.name())) return;
     const reaped = reapOrphans();
     if (reaped) toStderr(`${reapedLine(reaped)}\n`);
@@ -524,8 +567,9 @@ export function buildProgram(): Command {
 
   program
     .command('run', { isDefault: true })
-    .description('run scenarios (default: every file in scenarios/) and print a verdict table')
+    .description('run scenarios (default: the config\'s scenarios, else every file in scenarios/) and print a verdict table')
     .argument('[scenarios...]', 'scenario files or folders')
+    .option('-c, --config <file>', CONFIG_HELP)
     .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
@@ -572,13 +616,14 @@ Examples:
                                                 # a pull request's gate: fail only on what the PR made fail`,
     )
     .action(async (paths: string[], flags: RunFlags) => {
-      process.exitCode = await runCommand(paths, flags, process.argv.slice(2));
+      process.exitCode = await runCommand(paths.length ? paths : (configScenarios ?? []), flags, process.argv.slice(2));
     });
 
   program
     .command('stress')
     .description('flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms')
     .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
+    .option('-c, --config <file>', CONFIG_HELP)
     .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(names))
     .option('-w, --workers <n>', 'runs at once', intIn(1, 32))
     .option('--shard <i/n>', "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up", shardArg)
@@ -613,8 +658,9 @@ Examples:
     .command('validate')
     .description('check scenario files without starting a browser')
     .argument('[scenarios...]', 'scenario files or folders')
+    .option('-c, --config <file>', CONFIG_HELP)
     .action((paths: string[]) => {
-      const files = scenarioFiles(paths);
+      const files = scenarioFiles(paths.length ? paths : (configScenarios ?? []));
       let bad = 0;
       for (const f of files) {
         try {
@@ -655,7 +701,8 @@ Examples:
   program
     .command('sweep')
     .description("run scenarios at each ref of a chat UI's history (each in a temporary git worktree) and print the history: a row per ref, a cell per scenario and browser")
-    .argument('<scenarios...>', 'scenario files or folders')
+    .argument('[scenarios...]', 'scenario files or folders (default: the config\'s scenarios)')
+    .option('-c, --config <file>', CONFIG_HELP)
     .requiredOption('--repo <path>', 'git checkout of the chat UI (its working tree is never touched)')
     .requiredOption('--refs <spec>', 'which refs: a list, a range of tags A..B, a pick (every:N, spread:N, last:N); see below')
     .option('--commits', 'ranges walk commits instead of tags')
@@ -671,6 +718,8 @@ Examples:
     .option('--backend <list>', "mock, real, or mock,real: play the runs against the mock, the checkout's own server with the stub agent, or both (then <dir>/mock/ and <dir>/real/ and a list of the cells where their verdicts differ)", backendsArg, ['mock'])
     .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
     .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean; shard?: Shard; backend: Backend[] }) => {
+      if (!paths.length) paths = configScenarios ?? [];
+      if (!paths.length) throw new UsageError('sse-harness sweep: name the scenario files or folders to run at each ref (or list them as scenarios: in sse-harness.config.ts).');
       const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
       if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
       const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });

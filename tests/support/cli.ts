@@ -19,12 +19,12 @@ export interface CliRun {
   waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+export function startCli(args: string[], env: Record<string, string> = {}, cwd = ROOT): CliRun {
   const tmp = mkdtempSync(join(tmpdir(), 'sse-harness-clitest-'));
   made.add(tmp);
   // "TMP" in an argument stands for this run's private temp folder.
   args = args.map((a) => a.replace(/^TMP(?=\/|$)/, tmp));
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters: (() => void)[] = [];
@@ -50,8 +50,8 @@ export function startCli(args: string[], env: Record<string, string> = {}): CliR
   };
 }
 
-export async function runCli(args: string[], env: Record<string, string> = {}) {
-  const r = startCli(args, env);
+export async function runCli(args: string[], env: Record<string, string> = {}, cwd = ROOT) {
+  const r = startCli(args, env, cwd);
   const { code } = await r.exited;
   const stdout = r.stdout();
   const stderr = r.stderr();
