@@ -61,7 +61,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   try {
     await CDP.Version({ host, port });
   } catch (e) {
-    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`);
+    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`, { cause: e });
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
@@ -93,7 +93,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
     for (const [id, w] of pages) {
       if (!targets.some((t) => t.id === id) || !w.probe.status().attached) {
         w.timeline.add({ kind: 'note', t: w.timeline.now(), message: 'page closed or detached' });
-        w.probe.status().attached && (await w.probe.close());
+        if (w.probe.status().attached) await w.probe.close();
       }
     }
   };

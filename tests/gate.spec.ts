@@ -17,6 +17,8 @@ import { renderMarkdown } from '../harness/report/markdown.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { ROOT } from './support/cli.ts';
 
+// Parsed XML of any shape, read field by field in the assertions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const asList = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

@@ -34,6 +34,7 @@ export default class SseHarnessReporter implements Reporter {
     const verdicts = rec.verdicts.map((v) => ({ ...v }));
     const passed = result.status === 'passed' || (result.status === 'failed' && test.expectedStatus === 'failed');
     if (!passed && !verdicts.some((v) => !v.pass)) {
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes from the test's error
       verdicts.push({ oracle: 'test', pass: false, summary: (result.error?.message ?? result.status).split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, ''), evidence: {} });
     }
     this.results.push({

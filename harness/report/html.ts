@@ -15,6 +15,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCode
 
 /** The server behaviours the mock played, each with what decided it; and the real servers runs were played against. */
 const mockLine = (report: HarnessReport) => {
+  // eslint-disable-next-line no-control-regex -- control characters flattened to spaces on purpose
   const flat = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ');
   const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${flat(r.mock.why)})`] : [])))];
   const real = [...new Set(report.results.flatMap((r) => (r.backend ? [flat(r.backend)] : [])))];

@@ -12,6 +12,7 @@ import { flakySentence, knownNote, outcomeOf } from './outcome.ts';
 const xml = (s: unknown) =>
   String(s)
     // XML 1.0 forbids most control characters, even escaped.
+    // eslint-disable-next-line no-control-regex -- removes them on purpose
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 

@@ -70,7 +70,7 @@ export function parseKnown(text: string, file: string): KnownEntry[] {
   try {
     yaml = readYaml(text, file);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new Error(`sse-harness: ${e.message}`);
+    if (e instanceof ScenarioError) throw new Error(`sse-harness: ${e.message}`, { cause: e });
     throw e;
   }
   const { doc, lines } = yaml;
