@@ -10,7 +10,7 @@ import { makeDir } from './destination.ts';
 import { newSinceBase } from './history/compare.ts';
 import { totalsOf, writeSweep } from './history/sweep.ts';
 import { BLOB_NAME, BLOB_VERSION, blobSchema, type RunBlob, type SweepBlob } from './report/blob.ts';
-import { buildReport, type HarnessReport } from './report/json.ts';
+import { buildReport, type HarnessReport } from './report/model.ts';
 import { sweepSummarySchema, type SweepSummary } from './report/sweep-schema.ts';
 import { excusedByMarks, type KnownStatus } from './runner/known.ts';
 import { matrixCells, type MatrixCell, type MatrixJob } from './runner/matrix.ts';

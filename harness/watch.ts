@@ -10,7 +10,8 @@ import { POOL_PER_HOST } from './probe/crosscheck.ts';
 import { oneLine, printable } from './printable.ts';
 import { terminalText } from './report/terminal.ts';
 import { Timeline } from './timeline.ts';
-import { buildReport, writeReport } from './report/json.ts';
+import { buildReport } from './report/model.ts';
+import { writeReport } from './report/write.ts';
 import type { ScenarioResult } from './runner/run.ts';
 
 const PROBE_SOURCE = () => readFileSync(PAGE_PROBE_FILE, 'utf8');

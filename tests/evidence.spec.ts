@@ -8,7 +8,7 @@ import { transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { tokenTexts } from '../harness/mock/player.ts';
 import { creationSite } from '../harness/probe/creationSite.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';

@@ -10,7 +10,7 @@ import { matrixCells, type Job } from '../harness/runner/matrix.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import type { Verdict } from '../harness/oracles/types.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import { renderJUnit } from '../harness/report/junit.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oneLine, printable } from '../harness/printable.ts';
 import { verdictTable } from '../harness/cli.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { mdCode, mdText } from '../harness/report/markdown-text.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';

@@ -4,7 +4,8 @@
 //   reporter: [['list'], ['html'], ['sse-harness/playwright/reporter', { outputDir: 'reports/playwright' }]]
 import { resolve } from 'node:path';
 import type { FullConfig, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { buildReport, writeReport } from '../report/json.ts';
+import { buildReport } from '../report/model.ts';
+import { writeReport } from '../report/write.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import { ATTACHMENT, type RecordedRun } from './index.ts';
 

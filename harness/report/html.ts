@@ -1,7 +1,7 @@
 // The HTML report: one self-contained file (uPlot inlined) with a timeline chart and the evidence for every run.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { HarnessReport } from './json.ts';
+import type { HarnessReport } from './model.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import { liveStreamSeries, type LeakedStream } from '../oracles/liveStreams.ts';
