@@ -1,39 +1,17 @@
 // The report model every renderer reads: one harness run, its results and how the gate judged them. buildReport
 // makes it; json.ts, html.ts, junit.ts and markdown.ts render it, and write.ts writes them all.
+import type { z as Z } from 'zod';
 import type { ScenarioResult } from '../runner/run.ts';
-import type { MatrixCell } from '../runner/matrix.ts';
-import type { FlakyPolicy } from '../runner/retry.ts';
-import type { KnownStatus } from '../runner/known.ts';
 import { outcomeOf } from './outcome.ts';
+import { REPORT_SCHEMA_VERSION, type reportSchema } from './schema.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
-
-export interface HarnessReport {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  tool: 'sse-harness';
-  startedAt: string;
-  finishedAt: string;
-  /** False when the run was interrupted or crashed before every scenario finished. */
-  complete: boolean;
-  interruptedBy?: string;
-  command: string[];
-  target: string;
-  browsers: string[];
-  regress: string[];
-  /** Runs by outcome (flaky and known apart from passed and failed). */
-  summary: { total: number; passed: number; failed: number; errors: number; flaky?: number; known?: number };
-  /** How the gate judged: retries, the flaky policy, the known findings and what became of each. */
-  gate?: GateInfo;
-  results: ScenarioResult[];
-  /** Present when the run was a detection matrix. */
-  matrix?: MatrixCell[];
-}
-
-export interface GateInfo {
-  retries: number;
-  flaky: FlakyPolicy;
-  known?: { file: string; entries: KnownStatus[] };
-}
+/**
+ * One harness run, as the JSON report holds it: derived from the report's schema, so the two cannot drift. Its
+ * results stay run.ts's ScenarioResult until that type is derived from runner/result.ts's schema too.
+ */
+export type HarnessReport = Omit<Z.infer<typeof reportSchema>, 'results'> & { results: ScenarioResult[] };
+/** How the gate judged: retries, the flaky policy, the known findings and what became of each. */
+export type GateInfo = NonNullable<HarnessReport['gate']>;
 
 export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' | 'summary'>): HarnessReport {
   // Every result states its outcome; one that was neither retried nor excused has its verdict as outcome.
