@@ -1,9 +1,11 @@
 // ESLint for the harness, its tests, benches and bin: rules that find real problems, and the harness's layers.
 // Layout is not linted here (a formatter's job); rules that only judge style are off.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './eslint-rules/no-import-cycle.js';
 
 /**
  * The harness's layers, bottom up. A module imports only from its own layer or layers below it; type-only imports
@@ -50,21 +52,28 @@ export const layerZones = (layers = LAYERS) =>
       .join(', ')}): see LAYERS in eslint.config.js.`,
   }));
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['node_modules/', 'fixtures/', 'examples/', 'stub-agents/', 'reports/', 'schemas/', 'scripts/', '.build/', '.scratch/', 'test-results/', 'playwright-report/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
   {
-    plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver()] },
+    plugins: { 'import-x': importX, harness: { rules: { 'no-import-cycle': noImportCycle } } },
+    settings: {
+      // Without these, import-x's rules that read the modules imported (no-cycle, named…) silently skip TypeScript.
+      'import-x/extensions': ['.ts', '.js', '.mjs', '.cjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/external-module-folders': ['node_modules', 'node_modules/@types'],
+      'import-x/resolver-next': [createNodeResolver()],
+    },
     languageOptions: { globals: globals.node },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones() }],
-      // Cycles through value imports; import-x does not follow type-only imports here, the layers above do.
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Circles of imports. Not import-x/no-cycle: it skips type-only imports, so a circle closed by `import type`
+      // passes it; harness/no-import-cycle follows every import.
+      'harness/no-import-cycle': 'error',
       'import-x/no-self-import': 'error',
       'import-x/no-duplicates': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
