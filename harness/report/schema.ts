@@ -1,7 +1,10 @@
 // The JSON report's schema (version REPORT_SCHEMA_VERSION), in zod: the tests validate every report against it and
 // schemas/report.schema.json is generated from it (`sse-harness schema --report`). Documented in docs/report.md.
 import { z } from '../deps.ts';
+import { knownStatusSchema } from '../runner/known.ts';
+import { matrixCellSchema } from '../runner/matrix.ts';
 import { resultSchema } from '../runner/result.ts';
+import { FLAKY_POLICIES } from '../runner/retry.ts';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -31,25 +34,11 @@ export const reportSchema = z
     gate: z
       .object({
         retries: z.number().int().nonnegative().describe('attempts allowed after the first (--retries)'),
-        flaky: z.enum(['pass', 'fail']).describe('whether a flaky run passes or fails the gate (--flaky)'),
+        flaky: z.enum(FLAKY_POLICIES).describe('whether a flaky run passes or fails the gate (--flaky)'),
         known: z
           .object({
             file: z.string(),
-            entries: z.array(
-              z
-                .object({
-                  scenario: z.string(),
-                  browser: z.string().optional(),
-                  oracle: z.string(),
-                  match: z.string().optional(),
-                  reason: z.string(),
-                  expires: z.string().optional(),
-                  source: z.string(),
-                  status: z.enum(['excused', 'expired', 'stale', 'unjudged']),
-                  matched: z.number().int().nonnegative(),
-                })
-                .strict(),
-            ),
+            entries: z.array(knownStatusSchema),
           })
           .strict()
           .optional()
@@ -60,7 +49,7 @@ export const reportSchema = z
       .describe('how the gate judged the runs'),
     results: z.array(resultSchema),
     matrix: z
-      .array(z.object({ klass: z.string(), browser: z.string(), ok: z.boolean(), detail: z.string(), scenarios: z.array(z.string()) }).strict())
+      .array(matrixCellSchema)
       .optional()
       .describe('present when the run was a detection matrix'),
   })

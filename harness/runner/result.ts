@@ -2,7 +2,7 @@
 // the result's type cannot drift apart. report/schema.ts puts these results into the report's schema.
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
-import { RESUME_BEHAVIOURS } from '../mock/server-model.ts';
+import { serverModelSummarySchema } from '../mock/server-model.ts';
 import { verdictSchema } from '../oracles/types.ts';
 import { timelineEventSchema, witnessCountsSchema } from '../timeline.ts';
 import type { ScenarioResult } from './run.ts';
@@ -37,17 +37,7 @@ const attemptSchema = z
     targetVersion: z.string(),
     readySignal: z.string().optional().describe('the readiness signal the target used, for targets that pick one per version of the UI'),
     bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
-    mock: z
-      .object({
-        resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run; replay: the whole journal to every subscriber (docs/protocol.md#resume)"),
-        why: z.string().describe('what decided the behaviour (the target reading its checkout, or the default)'),
-        offlineBufferCap: z.number().int().nullable().describe('most events buffered while no client is subscribed (null: no limit)'),
-        lastEventId: z.boolean().describe('the Last-Event-ID request header counts as a resume cursor'),
-        headers: z.record(z.string(), z.string()).describe("the chat-stream reply's response headers"),
-      })
-      .strict()
-      .optional()
-      .describe('the server behaviour the mock played for chat streams'),
+    mock: serverModelSummarySchema.optional().describe('the server behaviour the mock played for chat streams'),
     backend: z.string().optional().describe('the real server the run was played against, in place of the mock (--backend real)'),
     regress: z.array(z.string()),
     expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
