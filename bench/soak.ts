@@ -36,7 +36,10 @@ async function main() {
   let scenario = 0;
   while (Date.now() < end) {
     // A "scenario": 10 chats, then a reset, like back-to-back scenario runs on one server.
-    if (chats % 10 === 0) backend.reset(new Timeline()), scenario++;
+    if (chats % 10 === 0) {
+      backend.reset(new Timeline());
+      scenario++;
+    }
     const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
     backend.arm(s.session.session_id, 'soak', [{ tokens: { count: 300, rate: 600 } }, { drop: true }, { tokens: { count: 100, rate: 600 } }]);
     const r = await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'x' }) });

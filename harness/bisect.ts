@@ -6,7 +6,8 @@ import type { BrowserLauncher } from './driver/types.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import { runAtRef } from './history/at-ref.ts';
 import { commitOf, git, isAncestor, openRepo, subjectOf, Worktrees } from './history/git.ts';
-import { buildReport, writeReport } from './report/json.ts';
+import { buildReport } from './report/model.ts';
+import { writeReport } from './report/write.ts';
 import type { ScenarioResult } from './runner/run.ts';
 import type { Scenario } from './scenario/schema.ts';
 

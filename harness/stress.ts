@@ -54,9 +54,16 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
           const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) }).finally(taken.done);
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };
-          if (r.verdict === 'error') (out.errors.push(entry), bad.error++);
-          else if (job.expect === 'pass' && r.verdict !== 'pass') (out.falseAlarms.push(entry), bad.alarm++);
-          else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) (out.misses.push(entry), bad.miss++);
+          if (r.verdict === 'error') {
+            out.errors.push(entry);
+            bad.error++;
+          } else if (job.expect === 'pass' && r.verdict !== 'pass') {
+            out.falseAlarms.push(entry);
+            bad.alarm++;
+          } else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) {
+            out.misses.push(entry);
+            bad.miss++;
+          }
         }
       } finally {
         await browsers.dispose();

@@ -1,122 +1,114 @@
-// One ordered record of a scenario run: steps, witness samples and events on a single clock.
+// One ordered record of a scenario run: steps, witness samples and events on a single clock. The events are declared
+// once, as zod schemas (the JSON report validates timelines with them); their types are derived from the schemas.
+import type { z as Z } from 'zod';
+import { z } from './deps.ts';
 
 /** Milliseconds since the run started (Date.now()-based, shared by Node and the page). */
 export type Ms = number;
 
-export type TimelineEvent =
-  | { kind: 'step-start'; t: Ms; index: number; path: string; step: string; detail?: string }
-  | { kind: 'step-end'; t: Ms; index: number; path: string; step: string; ok: boolean; error?: string }
+const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
+
+/** Open chat-stream connections as each witness sees them at one moment. */
+export const witnessCountsSchema = z
+  .object({
+    server: z.number().int().nonnegative().optional().describe('open chat-stream sockets at the mock backend (connection ledger); absent in watch --attach reports'),
+    serverDraining: z.number().int().nonnegative().optional().describe('of server: sockets whose EventSource the page already closed, the browser still reading the response'),
+    page: z.number().int().nonnegative().optional().describe('EventSources in readyState OPEN (in-page probe)'),
+    pageConnecting: z.number().int().nonnegative().optional().describe('EventSources in readyState CONNECTING (in-page probe)'),
+    cdp: z.number().int().nonnegative().optional().describe('EventSource requests answered and not ended (CDP Network)'),
+    cdpQueued: z.number().int().nonnegative().optional().describe('EventSource requests waiting for a socket in the pool (CDP Network)'),
+    cdpObjects: z.number().int().nonnegative().optional().describe('live OPEN EventSource objects on the JS heap (CDP Runtime.queryObjects)'),
+  })
+  .strict();
+
+/** The first place a shown answer differs from its script, with both texts around it (see oracles/divergence.ts). */
+export const divergenceSchema = z
+  .object({
+    kind: z.enum(['lost', 'doubled', 'foreign', 'reordered', 'extra', 'changed', 'truncated']).describe('lost: scripted text skipped; doubled: shown text repeated; foreign: another session\'s script; reordered: the right pieces in another order; extra: text in no script put in, or past the end of the script; changed: text in no script; truncated: the shown text stops short of the script'),
+    offset: z.number().int().nonnegative().describe('chars before the first one that differs'),
+    from: z.number().int().nonnegative().describe('where both windows start (offset minus up to 40)'),
+    expected: z.string().describe('the script from `from` to 40 chars past offset'),
+    shown: z.string().describe('the shown text from `from` to 40 chars past offset (the UI\'s text: untrusted)'),
+    detail: z.string().describe('what is missing, repeated or foreign, with offsets in the script'),
+  })
+  .strict();
+
+/** Where the UI's code created an EventSource: the first stack frame outside the harness's probe. */
+export const creationSiteSchema = z
+  .object({
+    file: z.string().describe('the script\'s URL path on the page\'s origin, else its whole URL'),
+    line: z.number().int(),
+    column: z.number().int(),
+    function: z.string().optional().describe('the calling function as the browser names it; absent for top-level code'),
+  })
+  .strict();
+
+const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
+
+/** Every kind of event a timeline holds; the JSON report's timelines are validated with it. */
+export const timelineEventSchema = z.discriminatedUnion('kind', [
+  ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),
+  ev('step-end', { index: z.number().int(), path: z.string(), step: z.string(), ok: z.boolean(), error: z.string().optional() }),
   /** The user turns to a session at t; a switch is over once the UI shows it (shown), which under load takes a while. */
-  | { kind: 'view'; t: Ms; session: string | null; alias: string | null; shown?: Ms }
-  | { kind: 'visibility'; t: Ms; hidden: boolean; frozen: boolean; how: string }
-  | { kind: 'run-start'; t: Ms; streamId: string; session: string; script: string }
-  | { kind: 'run-end'; t: Ms; streamId: string; session: string; reason: 'complete' | 'cancel' }
-  | {
-      kind: 'sse-open';
-      t: Ms;
-      socket: number;
-      streamId: string | null;
-      session: string | null;
-      path: string;
-      afterSeq: number;
-    }
-  | {
-      kind: 'sse-close';
-      t: Ms;
-      socket: number;
-      streamId: string | null;
-      session: string | null;
-      by: 'client' | 'server';
-      events: number;
-      bytes: number;
-    }
+  ev('view', { session: z.string().nullable(), alias: z.string().nullable(), shown: z.number().optional().describe('when the UI showed the session; from t until then the UI was still switching') }),
+  ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
+  ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
+  ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
+  ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
   /**
    * The page called close() on a chat-stream EventSource (in-page probe): the UI let go of it, even while the server
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
    */
-  | { kind: 'page-close'; t: Ms; streamId: string | null; afterSeq: number }
+  ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
   /**
    * The user reloaded the page or navigated it elsewhere: the document that held the chat streams is going away, so
    * every stream open now is let go of by the page, whatever the server still sees while the browser drains them.
    */
-  | { kind: 'page-unload'; t: Ms; how: 'reload' | 'navigate' }
+  ev('page-unload', { how: z.enum(['reload', 'navigate']).describe('the user reloaded the page, or opened the UI again over it; every chat stream then open is let go of') }),
   /** The page created a chat-stream EventSource (in-page probe), and where in the UI's source it did. */
-  | { kind: 'page-open'; t: Ms; streamId: string | null; afterSeq: number; site?: CreationSite }
-  | { kind: 'server-drop'; t: Ms; streamId: string; sockets: number; why: string }
-  | { kind: 'request'; t: Ms; method: string; path: string; status: number }
-  | {
-      kind: 'sample';
-      t: Ms;
-      step: string;
-      witnesses: WitnessCounts;
-      /** A periodic sample between steps (cheap witnesses only), not a step's settled sample. */
-      tick?: boolean;
-      /** CDP Memory.getDOMCounters and Performance.getMetrics at a step's end (Chromium). */
-      dom?: { nodes: number; listeners: number; documents: number };
-      taskMs?: number;
-      heapBytes?: number;
-    }
+  ev('page-open', { streamId: z.string().nullable(), afterSeq: z.number(), site: creationSiteSchema.optional().describe('where the UI\'s code created the EventSource (first stack frame outside the probe)') }),
+  ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
+  ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),
+  ev('request', { method: z.string(), path: z.string(), status: z.number().int() }),
+  ev('sample', {
+    step: z.string(),
+    witnesses: witnessCountsSchema,
+    /** A periodic sample between steps (cheap witnesses only), not a step's settled sample. */
+    tick: z.boolean().optional(),
+    /** CDP Memory.getDOMCounters and Performance.getMetrics at a step's end (Chromium). */
+    dom: z.object({ nodes: z.number(), listeners: z.number(), documents: z.number() }).strict().optional(),
+    taskMs: z.number().optional(),
+    heapBytes: z.number().optional(),
+  }),
   /** Witnesses that still disagree after a step settled: the pool is exhausted, or one witness sees what others do not. */
-  | { kind: 'finding'; t: Ms; step: string; finding: 'pool-exhaustion' | 'witness-disagreement'; summary: string; witnesses: WitnessCounts }
+  ev('finding', { step: z.string(), finding: z.enum(['pool-exhaustion', 'witness-disagreement']), summary: z.string(), witnesses: witnessCountsSchema }),
   /** The harness itself held the page's main thread (a CDP heap census); stalls inside are not the page's. */
-  | { kind: 'probe-pause'; t: Ms; duration: Ms; what: string }
-  | { kind: 'stall'; t: Ms; duration: Ms; source: 'heartbeat' | 'longtask' | 'loaf' | 'cdp' | 'unresponsive' }
+  ev('probe-pause', { duration: z.number(), what: z.string() }),
+  ev('stall', { duration: z.number(), source: z.enum(['heartbeat', 'longtask', 'loaf', 'cdp', 'unresponsive']) }),
   /**
    * What the UI shows as the answer of the viewed session; prefixOk: a prefix of the scripted answer. When it is not,
    * divergence says where it first differs and how (excerpt: the first chars, in reports of older versions).
    */
-  | { kind: 'text'; t: Ms; session: string; length: number; scripted: number; prefixOk: boolean; excerpt?: string; divergence?: Divergence }
-  | { kind: 'hidden-request'; t: Ms; path: string }
-  | { kind: 'page-error'; t: Ms; message: string }
-  | { kind: 'note'; t: Ms; message: string };
+  ev('text', {
+    session: z.string(),
+    length: z.number().int(),
+    scripted: z.number().int(),
+    prefixOk: z.boolean(),
+    excerpt: z.string().optional().describe('older reports: the first chars of a text that was not a prefix'),
+    divergence: divergenceSchema.optional().describe('when prefixOk is false: where and how the text first left its script'),
+  }),
+  ev('hidden-request', { path: z.string() }),
+  ev('page-error', { message: z.string() }),
+  ev('note', { message: z.string() }),
+]);
 
-/** How a shown answer left its script (see oracles/divergence.ts). */
-export type DivergenceKind = 'lost' | 'doubled' | 'foreign' | 'reordered' | 'extra' | 'changed' | 'truncated';
-
-/** The first place a shown answer differs from its script, with both texts around it. */
-export interface Divergence {
-  kind: DivergenceKind;
-  /** Chars of the shown text (and of the script) before the first one that differs. */
-  offset: number;
-  /** Where both windows start: up to 40 chars before offset. */
-  from: number;
-  /** The script from `from`, to 40 chars past offset. */
-  expected: string;
-  /** The shown text from `from`, to 40 chars past offset. */
-  shown: string;
-  /** One phrase: what is missing, repeated or foreign, with the script's offsets. */
-  detail: string;
-}
-
-/** Where the UI's code created an EventSource: the first stack frame outside the harness's probe. */
-export interface CreationSite {
-  /** The script's URL path when it is the page's origin (e.g. /static/app.js), else its whole URL. */
-  file: string;
-  line: number;
-  column: number;
-  /** The calling function as the browser names it; absent for top-level code. */
-  function?: string;
-}
-
+export type TimelineEvent = Z.infer<typeof timelineEventSchema>;
 export type EventKind = TimelineEvent['kind'];
-
-/** Open chat-stream connections as each witness sees them at one moment. */
-export interface WitnessCounts {
-  /** Open chat-stream sockets at the mock backend (connection ledger); absent when there is no mock (watch --attach). */
-  server?: number;
-  /** EventSources in readyState OPEN (in-page probe). */
-  page?: number;
-  /** EventSources in readyState CONNECTING: waiting for a socket, or reconnecting (in-page probe). */
-  pageConnecting?: number;
-  /** EventSource requests answered and not ended (CDP Network domain). */
-  cdp?: number;
-  /** EventSource requests started but not answered: queued for a socket in the browser's pool (CDP). */
-  cdpQueued?: number;
-  /** Of `server`: sockets whose EventSource the page already closed, the browser still reading the response. */
-  serverDraining?: number;
-  /** Live EventSource objects in readyState OPEN on the JS heap (CDP Runtime.queryObjects, at step ends). */
-  cdpObjects?: number;
-}
+export type WitnessCounts = Z.infer<typeof witnessCountsSchema>;
+export type Divergence = Z.infer<typeof divergenceSchema>;
+/** How a shown answer left its script (see oracles/divergence.ts). */
+export type DivergenceKind = Divergence['kind'];
+export type CreationSite = Z.infer<typeof creationSiteSchema>;
 
 export class Timeline {
   readonly t0: number;

@@ -11,7 +11,8 @@ import { POOL_PER_HOST } from './probe/crosscheck.ts';
 import { oneLine, printable } from './printable.ts';
 import { terminalText } from './report/terminal.ts';
 import { Timeline } from './timeline.ts';
-import { buildReport, writeReport } from './report/json.ts';
+import { buildReport } from './report/model.ts';
+import { writeReport } from './report/write.ts';
 import type { ScenarioResult } from './runner/run.ts';
 
 const PROBE_SOURCE = () => readFileSync(PAGE_PROBE_FILE, 'utf8');
@@ -62,7 +63,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   try {
     await CDP.Version({ host, port });
   } catch (e) {
-    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`);
+    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`, { cause: e });
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
@@ -94,7 +95,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
     for (const [id, w] of pages) {
       if (!targets.some((t) => t.id === id) || !w.probe.status().attached) {
         w.timeline.add({ kind: 'note', t: w.timeline.now(), message: 'page closed or detached' });
-        w.probe.status().attached && (await w.probe.close());
+        if (w.probe.status().attached) await w.probe.close();
       }
     }
   };

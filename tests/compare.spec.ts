@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { classify, failsGate } from '../harness/history/compare.ts';
 import type { Verdict } from '../harness/oracles/types.ts';
 import { renderHtml } from '../harness/report/html.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';

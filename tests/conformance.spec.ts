@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CASES, ranges } from '../harness/conformance/cases.ts';
 import { renderHtml } from '../harness/report/html.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { runCli } from './support/cli.ts';

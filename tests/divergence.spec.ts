@@ -134,6 +134,7 @@ test('scripted text (tokens: { text }) with repeated words resolves to the copy 
 test("the summary clause escapes the UI's control characters", () => {
   const d = firstDivergence(tokens(0, 3) + '\u001b[2J\nX', script)!;
   const line = describeDivergence(d);
+  // eslint-disable-next-line no-control-regex -- no control character may reach the line
   expect(line).not.toMatch(/[\u0000-\u001f]/);
   expect(line).toContain('\\u001b[2J\\nX');
 });

@@ -9,7 +9,7 @@ import { transcriptOracle } from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { tokenTexts } from '../harness/mock/player.ts';
 import { creationSite } from '../harness/probe/creationSite.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';
@@ -123,6 +123,7 @@ test('no site from an empty or frame-less stack; a hostile function name is esca
   expect(creationSite(undefined)).toBeNull();
   expect(creationSite('Error\n    at new EventSource (<anonymous>:1:1)')).toBeNull();
   const site = creationSite(`Error\n    at new EventSource (<anonymous>:1:1)\n    at ${'\u001b[2J'}evil${'x'.repeat(1000)} (${ORIGIN}/a.js:1:1)`, ORIGIN)!;
+  // eslint-disable-next-line no-control-regex -- no control character may reach the name
   expect(site.function).not.toMatch(/[\u0000-\u001f]/);
   expect(site.function!.startsWith('\\u001b[2Jevil')).toBe(true);
   expect(site.function!.length).toBeLessThanOrEqual(300);

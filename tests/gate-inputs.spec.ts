@@ -2,7 +2,7 @@
 // are refused where they are parsed, report destinations are checked before any browser starts, and a report
 // that cannot be written at the end still leaves the verdict table on the terminal (exit 2).
 import { test, expect } from '@playwright/test';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { leftoverTempDirs, processesMentioning, runCli, startCli, expectUsageErrors } from './support/cli.ts';
 

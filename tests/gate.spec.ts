@@ -10,13 +10,15 @@ import { matrixCells, type Job } from '../harness/runner/matrix.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import type { Verdict } from '../harness/oracles/types.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import { renderJUnit } from '../harness/report/junit.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { ROOT } from './support/cli.ts';
 
+// Parsed XML of any shape, read field by field in the assertions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const asList = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

@@ -273,6 +273,7 @@ test.describe('a checkout the stub cannot serve', () => {
     expect(err).toBeInstanceOf(HermesRealError);
     const message = (err as Error).message;
     expect(message).toMatch(/^sse-harness: hermes-webui \S+ at .* did not boot with the stub agent: ModuleNotFoundError: No module named 'hermes_cli'$/);
+    // eslint-disable-next-line no-control-regex -- no control character may reach the message
     expect(message).not.toMatch(/[\u0000-\u001f]|Traceback|File "/);
     expect(lines.some((l) => l.includes('Traceback'))).toBe(true);
 

@@ -8,7 +8,7 @@ import { hermesServerModel } from '../harness/targets/hermes-server.ts';
 import { hermesTarget } from '../harness/targets/hermes.ts';
 import { MockBackend } from '../harness/mock/backend.ts';
 import { DEFAULT_SERVER_MODEL } from '../harness/mock/server-model.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';

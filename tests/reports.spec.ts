@@ -9,6 +9,8 @@ import { reportJsonSchema, reportSchema } from '../harness/report/schema.ts';
 import { CHROMIUM_FLAGS, findChromium } from '../harness/driver/chromium.ts';
 import { ROOT, runCli } from './support/cli.ts';
 
+// Parsed XML of any shape, read field by field in the assertions.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const parseJUnit = (file: string): Json => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file, 'utf8'));
 const asList = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

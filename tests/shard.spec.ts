@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { buildProgram } from '../harness/cli.ts';
 import { byKind, findBlobs, MergeError, mergedOutcome, mergeRuns } from '../harness/merge-reports.ts';
-import type { SweepSummary } from '../harness/history/sweep.ts';
+import type { SweepSummary } from '../harness/report/sweep-schema.ts';
 import { blobName, blobSchema, type RunBlob } from '../harness/report/blob.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import { matrixCells, matrixJobs, shardCells, type Job } from '../harness/runner/matrix.ts';

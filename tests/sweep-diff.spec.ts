@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diffSweeps } from '../harness/history/sweep-diff.ts';
-import { SWEEP_VERSION, type SweepCell, type SweepSummary } from '../harness/history/sweep.ts';
+import { SWEEP_VERSION, type SweepCell, type SweepSummary } from '../harness/report/sweep-schema.ts';
 import { runCli } from './support/cli.ts';
 
 type Cell = [verdict: SweepCell['verdict'], ...failing: string[]];

@@ -3,7 +3,7 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SweepSummary } from '../harness/history/sweep.ts';
+import type { SweepSummary } from '../harness/report/sweep-schema.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import { leftoverTempDirs, runCli, startCli } from './support/cli.ts';
 import { UiRepo } from './support/ui-repo.ts';

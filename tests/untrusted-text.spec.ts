@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oneLine, printable } from '../harness/printable.ts';
 import { verdictTable } from '../harness/cli.ts';
-import { buildReport } from '../harness/report/json.ts';
+import { buildReport } from '../harness/report/model.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { mdCode, mdText } from '../harness/report/markdown-text.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
@@ -16,7 +16,7 @@ import { codeSpans, markdownProse } from './support/markdown.ts';
 /** Clears the screen, prints red "ALL TESTS PASSED", rewrites the line, reverses the rest, hides a character. */
 export const HOSTILE = '\u001b[2J\u001b[31mALL TESTS PASSED\u001b[0m\rok \u202egnp.exe\u200bX\u0007\u0008';
 /** Every character that acts instead of showing, outside a line feed. */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- these characters are the ones looked for
 const ACTING = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/u;
 
 test('printable() shows each acting character as an escape and keeps the rest', () => {
@@ -104,6 +104,7 @@ const MD_HOSTILE = [
   HOSTILE,
 ].join(' ');
 /** What must not be read as Markdown, HTML or a GitHub reference anywhere outside code. */
+// eslint-disable-next-line no-control-regex -- ESC is one of the characters looked for
 const RENDERED = /<img|<script|\]\(|!\[|https?:|www\.|@|#1|:\+1:|\$x|~~|_i_|\*\*b\*\*|&amp;|&lt;|evil|octocat|\u001b|\u202e|\u200b/;
 
 function hostileReport() {

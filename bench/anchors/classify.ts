@@ -27,7 +27,7 @@ export interface Reading {
 
 const MAX_NAMED = 300;
 // ANSI colour and cursor codes, which fuite and memlab print even into a pipe.
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- ESC starts each code
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const plain = (s: string) => s.replace(ANSI, '');
 const short = (s: string) => (s.length > MAX_NAMED ? `${s.slice(0, MAX_NAMED - 1)}…` : s);

@@ -40,7 +40,7 @@ function tokenIndices(frames: Frame[]): number[] {
   const out: number[] = [];
   for (const f of frames) {
     if (f.event !== 'token') continue;
-    let text = '';
+    let text: string;
     try {
       text = String((JSON.parse(f.data) as { text?: unknown }).text ?? '');
     } catch {

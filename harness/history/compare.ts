@@ -5,7 +5,8 @@
 import { join, relative, resolve } from 'node:path';
 import { WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
-import { buildReport, writeReport } from '../report/json.ts';
+import { buildReport } from '../report/model.ts';
+import { writeReport } from '../report/write.ts';
 import { oneLine } from '../report/terminal.ts';
 import { limitOf, metricsOf } from '../runner/baseline.ts';
 import type { Comparison, RunOptions, ScenarioResult } from '../runner/run.ts';

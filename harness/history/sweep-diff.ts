@@ -2,31 +2,8 @@
 // unchanged code is the harness's own noise (load, a race in the UI, a budget too tight), which a gate must not
 // carry; this is how a sweep is repeated and checked before its table is trusted.
 import { readFileSync } from 'node:fs';
-import { SWEEP_VERSION, type SweepCell, type SweepSummary } from './sweep.ts';
-
-export interface CellPair {
-  ref: string;
-  commit: string;
-  scenario: string;
-  browser: string;
-  a: Pick<SweepCell, 'verdict' | 'failing'>;
-  b: Pick<SweepCell, 'verdict' | 'failing'>;
-  /** 'verdict': pass/fail/error differ; 'oracles': both failed, on different oracles. */
-  differs?: 'verdict' | 'oracles';
-  /** Each cell's section in its ref's HTML report, relative to its sweep's folder. */
-  reports: { a?: string; b?: string };
-}
-
-export interface SweepDiff {
-  /** Cells both sweeps ran (neither "not run"), matched by commit, scenario and browser. */
-  compared: number;
-  sameVerdict: number;
-  /** Same verdict and, for failing cells, the same failing oracles. */
-  sameOracles: number;
-  differing: CellPair[];
-  /** Cells one sweep ran and the other did not (or does not have). */
-  unmatched: number;
-}
+import type { CellPair, SweepDiff } from '../report/sweep.ts';
+import { SWEEP_VERSION, type SweepCell, type SweepSummary } from '../report/sweep-schema.ts';
 
 export class SweepFileError extends Error {}
 

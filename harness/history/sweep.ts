@@ -8,8 +8,10 @@ import { BrowserPool, WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
 import { makeDir } from '../destination.ts';
 import { writeBlob } from '../report/blob.ts';
-import { buildReport, writeReport } from '../report/json.ts';
+import { buildReport } from '../report/model.ts';
+import { writeReport } from '../report/write.ts';
 import { cellMark, renderSweepHtml } from '../report/sweep.ts';
+import { SWEEP_VERSION, type SweepCell, type SweepRow, type SweepSummary } from '../report/sweep-schema.ts';
 import { oneLine } from '../report/terminal.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import { dealRefs, shardLabel, type Shard } from '../runner/shard.ts';
@@ -17,62 +19,6 @@ import type { Scenario } from '../scenario/schema.ts';
 import { runAtRef, type RefJob } from './at-ref.ts';
 import { Worktrees } from './git.ts';
 import type { ResolvedRef } from './refs.ts';
-
-export const SWEEP_VERSION = 1;
-
-export interface SweepCell {
-  scenario: string;
-  browser: string;
-  /** 'not run': the sweep was interrupted before this run. */
-  verdict: ScenarioResult['verdict'] | 'not run';
-  /** Oracles that failed. */
-  failing: string[];
-  /** Each failing oracle's sentence, or the error. */
-  detail?: string;
-  durationMs?: number;
-  /** That run's section in the ref's HTML report, relative to the sweep's folder. */
-  report?: string;
-}
-
-export interface SweepRow {
-  label: string;
-  commit: string;
-  subject: string;
-  date: string;
-  /** The ref's report folder, relative to the sweep's folder. */
-  dir: string;
-  /** The ref's JSON report, relative to the sweep's folder (absent until the ref has run). */
-  report?: string;
-  /** The version the target named (git describe at the ref). */
-  targetVersion?: string;
-  cells: SweepCell[];
-}
-
-export interface SweepSummary {
-  sweepVersion: typeof SWEEP_VERSION;
-  tool: 'sse-harness';
-  kind: 'sweep';
-  startedAt: string;
-  finishedAt: string;
-  /** False while the sweep runs and when it was interrupted. */
-  complete: boolean;
-  interruptedBy?: string;
-  command: string[];
-  repo: string;
-  refs: string;
-  target: string;
-  appSubdir: string;
-  browsers: string[];
-  scenarios: string[];
-  /** --shard: this sweep ran the refs dealt to this shard (rows hold only those). */
-  shard?: Shard;
-  /** The runs were played against the real server (--backend real); absent: the mock. */
-  backend?: 'real';
-  /** The cells of every row, in this order. */
-  columns: { scenario: string; browser: string }[];
-  rows: SweepRow[];
-  totals: { refs: number; cells: number; passed: number; failed: number; errors: number; notRun: number };
-}
 
 export interface SweepOptions {
   repo: string;

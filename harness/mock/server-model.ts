@@ -1,5 +1,7 @@
 // ServerModel: how the server behind a chat UI answers a (re)subscribe to a run's stream, per release of that server.
 // The mock plays one model per backend; docs/protocol.md#resume has the table of what each model sends.
+import type { z as Z } from 'zod';
+import { z } from '../deps.ts';
 
 /**
  * What a live run sends to a new subscriber.
@@ -110,16 +112,17 @@ export function resumeCursor(params: URLSearchParams, lastEventIdHeader: string 
   return run === streamId && seq !== null ? { kind: 'seq', afterSeq: seq } : { kind: 'unusable', raw: header };
 }
 
-/** What a report says about the server model a run was played against. */
-export interface ServerModelSummary {
-  resume: ResumeBehaviour;
-  /** What decided the model (a target reading its checkout, or the default). */
-  why: string;
-  offlineBufferCap: number | null;
-  lastEventId: boolean;
-  /** The chat-stream reply's headers. */
-  headers: Record<string, string>;
-}
+/** What a report says about the server model a run was played against (the JSON report's `mock`). */
+export const serverModelSummarySchema = z
+  .object({
+    resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run; replay: the whole journal to every subscriber (docs/protocol.md#resume)"),
+    why: z.string().describe('what decided the behaviour (the target reading its checkout, or the default)'),
+    offlineBufferCap: z.number().int().nullable().describe('most events buffered while no client is subscribed (null: no limit)'),
+    lastEventId: z.boolean().describe('the Last-Event-ID request header counts as a resume cursor'),
+    headers: z.record(z.string(), z.string()).describe("the chat-stream reply's response headers"),
+  })
+  .strict();
+export type ServerModelSummary = Z.infer<typeof serverModelSummarySchema>;
 
 export const DEFAULT_MODEL_WHY = "the mock's default: the newest hermes-webui server's resume rules";
 

@@ -1,6 +1,5 @@
 // liveStreamsOracle: open chat streams never exceed the viewed streaming sessions, return to baseline, and do not grow.
-import type { TimelineEvent } from '../timeline.ts';
-import { formatSite, leakedStreams, liveStreamSeries, pageReleases, viewMarks, viewedSetAt, type LeakedStream } from '../timeline-queries.ts';
+import { formatSite, leakedStreams, liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
 import { stepAt, type Oracle } from './types.ts';
 
 export interface LiveStreamsConfig {

@@ -4,7 +4,8 @@
 //   reporter: [['list'], ['html'], ['sse-harness/playwright/reporter', { outputDir: 'reports/playwright' }]]
 import { resolve } from 'node:path';
 import type { FullConfig, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
-import { buildReport, writeReport } from '../report/json.ts';
+import { buildReport } from '../report/model.ts';
+import { writeReport } from '../report/write.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import { ATTACHMENT, type RecordedRun } from './index.ts';
 
@@ -34,6 +35,7 @@ export default class SseHarnessReporter implements Reporter {
     const verdicts = rec.verdicts.map((v) => ({ ...v }));
     const passed = result.status === 'passed' || (result.status === 'failed' && test.expectedStatus === 'failed');
     if (!passed && !verdicts.some((v) => !v.pass)) {
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes from the test's error
       verdicts.push({ oracle: 'test', pass: false, summary: (result.error?.message ?? result.status).split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, ''), evidence: {} });
     }
     this.results.push({

@@ -181,7 +181,7 @@ export class CdpProbe {
     if (this.client) throw new Error('sse-harness: this CDP probe is already attached; close it first.');
     const host = opts.host ?? '127.0.0.1';
     const until = Date.now() + (opts.attachTimeoutMs ?? 5000);
-    let seen: CDP.Target[] = [];
+    let seen: CDP.Target[];
     for (;;) {
       seen = await this.within(CDP.List({ host, port: opts.port }), 'listing DevTools targets').catch((e) => {
         throw new Error(`sse-harness: cannot list DevTools targets on ${host}:${opts.port} (${errText(e)}); was the browser started with --remote-debugging-port?`);
@@ -215,7 +215,7 @@ export class CdpProbe {
       await this.guarded('Performance.enable', () => this.send('Performance.enable'));
     } catch (e) {
       await this.close();
-      throw new Error(`sse-harness: attached to ${this.target.url} but could not enable Network/Performance: ${errText(e)}.`);
+      throw new Error(`sse-harness: attached to ${this.target.url} but could not enable Network/Performance: ${errText(e)}.`, { cause: e });
     }
     // Installing early lets buffered:true catch tasks from page start; a failure here is retried on every drain.
     await this.longTasks().catch(() => {});

@@ -142,7 +142,7 @@
 
   // ---- Requests while hidden.
   if (nativeFetch) {
-    window.fetch = function (input, init) {
+    window.fetch = function (input) {
       countRequest(typeof input === 'string' ? input : input && input.url);
       if (forcedOffline) return Promise.reject(new TypeError('Failed to fetch (sse-harness: emulated offline)'));
       return nativeFetch.apply(this, arguments);

@@ -10,7 +10,8 @@ import { z } from '../deps.ts';
 import { makeDir } from '../destination.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import { MAX_SHARDS, type Shard } from '../runner/shard.ts';
-import { reportSchema, resultSchema } from './schema.ts';
+import { resultSchema } from '../runner/result.ts';
+import { reportSchema } from './schema.ts';
 
 export const BLOB_VERSION = 1;
 

@@ -1,7 +1,7 @@
 // The HTML report: one self-contained file (uPlot inlined) with a timeline chart and the evidence for every run.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { HarnessReport } from './json.ts';
+import type { HarnessReport } from './model.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import { liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
@@ -15,6 +15,7 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCode
 
 /** The server behaviours the mock played, each with what decided it; and the real servers runs were played against. */
 const mockLine = (report: HarnessReport) => {
+  // eslint-disable-next-line no-control-regex -- control characters flattened to spaces on purpose
   const flat = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ');
   const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${flat(r.mock.why)})`] : [])))];
   const real = [...new Set(report.results.flatMap((r) => (r.backend ? [flat(r.backend)] : [])))];

@@ -4,37 +4,18 @@
 // flaky run is a passing case with a <flakyFailure> (or <flakyError>) per failed attempt, a run that failed every
 // attempt has its <failure> plus a <rerunFailure> per earlier attempt. A known finding is a <skipped> case with
 // its reason (how pytest reports an expected failure): not red, not a silent pass.
-import type { HarnessReport } from './json.ts';
+import type { HarnessReport } from './model.ts';
 import type { ScenarioResult } from '../runner/run.ts';
-import { CLASS_ORACLE } from '../oracles/classes.ts';
-import type { RegressionClass } from '../scenario/classes.ts';
-import { flakySentence, knownNote, outcomeOf } from './outcome.ts';
+import { flakySentence, knownNote, outcomeOf, problemOf } from './outcome.ts';
 
 const xml = (s: unknown) =>
   String(s)
     // XML 1.0 forbids most control characters, even escaped.
+    // eslint-disable-next-line no-control-regex -- removes them on purpose
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export const caseName = (r: ScenarioResult) => `${r.scenario}${r.regress.length ? ` [regress ${r.regress.join(',')}]` : ''}`;
-
-/**
- * Why a run is a red line, or null. In a detection matrix a regression run is there to be caught, so it is red only
- * when its class's oracle missed it; everywhere else a failing oracle is red.
- */
-export function problemOf(r: ScenarioResult, inMatrix = false, flaky: 'pass' | 'fail' = 'pass'): string | null {
-  const outcome = outcomeOf(r);
-  if (outcome === 'known') return null;
-  if (outcome === 'flaky') return flaky === 'fail' ? flakySentence(r) : null;
-  if (r.verdict === 'error') return `harness error: ${r.error ?? 'unknown'}`;
-  if (inMatrix && r.expected === 'catch') {
-    const oracles: string[] = r.regress.map((k) => CLASS_ORACLE[k as RegressionClass]).filter(Boolean);
-    const caught = r.verdicts.some((v) => !v.pass && oracles.includes(v.oracle));
-    return caught ? null : `regression ${r.regress.join(',')} was not caught by ${oracles.join(', ') || 'its oracle'} (missed)`;
-  }
-  if (r.verdict === 'fail') return r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}${v.step ? ` (at ${v.step})` : ''}${knownNote(v)}`).join('\n');
-  return null;
-}
 
 /** Earlier attempts as Surefire's flakyFailure / rerunFailure elements: flaky when the run held in the end, rerun when it never did. */
 function attemptElements(r: ScenarioResult, inMatrix: boolean, flaky: boolean): string {

@@ -1,13 +1,12 @@
 // A Markdown summary for a pull-request comment or $GITHUB_STEP_SUMMARY: the verdict first, then what failed and why.
 // Whatever a run produced (names, summaries, the UI's text, errors) goes through markdown-text.ts: plain words as
 // they are, anything else as code. Only the harness's own words are Markdown.
-import type { HarnessReport } from './json.ts';
-import { problemOf } from './junit.ts';
+import type { HarnessReport } from './model.ts';
 import type { Divergence } from '../oracles/divergence.ts';
 import type { LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
-import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
+import { attemptLines, knownNote, outcomeOf, problemOf } from './outcome.ts';
 import { mdBlock, mdCell, mdCode, mdHtmlText, mdText } from './markdown-text.ts';
 
 /** A table cell's longest text from a run: the rest is counted, not shown. */

@@ -1,10 +1,35 @@
 // A sweep's history, for a terminal (one row per ref, one column per scenario and browser) and as one HTML page
 // whose every cell links that run's own report. Ref names, commit subjects and error text come from the user's
 // repository and the UI: escaped in the page, stripped of control characters in the terminal.
-import type { SweepCell, SweepSummary } from '../history/sweep.ts';
-import type { CellPair, SweepDiff } from '../history/sweep-diff.ts';
 import { join } from 'node:path';
+import type { SweepCell, SweepSummary } from './sweep-schema.ts';
 import { oneLine } from './terminal.ts';
+
+/** One cell in two sweeps of the same history (history/sweep-diff.ts pairs them). */
+export interface CellPair {
+  ref: string;
+  commit: string;
+  scenario: string;
+  browser: string;
+  a: Pick<SweepCell, 'verdict' | 'failing'>;
+  b: Pick<SweepCell, 'verdict' | 'failing'>;
+  /** 'verdict': pass/fail/error differ; 'oracles': both failed, on different oracles. */
+  differs?: 'verdict' | 'oracles';
+  /** Each cell's section in its ref's HTML report, relative to its sweep's folder. */
+  reports: { a?: string; b?: string };
+}
+
+/** Two sweeps of the same history compared cell by cell. */
+export interface SweepDiff {
+  /** Cells both sweeps ran (neither "not run"), matched by commit, scenario and browser. */
+  compared: number;
+  sameVerdict: number;
+  /** Same verdict and, for failing cells, the same failing oracles. */
+  sameOracles: number;
+  differing: CellPair[];
+  /** Cells one sweep ran and the other did not (or does not have). */
+  unmatched: number;
+}
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -80,7 +80,7 @@ export function readBaseline(file: string): BaselineFile {
   try {
     data = JSON.parse(raw) as BaselineFile;
   } catch (e) {
-    throw new Error(`sse-harness: ${file} is not JSON (${(e as Error).message}); record it again with --update-baseline ${file}`);
+    throw new Error(`sse-harness: ${file} is not JSON (${(e as Error).message}); record it again with --update-baseline ${file}`, { cause: e });
   }
   if (data?.baselineVersion !== BASELINE_VERSION || typeof data.runs !== 'object') {
     throw new Error(`sse-harness: ${file} is not a baseline file of version ${BASELINE_VERSION}; record it again with --update-baseline ${file}`);

@@ -3,6 +3,7 @@
 // entry past its date no longer excuses, and says so; one that matched nothing is reported stale, to be removed.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
+import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
 import { BROWSERS } from '../driver/index.ts';
 import type { KnownMark, Verdict } from '../oracles/types.ts';
@@ -45,16 +46,30 @@ export function knownJsonSchema(): Record<string, unknown> {
   return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'sse-harness known findings', ...rest };
 }
 
-export interface KnownEntry {
-  scenario: string;
-  browser?: string;
-  oracle: string;
-  match?: string;
-  reason: string;
-  expires?: string;
-  /** Where the entry is: file:line. */
-  source: string;
-}
+/** What became of an entry in a run, as the JSON report's gate lists it. */
+export const knownStatusSchema = z
+  .object({
+    scenario: z.string(),
+    browser: z.string().optional(),
+    oracle: z.string(),
+    match: z.string().optional(),
+    reason: z.string(),
+    expires: z.string().optional(),
+    /** Where the entry is: file:line. */
+    source: z.string(),
+    /**
+     * excused: it matched failures and excused them; expired: it matched failures but is past its date, so they
+     * failed the gate; stale: its scenario ran and the oracle was judged, and no failure matched (fixed? remove it);
+     * unjudged: no run of its scenario (and browser) judged that oracle this time.
+     */
+    status: z.enum(['excused', 'expired', 'stale', 'unjudged']),
+    /** Failing verdicts it matched, over every attempt. */
+    matched: z.number().int().nonnegative(),
+  })
+  .strict();
+export type KnownStatus = Z.infer<typeof knownStatusSchema>;
+/** An entry of a known-findings file, with where it is. */
+export type KnownEntry = Omit<KnownStatus, 'status' | 'matched'>;
 
 /** Reads and checks a known-findings file (YAML or JSON); every mistake is one sentence with file:line:col and a fix. */
 export function loadKnownFile(file: string, cwd = process.cwd()): KnownEntry[] {
@@ -70,7 +85,7 @@ export function parseKnown(text: string, file: string): KnownEntry[] {
   try {
     yaml = readYaml(text, file);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new Error(`sse-harness: ${e.message}`);
+    if (e instanceof ScenarioError) throw new Error(`sse-harness: ${e.message}`, { cause: e });
     throw e;
   }
   const { doc, lines } = yaml;
@@ -111,18 +126,6 @@ export function parseKnown(text: string, file: string): KnownEntry[] {
 export function excusedByMarks(r: ScenarioResult): boolean {
   const failing = r.verdicts.filter((v) => !v.pass);
   return r.verdict === 'fail' && failing.length > 0 && failing.every((v) => v.known !== undefined && !v.known.expired);
-}
-
-/** What became of an entry in a run. */
-export interface KnownStatus extends KnownEntry {
-  /**
-   * excused: it matched failures and excused them; expired: it matched failures but is past its date, so they
-   * failed the gate; stale: its scenario ran and the oracle was judged, and no failure matched (fixed? remove it);
-   * unjudged: no run of its scenario (and browser) judged that oracle this time.
-   */
-  status: 'excused' | 'expired' | 'stale' | 'unjudged';
-  /** Failing verdicts it matched, over every attempt. */
-  matched: number;
 }
 
 /** Today as YYYY-MM-DD in UTC: an entry holds through its expiry day. */

@@ -1,4 +1,6 @@
 // The detection matrix: every regression class × browser must be flagged by its oracle, and the healthy UI must pass.
+import type { z as Z } from 'zod';
+import { z } from '../deps.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { CLASS_ORACLE } from '../oracles/classes.ts';
 import type { RegressionClass } from '../scenario/classes.ts';
@@ -18,14 +20,18 @@ export interface Job {
 /** What the matrix's cells need of a job (a shard blob's job list has this much). */
 export type MatrixJob = Pick<Job, 'browser' | 'expect' | 'klass'> & { scenario: Pick<Scenario, 'name'> };
 
-export interface MatrixCell {
-  klass: RegressionClass | 'healthy';
-  browser: string;
-  /** healthy: passed/total; class: caught by its oracle in every scenario built for it. */
-  ok: boolean;
-  detail: string;
-  scenarios: string[];
-}
+/** One cell of the matrix, as the JSON report holds it; a class is any target's, so the schema has a string. */
+export const matrixCellSchema = z
+  .object({
+    klass: z.string(),
+    browser: z.string(),
+    /** healthy: passed/total; class: caught by its oracle in every scenario built for it. */
+    ok: z.boolean(),
+    detail: z.string(),
+    scenarios: z.array(z.string()),
+  })
+  .strict();
+export type MatrixCell = Omit<Z.infer<typeof matrixCellSchema>, 'klass'> & { klass: RegressionClass | 'healthy' };
 
 /** Jobs for the matrix: every scenario healthy, plus each class in the scenarios that declare they catch it. */
 export function matrixJobs(scenarios: Scenario[], browsers: string[], classes: readonly RegressionClass[], healthyRepeats = 1): Job[] {

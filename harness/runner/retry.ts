@@ -13,8 +13,8 @@ import type { ScenarioResult } from './run.ts';
 export type Outcome = NonNullable<ScenarioResult['outcome']>;
 
 /** How the gate treats a flaky run. */
-export type FlakyPolicy = 'pass' | 'fail';
-export const FLAKY_POLICIES: readonly FlakyPolicy[] = ['pass', 'fail'];
+export const FLAKY_POLICIES = ['pass', 'fail'] as const;
+export type FlakyPolicy = (typeof FLAKY_POLICIES)[number];
 
 /**
  * How one attempt went: ok (it did what it was for), excused (it failed, but only as known findings say it may), bad

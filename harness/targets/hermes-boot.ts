@@ -1,7 +1,6 @@
 // When a hermes-webui checkout counts as booted. Releases mark the end of boot differently, so the signal is chosen
 // from what the checkout's own frontend defines, read once when the target is made; the report names the one used.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfinedError, readConfinedSync } from '../confined.ts';
 
 export interface BootSignal {
