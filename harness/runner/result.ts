@@ -5,7 +5,6 @@ import { z } from '../deps.ts';
 import { serverModelSummarySchema } from '../mock/server-model.ts';
 import { verdictSchema } from '../oracles/types.ts';
 import { timelineEventSchema, witnessCountsSchema } from '../timeline.ts';
-import type { ScenarioResult } from './run.ts';
 
 /** A run beside the same run (scenario, browser, regressions) at a base ref (history/compare.ts). */
 export const comparisonSchema = z
@@ -74,9 +73,3 @@ export const resultSchema = attemptSchema
 /** A run's result as the JSON report holds it. */
 export type ScenarioResultJson = Z.infer<typeof resultSchema>;
 export type Comparison = Z.infer<typeof comparisonSchema>;
-
-// run.ts still declares ScenarioResult by hand. Until it is `Z.infer<typeof resultSchema>` (and this check goes),
-// this compiles only while both agree field for field; witnesses aside, which run.ts types as string[].
-type Agree<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
-export type ResultTypeAgrees = Assert<Agree<Omit<ScenarioResult, 'witnesses' | 'attempts'>, Omit<ScenarioResultJson, 'witnesses' | 'attempts'>>>;

@@ -3,7 +3,7 @@ import { MockBackend } from '../mock/backend.ts';
 import type { ChatBackend } from '../mock/chat-backend.ts';
 import { RealBackend } from '../mock/real-backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
-import { summarizeServerModel, type ServerModelSummary } from '../mock/server-model.ts';
+import { summarizeServerModel } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
 import { pageReleases } from '../timeline-queries.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
@@ -20,6 +20,7 @@ import { agree, crossCheck } from '../probe/crosscheck.ts';
 import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
 import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from './run-errors.ts';
 import { perform } from './step-table.ts';
+import type { ScenarioResultJson } from './result.ts';
 import { stepHandlers, type RunState } from './steps.ts';
 
 export { BootFailure } from './run-errors.ts';
@@ -44,69 +45,9 @@ export interface RunOptions {
   keepOpenOnFailure?: (where: { backend: string; cdpPort?: number }) => Promise<void>;
 }
 
-export interface ScenarioResult {
-  scenario: string;
-  file: string;
-  description?: string;
-  catches: string[];
-  /** The stream time scale the scenario's streams were played at (absent: 1). */
-  timeScale?: number;
-  browser: string;
-  engine: string;
-  target: string;
-  targetVersion: string;
-  /** The readiness signal the target used (targets that pick one per version of the UI). */
-  readySignal?: string;
-  /** The UI never became ready at the first open (verdict error): the checkout cannot be judged in this browser. */
-  bootFailed?: boolean;
-  /** The server behaviour the mock played (resume rules, offline buffer cap, SSE headers) and what decided it. */
-  mock?: ServerModelSummary;
-  /** The real server the run was played against, in place of the mock (--backend real). */
-  backend?: string;
-  regress: string[];
-  /** pass: every oracle holds; fail: an oracle or a step found a problem; error: the harness could not run it. */
-  verdict: 'pass' | 'fail' | 'error';
-  verdicts: Verdict[];
-  /** What the run was for (set by the CLI): a healthy run must pass, a regression run must be caught. */
-  expected?: 'pass' | 'catch';
-  /** What was emulated rather than real (device profile, page lifecycle on WebDriver). */
-  emulation?: string[];
-  stepFailures: { step: string; t: number; error: string }[];
-  /** Lasting witness disagreements after steps (pool exhaustion, one witness seeing what others do not). */
-  findings: { t: number; step: string; finding: string; summary: string; witnesses: WitnessCounts }[];
-  /** The witnesses this run's verdicts rest on: server ledger always, page probe, CDP where the browser speaks it. */
-  witnesses: string[];
-  error?: string;
-  /**
-   * What the run amounts to for the gate (set by the CLI, see runner/retry.ts): its verdict, or flaky (what it was
-   * for failed in an earlier attempt and held in the last), or known (it failed only as known findings allow).
-   */
-  outcome?: 'pass' | 'fail' | 'error' | 'flaky' | 'known';
-  /** The earlier attempts of a retried run, oldest first; this result is the last attempt. */
-  attempts?: ScenarioResult[];
-  /** The run stopped at its first definite failure (RunOptions.stopWhen); verdicts hold only the definite failures. */
-  stoppedEarly?: { t: number; oracle: string; notJudged: string[] };
-  durationMs: number;
-  sessions: Record<string, string>;
-  timeline: TimelineEvent[];
-  /** run --compare: the same run at the base ref, and what the gate makes of this one (harness/history/compare.ts). */
-  compare?: Comparison;
-}
-
-/** A run beside the same run (scenario, browser, regressions) at a base ref. */
-export interface Comparison {
-  /** The base ref as given, and its commit. */
-  base: string;
-  baseCommit: string;
-  baseVerdict: 'pass' | 'fail' | 'error' | 'not run';
-  baseFailing: string[];
-  /** The base run's section in the base report, relative to this report's folder. */
-  baseReport?: string;
-  /** new / worse fail the gate; pre-existing does not; fixed and ok passed here; error could not run here. */
-  status: 'new' | 'worse' | 'pre-existing' | 'fixed' | 'ok' | 'error';
-  /** Each oracle failing here, and why it counts as it does. */
-  oracles: { oracle: string; status: 'new' | 'worse' | 'pre-existing'; detail: string }[];
-}
+/** A run's result: what the JSON report holds for it (its type is the report schema's, runner/result.ts). */
+export type ScenarioResult = ScenarioResultJson;
+export type { Comparison } from './result.ts';
 
 /** How long a UI gets to boot; a loaded 2-core runner boots a 90k-line frontend in well under this. */
 const BOOT_MS = 15_000;
@@ -232,7 +173,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     verdicts: [],
     stepFailures,
     findings: timeline.ordered().flatMap((e) => (e.kind === 'finding' ? [{ t: e.t, step: e.step, finding: e.finding, summary: e.summary, witnesses: e.witnesses }] : [])),
-    witnesses: ['server', ...(page ? ['page'] : []), ...(cdp?.status().attached ? ['cdp'] : [])],
+    witnesses: ['server' as const, ...(page ? (['page'] as const) : []), ...(cdp?.status().attached ? (['cdp'] as const) : [])],
     durationMs: Date.now() - started,
     sessions,
     timeline: timeline.ordered(),
