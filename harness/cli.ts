@@ -32,7 +32,7 @@ import { launcherFor, BROWSERS } from './driver/index.ts';
 import { ConfigError, loadConfig, type SseHarnessConfig } from './config.ts';
 import { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
-import { hasOwnServer, targetFor, targetNames } from './targets/index.ts';
+import { hasOwnServer, targetFor, targetNames, useTarget } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './scenario/classes.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
@@ -561,6 +561,16 @@ export function buildProgram(): Command {
         if (!(command.opts() as { quiet?: boolean }).quiet) toStderr(`sse-harness: config ${oneLine(loaded.file)}\n`);
       }
     }
+    // A target that names a module (./my-target.ts), given as --target or by the config, is loaded once, before the
+    // command runs, and goes on as the name it is registered under; every command with a target takes it this way.
+    const spec: unknown = command.getOptionValue('target');
+    if (typeof spec === 'string') {
+      try {
+        command.setOptionValue('target', await useTarget(spec, command.getOptionValueSource('target') === 'config' ? 'config target' : '--target'));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    }
     if (!BROWSER_COMMANDS.has(command.name())) return;
     const reaped = reapOrphans();
     if (reaped) toStderr(`${reapedLine(reaped)}\n`);
@@ -572,7 +582,7 @@ export function buildProgram(): Command {
     .description('run scenarios (default: the config\'s scenarios, else every file in scenarios/) and print a verdict table')
     .argument('[scenarios...]', 'scenario files or folders')
     .option('-c, --config <file>', CONFIG_HELP)
-    .addOption(new Option('-t, --target <name>', `chat UI to drive (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
     .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`).argParser(names).default(['chromium']))
@@ -658,10 +668,19 @@ Examples:
 
   program
     .command('validate')
-    .description('check scenario files without starting a browser')
+    .description('check scenario files (and with --target, the target) without starting a browser')
     .argument('[scenarios...]', 'scenario files or folders')
     .option('-c, --config <file>', CONFIG_HELP)
-    .action((paths: string[]) => {
+    .option('-t, --target <name|path>', 'also check this target: a built-in name, or a target module that must load and have the shape of a target')
+    .option('--app-dir <path>', 'the checkout the target is made for (targets that read one)')
+    .action((paths: string[], o: { target?: string; appDir?: string }) => {
+      if (o.target !== undefined) {
+        try {
+          targetFor(o.target, { appDir: o.appDir });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+      }
       const files = scenarioFiles(paths.length ? paths : (configScenarios ?? []));
       let bad = 0;
       for (const f of files) {
@@ -685,7 +704,7 @@ Examples:
     .requiredOption('--good <ref>', 'a commit where the scenario passes')
     .requiredOption('--bad <ref>', 'a later commit where it fails')
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
     .addOption(new Option('-b, --browser <name>', 'browser to run in').choices(BROWSERS).default('chromium'))
     .option('-o, --report-dir <dir>', 'where the report of every step goes', 'reports')
     .addHelpText('after', '\nExit codes: 0 the first bad commit was named, 2 usage error (refs, repository, or ends that do not fail/pass as claimed).')
@@ -710,7 +729,7 @@ Examples:
     .option('--commits', 'ranges walk commits instead of tags')
     .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(new Option('-t, --target <name>', `chat UI target (${targetNames().join(', ')})`).default('reference'))
+    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
     .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(names).default(['chromium']))
     .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
     .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')

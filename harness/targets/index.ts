@@ -1,14 +1,10 @@
-// Target registry: a new chat UI is a new target file registered here, not a fork.
+// Target registry: the built-in targets by name, and the target modules a command was given by path (module.ts).
 import { hermesTarget } from './hermes.ts';
 import { referenceTargetAt } from './reference.ts';
-import type { Target } from './types.ts';
+import { isTargetPath, loadTargetModule } from './module.ts';
+import type { Target, TargetFactory as Factory, TargetOptions } from './types.ts';
 
-export interface TargetOptions {
-  /** Checkout of the UI to drive (targets that read a user's repository, e.g. hermes-webui). */
-  appDir?: string;
-}
-
-type Factory = (opts: TargetOptions) => Target;
+export type { TargetOptions } from './types.ts';
 
 const TARGETS: Record<string, Factory> = {
   reference: (opts) => referenceTargetAt(opts.appDir),
@@ -26,9 +22,22 @@ export const targetNames = () => Object.keys(TARGETS);
 const OWN_SERVER = new Set(['hermes-webui']);
 export const hasOwnServer = (name: string): boolean => OWN_SERVER.has(name);
 
+/**
+ * The registry name for a --target value: a built-in name as it is; a module path (see module.ts) is loaded, checked
+ * and registered under its absolute path, which every command then uses as the name (a sweep builds the target
+ * anew for each ref). Throws a one-sentence Error naming the file and the fix.
+ */
+export async function useTarget(spec: string, label = '--target'): Promise<string> {
+  if (!isTargetPath(spec)) return spec;
+  const loaded = await loadTargetModule(spec, label);
+  if (!TARGETS[loaded.file]) registerTarget(loaded.file, loaded.make);
+  if (loaded.ownServer) OWN_SERVER.add(loaded.file);
+  return loaded.file;
+}
+
 /** Throws a one-sentence Error naming the problem and the fix (unknown target, missing or wrong --app-dir). */
 export function targetFor(name: string, opts: TargetOptions = {}): Target {
   const make = TARGETS[name];
-  if (!make) throw new Error(`sse-harness: unknown target "${name}". Known targets: ${targetNames().join(', ')}.`);
+  if (!make) throw new Error(`sse-harness: unknown target "${name}". Known targets: ${targetNames().filter((n) => !isTargetPath(n)).join(', ')}, or the path of a target module (./my-target.ts).`);
   return make(opts);
 }

@@ -40,3 +40,12 @@ export interface Target {
   send(page: BrowserPage, text: string): Promise<void>;
   switchTo(page: BrowserPage, sessionId: string): Promise<void>;
 }
+
+/** What a target is made with: the options a command gives it (--app-dir). */
+export interface TargetOptions {
+  /** Checkout of the UI to drive (targets that read a user's repository, e.g. hermes-webui), an absolute path. */
+  appDir?: string;
+}
+
+/** Makes a target for the options of a command: a target that reads a checkout is a factory (synchronous). */
+export type TargetFactory = (opts: TargetOptions) => Target;
