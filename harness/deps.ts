@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const { z } = require('zod') as typeof import('zod');
+// Typed by name, so the package's emitted declarations say `import('zod')` rather than a path into node_modules.
+export const z: typeof import('zod').z = (require('zod') as typeof import('zod')).z;
 let mswModule: typeof import('msw') | undefined;
 /** msw, loaded when the first mock backend is built: commands that start none (and a browser starting meanwhile) need not wait for it. */
 export const msw = (): typeof import('msw') => (mswModule ??= require('msw') as typeof import('msw'));
