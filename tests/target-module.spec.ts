@@ -82,3 +82,18 @@ test('the command line loads a TypeScript target module for validate, run and sw
   const swept = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', '.', '--refs', 'HEAD', '--dry-run', '--target', good]);
   expect(swept.code, swept.explain()).toBe(0);
 });
+
+test('a config entry names a target module, relative to the config, and validate checks it', async () => {
+  const project = join(dir, 'project');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'mine.mjs'), `export default { ${FIELDS} };`);
+  writeFileSync(join(project, 'broken.mjs'), `export default { ${FIELDS}, readyExpression: '' };`);
+  const scenario = join(ROOT, 'scenarios', 'switch-return.yaml');
+  writeFileSync(join(project, 'sse-harness.config.mjs'), `export default { target: './mine.mjs' };\n`);
+  const good = await runCli(['validate', scenario], {}, project);
+  expect(good.code, good.explain()).toBe(0);
+  writeFileSync(join(project, 'sse-harness.config.mjs'), `export default { target: './broken.mjs' };\n`);
+  const bad = await runCli(['validate', scenario], {}, project);
+  expect(bad.code, bad.explain()).toBe(2);
+  expect(bad.stderr).toContain(`sse-harness: config target ${join(project, 'broken.mjs')}: its default export is not a target: readyExpression: `);
+});

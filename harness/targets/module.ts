@@ -70,7 +70,7 @@ export async function loadTargetModule(spec: string, label = '--target', cwd = p
     // A .ts file in a package that is not "type": "module" is compiled to CommonJS: its exports arrive one level down.
     if (exported && typeof exported === 'object' && (exported as { __esModule?: unknown }).__esModule) exported = (exported as { default?: unknown }).default;
   } catch (e) {
-    throw new Error(`${said}: it threw while loading: ${firstLine(e)}. Fix the module so that it loads.`);
+    throw new Error(`${said}: it threw while loading: ${firstLine(e)}. Fix the module so that it loads.`, { cause: e });
   }
   if (exported === undefined) throw new Error(`${said}: no default export. Write \`export default defineTarget({ … })\` (defineTarget from 'sse-harness').`);
   if (typeof exported === 'function') {
@@ -83,7 +83,7 @@ export async function loadTargetModule(spec: string, label = '--target', cwd = p
         try {
           made = factory(opts.appDir === undefined ? opts : { ...opts, appDir: resolve(cwd, opts.appDir) });
         } catch (e) {
-          throw new Error(`${said}: its factory threw: ${firstLine(e)}.`);
+          throw new Error(`${said}: its factory threw: ${firstLine(e)}.`, { cause: e });
         }
         if (made instanceof Promise) throw new Error(`${said}: its factory returned a promise. Return the target itself (a factory is synchronous).`);
         return checked(made, said, 'its factory returned');
