@@ -54,7 +54,7 @@ export const layerZones = (layers = LAYERS) =>
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'fixtures/', 'examples/', 'stub-agents/', 'reports/', 'schemas/', 'scripts/', '.build/', '.scratch/', 'test-results/', 'playwright-report/'],
+    ignores: ['node_modules/', 'fixtures/', 'examples/', 'stub-agents/', 'reports/', 'schemas/', 'scripts/', '.build/', 'dist/', '.scratch/', 'test-results/', 'playwright-report/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
