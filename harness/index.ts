@@ -26,3 +26,6 @@ export type { BackendOptions } from './mock/backend.ts';
 export type { RealBackendOptions } from './mock/real-backend.ts';
 /** Which resume rules the mock plays for the target's UI (backendModel), as docs/protocol.md describes them. */
 export type { ResumeBehaviour } from './mock/server-model.ts';
+
+/** Types sse-harness.config.ts as it is written (`export default defineConfig({ … })`); the CLI checks it again. */
+export { defineConfig, type SseHarnessConfig } from './config.ts';

@@ -82,6 +82,12 @@ test('installed from its tarball: the Playwright example passes and the custom-t
     const pwReport = reportSchema.parse(JSON.parse(readFileSync(join(project, 'reports', 'sse-harness', 'latest.json'), 'utf8')));
     expect(pwReport.results.map((r) => r.verdict)).toEqual(['pass', 'pass', 'pass']);
 
+    // The package root's defineConfig and a config naming the target module, checked without a browser.
+    writeFileSync(join(project, 'check.config.ts'), `import { defineConfig } from 'sse-harness';\nexport default defineConfig({ scenarios: ['scenario.yaml'], target: './target.ts', appDir: './ui' });\n`);
+    const configured = await sh('npx', ['sse-harness', 'validate', '--config', 'check.config.ts'], project, env);
+    expect(configured.code, configured.out).toBe(0);
+    expect(configured.out).toContain('1 of 1 scenario files valid');
+
     const run = await sh('npm', ['run', 'harness'], project, env);
     expect(run.code, run.out).toBe(0);
     const report = reportSchema.parse(JSON.parse(readFileSync(join(project, 'reports', 'latest.json'), 'utf8')));
