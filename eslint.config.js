@@ -38,7 +38,7 @@ export const LAYERS = [
     name: 'commands',
     paths: ['harness/history', 'harness/playwright', 'harness/merge-reports.ts', 'harness/stress.ts', 'harness/watch.ts', 'harness/bisect.ts', 'harness/doctor.ts', 'harness/config.ts'],
   },
-  { name: 'cli', paths: ['harness/cli.ts'] },
+  { name: 'cli', paths: ['harness/cli.ts', 'harness/index.ts'] },
 ];
 
 /** One zone per layer: its files may import nothing from the layers above it. */
