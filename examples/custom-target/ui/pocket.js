@@ -45,9 +45,10 @@ function closeStream() {
 async function show(sid) {
   closeStream();
   viewed = sid;
-  main.dataset.session = sid;
   const { session } = await call('GET', `/api/session?session_id=${encodeURIComponent(sid)}`);
   if (viewed !== sid) return; // the user moved on while it loaded
+  // The marker the harness reads changes with the messages on screen, not before: until then the old chat is shown.
+  main.dataset.session = sid;
   $('#log').replaceChildren();
   for (const m of session.messages) line(m.role, m.content);
   if (session.active_stream_id) follow(sid, session.active_stream_id);
