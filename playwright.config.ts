@@ -2,6 +2,7 @@
 // Browser-independent tests (loader, mock backend, CLI, reports) run once in the "harness" project; the detection
 // tests run once per browser project. A project whose browser is missing skips its tests and says why.
 import { defineConfig } from '@playwright/test';
+import { availableParallelism } from 'node:os';
 import { CHROMIUM_FLAGS, findChromium } from './harness/driver/chromium.ts';
 
 // Tests that use Playwright's own `page` (the Playwright-native fixtures) run on whichever Chromium is here.
@@ -11,8 +12,9 @@ const browserBound = /(detection|matrix|reuse)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: 'tests',
-  // Each test starts its own browser and mock backend; two workers fit a 2-core machine.
-  workers: process.env.CI ? 2 : undefined,
+  // Most of a test's time is spent waiting on scripted stream time, not computing: two workers keep a 2-core machine
+  // busy without starving the browsers (Playwright's default would be one here).
+  workers: Math.max(2, Math.floor(availableParallelism() / 2)),
   timeout: 180_000,
   expect: { timeout: 10_000 },
   retries: 0,

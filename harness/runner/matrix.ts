@@ -49,7 +49,7 @@ export function matrixJobs(scenarios: Scenario[], browsers: string[], classes: r
  * When a matrix run has shown what it is for: a regression run once its own oracle failed for good (the catch is
  * proven; another oracle failing first is not proof, so the run goes on), a healthy run at any definite failure.
  */
-export function stopWhenFor(job: Job): (definiteFailures: Verdict[]) => boolean {
+export function stopWhenFor(job: Pick<Job, 'expect' | 'klass'>): (definiteFailures: Verdict[]) => boolean {
   if (job.expect === 'catch') return (f) => f.some((v) => v.oracle === CLASS_ORACLE[job.klass!]);
   return (f) => f.length > 0;
 }
