@@ -1,5 +1,5 @@
 // ESLint for the harness, its tests, benches and bin: rules that find real problems, and the harness's layers.
-// Layout is not linted here (a formatter's job); rules that only judge style are off.
+// Layout is Prettier's (.prettierrc.json, `npm run format`); rules that only judge style are off here.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import { createNodeResolver, importX } from 'eslint-plugin-import-x';
@@ -26,7 +26,15 @@ import noImportCycle from './eslint-rules/no-import-cycle.js';
 export const LAYERS = [
   {
     name: 'base',
-    paths: ['harness/printable.ts', 'harness/paths.ts', 'harness/deps.ts', 'harness/confined.ts', 'harness/destination.ts', 'harness/timeline.ts', 'harness/timeline-queries.ts'],
+    paths: [
+      'harness/printable.ts',
+      'harness/paths.ts',
+      'harness/deps.ts',
+      'harness/confined.ts',
+      'harness/destination.ts',
+      'harness/timeline.ts',
+      'harness/timeline-queries.ts',
+    ],
   },
   { name: 'driver', paths: ['harness/driver', 'harness/probe'] },
   { name: 'mock', paths: ['harness/mock', 'harness/scenario'] },
@@ -36,7 +44,16 @@ export const LAYERS = [
   { name: 'report', paths: ['harness/report'] },
   {
     name: 'commands',
-    paths: ['harness/history', 'harness/playwright', 'harness/merge-reports.ts', 'harness/stress.ts', 'harness/watch.ts', 'harness/bisect.ts', 'harness/doctor.ts', 'harness/config.ts'],
+    paths: [
+      'harness/history',
+      'harness/playwright',
+      'harness/merge-reports.ts',
+      'harness/stress.ts',
+      'harness/watch.ts',
+      'harness/bisect.ts',
+      'harness/doctor.ts',
+      'harness/config.ts',
+    ],
   },
   { name: 'cli', paths: ['harness/cli.ts', 'harness/index.ts'] },
 ];
@@ -54,7 +71,20 @@ export const layerZones = (layers = LAYERS) =>
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'fixtures/', 'examples/', 'stub-agents/', 'reports/', 'schemas/', 'scripts/', '.build/', 'dist/', '.scratch/', 'test-results/', 'playwright-report/'],
+    ignores: [
+      'node_modules/',
+      'fixtures/',
+      'examples/',
+      'stub-agents/',
+      'reports/',
+      'schemas/',
+      'scripts/',
+      '.build/',
+      'dist/',
+      '.scratch/',
+      'test-results/',
+      'playwright-report/',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -76,7 +106,10 @@ export default defineConfig(
       'harness/no-import-cycle': 'error',
       'import-x/no-self-import': 'error',
       'import-x/no-duplicates': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // Style only.
       'no-regex-spaces': 'off',
     },

@@ -23,7 +23,13 @@ export default defineConfig({
     {
       name: 'harness',
       testIgnore: browserBound,
-      use: { browserName: 'chromium', launchOptions: { executablePath: chromium?.source === 'system' ? chromium.path : undefined, args: CHROMIUM_FLAGS } },
+      use: {
+        browserName: 'chromium',
+        launchOptions: {
+          executablePath: chromium?.source === 'system' ? chromium.path : undefined,
+          args: CHROMIUM_FLAGS,
+        },
+      },
     },
     { name: 'chromium', testMatch: browserBound, metadata: { browser: 'chromium' } },
     { name: 'webkit', testMatch: browserBound, metadata: { browser: 'webkit' } },

@@ -17,7 +17,15 @@ import { loadScenarioFile } from '../harness/scenario/loader.ts';
 import { median } from './median.ts';
 import { read, fuiteSummary, type Finished, type Reading, type Tool } from './anchors/classify.ts';
 import { ANSWER_SECONDS, createsEventSource, LEAK, serveReference, type ServedPage } from './anchors/serve.ts';
-import { CACHE_ENV, cacheDir, ensureTools, OTHER_TOOLS, PINNED, type Installed, type OtherTool } from './anchors/tools.ts';
+import {
+  CACHE_ENV,
+  cacheDir,
+  ensureTools,
+  OTHER_TOOLS,
+  PINNED,
+  type Installed,
+  type OtherTool,
+} from './anchors/tools.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'scenarios', 'switch-return.yaml');
@@ -33,22 +41,44 @@ class UsageError extends Error {}
 function options() {
   const whole = (min: number, max: number) => (v: string) => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
   const tools = (v: string) => {
-    const l = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const l = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = l.filter((t) => !TOOLS.includes(t as Tool));
-    if (!l.length || bad.length) throw new InvalidArgumentError(`expected some of ${TOOLS.join(', ')}, comma-separated${bad.length ? ` (not: ${bad.join(', ')})` : ''}`);
+    if (!l.length || bad.length)
+      throw new InvalidArgumentError(
+        `expected some of ${TOOLS.join(', ')}, comma-separated${bad.length ? ` (not: ${bad.join(', ')})` : ''}`,
+      );
     return TOOLS.filter((t) => l.includes(t));
   };
   return new Command('bench:anchors')
     .description('the switch leak and the healthy page through sse-harness, fuite and memlab, in alternating rounds')
     .option('--rounds <n>', 'rounds; each runs every tool on the leak, then on the healthy page', whole(1, 50), 3)
-    .addOption(new Option('--tools <list>', `tools to run, comma-separated (${TOOLS.join(', ')})`).argParser(tools).default(TOOLS, 'all three'))
-    .option('--cache <dir>', `where fuite and memlab are installed (default: $${CACHE_ENV}, else $XDG_CACHE_HOME/sse-harness/anchors, else ~/.cache/sse-harness/anchors)`)
-    .option('--deadline <s>', 'seconds a run may take before it is killed and counted as no verdict', whole(10, 3600), 300)
-    .addHelpText('after', `\nPinned: fuite@${PINNED.fuite}, memlab@${PINNED.memlab}, installed with npm on first use (no browser download: they drive the\nChromium the harness uses). Every answer streams ${ANSWER_SECONDS} s at the scenario's rate, so a leaked stream is still open when\nfuite or memlab looks. Exit codes: 0 the bench ran (whatever the tools found), 2 usage error or no Chromium.\n`)
+    .addOption(
+      new Option('--tools <list>', `tools to run, comma-separated (${TOOLS.join(', ')})`)
+        .argParser(tools)
+        .default(TOOLS, 'all three'),
+    )
+    .option(
+      '--cache <dir>',
+      `where fuite and memlab are installed (default: $${CACHE_ENV}, else $XDG_CACHE_HOME/sse-harness/anchors, else ~/.cache/sse-harness/anchors)`,
+    )
+    .option(
+      '--deadline <s>',
+      'seconds a run may take before it is killed and counted as no verdict',
+      whole(10, 3600),
+      300,
+    )
+    .addHelpText(
+      'after',
+      `\nPinned: fuite@${PINNED.fuite}, memlab@${PINNED.memlab}, installed with npm on first use (no browser download: they drive the\nChromium the harness uses). Every answer streams ${ANSWER_SECONDS} s at the scenario's rate, so a leaked stream is still open when\nfuite or memlab looks. Exit codes: 0 the bench ran (whatever the tools found), 2 usage error or no Chromium.\n`,
+    )
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .parse(process.argv)
@@ -100,7 +130,14 @@ const killGroupOf = (c: ChildProcess) => {
   }
 };
 
-async function runOnce(tool: Tool, page: Page, round: number, chromium: string, installed: Partial<Record<OtherTool, Installed>>, deadlineMs: number): Promise<Run> {
+async function runOnce(
+  tool: Tool,
+  page: Page,
+  round: number,
+  chromium: string,
+  installed: Partial<Record<OtherTool, Installed>>,
+  deadlineMs: number,
+): Promise<Run> {
   const leak = page === 'leak';
   const scratch = mkdtempSync(join(tmpdir(), 'sse-anchors-'));
   let served: ServedPage | undefined;
@@ -108,15 +145,38 @@ async function runOnce(tool: Tool, page: Page, round: number, chromium: string, 
     let command: string[];
     let finished: Finished & { ms: number };
     if (tool === 'harness') {
-      command = [process.execPath, join(ROOT, 'bin', 'sse-harness.js'), 'run', SCENARIO, ...(leak ? ['-r', LEAK] : []), '--fail-fast', '-b', 'chromium', '-o', scratch];
-      finished = await timed(() => spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true }), deadlineMs);
+      command = [
+        process.execPath,
+        join(ROOT, 'bin', 'sse-harness.js'),
+        'run',
+        SCENARIO,
+        ...(leak ? ['-r', LEAK] : []),
+        '--fail-fast',
+        '-b',
+        'chromium',
+        '-o',
+        scratch,
+      ];
+      finished = await timed(
+        () => spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+        deadlineMs,
+      );
     } else {
       const it = installed[tool];
       if (!it?.ok) throw new Error(it ? it.why : `${tool} not installed`);
       served = await serveReference(loadScenarioFile(SCENARIO), leak);
       if (tool === 'fuite') {
         // Chromium refuses to start sandboxed as root; the harness starts it with --no-sandbox too, and memlab always does.
-        command = [...it.command, served.url, '--scenario', join(HERE, 'fuite-scenario.mjs'), '--output', join(scratch, 'fuite.json'), '--browser-arg', '--no-sandbox'];
+        command = [
+          ...it.command,
+          served.url,
+          '--scenario',
+          join(HERE, 'fuite-scenario.mjs'),
+          '--output',
+          join(scratch, 'fuite.json'),
+          '--browser-arg',
+          '--no-sandbox',
+        ];
         const env = { ...process.env, PUPPETEER_EXECUTABLE_PATH: chromium };
         finished = await timed(() => spawnTracked(command[0]!, command.slice(1), { cwd: scratch, env }), deadlineMs);
         try {
@@ -125,17 +185,44 @@ async function runOnce(tool: Tool, page: Page, round: number, chromium: string, 
           /* no results written: the reading says so */
         }
       } else {
-        command = [...it.command, 'run', '--scenario', join(HERE, 'memlab-scenario.cjs'), '--chromium-binary', chromium, '--work-dir', join(scratch, 'memlab')];
+        command = [
+          ...it.command,
+          'run',
+          '--scenario',
+          join(HERE, 'memlab-scenario.cjs'),
+          '--chromium-binary',
+          chromium,
+          '--work-dir',
+          join(scratch, 'memlab'),
+        ];
         const env = { ...process.env, SSE_HARNESS_ANCHOR_URL: served.url };
         finished = await timed(() => spawnTracked(command[0]!, command.slice(1), { cwd: scratch, env }), deadlineMs);
       }
     }
     const reading = read(tool, finished, createsEventSource);
     const { fuiteJson, ...kept } = finished;
-    return { ...kept, round, tool, page, command, reading, ...(tool === 'fuite' ? { fuite: fuiteSummary(fuiteJson) } : {}) };
+    return {
+      ...kept,
+      round,
+      tool,
+      page,
+      command,
+      reading,
+      ...(tool === 'fuite' ? { fuite: fuiteSummary(fuiteJson) } : {}),
+    };
   } catch (e) {
     const why = (e as Error).message;
-    return { round, tool, page, ms: 0, code: null, stdout: '', stderr: why, command: [], reading: { verdict: 'none', namesEventSource: false, named: '', why: `not started: ${why}` } };
+    return {
+      round,
+      tool,
+      page,
+      ms: 0,
+      code: null,
+      stdout: '',
+      stderr: why,
+      command: [],
+      reading: { verdict: 'none', namesEventSource: false, named: '', why: `not started: ${why}` },
+    };
   } finally {
     await served?.stop();
     rmSync(scratch, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
@@ -166,7 +253,11 @@ function summarize(runs: Run[], tools: Tool[], versions: Record<Tool, string>) {
         leakReported: leaks,
         namesEventSource: named,
         exitCodes: mine.map((r) => (r.timedOut ? 'killed' : String(r.code))),
-        said: first ? (first.reading.verdict === 'none' ? `no verdict: ${first.reading.why}` : first.reading.named) : '',
+        said: first
+          ? first.reading.verdict === 'none'
+            ? `no verdict: ${first.reading.why}`
+            : first.reading.named
+          : '',
       };
     }),
   );
@@ -178,12 +269,17 @@ function summarize(runs: Run[], tools: Tool[], versions: Record<Tool, string>) {
       [
         `${r.tool} ${r.version}`,
         r.page === 'leak' ? `switch leak (${LEAK})` : 'healthy',
-        r.medianMs === null ? '— (no verdict)' : `${secs(r.medianMs)} s (${secs(r.minMs!)}–${secs(r.maxMs!)} s)${r.judged < r.runs ? `, ${r.runs - r.judged} of ${r.runs} without a verdict` : ''}`,
+        r.medianMs === null
+          ? '— (no verdict)'
+          : `${secs(r.medianMs)} s (${secs(r.minMs!)}–${secs(r.maxMs!)} s)${r.judged < r.runs ? `, ${r.runs - r.judged} of ${r.runs} without a verdict` : ''}`,
         r.page === 'leak' ? n(r.leakReported, r.runs) : `${n(r.leakReported, r.runs)} (false alarms)`,
         n(r.namesEventSource, r.runs),
         r.exitCodes.join(', '),
         cell(r.said || '—'),
-      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
     ),
   ].join('\n');
   return { rows, markdown };
@@ -199,7 +295,10 @@ async function main() {
     throw new UsageError(`bench:anchors: ${err.message.replace(/^error: /, '')} (see npm run bench:anchors -- --help)`);
   }
   const chromium = findChromium();
-  if (!chromium) throw new UsageError('bench:anchors: no Chromium found (Playwright\'s or /usr/bin/chromium): run npm run setup, or point SSE_HARNESS_CHROMIUM at one');
+  if (!chromium)
+    throw new UsageError(
+      "bench:anchors: no Chromium found (Playwright's or /usr/bin/chromium): run npm run setup, or point SSE_HARNESS_CHROMIUM at one",
+    );
   const engine = spawnSync(chromium.path, ['--version'], { encoding: 'utf8' }).stdout?.trim() || chromium.path;
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
   say(`bench:anchors on ${machine}; ${engine} (${chromium.path}); ${opts.rounds} round(s)`);
@@ -207,14 +306,21 @@ async function main() {
   const others = opts.tools.filter((t): t is OtherTool => OTHER_TOOLS.includes(t as OtherTool));
   const cache = cacheDir(opts.cache);
   const installed: Partial<Record<OtherTool, Installed>> = others.length ? ensureTools(cache, others, say) : {};
-  const versions = { harness: `(this checkout)`, fuite: `${PINNED.fuite}`, memlab: `${PINNED.memlab}` } as Record<Tool, string>;
+  const versions = { harness: `(this checkout)`, fuite: `${PINNED.fuite}`, memlab: `${PINNED.memlab}` } as Record<
+    Tool,
+    string
+  >;
   for (const t of others) {
     const it = installed[t]!;
     say(it.ok ? `  ${t}@${it.version}: ${it.command.join(' ')}` : `  ${t}: ${it.why}`);
     if (!it.ok) versions[t] += ' (not installed)';
   }
   // The harness's first command builds its bundle once; every timed run after it starts from the bundle, as users' do.
-  if (opts.tools.includes('harness')) spawnSync(process.execPath, [join(ROOT, 'bin', 'sse-harness.js'), 'validate', SCENARIO], { cwd: ROOT, stdio: 'ignore' });
+  if (opts.tools.includes('harness'))
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'sse-harness.js'), 'validate', SCENARIO], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
 
   const runs: Run[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
@@ -222,8 +328,13 @@ async function main() {
       for (const tool of opts.tools) {
         const r = await runOnce(tool, page, round, chromium.path, installed, opts.deadline * 1000);
         runs.push(r);
-        const what = r.reading.verdict === 'none' ? `no verdict (${r.reading.why})` : `${r.reading.verdict}${r.reading.namesEventSource ? ', names EventSource' : ''}`;
-        say(`  round ${round} · ${page} · ${tool}: ${secs(r.ms)} s, exit ${r.timedOut ? 'killed' : r.code}: ${oneLine(what, 300)}`);
+        const what =
+          r.reading.verdict === 'none'
+            ? `no verdict (${r.reading.why})`
+            : `${r.reading.verdict}${r.reading.namesEventSource ? ', names EventSource' : ''}`;
+        say(
+          `  round ${round} · ${page} · ${tool}: ${secs(r.ms)} s, exit ${r.timedOut ? 'killed' : r.code}: ${oneLine(what, 300)}`,
+        );
       }
     }
   }
@@ -238,7 +349,9 @@ async function main() {
     scenario: 'scenarios/switch-return.yaml',
     regression: LEAK,
     answerSeconds: ANSWER_SECONDS,
-    tools: Object.fromEntries(opts.tools.map((t) => [t, t === 'harness' ? { version: 'this checkout' } : installed[t as OtherTool]])),
+    tools: Object.fromEntries(
+      opts.tools.map((t) => [t, t === 'harness' ? { version: 'this checkout' } : installed[t as OtherTool]]),
+    ),
     cache,
     summary: summary.rows,
     markdown: summary.markdown,
@@ -247,7 +360,9 @@ async function main() {
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
   const file = join(ROOT, 'reports', `bench-anchors-${at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`${printable(`Measured ${at} on ${machine}, ${engine}; ${opts.rounds} round(s), alternating.\n\n${summary.markdown}\n\nevery run's output: ${file}`, { keepNewlines: true })}\n`);
+  process.stdout.write(
+    `${printable(`Measured ${at} on ${machine}, ${engine}; ${opts.rounds} round(s), alternating.\n\n${summary.markdown}\n\nevery run's output: ${file}`, { keepNewlines: true })}\n`,
+  );
 }
 
 main()

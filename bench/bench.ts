@@ -40,13 +40,25 @@ const scenarios = () =>
     .sort()
     .map((f) => loadScenarioFile(join(ROOT, 'scenarios', f)));
 const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join(
+    '\n',
+  );
 
 /** Steps that are the UI's own work (a click or a load, until the UI shows the result), not scripted time. */
 const UI_ACTIONS = new Set(['open', 'newChat', 'send', 'switchTo', 'reload']);
 
 async function verdictTimes() {
-  const rows: { scenario: string; browser: string; regress: string; scriptedMs: number; verdictMs: number; ratio: number; uiActionsMs: number; verdict: string; browserStart: string }[] = [];
+  const rows: {
+    scenario: string;
+    browser: string;
+    regress: string;
+    scriptedMs: number;
+    verdictMs: number;
+    ratio: number;
+    uiActionsMs: number;
+    verdict: string;
+    browserStart: string;
+  }[] = [];
   // The scripted clock counts the UI's own actions as free: how long they took (click or load until the UI showed
   // the result) is reported beside the ratio, so a ratio over budget says whether the UI or the harness spent it.
   const uiActionsMs = (r: ScenarioResult) => {
@@ -61,30 +73,91 @@ async function verdictTimes() {
   const add = (s: Scenario, browser: string, regress: string[], r: ScenarioResult, browserStart: string) => {
     const scripted = scriptedMs(s);
     // A run that errored or failed where it should not is not a speed figure: the row says why.
-    const wrong = r.verdict === 'error' ? r.error : r.verdict !== (regress.length ? 'fail' : 'pass') ? [...r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}`), ...r.stepFailures.map((f) => f.error)].join('; ') : undefined;
+    const wrong =
+      r.verdict === 'error'
+        ? r.error
+        : r.verdict !== (regress.length ? 'fail' : 'pass')
+          ? [
+              ...r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}`),
+              ...r.stepFailures.map((f) => f.error),
+            ].join('; ')
+          : undefined;
     const verdict = wrong ? `${r.verdict}: ${wrong.replace(/\|/g, '/').slice(0, 200)}` : r.verdict;
-    rows.push({ scenario: s.name, browser, regress: regress.join(',') || '-', scriptedMs: Math.round(scripted), verdictMs: r.durationMs, ratio: +(r.durationMs / scripted).toFixed(2), uiActionsMs: uiActionsMs(r), verdict, browserStart });
-    say(`  verdict ${s.name} · ${browser}${regress.length ? ` · ${regress}` : ''} (${browserStart}): ${r.durationMs} ms (scripted ${Math.round(scripted)} ms)${wrong ? ` ✗ ${verdict}` : ''}`);
+    rows.push({
+      scenario: s.name,
+      browser,
+      regress: regress.join(',') || '-',
+      scriptedMs: Math.round(scripted),
+      verdictMs: r.durationMs,
+      ratio: +(r.durationMs / scripted).toFixed(2),
+      uiActionsMs: uiActionsMs(r),
+      verdict,
+      browserStart,
+    });
+    say(
+      `  verdict ${s.name} · ${browser}${regress.length ? ` · ${regress}` : ''} (${browserStart}): ${r.durationMs} ms (scripted ${Math.round(scripted)} ms)${wrong ? ` ✗ ${verdict}` : ''}`,
+    );
   };
   for (const browser of installed()) {
     // As the suite runs them: one browser per worker, each run in a fresh page of it (the first run starts it).
     const kept = new ReusedBrowser(launcherFor(browser));
     try {
       await kept.launch().then((p) => p.close()); // started before the clock, as for every run but a worker's first
-      for (const s of scenarios()) add(s, browser, [], await runScenario(s, { target: referenceTarget, launcher: kept, regress: [] }), 'warm');
+      for (const s of scenarios())
+        add(s, browser, [], await runScenario(s, { target: referenceTarget, launcher: kept, regress: [] }), 'warm');
       // The switch-leak check as the detection matrix makes it: stopped once liveStreams has failed for good.
       const leak = scenarios().find((s) => s.name === 'switch-return')!;
       const stopWhen = (f: Verdict[]) => f.some((v) => v.oracle === 'liveStreams');
-      add(leak, browser, ['leak-on-switch'], await runScenario(leak, { target: referenceTarget, launcher: kept, regress: ['leak-on-switch'], stopWhen }), 'warm');
+      add(
+        leak,
+        browser,
+        ['leak-on-switch'],
+        await runScenario(leak, { target: referenceTarget, launcher: kept, regress: ['leak-on-switch'], stopWhen }),
+        'warm',
+      );
       // And alone, browser start included: `sse-harness run scenarios/switch-return.yaml -r leak-on-switch --fail-fast`.
-      add(leak, browser, ['leak-on-switch'], await runScenario(leak, { target: referenceTarget, launcher: launcherFor(browser), regress: ['leak-on-switch'], stopWhen }), 'cold');
+      add(
+        leak,
+        browser,
+        ['leak-on-switch'],
+        await runScenario(leak, {
+          target: referenceTarget,
+          launcher: launcherFor(browser),
+          regress: ['leak-on-switch'],
+          stopWhen,
+        }),
+        'cold',
+      );
     } finally {
       await kept.dispose();
     }
   }
   return {
     rows,
-    markdown: table(['scenario', 'browser', 'regress', 'browser start', 'scripted ms', 'to verdict ms', 'ratio', 'in UI actions ms', 'verdict'], rows.map((r) => [r.scenario, r.browser, r.regress, r.browserStart, r.scriptedMs, r.verdictMs, `${r.ratio}×`, r.uiActionsMs, r.verdict])),
+    markdown: table(
+      [
+        'scenario',
+        'browser',
+        'regress',
+        'browser start',
+        'scripted ms',
+        'to verdict ms',
+        'ratio',
+        'in UI actions ms',
+        'verdict',
+      ],
+      rows.map((r) => [
+        r.scenario,
+        r.browser,
+        r.regress,
+        r.browserStart,
+        r.scriptedMs,
+        r.verdictMs,
+        `${r.ratio}×`,
+        r.uiActionsMs,
+        r.verdict,
+      ]),
+    ),
   };
 }
 
@@ -92,10 +165,22 @@ function suiteTime() {
   const browsers = installed();
   const out = join(ROOT, 'reports', 'bench-suite');
   const t = Date.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'sse-harness.js'), 'run', '--matrix', '-q', '--browser', browsers.join(','), '-o', out], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'sse-harness.js'), 'run', '--matrix', '-q', '--browser', browsers.join(','), '-o', out],
+    { encoding: 'utf8' },
+  );
   const wallMs = Date.now() - t;
   say(`  suite (${browsers.join(' + ')}): ${wallMs} ms, exit ${r.status}`);
-  return { browsers, wallMs, exit: r.status, markdown: table(['browsers', 'wall time', 'exit'], [[browsers.join(' + '), `${(wallMs / 1000).toFixed(1)} s`, String(r.status)]]) };
+  return {
+    browsers,
+    wallMs,
+    exit: r.status,
+    markdown: table(
+      ['browsers', 'wall time', 'exit'],
+      [[browsers.join(' + '), `${(wallMs / 1000).toFixed(1)} s`, String(r.status)]],
+    ),
+  };
 }
 
 /** Drives the reference UI through one flood answer and returns the renderer's main-thread time (CDP TaskDuration). */
@@ -110,14 +195,22 @@ async function floodMainThread(probes: boolean): Promise<number> {
   try {
     await page.goto(`${backend.url}/?poll=1000`);
     const deadline = Date.now() + 20_000;
-    while (!(await page.evaluate<boolean>(referenceTarget.readyExpression))) if (Date.now() > deadline) throw new Error('UI not ready');
+    while (!(await page.evaluate<boolean>(referenceTarget.readyExpression)))
+      if (Date.now() > deadline) throw new Error('UI not ready');
     await page.click('#newChat');
-    while (!(await page.evaluate<string | null>(referenceTarget.viewedSessionExpression))) if (Date.now() > deadline) throw new Error('no chat');
+    while (!(await page.evaluate<string | null>(referenceTarget.viewedSessionExpression)))
+      if (Date.now() > deadline) throw new Error('no chat');
     const sid = (await page.evaluate<string>(referenceTarget.viewedSessionExpression))!;
     backend.arm(sid, 'flood', s.streams.flood!);
     if (probes) {
       // What the runner does while a scenario runs: drain the page probe every SAMPLE_MS.
-      drain = setInterval(() => void page.evaluate(`window.__sseHarness && (window.__sseHarness.drain(), window.__sseHarness.census().open)`).catch(() => {}), SAMPLE_MS);
+      drain = setInterval(
+        () =>
+          void page
+            .evaluate(`window.__sseHarness && (window.__sseHarness.drain(), window.__sseHarness.census().open)`)
+            .catch(() => {}),
+        SAMPLE_MS,
+      );
     }
     const before = (await cdp.metrics())!.taskDurationMs;
     await referenceTarget.send(page, 'flood');
@@ -141,7 +234,8 @@ async function floodMainThread(probes: boolean): Promise<number> {
 const ROUNDS = 5;
 
 async function probeOverhead() {
-  if (!installed().includes('chromium')) return { skipped: 'chromium missing', markdown: '(skipped: Chromium missing)' };
+  if (!installed().includes('chromium'))
+    return { skipped: 'chromium missing', markdown: '(skipped: Chromium missing)' };
   // Alternating rounds, each a flood run with the probes off and one with them on. A single run of one mode varies
   // by ±10 % on the 2-core box, and a round's two runs share its conditions: the figure is the median of the rounds'
   // on/off ratios. (The best of each mode compares each mode's single luckiest run: it swung 0.92-1.09× from one
@@ -156,7 +250,9 @@ async function probeOverhead() {
   const ratio = +paired[Math.floor(paired.length / 2)]!.toFixed(3);
   const best = +(Math.min(...on) / Math.min(...off)).toFixed(3);
   const all = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-  say(`  probe: off ${all(off)} ms, on ${all(on)} ms main thread → ${ratio}× (median of ${ROUNDS} rounds; best of each ${best}×)`);
+  say(
+    `  probe: off ${all(off)} ms, on ${all(on)} ms main thread → ${ratio}× (median of ${ROUNDS} rounds; best of each ${best}×)`,
+  );
   return {
     offMs: off,
     onMs: on,
@@ -166,7 +262,12 @@ async function probeOverhead() {
       ['probes', 'main-thread ms, every round', `ratio (median of ${ROUNDS} rounds' on/off)`, 'best of each mode'],
       [
         ['off', all(off), '1.00×', Math.min(...off).toFixed(0)],
-        ['on', all(on), `${ratio}× (rounds: ${on.map((x, i) => (x / off[i]!).toFixed(2)).join(', ')})`, `${Math.min(...on).toFixed(0)} (${best}×)`],
+        [
+          'on',
+          all(on),
+          `${ratio}× (rounds: ${on.map((x, i) => (x / off[i]!).toFixed(2)).join(', ')})`,
+          `${Math.min(...on).toFixed(0)} (${best}×)`,
+        ],
       ],
     ),
   };
@@ -202,9 +303,14 @@ function reader(url: string, onToken?: (i: number, at: number) => void): Promise
 }
 
 async function chat(backend: MockBackend, script: Parameters<MockBackend['arm']>[2]): Promise<string> {
-  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
+  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
   backend.arm(s.session.session_id, 'bench', script);
-  const r = await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'x' }) });
+  const r = await fetch(`${backend.url}/api/chat/start`, {
+    method: 'POST',
+    body: JSON.stringify({ session_id: s.session.session_id, message: 'x' }),
+  });
   return ((await r.json()) as { stream_id: string }).stream_id;
 }
 
@@ -236,7 +342,11 @@ async function backendThroughput() {
     const id2 = await chat(backend, [{ wait: 1500 }, { tokens: { count, rate } }]);
     const run = backend.runs.get(id2)!;
     const lat: number[] = [];
-    const readers = Array.from({ length: C }, () => reader(`${backend.url}/api/chat/stream?stream_id=${id2}`, (i, at) => lat.push(at - (startedAt + 1500 + (i * 1000) / rate))));
+    const readers = Array.from({ length: C }, () =>
+      reader(`${backend.url}/api/chat/stream?stream_id=${id2}`, (i, at) =>
+        lat.push(at - (startedAt + 1500 + (i * 1000) / rate)),
+      ),
+    );
     const counts = await Promise.all(readers);
     void run;
     const complete = counts.filter((n) => n === count).length;
@@ -249,7 +359,18 @@ async function backendThroughput() {
       clients: C,
       clientsComplete: complete,
       latencyMs: { p50: +p(0.5), p99: +p(0.99) },
-      markdown: table(['measure', 'value'], [['events/s to one client (one 200k burst)', oneClient.toLocaleString('en')], [`events/s to one client (scripted ${steady.toLocaleString('en')}/s for 2 s)`, sustained.toLocaleString('en')], [`concurrent SSE clients (${count} events each at ${rate}/s)`, `${complete}/${C} complete`], ['added latency per event, p50 / p99', `${p(0.5)} / ${p(0.99)} ms`]]),
+      markdown: table(
+        ['measure', 'value'],
+        [
+          ['events/s to one client (one 200k burst)', oneClient.toLocaleString('en')],
+          [
+            `events/s to one client (scripted ${steady.toLocaleString('en')}/s for 2 s)`,
+            sustained.toLocaleString('en'),
+          ],
+          [`concurrent SSE clients (${count} events each at ${rate}/s)`, `${complete}/${C} complete`],
+          ['added latency per event, p50 / p99', `${p(0.5)} / ${p(0.99)} ms`],
+        ],
+      ),
     };
   } finally {
     await backend.stop();
@@ -257,15 +378,24 @@ async function backendThroughput() {
 }
 
 async function main() {
-  const opts = new Command('bench').option('--only <list>', 'sections: verdict,suite,probe,backend', 'verdict,suite,probe,backend').parse(process.argv).opts<{ only: string }>();
+  const opts = new Command('bench')
+    .option('--only <list>', 'sections: verdict,suite,probe,backend', 'verdict,suite,probe,backend')
+    .parse(process.argv)
+    .opts<{ only: string }>();
   const only = new Set(opts.only.split(','));
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
   say(`sse-harness bench on ${machine}`);
   const out: Record<string, unknown> = { at: new Date().toISOString(), machine };
   const md: string[] = [`Measured ${out.at as string} on ${machine}.`];
-  if (only.has('backend')) md.push('### Mock backend', ((out.backend = await backendThroughput()) as { markdown: string }).markdown);
-  if (only.has('probe')) md.push('### Probe overhead (flood, Chromium)', ((out.probe = await probeOverhead()) as { markdown: string }).markdown);
-  if (only.has('verdict')) md.push('### Time to verdict', ((out.verdict = await verdictTimes()) as { markdown: string }).markdown);
+  if (only.has('backend'))
+    md.push('### Mock backend', ((out.backend = await backendThroughput()) as { markdown: string }).markdown);
+  if (only.has('probe'))
+    md.push(
+      '### Probe overhead (flood, Chromium)',
+      ((out.probe = await probeOverhead()) as { markdown: string }).markdown,
+    );
+  if (only.has('verdict'))
+    md.push('### Time to verdict', ((out.verdict = await verdictTimes()) as { markdown: string }).markdown);
   if (only.has('suite')) md.push('### Default suite', ((out.suite = suiteTime()) as { markdown: string }).markdown);
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
   const file = join(ROOT, 'reports', `bench-${(out.at as string).replace(/[:.]/g, '-')}.json`);

@@ -30,7 +30,11 @@ interface Timed {
 /** Runs the CLI once with its reports in a fresh folder; wall time from spawn to exit. */
 function timeCli(args: string[], dir: string): Timed {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [CLI, ...args, '--report-dir', dir, '--quiet'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(process.execPath, [CLI, ...args, '--report-dir', dir, '--quiet'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, code: r.status, verdicts: verdictsIn(dir) };
 }
@@ -38,7 +42,9 @@ function timeCli(args: string[], dir: string): Timed {
 function verdictsIn(dir: string): string[] {
   const f = join(dir, 'latest.json');
   if (!existsSync(f)) return [];
-  const report = JSON.parse(readFileSync(f, 'utf8')) as { results: { scenario: string; browser: string; verdict: string }[] };
+  const report = JSON.parse(readFileSync(f, 'utf8')) as {
+    results: { scenario: string; browser: string; verdict: string }[];
+  };
   return report.results.map((r) => `${r.scenario} · ${r.browser} → ${r.verdict}`).sort();
 }
 
@@ -46,7 +52,15 @@ type Case = { name: string; what: string; run: (dir: string) => Timed; skip?: st
 
 function cases(appDir: string | undefined): Case[] {
   const noApp = appDir ? undefined : 'HERMES_WEBUI_DIR is not set (a hermes-webui checkout)';
-  const gateArgs = [...GATE_SCENARIOS, '--target', 'hermes-webui', '--app-dir', appDir ?? '', '--browser', 'chromium,webkit'];
+  const gateArgs = [
+    ...GATE_SCENARIOS,
+    '--target',
+    'hermes-webui',
+    '--app-dir',
+    appDir ?? '',
+    '--browser',
+    'chromium,webkit',
+  ];
   return [
     {
       name: 'switch-leak',
@@ -65,7 +79,11 @@ function cases(appDir: string | undefined): Case[] {
       run: (dir) => {
         const parts = [1, 2].map((i) => timeCli(['run', ...gateArgs, '--shard', `${i}/2`], join(dir, `shard-${i}`)));
         const t0 = process.hrtime.bigint();
-        const m = spawnSync(process.execPath, [CLI, 'merge-reports', join(dir, 'shard-1'), join(dir, 'shard-2'), '--report-dir', join(dir, 'merged')], { cwd: ROOT, encoding: 'utf8' });
+        const m = spawnSync(
+          process.execPath,
+          [CLI, 'merge-reports', join(dir, 'shard-1'), join(dir, 'shard-2'), '--report-dir', join(dir, 'merged')],
+          { cwd: ROOT, encoding: 'utf8' },
+        );
         const mergeMs = Number(process.hrtime.bigint() - t0) / 1e6;
         return { ms: parts[0]!.ms + parts[1]!.ms + mergeMs, code: m.status, verdicts: verdictsIn(join(dir, 'merged')) };
       },
@@ -85,7 +103,9 @@ function main() {
     .opts<{ only: string; rounds: number }>();
   const want = new Set(o.only.split(',').map((s) => s.trim()));
   const all = cases(process.env.HERMES_WEBUI_DIR);
-  for (const w of want) if (!all.some((c) => c.name === w)) throw new Error(`bench:commands: --only ${w}: not one of ${all.map((c) => c.name).join(', ')}`);
+  for (const w of want)
+    if (!all.some((c) => c.name === w))
+      throw new Error(`bench:commands: --only ${w}: not one of ${all.map((c) => c.name).join(', ')}`);
   const chosen = all.filter((c) => want.has(c.name));
   for (const c of chosen.filter((c) => c.skip)) say(`${c.name}: skipped, ${c.skip}`);
   const runs = chosen.filter((c) => !c.skip);
@@ -108,7 +128,16 @@ function main() {
     const ts = times.get(c.name)!;
     const ms = ts.map((t) => t.ms);
     const same = ts.every((t) => JSON.stringify(t.verdicts) === JSON.stringify(ts[0]!.verdicts));
-    return { name: c.name, command: c.what, medianMs: Math.round(median(ms)), minMs: Math.round(Math.min(...ms)), maxMs: Math.round(Math.max(...ms)), exits: ts.map((t) => t.code), verdictsAlike: same, verdicts: ts[0]!.verdicts };
+    return {
+      name: c.name,
+      command: c.what,
+      medianMs: Math.round(median(ms)),
+      minMs: Math.round(Math.min(...ms)),
+      maxMs: Math.round(Math.max(...ms)),
+      exits: ts.map((t) => t.code),
+      verdictsAlike: same,
+      verdicts: ts[0]!.verdicts,
+    };
   });
   const gate = rows.find((r) => r.name === 'gate');
   const shards = rows.find((r) => r.name === 'shards');
@@ -117,14 +146,38 @@ function main() {
     [
       '| command | median | range | exit codes | same verdicts every round |',
       '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.name} | ${sec(r.medianMs)} s | ${sec(r.minMs)}–${sec(r.maxMs)} s | ${r.exits.join(', ')} | ${r.verdictsAlike ? 'yes' : 'NO'} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${sec(r.medianMs)} s | ${sec(r.minMs)}–${sec(r.maxMs)} s | ${r.exits.join(', ')} | ${r.verdictsAlike ? 'yes' : 'NO'} |`,
+      ),
     ].join('\n') +
-      (merged === undefined ? '\n' : `\n\nmerged shards give the unsharded gate's verdicts: ${merged ? 'yes' : 'NO'}\n`) +
+      (merged === undefined
+        ? '\n'
+        : `\n\nmerged shards give the unsharded gate's verdicts: ${merged ? 'yes' : 'NO'}\n`) +
       `machine speed: SHA-256 of 256 MiB in ${Math.round(median(calibrations))} ms (median of the rounds; a slower machine takes longer)\n`,
   );
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
   const file = join(ROOT, 'reports', `bench-commands-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, calibrationMs: calibrations.map(Math.round) }, rounds: o.rounds, rows, mergedEqualsUnsharded: merged }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: {
+          cpus: cpus().length,
+          cpu: cpus()[0]?.model,
+          memGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+          calibrationMs: calibrations.map(Math.round),
+        },
+        rounds: o.rounds,
+        rows,
+        mergedEqualsUnsharded: merged,
+      },
+      null,
+      2,
+    ),
+  );
   say(`written to ${file}`);
 }
 

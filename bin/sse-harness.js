@@ -11,7 +11,17 @@
 // ($XDG_CACHE_HOME/sse-harness or ~/.cache/sse-harness); SSE_HARNESS_BUILD_DIR names another. Where the bundle cannot
 // be made or written (esbuild missing, no writable folder), tsx runs the sources.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -84,7 +94,8 @@ async function bundled() {
       writeFileSync(`${f.path}.${process.pid}`, f.contents);
       renameSync(`${f.path}.${process.pid}`, f.path);
     }
-    for (const old of readdirSync(dir)) if (old.startsWith('cli-') && !old.startsWith(name)) rmSync(join(dir, old), { force: true });
+    for (const old of readdirSync(dir))
+      if (old.startsWith('cli-') && !old.startsWith(name)) rmSync(join(dir, old), { force: true });
   }
   return bundle;
 }

@@ -19,7 +19,14 @@ function importsOf(file) {
   if (hit?.mtimeMs === mtimeMs) return hit.imports;
   // import, import type, export … from, import() and require(), as TypeScript itself finds them.
   const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  const imports = [...new Set(importedFiles.map((f) => f.fileName).filter((s) => s.startsWith('.')).map((s) => resolve(dirname(file), s)))];
+  const imports = [
+    ...new Set(
+      importedFiles
+        .map((f) => f.fileName)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolve(dirname(file), s)),
+    ),
+  ];
   importsCache.set(file, { mtimeMs, imports });
   return imports;
 }
@@ -61,7 +68,12 @@ export default {
       const target = resolve(dirname(home), spec);
       if (target === home) return;
       const chain = chainBack(target, home);
-      if (chain) context.report({ node: node.source, messageId: 'cycle', data: { chain: [home, ...chain, home].map((f) => relative(cwd, f)).join(' → ') } });
+      if (chain)
+        context.report({
+          node: node.source,
+          messageId: 'cycle',
+          data: { chain: [home, ...chain, home].map((f) => relative(cwd, f)).join(' → ') },
+        });
     };
     return {
       ImportDeclaration: check,

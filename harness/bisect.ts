@@ -41,7 +41,10 @@ export async function bisect(opts: BisectOptions): Promise<BisectOutcome> {
   const repo = openRepo(opts.repo, '--repo', "bisect needs the UI's git history.");
   const good = commitOf(repo, opts.good, `--good ${opts.good}`);
   const bad = commitOf(repo, opts.bad, `--bad ${opts.bad}`);
-  if (!isAncestor(repo, good, bad)) throw new Error(`sse-harness: --good ${opts.good} is not an ancestor of --bad ${opts.bad}: bisect walks the history from good to bad.`);
+  if (!isAncestor(repo, good, bad))
+    throw new Error(
+      `sse-harness: --good ${opts.good} is not an ancestor of --bad ${opts.bad}: bisect walks the history from good to bad.`,
+    );
   // Oldest first; the bad commit is last. Candidates lie on the path from good to bad.
   const between = git(repo, 'rev-list', '--reverse', '--ancestry-path', `${good}..${bad}`).split('\n').filter(Boolean);
   if (!between.length) throw new Error('sse-harness: --good and --bad are the same commit: nothing to bisect.');
@@ -56,20 +59,43 @@ export async function bisect(opts: BisectOptions): Promise<BisectOutcome> {
 
   const test = async (commit: string): Promise<'good' | 'bad'> => {
     opts.log(`bisect: testing ${short(commit)} ${subject(commit)}`);
-    const [result] = await runAtRef({ worktrees, commit, appSubdir: opts.appSubdir, target: opts.target, jobs: [{ scenario: opts.scenario, browser: opts.launcher.browser, regress: [] }], browsers: [browsers] });
+    const [result] = await runAtRef({
+      worktrees,
+      commit,
+      appSubdir: opts.appSubdir,
+      target: opts.target,
+      jobs: [{ scenario: opts.scenario, browser: opts.launcher.browser, regress: [] }],
+      browsers: [browsers],
+    });
     if (!result) throw new Error('sse-harness: bisect interrupted.');
-    if (result.verdict === 'error') throw new Error(`sse-harness: bisect: the scenario could not run at ${short(commit)}: ${result.error}`);
+    if (result.verdict === 'error')
+      throw new Error(`sse-harness: bisect: the scenario could not run at ${short(commit)}: ${result.error}`);
     const verdict = result.verdict === 'pass' ? 'good' : 'bad';
     const failing = result.verdicts.filter((v) => !v.pass).map((v) => v.oracle);
     opts.log(`bisect: ${short(commit)} is ${verdict}${failing.length ? ` (${failing.join(', ')})` : ''}`);
-    steps.push({ commit, subject: subject(commit), verdict, result: { ...result, scenario: `${result.scenario}@${short(commit)}`, description: `bisect ${short(commit)} ${subject(commit)}: ${verdict}` } });
+    steps.push({
+      commit,
+      subject: subject(commit),
+      verdict,
+      result: {
+        ...result,
+        scenario: `${result.scenario}@${short(commit)}`,
+        description: `bisect ${short(commit)} ${subject(commit)}: ${verdict}`,
+      },
+    });
     return verdict;
   };
 
   try {
     // The ends first: a bisection whose good end fails, or whose bad end passes, would name a wrong commit.
-    if ((await test(good)) !== 'good') throw new Error(`sse-harness: --good ${opts.good} (${short(good)}) fails the scenario too: pick an older good commit.`);
-    if ((await test(bad)) !== 'bad') throw new Error(`sse-harness: --bad ${opts.bad} (${short(bad)}) passes the scenario: nothing to find with this scenario.`);
+    if ((await test(good)) !== 'good')
+      throw new Error(
+        `sse-harness: --good ${opts.good} (${short(good)}) fails the scenario too: pick an older good commit.`,
+      );
+    if ((await test(bad)) !== 'bad')
+      throw new Error(
+        `sse-harness: --bad ${opts.bad} (${short(bad)}) passes the scenario: nothing to find with this scenario.`,
+      );
     // Invariant: between[lo-1] (or good) is good, between[hi] is bad.
     let lo = 0;
     let hi = between.length - 1;

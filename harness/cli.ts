@@ -44,7 +44,14 @@ import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport } from './report/model.ts';
 import { writeReport } from './report/write.ts';
 import { holdLine } from './report/verdict-line.ts';
-import { asExpected, failsGate, FLAKY_POLICIES, runWithRetries, type FlakyPolicy, type Judgement } from './runner/retry.ts';
+import {
+  asExpected,
+  failsGate,
+  FLAKY_POLICIES,
+  runWithRetries,
+  type FlakyPolicy,
+  type Judgement,
+} from './runner/retry.ts';
 import { KnownFindings, knownJsonSchema, knownLines, loadKnownFile } from './runner/known.ts';
 import { attemptLines, knownNote, outcomeOf } from './report/outcome.ts';
 import { adoptRunFolder, holdAt, onCleanup, reapAll, wasInterrupted } from './driver/reaper.ts';
@@ -72,7 +79,8 @@ const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
   ['backend', 'backend'],
   ['timeScale', 'timeScale'],
 ];
-const CONFIG_HELP = 'the config file (default: sse-harness.config.ts, .mts, .js or .mjs in the working folder, if there is one); flags win over it';
+const CONFIG_HELP =
+  'the config file (default: sse-harness.config.ts, .mts, .js or .mjs in the working folder, if there is one); flags win over it';
 /** Commands that read sse-harness.config.ts. */
 const CONFIG_COMMANDS = new Set(['run', 'stress', 'sweep', 'validate']);
 /** The config's scenarios, for a command given none. */
@@ -86,12 +94,20 @@ function applyConfig(command: Command, config: SseHarnessConfig): void {
     const source = command.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
     // sweep takes a list of backends where run takes one.
-    command.setOptionValueWithSource(option, option === 'backend' && Array.isArray(command.getOptionValue(option)) ? [value] : value, 'config');
+    command.setOptionValueWithSource(
+      option,
+      option === 'backend' && Array.isArray(command.getOptionValue(option)) ? [value] : value,
+      'config',
+    );
   }
   configScenarios = config.scenarios;
 }
 
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 /** A list that must name something: "--browser ," would otherwise run nothing and pass. */
 const names = (v: string) => {
   const l = list(v);
@@ -110,9 +126,16 @@ function scenarioFiles(paths: string[]): string[] {
       try {
         names = readdirSync(abs);
       } catch (e) {
-        throw new UsageError(`sse-harness: cannot read the scenario folder ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new UsageError(
+          `sse-harness: cannot read the scenario folder ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
       }
-      files.push(...names.filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(abs, f)));
+      files.push(
+        ...names
+          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .sort()
+          .map((f) => join(abs, f)),
+      );
     } else files.push(abs);
   }
   if (!files.length) throw new UsageError(`sse-harness: no scenario files (*.yaml, *.json) in ${inputs.join(', ')}`);
@@ -136,7 +159,12 @@ export function verdictTable(results: ScenarioResult[]): string {
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = outcomeOf(r).toUpperCase();
-    const first = r.verdict === 'error' ? r.error ?? 'error' : failing.length ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}` : holdLine(r.verdicts);
+    const first =
+      r.verdict === 'error'
+        ? (r.error ?? 'error')
+        : failing.length
+          ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}`
+          : holdLine(r.verdicts);
     rows.push(`${pad(cell(r.scenario), 26)} ${pad(cell(r.browser), 9)} ${pad(mark, 7)} ${cell(first)}`);
     for (const v of failing) {
       if (v.step) rows.push(`${' '.repeat(45)}  at ${cell(v.step)}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
@@ -187,9 +215,13 @@ interface RunFlags {
 type Backend = 'mock' | 'real';
 
 function backendsArg(v: string): Backend[] {
-  const all = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const all = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const bad = all.filter((x) => x !== 'mock' && x !== 'real');
-  if (bad.length || !all.length || new Set(all).size !== all.length) throw new InvalidArgumentError('give mock, real, or mock,real');
+  if (bad.length || !all.length || new Set(all).size !== all.length)
+    throw new InvalidArgumentError('give mock, real, or mock,real');
   return all as Backend[];
 }
 
@@ -206,7 +238,10 @@ function earlierSweep(dir: string, want: Parameters<typeof resumeMismatch>[1]): 
     throw new UsageError(`sse-harness: --resume: ${(e as Error).message}`);
   }
   const why = resumeMismatch(prev, want);
-  if (why) throw new UsageError(`sse-harness: --resume: ${oneLine(file)} is another sweep (${oneLine(why)}). Give the same scenarios, browsers and target, or another --report-dir.`);
+  if (why)
+    throw new UsageError(
+      `sse-harness: --resume: ${oneLine(file)} is another sweep (${oneLine(why)}). Give the same scenarios, browsers and target, or another --report-dir.`,
+    );
   return prev;
 }
 
@@ -229,24 +264,39 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   }
   for (const r of flags.regress) {
     if (!target.regressions.includes(r)) {
-      throw new UsageError(`sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`);
+      throw new UsageError(
+        `sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`,
+      );
     }
   }
   if (flags.backend === 'real') {
-    if (!target.realBackend) throw new UsageError(`sse-harness: --backend real: the ${target.name} target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.`);
-    if (flags.matrix || flags.compare) throw new UsageError(`sse-harness: --backend real cannot be combined with ${flags.matrix ? '--matrix' : '--compare'}. Run it on its own.`);
+    if (!target.realBackend)
+      throw new UsageError(
+        `sse-harness: --backend real: the ${target.name} target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.`,
+      );
+    if (flags.matrix || flags.compare)
+      throw new UsageError(
+        `sse-harness: --backend real cannot be combined with ${flags.matrix ? '--matrix' : '--compare'}. Run it on its own.`,
+      );
   }
   const compare = flags.compare ? prepareCompare(flags.compare, flags.appDir, { matrix: flags.matrix }) : undefined;
   // "all": every browser this machine has (doctor says how to get the rest).
   if (flags.browser.includes('all')) {
     const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
     const skipped = BROWSERS.filter((b) => !here.includes(b));
-    if (skipped.length && !flags.quiet) toStderr(`sse-harness: --browser all: ${skipped.join(', ')} not installed here, skipped (see: sse-harness doctor)\n`);
-    if (!here.length) throw new UsageError('sse-harness: --browser all: no browser installed. Run npm run setup, or see sse-harness doctor.');
+    if (skipped.length && !flags.quiet)
+      toStderr(
+        `sse-harness: --browser all: ${skipped.join(', ')} not installed here, skipped (see: sse-harness doctor)\n`,
+      );
+    if (!here.length)
+      throw new UsageError(
+        'sse-harness: --browser all: no browser installed. Run npm run setup, or see sse-harness doctor.',
+      );
     flags.browser = here;
   }
   let scenarios = loadAll(paths);
-  if (flags.timeScale !== undefined) scenarios = scenarios.map((s) => (s.timeScale === undefined ? withTimeScale(s, flags.timeScale!) : s));
+  if (flags.timeScale !== undefined)
+    scenarios = scenarios.map((s) => (s.timeScale === undefined ? withTimeScale(s, flags.timeScale!) : s));
   if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
   if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
   const launchers = new Map(flags.browser.map((b) => [b, launcherFor(b)]));
@@ -256,14 +306,26 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   }
   const log = (s: string) => !flags.quiet && toStderr(`${oneLine(s)}\n`);
   const matrix = flags.matrix && flags.regress.length === 0 && target.regressions.length > 0;
-  if (flags.matrix && !matrix) log(`sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`);
+  if (flags.matrix && !matrix)
+    log(
+      `sse-harness: no detection matrix (${flags.regress.length ? '--regress given: running with those regressions' : `target ${target.name} has no switchable regressions`})`,
+    );
   // A narrowed selection (files or --grep) is judged on the classes its scenarios are built to catch; the full
   // default suite on every class, so a class no scenario catches shows up as a miss.
   const narrowed = paths.length > 0 || flags.grep !== undefined;
-  const classes = (target.regressions as readonly RegressionClass[]).filter((k) => !narrowed || scenarios.some((s) => s.catches?.includes(k)));
+  const classes = (target.regressions as readonly RegressionClass[]).filter(
+    (k) => !narrowed || scenarios.some((s) => s.catches?.includes(k)),
+  );
   const round: Job[] = matrix
     ? matrixJobs(scenarios, flags.browser, classes)
-    : flags.browser.flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: flags.regress, expect: flags.regress.length ? ('catch' as const) : ('pass' as const) })));
+    : flags.browser.flatMap((browser) =>
+        scenarios.map((scenario) => ({
+          scenario,
+          browser,
+          regress: flags.regress,
+          expect: flags.regress.length ? ('catch' as const) : ('pass' as const),
+        })),
+      );
   // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
   // --shard i/n: this machine's part of the whole (runner/shard.ts); the whole's job list goes into the blob.
@@ -271,7 +333,10 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
   const plan = planJobs(round, rounds, shard?.total);
   const mine: Planned<Job>[] = shard ? plan.filter((p) => p.shard === shard.index) : plan;
   const jobs: Job[] = mine.map((p) => p.job);
-  if (!plan.length) throw new UsageError('sse-harness: nothing to run: no scenario in any browser. A gate that runs nothing must not pass; check the scenarios and --browser.');
+  if (!plan.length)
+    throw new UsageError(
+      'sse-harness: nothing to run: no scenario in any browser. A gate that runs nothing must not pass; check the scenarios and --browser.',
+    );
 
   let known: KnownFindings | undefined;
   if (flags.known) {
@@ -282,7 +347,12 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     }
   }
   // How each attempt went (runner/retry.ts): did it do what it was for, or fail only as known findings allow?
-  const judge = (job: Job, r: ScenarioResult): Judgement => (asExpected(job, r, !!matrix) ? 'ok' : known && !(matrix && job.expect === 'catch') && known.excuses(r) ? 'excused' : 'bad');
+  const judge = (job: Job, r: ScenarioResult): Judgement =>
+    asExpected(job, r, !!matrix)
+      ? 'ok'
+      : known && !(matrix && job.expect === 'catch') && known.excuses(r)
+        ? 'excused'
+        : 'bad';
 
   let baseline: BaselineFile | undefined;
   if (flags.baseline) {
@@ -293,15 +363,31 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     }
   }
   // Where the verdict will be written is checked now, not after the whole run.
-  const baselineFile = flags.updateBaseline ? resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : flags.baseline ?? DEFAULT_BASELINE) : undefined;
+  const baselineFile = flags.updateBaseline
+    ? resolve(typeof flags.updateBaseline === 'string' ? flags.updateBaseline : (flags.baseline ?? DEFAULT_BASELINE))
+    : undefined;
   writableOrUsage(() => {
     checkWritableDir(flags.reportDir, `--report-dir ${flags.reportDir}`);
     if (flags.trend) checkWritableFile(flags.trend, `--trend ${flags.trend}`);
     if (baselineFile) checkWritableFile(baselineFile, `--update-baseline ${baselineFile}`);
   });
   const startedAt = new Date().toISOString();
-  const blobJobs: BlobJob[] = plan.map((p) => ({ key: p.key, scenario: p.job.scenario.name, file: p.job.scenario.file, browser: p.job.browser, regress: p.job.regress, expect: p.job.expect, ...(p.job.klass ? { klass: p.job.klass } : {}), repeat: p.repeat, weight: p.weight }));
-  const gateOf = (results: ScenarioResult[]) => ({ retries: flags.retries, flaky: flags.flaky, ...(known ? { known: { file: flags.known!, entries: known.statuses(results) } } : {}) });
+  const blobJobs: BlobJob[] = plan.map((p) => ({
+    key: p.key,
+    scenario: p.job.scenario.name,
+    file: p.job.scenario.file,
+    browser: p.job.browser,
+    regress: p.job.regress,
+    expect: p.job.expect,
+    ...(p.job.klass ? { klass: p.job.klass } : {}),
+    repeat: p.repeat,
+    weight: p.weight,
+  }));
+  const gateOf = (results: ScenarioResult[]) => ({
+    retries: flags.retries,
+    flaky: flags.flaky,
+    ...(known ? { known: { file: flags.known!, entries: known.statuses(results) } } : {}),
+  });
   // The shard's results with the whole's job list, for merge-reports (report/blob.ts).
   const blob = (results: (ScenarioResult | undefined)[], complete: boolean) =>
     shard &&
@@ -337,7 +423,13 @@ blob: ${file}
   const done = () => slots.filter((r): r is ScenarioResult => r !== undefined);
   const cellsOf = () => {
     const cells = matrixCells(jobs, slots as ScenarioResult[], flags.browser, classes, flags.flaky);
-    return shard ? shardCells(cells, jobs, plan.map((p) => p.job)) : cells;
+    return shard
+      ? shardCells(
+          cells,
+          jobs,
+          plan.map((p) => p.job),
+        )
+      : cells;
   };
   const report = (complete: boolean) => {
     blob(slots, complete);
@@ -365,12 +457,19 @@ blob: ${file}
   });
 
   // A fixed port or a watched (headed) browser means one run at a time.
-  const workers = flags.port !== undefined || flags.headed || flags.keepOpen ? 1 : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
-  log(`sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`);
+  const workers =
+    flags.port !== undefined || flags.headed || flags.keepOpen
+      ? 1
+      : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
+  log(
+    `sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`,
+  );
   const launchOpts = { headed: flags.headed, slowMo: flags.slowMo, device: flags.device };
   const runJob = async (job: Job, i: number, browsers: WorkerBrowsers, attempt = 1): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}${attempt > 1 ? ` retry ${attempt - 1}/${flags.retries}` : ''}]`;
-    log(`${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`);
+    log(
+      `${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`,
+    );
     const r = await runScenario(job.scenario, {
       target,
       launcher: browsers.get(job.browser),
@@ -382,19 +481,33 @@ blob: ${file}
       stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
       keepOpenOnFailure: flags.keepOpen
         ? async ({ backend, cdpPort }) => {
-            toStderr(`${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`);
+            toStderr(
+              `${tag} kept open after the failure: backend ${backend}${cdpPort ? `, DevTools port ${cdpPort} (sse-harness watch --attach ${cdpPort})` : ''}. Ctrl-C ends.\n`,
+            );
             await new Promise(() => {});
           }
         : undefined,
     });
     r.expected = job.expect;
     // The baseline gate: a healthy run must also be no worse than the recorded one.
-    const vs = baseline && job.expect === 'pass' && r.verdict !== 'error' ? compareToBaseline(r, baseline, { ratio: flags.baselineTolerance }) : null;
+    const vs =
+      baseline && job.expect === 'pass' && r.verdict !== 'error'
+        ? compareToBaseline(r, baseline, { ratio: flags.baselineTolerance })
+        : null;
     if (vs) {
       r.verdicts.push(vs);
       if (!vs.pass) r.verdict = 'fail';
     }
-    log(`${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : ''}`);
+    log(
+      `${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${
+        r.verdict === 'fail'
+          ? `: ${r.verdicts
+              .filter((v) => !v.pass)
+              .map((v) => v.oracle)
+              .join(', ')}`
+          : ''
+      }`,
+    );
     return r;
   };
   // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
@@ -429,18 +542,25 @@ blob: ${file}
         }).finally(taken.done);
         if (wasInterrupted()) return; // the signal handler writes the partial report and exits
         if (known && !(matrix && job.expect === 'catch')) known.annotate(r);
-        if (r.attempts) log(`[${i + 1}/${jobs.length}] ${r.scenario} · ${r.browser} → ${outcomeOf(r).toUpperCase()} after ${r.attempts!.length + 1} attempts`);
+        if (r.attempts)
+          log(
+            `[${i + 1}/${jobs.length}] ${r.scenario} · ${r.browser} → ${outcomeOf(r).toUpperCase()} after ${r.attempts!.length + 1} attempts`,
+          );
         slots[i] = r;
         // A UI that cannot boot cannot be judged: one attempt per browser says so, not a timeout per scenario.
         if (r.bootFailed && !bootFailures.has(r.browser)) {
           bootFailures.set(r.browser, r.error ?? 'the UI did not boot');
           const skipped = queue.drop((j) => j.browser === r.browser);
-          toStderr(`${oneLine(r.error)}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`);
+          toStderr(
+            `${oneLine(r.error)}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`,
+          );
         }
         if (rounds > 1 && failsGate(r, (x) => judge(job, x), flags.flaky) && !stopRepeating) {
           stopRepeating = true;
           queue.clear();
-          log(`sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${mine[i]!.repeat + 1} of ${rounds}; no more repetitions`);
+          log(
+            `sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${mine[i]!.repeat + 1} of ${rounds}; no more repetitions`,
+          );
         }
       }
     } finally {
@@ -451,15 +571,28 @@ blob: ${file}
   // The browsers close while the verdict is written and printed; the command ends once they have.
   try {
     const results = done();
-    if (rounds > 1 && !stopRepeating) log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
+    if (rounds > 1 && !stopRepeating)
+      log(`sse-harness: all ${rounds} repetitions as expected (${results.length} runs)`);
     // --compare: the same runs at the base ref; each result gets its base verdict, and the gate fails only on what is new.
-    const compared = compare && !wasInterrupted()
-      ? await compareWithBase(compare, results, { jobs, target: flags.target, workers, launcherFor, launch: launchOpts, stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined), ratio: flags.baselineTolerance, reportDir: flags.reportDir, command: argv, log })
-      : undefined;
+    const compared =
+      compare && !wasInterrupted()
+        ? await compareWithBase(compare, results, {
+            jobs,
+            target: flags.target,
+            workers,
+            launcherFor,
+            launch: launchOpts,
+            stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined),
+            ratio: flags.baselineTolerance,
+            reportDir: flags.reportDir,
+            command: argv,
+            log,
+          })
+        : undefined;
     // Whatever cannot be written now (a folder removed or filled during the run) is said after the verdict table,
     // which is always printed, and makes the exit 2.
     const notWritten: string[] = [];
-    const attempt = <T,>(what: string, write: () => T): T | undefined => {
+    const attempt = <T>(what: string, write: () => T): T | undefined => {
       try {
         return write();
       } catch (e) {
@@ -475,14 +608,38 @@ blob: ${file}
         previous = undefined;
       }
       const b = attempt(`baseline ${baselineFile}`, () => writeBaseline(baselineFile, results, previous));
-      if (b) log(`sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${baselineFile}`);
+      if (b)
+        log(
+          `sse-harness: baseline with ${Object.keys(b.runs).length} healthy run${Object.keys(b.runs).length === 1 ? '' : 's'} written to ${baselineFile}`,
+        );
     }
     await holdAt('report');
     if (flags.trend && !wasInterrupted()) {
       // One JSON line per run: easy to chart over nights with any tool, and to diff.
       const file = resolve(flags.trend);
-      const lines = results.map((r) => JSON.stringify({ at: startedAt, scenario: r.scenario, browser: r.browser, engine: r.engine, device: flags.device ?? null, regress: r.regress, verdict: r.verdict, outcome: outcomeOf(r), attempts: (r.attempts?.length ?? 0) + 1, durationMs: r.durationMs, metrics: metricsOf(r), failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle) }));
-      if (attempt(`trend ${file}`, () => (makeDir(dirname(file), `--trend ${flags.trend}`), appendFileSync(file, lines.join('\n') + '\n'), true))) log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
+      const lines = results.map((r) =>
+        JSON.stringify({
+          at: startedAt,
+          scenario: r.scenario,
+          browser: r.browser,
+          engine: r.engine,
+          device: flags.device ?? null,
+          regress: r.regress,
+          verdict: r.verdict,
+          outcome: outcomeOf(r),
+          attempts: (r.attempts?.length ?? 0) + 1,
+          durationMs: r.durationMs,
+          metrics: metricsOf(r),
+          failing: r.verdicts.filter((v) => !v.pass).map((v) => v.oracle),
+        }),
+      );
+      if (
+        attempt(
+          `trend ${file}`,
+          () => (makeDir(dirname(file), `--trend ${flags.trend}`), appendFileSync(file, lines.join('\n') + '\n'), true),
+        )
+      )
+        log(`sse-harness: ${results.length} trend line${results.length === 1 ? '' : 's'} appended to ${file}`);
     }
     if (wasInterrupted()) return new Promise<number>(() => {}); // the signal handler exits the process
     dropPartial();
@@ -494,14 +651,21 @@ blob: ${file}
     const knownText = known ? `\n\n${knownLines(flags.known!, known.statuses(results)).join('\n')}` : '';
     if (matrix) {
       const cells = cellsOf();
-      toStdout(`\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`);
-      if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass')) return EXIT.usage;
+      toStdout(
+        `\n${verdictTable(results.filter((_, i) => jobs[i]!.expect === 'pass'))}${knownText}\n\nDetection matrix (each class switched on in the reference UI must be flagged by its oracle):\n\n${matrixTable(cells, flags.browser)}\n\nreport: ${file}\n`,
+      );
+      if (unwritten() || slots.some((r, i) => r && outcomeOf(r) === 'error' && jobs[i]!.expect === 'pass'))
+        return EXIT.usage;
       return cells.every((c) => c.ok) ? EXIT.ok : EXIT.regression;
     }
-    toStdout(`\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`);
+    toStdout(
+      `\n${verdictTable(results)}${knownText}\n${compared ? `\n${compared.table}\nbase report: ${compared.baseReport}\n` : ''}\nreport: ${file}\n`,
+    );
     if (unwritten() || results.some((r) => outcomeOf(r) === 'error')) return EXIT.usage;
     // With --compare, a failure the base had too (and no worse) does not fail the gate.
-    return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r)) ? EXIT.regression : EXIT.ok;
+    return slots.some((r, i) => r && failsGate(r, (x) => judge(jobs[i]!, x), flags.flaky) && newSinceBase(r))
+      ? EXIT.regression
+      : EXIT.ok;
   } finally {
     await Promise.all(closing);
   }
@@ -522,7 +686,8 @@ function ratioArg(v: string): number {
 
 function scaleArg(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < MIN_TIME_SCALE || n > MAX_TIME_SCALE) throw new InvalidArgumentError(`expected a factor from ${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}, like 0.5`);
+  if (!Number.isFinite(n) || n < MIN_TIME_SCALE || n > MAX_TIME_SCALE)
+    throw new InvalidArgumentError(`expected a factor from ${MIN_TIME_SCALE} to ${MAX_TIME_SCALE}, like 0.5`);
   return n;
 }
 
@@ -533,20 +698,24 @@ function shardArg(v: string): Shard {
   return s;
 }
 
-const SHARD_HELP = 'run only shard i of n (1 ≤ i ≤ n ≤ 1000): a deterministic part of the runs, the same on every machine; leaves blob-<i>-of-<n>.json in --report-dir for merge-reports';
+const SHARD_HELP =
+  'run only shard i of n (1 ≤ i ≤ n ≤ 1000): a deterministic part of the runs, the same on every machine; leaves blob-<i>-of-<n>.json in --report-dir for merge-reports';
 
 /** A whole number within bounds, checked where it is parsed (a run must never start on a value it cannot honour). */
 function intIn(min: number, max: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    if (v.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
     return n;
   };
 }
 
 export function buildProgram(): Command {
   const program = new Command('sse-harness')
-    .description('Drive a real chat UI in real browsers against a scripted SSE backend and catch leaked, lost and stalled streams.')
+    .description(
+      'Drive a real chat UI in real browsers against a scripted SSE backend and catch leaked, lost and stalled streams.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Commands that start browsers first end what a run that died left behind, then keep their own temp files in one
@@ -566,7 +735,10 @@ export function buildProgram(): Command {
     const spec: unknown = command.getOptionValue('target');
     if (typeof spec === 'string') {
       try {
-        command.setOptionValue('target', await useTarget(spec, command.getOptionValueSource('target') === 'config' ? 'config target' : '--target'));
+        command.setOptionValue(
+          'target',
+          await useTarget(spec, command.getOptionValueSource('target') === 'config' ? 'config target' : '--target'),
+        );
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -579,39 +751,113 @@ export function buildProgram(): Command {
 
   program
     .command('run', { isDefault: true })
-    .description('run scenarios (default: the config\'s scenarios, else every file in scenarios/) and print a verdict table')
+    .description(
+      "run scenarios (default: the config's scenarios, else every file in scenarios/) and print a verdict table",
+    )
     .argument('[scenarios...]', 'scenario files or folders')
     .option('-c, --config <file>', CONFIG_HELP)
-    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
+    .addOption(
+      new Option(
+        '-t, --target <name|path>',
+        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
+      ).default('reference'),
+    )
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
-    .addOption(new Option('-r, --regress <classes>', `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`).argParser(list).default([]))
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`).argParser(names).default(['chromium']))
+    .addOption(
+      new Option(
+        '-r, --regress <classes>',
+        `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`,
+      )
+        .argParser(list)
+        .default([]),
+    )
+    .addOption(
+      new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')}), or "all" installed`)
+        .argParser(names)
+        .default(['chromium']),
+    )
     .option('-g, --grep <text>', 'only scenarios whose name contains text')
     .option('-o, --report-dir <dir>', 'where reports go', 'reports')
     .option('--headed', 'show the browser window')
     .option('--slow-mo <ms>', 'slow every browser action down by ms', intIn(0, 10_000))
-    .option('--time-scale <factor>', "play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)", scaleArg)
-    .option('--port <port>', 'fixed port for the mock backend (default: a free one; implies --workers 1)', intIn(1, 65_535))
+    .option(
+      '--time-scale <factor>',
+      'play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)',
+      scaleArg,
+    )
+    .option(
+      '--port <port>',
+      'fixed port for the mock backend (default: a free one; implies --workers 1)',
+      intIn(1, 65_535),
+    )
     .addOption(
-      new Option('--backend <kind>', "mock: the harness plays the UI's server; real: the checkout's own server runs behind the harness, with a stub agent playing the scenario (hermes-webui; needs python3)")
+      new Option(
+        '--backend <kind>',
+        "mock: the harness plays the UI's server; real: the checkout's own server runs behind the harness, with a stub agent playing the scenario (hermes-webui; needs python3)",
+      )
         .choices(['mock', 'real'])
         .default('mock'),
     )
-    .addOption(new Option('--device <name>', 'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)').choices(['iphone']))
-    .option('--fail-fast', 'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged')
-    .option('--repeat-until-fail <n>', 'run everything up to n times, stopping at the first run that does not pass (flaky leaks)', intIn(1, 1000))
-    .option('--retries <n>', 'run a run that did not do what it was for (failed, errored; in the matrix also a missed catch) up to n more times; one that then holds is reported flaky', intIn(0, 10), 0)
-    .addOption(new Option('--flaky <treatment>', 'whether a flaky run (failed, then held on a retry) passes or fails the gate').choices(FLAKY_POLICIES).default('pass'))
-    .option('--known <file>', 'known findings (YAML or JSON): failures listed there with a reason (and an optional expiry date) do not fail the gate')
+    .addOption(
+      new Option(
+        '--device <name>',
+        'mobile emulation profile (iPhone: viewport, touch, user agent where the driver allows)',
+      ).choices(['iphone']),
+    )
+    .option(
+      '--fail-fast',
+      'stop each run at its first failure that nothing later can undo (a leak past its grace, a background reconnect); oracles not yet decided are reported as not judged',
+    )
+    .option(
+      '--repeat-until-fail <n>',
+      'run everything up to n times, stopping at the first run that does not pass (flaky leaks)',
+      intIn(1, 1000),
+    )
+    .option(
+      '--retries <n>',
+      'run a run that did not do what it was for (failed, errored; in the matrix also a missed catch) up to n more times; one that then holds is reported flaky',
+      intIn(0, 10),
+      0,
+    )
+    .addOption(
+      new Option('--flaky <treatment>', 'whether a flaky run (failed, then held on a retry) passes or fails the gate')
+        .choices(FLAKY_POLICIES)
+        .default('pass'),
+    )
+    .option(
+      '--known <file>',
+      'known findings (YAML or JSON): failures listed there with a reason (and an optional expiry date) do not fail the gate',
+    )
     .option('--keep-open', 'on a failing run, keep its browser and backend up (with --headed: the window) until Ctrl-C')
     .option('--trend <file>', 'append one JSON line per run (metrics, verdict) to this file, for nightly trends')
-    .option('--baseline <file>', 'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)')
-    .option('--update-baseline [file]', `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`)
-    .option('--baseline-tolerance <ratio>', 'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric', ratioArg, 0.5)
-    .option('-w, --workers <n>', `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
+    .option(
+      '--baseline <file>',
+      'also fail a healthy run whose metrics are worse than this recorded baseline (beyond the tolerance)',
+    )
+    .option(
+      '--update-baseline [file]',
+      `record this run's healthy metrics as the baseline (default: the --baseline file, else ${DEFAULT_BASELINE})`,
+    )
+    .option(
+      '--baseline-tolerance <ratio>',
+      'allowed growth over the baseline, as a fraction (0.5 = 50 % worse), plus a small absolute slack per metric',
+      ratioArg,
+      0.5,
+    )
+    .option(
+      '-w, --workers <n>',
+      `scenarios run at once, each with its own browser and backend (default: ${defaultWorkers()} on this machine)`,
+      intIn(1, 32),
+    )
     .option('-q, --quiet', 'no progress lines, only the table')
-    .option('--compare <ref>', 'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse')
-    .option('-m, --matrix', 'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)')
+    .option(
+      '--compare <ref>',
+      'gate on what is new: run the same scenarios at this base ref too (a temporary worktree of the --app-dir repository) and fail only on failures the base did not have, or that got worse',
+    )
+    .option(
+      '-m, --matrix',
+      'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)',
+    )
     .option('--shard <i/n>', SHARD_HELP, shardArg)
     .addHelpText(
       'after',
@@ -633,12 +879,23 @@ Examples:
 
   program
     .command('stress')
-    .description('flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms')
+    .description(
+      'flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms',
+    )
     .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
     .option('-c, --config <file>', CONFIG_HELP)
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`).argParser(names))
+    .addOption(
+      new Option(
+        '-b, --browser <list>',
+        `browsers, comma-separated (default: every installed one of ${BROWSERS.join(', ')})`,
+      ).argParser(names),
+    )
     .option('-w, --workers <n>', 'runs at once', intIn(1, 32))
-    .option('--shard <i/n>', "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up", shardArg)
+    .option(
+      '--shard <i/n>',
+      "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up",
+      shardArg,
+    )
     .action(async (opts: { runs: number; browser?: string[]; workers?: number; shard?: Shard }) => {
       const installed = (b: string) => {
         try {
@@ -649,21 +906,33 @@ Examples:
       };
       const browsers = (opts.browser ?? BROWSERS.filter(installed)) as BrowserName[];
       for (const b of browsers) {
-        if (!BROWSERS.includes(b)) throw new UsageError(`sse-harness: unknown browser "${b}" (known: ${BROWSERS.join(', ')})`);
+        if (!BROWSERS.includes(b))
+          throw new UsageError(`sse-harness: unknown browser "${b}" (known: ${BROWSERS.join(', ')})`);
         const missing = launcherFor(b).missing();
         if (missing) throw new UsageError(`sse-harness: ${missing}`);
       }
       if (opts.runs < 1) throw new UsageError('sse-harness: --runs must be at least 1');
       const scenarios = loadAll([]);
       const log = (s: string) => toStderr(`${oneLine(s)}\n`);
-      log(`sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`);
-      const o = await stress(scenarios, { runs: opts.runs, browsers, workers: opts.workers ?? defaultWorkers(), log, shard: opts.shard });
+      log(
+        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
+      );
+      const o = await stress(scenarios, {
+        runs: opts.runs,
+        browsers,
+        workers: opts.workers ?? defaultWorkers(),
+        log,
+        shard: opts.shard,
+      });
       if (opts.shard && !o.rounds) {
-        toStdout(`sse-harness stress: shard ${shardLabel(opts.shard)}: no run of the matrix falls to this shard; nothing to run\n`);
+        toStdout(
+          `sse-harness stress: shard ${shardLabel(opts.shard)}: no run of the matrix falls to this shard; nothing to run\n`,
+        );
         return;
       }
       toStdout(`${stressSummary(o)}\n`);
-      process.exitCode = o.misses.length || o.falseAlarms.length ? EXIT.regression : o.errors.length ? EXIT.usage : EXIT.ok;
+      process.exitCode =
+        o.misses.length || o.falseAlarms.length ? EXIT.regression : o.errors.length ? EXIT.usage : EXIT.ok;
     });
 
   program
@@ -671,7 +940,10 @@ Examples:
     .description('check scenario files (and with --target, the target) without starting a browser')
     .argument('[scenarios...]', 'scenario files or folders')
     .option('-c, --config <file>', CONFIG_HELP)
-    .option('-t, --target <name|path>', 'also check this target: a built-in name, or a target module that must load and have the shape of a target')
+    .option(
+      '-t, --target <name|path>',
+      'also check this target: a built-in name, or a target module that must load and have the shape of a target',
+    )
     .option('--app-dir <path>', 'the checkout the target is made for (targets that read one)')
     .action((paths: string[], o: { target?: string; appDir?: string }) => {
       if (o.target !== undefined) {
@@ -698,90 +970,231 @@ Examples:
 
   program
     .command('bisect')
-    .description("find the first commit of a chat UI's history at which a scenario fails (each candidate in a temporary git worktree)")
+    .description(
+      "find the first commit of a chat UI's history at which a scenario fails (each candidate in a temporary git worktree)",
+    )
     .argument('<scenario>', 'the scenario file that tells good from bad')
-    .requiredOption('--repo <path>', "git checkout of the chat UI (its working tree is never touched)")
+    .requiredOption('--repo <path>', 'git checkout of the chat UI (its working tree is never touched)')
     .requiredOption('--good <ref>', 'a commit where the scenario passes')
     .requiredOption('--bad <ref>', 'a later commit where it fails')
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
+    .addOption(
+      new Option(
+        '-t, --target <name|path>',
+        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
+      ).default('reference'),
+    )
     .addOption(new Option('-b, --browser <name>', 'browser to run in').choices(BROWSERS).default('chromium'))
     .option('-o, --report-dir <dir>', 'where the report of every step goes', 'reports')
-    .addHelpText('after', '\nExit codes: 0 the first bad commit was named, 2 usage error (refs, repository, or ends that do not fail/pass as claimed).')
-    .action(async (file: string, o: { repo: string; good: string; bad: string; appSubdir: string; target: string; browser: string; reportDir: string }) => {
-      const [scenario] = loadAll([file]);
-      const launcher = launcherFor(o.browser);
-      const missing = launcher.missing();
-      if (missing) throw new UsageError(`sse-harness: ${missing}`);
-      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const r = await bisect({ repo: o.repo, good: o.good, bad: o.bad, scenario: scenario!, target: o.target, appSubdir: o.appSubdir, launcher, reportDir: o.reportDir, log: (l) => toStderr(`${oneLine(l)}\n`) });
-      toStdout(`${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${oneLine(s.subject)}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${oneLine(r.firstBad.subject)}\nreport: ${r.report}\n`);
-      process.exitCode = EXIT.ok;
-    });
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the first bad commit was named, 2 usage error (refs, repository, or ends that do not fail/pass as claimed).',
+    )
+    .action(
+      async (
+        file: string,
+        o: {
+          repo: string;
+          good: string;
+          bad: string;
+          appSubdir: string;
+          target: string;
+          browser: string;
+          reportDir: string;
+        },
+      ) => {
+        const [scenario] = loadAll([file]);
+        const launcher = launcherFor(o.browser);
+        const missing = launcher.missing();
+        if (missing) throw new UsageError(`sse-harness: ${missing}`);
+        writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
+        const r = await bisect({
+          repo: o.repo,
+          good: o.good,
+          bad: o.bad,
+          scenario: scenario!,
+          target: o.target,
+          appSubdir: o.appSubdir,
+          launcher,
+          reportDir: o.reportDir,
+          log: (l) => toStderr(`${oneLine(l)}\n`),
+        });
+        toStdout(
+          `${r.steps.map((s) => `${s.commit.slice(0, 10)} ${s.verdict.padEnd(4)} ${oneLine(s.subject)}`).join('\n')}\n\nfirst bad commit: ${r.firstBad.commit} ${oneLine(r.firstBad.subject)}\nreport: ${r.report}\n`,
+        );
+        process.exitCode = EXIT.ok;
+      },
+    );
 
   program
     .command('sweep')
-    .description("run scenarios at each ref of a chat UI's history (each in a temporary git worktree) and print the history: a row per ref, a cell per scenario and browser")
-    .argument('[scenarios...]', 'scenario files or folders (default: the config\'s scenarios)')
+    .description(
+      "run scenarios at each ref of a chat UI's history (each in a temporary git worktree) and print the history: a row per ref, a cell per scenario and browser",
+    )
+    .argument('[scenarios...]', "scenario files or folders (default: the config's scenarios)")
     .option('-c, --config <file>', CONFIG_HELP)
     .requiredOption('--repo <path>', 'git checkout of the chat UI (its working tree is never touched)')
-    .requiredOption('--refs <spec>', 'which refs: a list, a range of tags A..B, a pick (every:N, spread:N, last:N); see below')
+    .requiredOption(
+      '--refs <spec>',
+      'which refs: a list, a range of tags A..B, a pick (every:N, spread:N, last:N); see below',
+    )
     .option('--commits', 'ranges walk commits instead of tags')
     .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(new Option('-t, --target <name|path>', `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`).default('reference'))
-    .addOption(new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`).argParser(names).default(['chromium']))
-    .option('-w, --workers <n>', `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`, intIn(1, 32))
-    .option('-o, --report-dir <dir>', "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html", 'reports/sweep')
+    .addOption(
+      new Option(
+        '-t, --target <name|path>',
+        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
+      ).default('reference'),
+    )
+    .addOption(
+      new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`)
+        .argParser(names)
+        .default(['chromium']),
+    )
+    .option(
+      '-w, --workers <n>',
+      `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`,
+      intIn(1, 32),
+    )
+    .option(
+      '-o, --report-dir <dir>',
+      "where the sweep goes: <dir>/<ref>/ each ref's report, <dir>/sweep.json and sweep.html",
+      'reports/sweep',
+    )
     .option('--dry-run', 'list the refs the sweep would run, then stop')
-    .option('--resume', "go on from the sweep.json an interrupted sweep left in --report-dir: refs it finished are kept, the rest run")
-    .option('--shard <i/n>', 'run only the refs dealt to shard i of n (1 ≤ i ≤ n ≤ 1000; whole refs, the same on every machine); its sweep.json is a partial sweep, and blob-<i>-of-<n>.json beside it is for merge-reports', shardArg)
-    .option('--backend <list>', "mock, real, or mock,real: play the runs against the mock, the checkout's own server with the stub agent, or both (then <dir>/mock/ and <dir>/real/ and a list of the cells where their verdicts differ)", backendsArg, ['mock'])
-    .addHelpText('after', `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`)
-    .action(async (paths: string[], o: { repo: string; refs: string; commits?: boolean; tagPattern?: string; appSubdir: string; target: string; browser: string[]; workers?: number; reportDir: string; dryRun?: boolean; resume?: boolean; shard?: Shard; backend: Backend[] }) => {
-      if (!paths.length) paths = configScenarios ?? [];
-      if (!paths.length) throw new UsageError('sse-harness sweep: name the scenario files or folders to run at each ref (or list them as scenarios: in sse-harness.config.ts).');
-      const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
-      if (!targetNames().includes(o.target)) throw new UsageError(`sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`);
-      const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
-      const scenarios = loadAll(paths);
-      const ours = refsOfShard(refs, o.shard);
-      const shardNote = o.shard ? ` (shard ${shardLabel(o.shard)}: ${ours.length} of ${refs.length} refs)` : '';
-      if (o.dryRun) {
-        toStdout(`${ours.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each${o.backend.length > 1 ? ', on the mock and again on the real server' : o.backend[0] === 'real' ? ', on the real server' : ''}${shardNote}\n`);
-        return;
-      }
-      for (const b of o.browser) {
-        if (!(BROWSERS as readonly string[]).includes(b)) throw new UsageError(`sse-harness: --browser ${b}: unknown browser (known: ${BROWSERS.join(', ')})`);
-        const missing = launcherFor(b).missing();
-        if (missing) throw new UsageError(`sse-harness: ${missing}`);
-      }
-      if (o.backend.includes('real') && !hasOwnServer(o.target)) throw new UsageError(`sse-harness: --backend real: the ${o.target} target has no server of its own to start. Use -t hermes-webui, or leave out --backend.`);
-      const log = (l: string) => toStderr(`${oneLine(l)}\n`);
-      const both = o.backend.length > 1;
-      const done: { backend: Backend; summary: SweepSummary; file: string }[] = [];
-      for (const backend of o.backend) {
-        const dir = both ? join(o.reportDir, backend) : o.reportDir;
-        log(`sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${backend === 'real' ? ' on its own server' : ''}${shardNote}`);
-        const resume = o.resume ? earlierSweep(dir, { target: o.target, appSubdir: o.appSubdir, browsers: o.browser, scenarios, shard: o.shard, backend }) : undefined;
-        writableOrUsage(() => checkWritableDir(dir, `--report-dir ${dir}`));
-        const { summary, file } = await sweep({ resume, repo, refsSpec: o.refs, refs, scenarios, browsers: o.browser, target: o.target, appSubdir: o.appSubdir, reportDir: dir, workers: o.workers ?? defaultWorkers(), launcherFor, command: process.argv.slice(2), log, shard: o.shard, backend });
-        if (wasInterrupted()) return;
-        done.push({ backend, summary, file });
-      }
-      if (o.shard && !ours.length) toStdout(`sse-harness: shard ${shardLabel(o.shard)}: none of the ${refs.length} ref${refs.length === 1 ? '' : 's'} falls to this shard; nothing to run\n`);
-      for (const d of done) toStdout(`\n${both ? `${d.backend} backend:\n` : ''}${sweepTable(d.summary)}\n\nhistory: ${d.file.replace(/\.json$/, '.html')}\nsummary: ${d.file}\n`);
-      if (both) toStdout(`\n${backendDiffText(diffSweeps(done[0]!.summary, done[1]!.summary), o.reportDir)}\n`);
-      process.exitCode = done.some((d) => d.summary.totals.errors) ? EXIT.usage : EXIT.ok;
-    });
+    .option(
+      '--resume',
+      'go on from the sweep.json an interrupted sweep left in --report-dir: refs it finished are kept, the rest run',
+    )
+    .option(
+      '--shard <i/n>',
+      'run only the refs dealt to shard i of n (1 ≤ i ≤ n ≤ 1000; whole refs, the same on every machine); its sweep.json is a partial sweep, and blob-<i>-of-<n>.json beside it is for merge-reports',
+      shardArg,
+    )
+    .option(
+      '--backend <list>',
+      "mock, real, or mock,real: play the runs against the mock, the checkout's own server with the stub agent, or both (then <dir>/mock/ and <dir>/real/ and a list of the cells where their verdicts differ)",
+      backendsArg,
+      ['mock'],
+    )
+    .addHelpText(
+      'after',
+      `\n${REFS_GRAMMAR}\n\nExamples:\n${REFS_EXAMPLES}\n  sse-harness sweep scenarios/lock-unlock.yaml --repo ../hermes-webui -t hermes-webui --refs v0.51.0..:spread:26 -b chromium,webkit\n\nExit codes: 0 every cell judged (failing cells are findings, not errors), 2 usage error (a ref, the\nrepository, a scenario) or a cell the harness could not judge (ERROR: the UI could not be served or run at that\nref), after the whole sweep ran and its reports were written.`,
+    )
+    .action(
+      async (
+        paths: string[],
+        o: {
+          repo: string;
+          refs: string;
+          commits?: boolean;
+          tagPattern?: string;
+          appSubdir: string;
+          target: string;
+          browser: string[];
+          workers?: number;
+          reportDir: string;
+          dryRun?: boolean;
+          resume?: boolean;
+          shard?: Shard;
+          backend: Backend[];
+        },
+      ) => {
+        if (!paths.length) paths = configScenarios ?? [];
+        if (!paths.length)
+          throw new UsageError(
+            'sse-harness sweep: name the scenario files or folders to run at each ref (or list them as scenarios: in sse-harness.config.ts).',
+          );
+        const repo = openRepo(o.repo, '--repo', "sweep needs the UI's git history.");
+        if (!targetNames().includes(o.target))
+          throw new UsageError(
+            `sse-harness: unknown target "${o.target}". Known targets: ${targetNames().join(', ')}.`,
+          );
+        const refs = resolveRefs(repo, o.refs, { commits: o.commits, tagPattern: o.tagPattern });
+        const scenarios = loadAll(paths);
+        const ours = refsOfShard(refs, o.shard);
+        const shardNote = o.shard ? ` (shard ${shardLabel(o.shard)}: ${ours.length} of ${refs.length} refs)` : '';
+        if (o.dryRun) {
+          toStdout(
+            `${ours.map((r) => `${oneLine(r.label).padEnd(20)} ${r.commit.slice(0, 10)} ${r.date.slice(0, 10)} ${oneLine(r.subject)}`).join('\n')}\n\n${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} each${o.backend.length > 1 ? ', on the mock and again on the real server' : o.backend[0] === 'real' ? ', on the real server' : ''}${shardNote}\n`,
+          );
+          return;
+        }
+        for (const b of o.browser) {
+          if (!(BROWSERS as readonly string[]).includes(b))
+            throw new UsageError(`sse-harness: --browser ${b}: unknown browser (known: ${BROWSERS.join(', ')})`);
+          const missing = launcherFor(b).missing();
+          if (missing) throw new UsageError(`sse-harness: ${missing}`);
+        }
+        if (o.backend.includes('real') && !hasOwnServer(o.target))
+          throw new UsageError(
+            `sse-harness: --backend real: the ${o.target} target has no server of its own to start. Use -t hermes-webui, or leave out --backend.`,
+          );
+        const log = (l: string) => toStderr(`${oneLine(l)}\n`);
+        const both = o.backend.length > 1;
+        const done: { backend: Backend; summary: SweepSummary; file: string }[] = [];
+        for (const backend of o.backend) {
+          const dir = both ? join(o.reportDir, backend) : o.reportDir;
+          log(
+            `sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${backend === 'real' ? ' on its own server' : ''}${shardNote}`,
+          );
+          const resume = o.resume
+            ? earlierSweep(dir, {
+                target: o.target,
+                appSubdir: o.appSubdir,
+                browsers: o.browser,
+                scenarios,
+                shard: o.shard,
+                backend,
+              })
+            : undefined;
+          writableOrUsage(() => checkWritableDir(dir, `--report-dir ${dir}`));
+          const { summary, file } = await sweep({
+            resume,
+            repo,
+            refsSpec: o.refs,
+            refs,
+            scenarios,
+            browsers: o.browser,
+            target: o.target,
+            appSubdir: o.appSubdir,
+            reportDir: dir,
+            workers: o.workers ?? defaultWorkers(),
+            launcherFor,
+            command: process.argv.slice(2),
+            log,
+            shard: o.shard,
+            backend,
+          });
+          if (wasInterrupted()) return;
+          done.push({ backend, summary, file });
+        }
+        if (o.shard && !ours.length)
+          toStdout(
+            `sse-harness: shard ${shardLabel(o.shard)}: none of the ${refs.length} ref${refs.length === 1 ? '' : 's'} falls to this shard; nothing to run\n`,
+          );
+        for (const d of done)
+          toStdout(
+            `\n${both ? `${d.backend} backend:\n` : ''}${sweepTable(d.summary)}\n\nhistory: ${d.file.replace(/\.json$/, '.html')}\nsummary: ${d.file}\n`,
+          );
+        if (both) toStdout(`\n${backendDiffText(diffSweeps(done[0]!.summary, done[1]!.summary), o.reportDir)}\n`);
+        process.exitCode = done.some((d) => d.summary.totals.errors) ? EXIT.usage : EXIT.ok;
+      },
+    );
 
   program
     .command('sweep-diff')
-    .description('compare two sweeps of the same history cell by cell: which cells changed verdict, or failed on other oracles')
+    .description(
+      'compare two sweeps of the same history cell by cell: which cells changed verdict, or failed on other oracles',
+    )
     .argument('<a>', 'the first sweep.json')
     .argument('<b>', 'the second sweep.json')
     .option('--strict', 'also fail when a cell failed in both sweeps but on different oracles')
-    .addHelpText('after', '\nCells are matched by commit, scenario and browser; cells one sweep did not run are counted, not compared.\nRun a sweep twice on unchanged code before trusting its table: a cell that differs is noise (load, a race in\nthe UI, a budget too tight), not history.\n\nExit codes: 0 the sweeps agree, 1 a cell differs (in verdict; with --strict, also in failing oracles), 2 a file\nthat is not a sweep summary.')
+    .addHelpText(
+      'after',
+      '\nCells are matched by commit, scenario and browser; cells one sweep did not run are counted, not compared.\nRun a sweep twice on unchanged code before trusting its table: a cell that differs is noise (load, a race in\nthe UI, a budget too tight), not history.\n\nExit codes: 0 the sweeps agree, 1 a cell differs (in verdict; with --strict, also in failing oracles), 2 a file\nthat is not a sweep summary.',
+    )
     .action((a: string, b: string, o: { strict?: boolean }) => {
       let d;
       try {
@@ -790,7 +1203,10 @@ Examples:
         if (e instanceof SweepFileError) throw new UsageError(`sse-harness sweep-diff: ${e.message}`);
         throw e;
       }
-      if (!d.compared) throw new UsageError(`sse-harness sweep-diff: no cell was run in both ${a} and ${b}: sweeps of the same repository, refs, scenarios and browsers compare.`);
+      if (!d.compared)
+        throw new UsageError(
+          `sse-harness sweep-diff: no cell was run in both ${a} and ${b}: sweeps of the same repository, refs, scenarios and browsers compare.`,
+        );
       toStdout(`${sweepDiffText(d, a, b)}\n`);
       const differ = o.strict ? d.differing.length : d.compared - d.sameVerdict;
       process.exitCode = differ ? EXIT.regression : EXIT.ok;
@@ -798,58 +1214,111 @@ Examples:
 
   program
     .command('conformance')
-    .description("ask a checkout's real server and the mock the same wire-level questions (connect, reconnect with each cursor, a second tab, an ended run, status, headers) and show where their answers differ")
+    .description(
+      "ask a checkout's real server and the mock the same wire-level questions (connect, reconnect with each cursor, a second tab, an ended run, status, headers) and show where their answers differ",
+    )
     .option('-t, --target <name>', 'the target whose server to start', 'hermes-webui')
     .requiredOption('--app-dir <path>', 'checkout of the chat UI whose server to ask')
     .option('--case <names>', `only these cases, comma-separated (${CASES.map((c) => c.name).join(', ')})`, list)
     .option('--json', 'print the result as JSON instead of a table')
-    .addOption(new Option('--mock-resume <behaviour>', "play this resume behaviour in the mock instead of the one read from the checkout, to see which cases a wrong model gets wrong").choices(RESUME_BEHAVIOURS))
-    .addHelpText('after', "\nNo browser: each case starts a chat over HTTP, on both servers at once, with the same script (5 tokens, a\npause, 5 more, a long pause), and reduces each reply to what a UI acts on: the tokens in order, the end events,\nwhether the server ended the response. Timing is not compared. The real server runs with the harness's stub\nagent (python3, see --backend real). Exit codes: 0 every case agrees, 1 a case differs, 2 bad arguments or a\nserver that cannot start.")
-    .action(async (o: { target: string; appDir: string; case?: string[]; json?: boolean; mockResume?: ResumeBehaviour }) => {
-      if (targetNames().includes(o.target) && !hasOwnServer(o.target)) throw new UsageError(`sse-harness conformance: the ${o.target} target has no server of its own to start. Use -t hermes-webui.`);
-      let target: Target;
-      try {
-        target = targetFor(o.target, { appDir: o.appDir });
-      } catch (e) {
-        throw new UsageError((e as Error).message);
-      }
-      const unknown = (o.case ?? []).filter((n) => !CASES.some((c) => c.name === n));
-      if (unknown.length) throw new UsageError(`sse-harness conformance: no case named ${unknown.join(', ')}. Known: ${CASES.map((c) => c.name).join(', ')}`);
-      let r: ConformanceResult;
-      try {
-        r = await runConformance(target, { cases: o.case, mockResume: o.mockResume, progress: o.json ? undefined : (line) => toStderr(`  ${line}\n`) });
-      } catch (e) {
-        throw new UsageError(`sse-harness conformance: ${(e as Error).message}`);
-      }
-      toStdout(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${conformanceText(r)}\n`);
-      process.exitCode = r.rows.every((x) => x.agree) ? EXIT.ok : EXIT.regression;
-    });
+    .addOption(
+      new Option(
+        '--mock-resume <behaviour>',
+        'play this resume behaviour in the mock instead of the one read from the checkout, to see which cases a wrong model gets wrong',
+      ).choices(RESUME_BEHAVIOURS),
+    )
+    .addHelpText(
+      'after',
+      "\nNo browser: each case starts a chat over HTTP, on both servers at once, with the same script (5 tokens, a\npause, 5 more, a long pause), and reduces each reply to what a UI acts on: the tokens in order, the end events,\nwhether the server ended the response. Timing is not compared. The real server runs with the harness's stub\nagent (python3, see --backend real). Exit codes: 0 every case agrees, 1 a case differs, 2 bad arguments or a\nserver that cannot start.",
+    )
+    .action(
+      async (o: { target: string; appDir: string; case?: string[]; json?: boolean; mockResume?: ResumeBehaviour }) => {
+        if (targetNames().includes(o.target) && !hasOwnServer(o.target))
+          throw new UsageError(
+            `sse-harness conformance: the ${o.target} target has no server of its own to start. Use -t hermes-webui.`,
+          );
+        let target: Target;
+        try {
+          target = targetFor(o.target, { appDir: o.appDir });
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        const unknown = (o.case ?? []).filter((n) => !CASES.some((c) => c.name === n));
+        if (unknown.length)
+          throw new UsageError(
+            `sse-harness conformance: no case named ${unknown.join(', ')}. Known: ${CASES.map((c) => c.name).join(', ')}`,
+          );
+        let r: ConformanceResult;
+        try {
+          r = await runConformance(target, {
+            cases: o.case,
+            mockResume: o.mockResume,
+            progress: o.json ? undefined : (line) => toStderr(`  ${line}\n`),
+          });
+        } catch (e) {
+          throw new UsageError(`sse-harness conformance: ${(e as Error).message}`);
+        }
+        toStdout(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${conformanceText(r)}\n`);
+        process.exitCode = r.rows.every((x) => x.agree) ? EXIT.ok : EXIT.regression;
+      },
+    );
 
   program
     .command('watch')
-    .description('attach to a Chromium started with --remote-debugging-port and show its EventSources, pool and stalls live')
+    .description(
+      'attach to a Chromium started with --remote-debugging-port and show its EventSources, pool and stalls live',
+    )
     .requiredOption('--attach <port|ws-url>', 'DevTools port (9222), host:port, or ws:// URL of the browser')
     .option('--interval <ms>', 'refresh every ms', intIn(100, 60_000), 1000)
     .option('--duration <s>', 'stop by itself after s seconds (default: at Ctrl-C)', intIn(1, 86_400))
     .option('--stacks', 'record where each EventSource was created (installs the in-page probe; reload the page)')
     .option('--plain', 'one line per page per refresh instead of redrawing the screen (default when not a terminal)')
     .option('-o, --report-dir <dir>', 'where the report goes when watching ends', 'reports')
-    .addHelpText('after', '\nStart the browser with e.g.  chromium --remote-debugging-port=9222  then click around; Ctrl-C writes the\nrecorded timeline as a normal report (JSON, HTML, JUnit, Markdown). Exit codes: 0 no pool exhaustion seen,\n1 the pool ran out at some point, 2 cannot attach.')
-    .action(async (o: { attach: string; interval: number; duration?: number; stacks?: boolean; plain?: boolean; reportDir: string }) => {
-      writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
-      const r = await watch({ attach: o.attach, intervalMs: Math.max(50, o.interval), durationMs: o.duration !== undefined ? o.duration * 1000 : undefined, stacks: o.stacks, plain: o.plain, reportDir: resolve(o.reportDir) });
-      const peaks = Object.entries(r.peaks);
-      toStdout(`\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${oneLine(u)} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`);
-      const report = JSON.parse(readFileSync(r.report, 'utf8')) as { results: { findings: unknown[] }[] };
-      process.exitCode = report.results.some((x) => x.findings.length) ? EXIT.regression : EXIT.ok;
-    });
+    .addHelpText(
+      'after',
+      '\nStart the browser with e.g.  chromium --remote-debugging-port=9222  then click around; Ctrl-C writes the\nrecorded timeline as a normal report (JSON, HTML, JUnit, Markdown). Exit codes: 0 no pool exhaustion seen,\n1 the pool ran out at some point, 2 cannot attach.',
+    )
+    .action(
+      async (o: {
+        attach: string;
+        interval: number;
+        duration?: number;
+        stacks?: boolean;
+        plain?: boolean;
+        reportDir: string;
+      }) => {
+        writableOrUsage(() => checkWritableDir(o.reportDir, `--report-dir ${o.reportDir}`));
+        const r = await watch({
+          attach: o.attach,
+          intervalMs: Math.max(50, o.interval),
+          durationMs: o.duration !== undefined ? o.duration * 1000 : undefined,
+          stacks: o.stacks,
+          plain: o.plain,
+          reportDir: resolve(o.reportDir),
+        });
+        const peaks = Object.entries(r.peaks);
+        toStdout(
+          `\nwatched ${peaks.length} page${peaks.length === 1 ? '' : 's'}: ${peaks.map(([u, n]) => `${oneLine(u)} peak ${n}`).join(', ') || 'none'}\nreport: ${r.report}\n`,
+        );
+        const report = JSON.parse(readFileSync(r.report, 'utf8')) as { results: { findings: unknown[] }[] };
+        process.exitCode = report.results.some((x) => x.findings.length) ? EXIT.regression : EXIT.ok;
+      },
+    );
 
   program
     .command('merge-reports')
-    .description('put the shards of one run or sweep (each made with --shard i/n, on any machine) back together: the JSON, JUnit, HTML and Markdown reports of the whole, or the whole sweep')
-    .argument('<dirs...>', "the shards' report folders (each with its blob-<i>-of-<n>.json; a sweep shard's with its sweep.json and ref folders), or blob files")
+    .description(
+      'put the shards of one run or sweep (each made with --shard i/n, on any machine) back together: the JSON, JUnit, HTML and Markdown reports of the whole, or the whole sweep',
+    )
+    .argument(
+      '<dirs...>',
+      "the shards' report folders (each with its blob-<i>-of-<n>.json; a sweep shard's with its sweep.json and ref folders), or blob files",
+    )
     .option('-o, --report-dir <dir>', 'where the merged reports go', 'reports/merged')
-    .option('--allow-partial', 'merge the shards there are when some are missing (the merged report says it is incomplete)')
+    .option(
+      '--allow-partial',
+      'merge the shards there are when some are missing (the merged report says it is incomplete)',
+    )
     .addHelpText(
       'after',
       `
@@ -871,7 +1340,10 @@ not one, shards of different runs, a shard twice or missing) or a run the harnes
       try {
         const found = byKind(findBlobs(dirs));
         const partial = (missing: number[], total: number) =>
-          missing.length && toStderr(`sse-harness merge-reports: shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} missing (--allow-partial): the merged report is incomplete\n`);
+          missing.length &&
+          toStderr(
+            `sse-harness merge-reports: shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} missing (--allow-partial): the merged report is incomplete\n`,
+          );
         if (found.kind === 'sweep') {
           const m = mergeSweeps(found.sweeps, o.reportDir, !!o.allowPartial, destination);
           partial(m.missing, m.total);
@@ -909,12 +1381,16 @@ not one, shards of different runs, a shard twice or missing) or a run the harnes
 
   program
     .command('schema')
-    .description('print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report')
+    .description(
+      'print the JSON Schema of scenario files (for editors: yaml-language-server, VS Code), or with --report of the JSON report',
+    )
     .option('--report', 'the JSON report schema instead (schemas/report.schema.json, docs/report.md)')
     .option('--known', 'the schema of known-findings files instead (--known; schemas/known.schema.json)')
     .option('--blob', 'the schema of shard blobs instead (--shard, merge-reports; docs/report.md)')
     .action((o: { report?: boolean; known?: boolean; blob?: boolean }) => {
-      toStdout(`${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : o.blob ? blobJsonSchema() : scenarioJsonSchema(), null, 2)}\n`);
+      toStdout(
+        `${JSON.stringify(o.report ? reportJsonSchema() : o.known ? knownJsonSchema() : o.blob ? blobJsonSchema() : scenarioJsonSchema(), null, 2)}\n`,
+      );
     });
 
   return program;
@@ -929,7 +1405,9 @@ export async function main(argv = process.argv): Promise<number> {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
     if (err.code?.startsWith('commander.')) return EXIT.usage;
     // The message may quote a scenario value or a browser's last words: escaped and cut like any untrusted text.
-    toStderr(`${terminalText(err instanceof ScenarioError || err instanceof UsageError || err.message.startsWith('sse-harness:') ? err.message : `sse-harness: internal error: ${err.stack}`, { max: ERROR_MAX })}\n`);
+    toStderr(
+      `${terminalText(err instanceof ScenarioError || err instanceof UsageError || err.message.startsWith('sse-harness:') ? err.message : `sse-harness: internal error: ${err.stack}`, { max: ERROR_MAX })}\n`,
+    );
     return EXIT.usage;
   } finally {
     await reapAll();

@@ -8,7 +8,11 @@ export class DestinationError extends Error {}
 
 const why = (e: unknown) => {
   const err = e as NodeJS.ErrnoException;
-  return err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : err.code === 'EROFS' ? 'read-only file system' : err.code ?? String(err.message);
+  return err.code === 'EACCES' || err.code === 'EPERM'
+    ? 'permission denied'
+    : err.code === 'EROFS'
+      ? 'read-only file system'
+      : (err.code ?? String(err.message));
 };
 
 /** Makes the folder and any missing parents; `what` names the option and its value ("--report-dir out"), for errors. */
@@ -22,7 +26,8 @@ export function makeDir(dir: string, what: string): string {
     if (up === p) break;
     p = up;
   }
-  if (existsSync(p) && !statSync(p).isDirectory()) throw new DestinationError(`${what}: ${p} is a file, not a folder. Give a folder path.`);
+  if (existsSync(p) && !statSync(p).isDirectory())
+    throw new DestinationError(`${what}: ${p} is a file, not a folder. Give a folder path.`);
   for (const m of missing) {
     try {
       mkdirSync(m);

@@ -31,7 +31,13 @@ export interface StressOutcome {
 }
 
 const label = (j: Job) => `${j.scenario.name} · ${j.browser}${j.klass ? ` · ${j.klass}` : ' · healthy'}`;
-const why = (r: ScenarioResult) => r.error ?? (r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}`).join('; ') || 'all oracles held');
+const why = (r: ScenarioResult) =>
+  r.error ??
+  (r.verdicts
+    .filter((v) => !v.pass)
+    .map((v) => `${v.oracle}: ${v.summary}`)
+    .join('; ') ||
+    'all oracles held');
 
 export async function stress(scenarios: Scenario[], opts: StressOptions): Promise<StressOutcome> {
   const started = Date.now();
@@ -51,7 +57,12 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
         for (let taken = await queue.take(); taken && !wasInterrupted(); taken = await queue.take(taken.job.browser)) {
           const job = taken.job;
           queue.warmAfter(job, (b) => browsers.get(b).warm());
-          const r = await runScenario(job.scenario, { target: referenceTarget, launcher: browsers.get(job.browser), regress: job.regress, stopWhen: stopWhenFor(job) }).finally(taken.done);
+          const r = await runScenario(job.scenario, {
+            target: referenceTarget,
+            launcher: browsers.get(job.browser),
+            regress: job.regress,
+            stopWhen: stopWhenFor(job),
+          }).finally(taken.done);
           out.jobs++;
           const entry = { round, label: label(job), why: why(r) };
           if (r.verdict === 'error') {
@@ -71,7 +82,9 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
     out.rounds = round;
-    opts.log(`round ${round}/${opts.runs}: ${jobs.length} runs in ${((Date.now() - t) / 1000).toFixed(0)} s · ${bad.miss} miss${bad.miss === 1 ? '' : 'es'}, ${bad.alarm} false alarm${bad.alarm === 1 ? '' : 's'}${bad.error ? `, ${bad.error} harness error${bad.error === 1 ? '' : 's'}` : ''}`);
+    opts.log(
+      `round ${round}/${opts.runs}: ${jobs.length} runs in ${((Date.now() - t) / 1000).toFixed(0)} s · ${bad.miss} miss${bad.miss === 1 ? '' : 'es'}, ${bad.alarm} false alarm${bad.alarm === 1 ? '' : 's'}${bad.error ? `, ${bad.error} harness error${bad.error === 1 ? '' : 's'}` : ''}`,
+    );
   }
   out.wallMs = Date.now() - started;
   return out;
@@ -81,7 +94,11 @@ export function stressSummary(o: StressOutcome): string {
   const lines = [
     `${o.rounds} round${o.rounds === 1 ? '' : 's'} of the detection matrix, ${o.jobs} runs in ${(o.wallMs / 1000).toFixed(0)} s: ${o.misses.length} misses, ${o.falseAlarms.length} false alarms, ${o.errors.length} harness errors`,
   ];
-  for (const [name, list] of [['miss', o.misses], ['false alarm', o.falseAlarms], ['error', o.errors]] as const) {
+  for (const [name, list] of [
+    ['miss', o.misses],
+    ['false alarm', o.falseAlarms],
+    ['error', o.errors],
+  ] as const) {
     for (const e of list) lines.push(oneLine(`  ${name} in round ${e.round}: ${e.label}: ${e.why}`));
   }
   return lines.join('\n');

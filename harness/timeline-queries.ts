@@ -42,7 +42,10 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
  * closed one. `bySocket`: when each matched socket was let go; `byClose`: the sockets each page-close or page-unload
  * let go of. Events in time order.
  */
-export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, number>; byClose: Map<TimelineEvent, number[]> } {
+export function pageReleases(events: TimelineEvent[]): {
+  bySocket: Map<number, number>;
+  byClose: Map<TimelineEvent, number[]>;
+} {
   const bySocket = new Map<number, number>();
   const byClose = new Map<TimelineEvent, number[]>();
   const openByKey = new Map<string, number[]>();
@@ -52,7 +55,11 @@ export function pageReleases(events: TimelineEvent[]): { bySocket: Map<number, n
       const key = keyOf(e.streamId, e.afterSeq);
       openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
     } else if (e.kind === 'sse-close') {
-      for (const [key, sockets] of openByKey) openByKey.set(key, sockets.filter((s) => s !== e.socket));
+      for (const [key, sockets] of openByKey)
+        openByKey.set(
+          key,
+          sockets.filter((s) => s !== e.socket),
+        );
     } else if (e.kind === 'page-close') {
       const key = keyOf(e.streamId, e.afterSeq);
       const [socket, ...rest] = openByKey.get(key) ?? [];
@@ -119,13 +126,23 @@ export interface LeakedStream {
 }
 
 /** The leaked sockets as evidence, with their creation sites. */
-export function leakedStreams(events: TimelineEvent[], sockets: number[], label: (id: string | null) => string): LeakedStream[] {
+export function leakedStreams(
+  events: TimelineEvent[],
+  sockets: number[],
+  label: (id: string | null) => string,
+): LeakedStream[] {
   const creations = socketCreations(events);
   const opens = new Map(events.flatMap((e) => (e.kind === 'sse-open' ? [[e.socket, e] as const] : [])));
   return sockets.map((socket) => {
     const o = opens.get(socket);
     const site = creations.get(socket)?.site;
-    return { session: label(o?.session ?? null), socket, streamId: o?.streamId ?? null, openedAt: o?.t ?? 0, ...(site ? { site } : {}) };
+    return {
+      session: label(o?.session ?? null),
+      socket,
+      streamId: o?.streamId ?? null,
+      openedAt: o?.t ?? 0,
+      ...(site ? { site } : {}),
+    };
   });
 }
 
@@ -139,7 +156,14 @@ export function liveStreamSeries(events: TimelineEvent[]) {
   const activeRuns = new Map<string, string>(); // streamId -> session
   let viewed: (string | null)[] = [null];
   /** sockets: the open ones, oldest first; excess: those beyond what is allowed (see excessSockets). */
-  const series: { t: number; open: number; allowed: number; sessions: (string | null)[]; sockets: number[]; excess: number[] }[] = [];
+  const series: {
+    t: number;
+    open: number;
+    allowed: number;
+    sessions: (string | null)[];
+    sockets: number[];
+    excess: number[];
+  }[] = [];
   // The view changes merged into the events, in time order (a switch's end comes after the events that led to it).
   const marks = viewMarks(events).map((m) => ({ kind: 'view-mark' as const, ...m }));
   const merged: (TimelineEvent | (typeof marks)[number])[] = [];
@@ -157,14 +181,20 @@ export function liveStreamSeries(events: TimelineEvent[]) {
       let closed = false;
       for (const socket of released.byClose.get(e) ?? []) closed = open.delete(socket) || closed;
       if (!closed) continue;
-    }
-    else if (e.kind === 'view-mark') viewed = e.viewed;
+    } else if (e.kind === 'view-mark') viewed = e.viewed;
     else if (e.kind === 'run-start') activeRuns.set(e.streamId, e.session);
     else if (e.kind === 'run-end') activeRuns.delete(e.streamId);
     else continue;
     const running = new Set(activeRuns.values());
     const allowedSessions = new Set(viewed.filter((v): v is string => v !== null && running.has(v)));
-    series.push({ t: e.t, open: open.size, allowed: allowedSessions.size, sessions: [...open.values()].map((o) => o.session), sockets: [...open.keys()], excess: excessSockets(open, allowedSessions) });
+    series.push({
+      t: e.t,
+      open: open.size,
+      allowed: allowedSessions.size,
+      sessions: [...open.values()].map((o) => o.session),
+      sockets: [...open.keys()],
+      excess: excessSockets(open, allowedSessions),
+    });
   }
   return series;
 }

@@ -11,24 +11,58 @@ const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 /** Open chat-stream connections as each witness sees them at one moment. */
 export const witnessCountsSchema = z
   .object({
-    server: z.number().int().nonnegative().optional().describe('open chat-stream sockets at the mock backend (connection ledger); absent in watch --attach reports'),
-    serverDraining: z.number().int().nonnegative().optional().describe('of server: sockets whose EventSource the page already closed, the browser still reading the response'),
+    server: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('open chat-stream sockets at the mock backend (connection ledger); absent in watch --attach reports'),
+    serverDraining: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('of server: sockets whose EventSource the page already closed, the browser still reading the response'),
     page: z.number().int().nonnegative().optional().describe('EventSources in readyState OPEN (in-page probe)'),
-    pageConnecting: z.number().int().nonnegative().optional().describe('EventSources in readyState CONNECTING (in-page probe)'),
-    cdp: z.number().int().nonnegative().optional().describe('EventSource requests answered and not ended (CDP Network)'),
-    cdpQueued: z.number().int().nonnegative().optional().describe('EventSource requests waiting for a socket in the pool (CDP Network)'),
-    cdpObjects: z.number().int().nonnegative().optional().describe('live OPEN EventSource objects on the JS heap (CDP Runtime.queryObjects)'),
+    pageConnecting: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('EventSources in readyState CONNECTING (in-page probe)'),
+    cdp: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('EventSource requests answered and not ended (CDP Network)'),
+    cdpQueued: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('EventSource requests waiting for a socket in the pool (CDP Network)'),
+    cdpObjects: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('live OPEN EventSource objects on the JS heap (CDP Runtime.queryObjects)'),
   })
   .strict();
 
 /** The first place a shown answer differs from its script, with both texts around it (see oracles/divergence.ts). */
 export const divergenceSchema = z
   .object({
-    kind: z.enum(['lost', 'doubled', 'foreign', 'reordered', 'extra', 'changed', 'truncated']).describe('lost: scripted text skipped; doubled: shown text repeated; foreign: another session\'s script; reordered: the right pieces in another order; extra: text in no script put in, or past the end of the script; changed: text in no script; truncated: the shown text stops short of the script'),
+    kind: z
+      .enum(['lost', 'doubled', 'foreign', 'reordered', 'extra', 'changed', 'truncated'])
+      .describe(
+        "lost: scripted text skipped; doubled: shown text repeated; foreign: another session's script; reordered: the right pieces in another order; extra: text in no script put in, or past the end of the script; changed: text in no script; truncated: the shown text stops short of the script",
+      ),
     offset: z.number().int().nonnegative().describe('chars before the first one that differs'),
     from: z.number().int().nonnegative().describe('where both windows start (offset minus up to 40)'),
     expected: z.string().describe('the script from `from` to 40 chars past offset'),
-    shown: z.string().describe('the shown text from `from` to 40 chars past offset (the UI\'s text: untrusted)'),
+    shown: z.string().describe("the shown text from `from` to 40 chars past offset (the UI's text: untrusted)"),
     detail: z.string().describe('what is missing, repeated or foreign, with offsets in the script'),
   })
   .strict();
@@ -36,25 +70,45 @@ export const divergenceSchema = z
 /** Where the UI's code created an EventSource: the first stack frame outside the harness's probe. */
 export const creationSiteSchema = z
   .object({
-    file: z.string().describe('the script\'s URL path on the page\'s origin, else its whole URL'),
+    file: z.string().describe("the script's URL path on the page's origin, else its whole URL"),
     line: z.number().int(),
     column: z.number().int(),
     function: z.string().optional().describe('the calling function as the browser names it; absent for top-level code'),
   })
   .strict();
 
-const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) => z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
+const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) =>
+  z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
 
 /** Every kind of event a timeline holds; the JSON report's timelines are validated with it. */
 export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),
-  ev('step-end', { index: z.number().int(), path: z.string(), step: z.string(), ok: z.boolean(), error: z.string().optional() }),
+  ev('step-end', {
+    index: z.number().int(),
+    path: z.string(),
+    step: z.string(),
+    ok: z.boolean(),
+    error: z.string().optional(),
+  }),
   /** The user turns to a session at t; a switch is over once the UI shows it (shown), which under load takes a while. */
-  ev('view', { session: z.string().nullable(), alias: z.string().nullable(), shown: z.number().optional().describe('when the UI showed the session; from t until then the UI was still switching') }),
+  ev('view', {
+    session: z.string().nullable(),
+    alias: z.string().nullable(),
+    shown: z
+      .number()
+      .optional()
+      .describe('when the UI showed the session; from t until then the UI was still switching'),
+  }),
   ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
   ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
-  ev('sse-open', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), path: z.string(), afterSeq: z.number() }),
+  ev('sse-open', {
+    socket: z.number().int(),
+    streamId: z.string().nullable(),
+    session: z.string().nullable(),
+    path: z.string(),
+    afterSeq: z.number(),
+  }),
   /**
    * The page called close() on a chat-stream EventSource (in-page probe): the UI let go of it, even while the server
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
@@ -64,10 +118,27 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
    * The user reloaded the page or navigated it elsewhere: the document that held the chat streams is going away, so
    * every stream open now is let go of by the page, whatever the server still sees while the browser drains them.
    */
-  ev('page-unload', { how: z.enum(['reload', 'navigate']).describe('the user reloaded the page, or opened the UI again over it; every chat stream then open is let go of') }),
+  ev('page-unload', {
+    how: z
+      .enum(['reload', 'navigate'])
+      .describe('the user reloaded the page, or opened the UI again over it; every chat stream then open is let go of'),
+  }),
   /** The page created a chat-stream EventSource (in-page probe), and where in the UI's source it did. */
-  ev('page-open', { streamId: z.string().nullable(), afterSeq: z.number(), site: creationSiteSchema.optional().describe('where the UI\'s code created the EventSource (first stack frame outside the probe)') }),
-  ev('sse-close', { socket: z.number().int(), streamId: z.string().nullable(), session: z.string().nullable(), by: z.enum(['client', 'server']), events: z.number().int(), bytes: z.number().int() }),
+  ev('page-open', {
+    streamId: z.string().nullable(),
+    afterSeq: z.number(),
+    site: creationSiteSchema
+      .optional()
+      .describe("where the UI's code created the EventSource (first stack frame outside the probe)"),
+  }),
+  ev('sse-close', {
+    socket: z.number().int(),
+    streamId: z.string().nullable(),
+    session: z.string().nullable(),
+    by: z.enum(['client', 'server']),
+    events: z.number().int(),
+    bytes: z.number().int(),
+  }),
   ev('server-drop', { streamId: z.string(), sockets: z.number().int(), why: z.string() }),
   ev('request', { method: z.string(), path: z.string(), status: z.number().int() }),
   ev('sample', {
@@ -81,7 +152,12 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     heapBytes: z.number().optional(),
   }),
   /** Witnesses that still disagree after a step settled: the pool is exhausted, or one witness sees what others do not. */
-  ev('finding', { step: z.string(), finding: z.enum(['pool-exhaustion', 'witness-disagreement']), summary: z.string(), witnesses: witnessCountsSchema }),
+  ev('finding', {
+    step: z.string(),
+    finding: z.enum(['pool-exhaustion', 'witness-disagreement']),
+    summary: z.string(),
+    witnesses: witnessCountsSchema,
+  }),
   /** The harness itself held the page's main thread (a CDP heap census); stalls inside are not the page's. */
   ev('probe-pause', { duration: z.number(), what: z.string() }),
   ev('stall', { duration: z.number(), source: z.enum(['heartbeat', 'longtask', 'loaf', 'cdp', 'unresponsive']) }),
@@ -95,7 +171,9 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     scripted: z.number().int(),
     prefixOk: z.boolean(),
     excerpt: z.string().optional().describe('older reports: the first chars of a text that was not a prefix'),
-    divergence: divergenceSchema.optional().describe('when prefixOk is false: where and how the text first left its script'),
+    divergence: divergenceSchema
+      .optional()
+      .describe('when prefixOk is false: where and how the text first left its script'),
   }),
   ev('hidden-request', { path: z.string() }),
   ev('page-error', { message: z.string() }),

@@ -33,7 +33,10 @@ export interface WatchOptions {
 
 export function parseEndpoint(v: string): { host: string; port: number } {
   const m = /^(?:wss?:\/\/)?(?:([\w.-]+):)?(\d{2,5})(?:\/.*)?$/.exec(v.trim());
-  if (!m) throw new Error(`sse-harness: --attach ${v}: expected a DevTools port (9222), host:port, or a ws:// URL (ws://127.0.0.1:9222/devtools/browser/…)`);
+  if (!m)
+    throw new Error(
+      `sse-harness: --attach ${v}: expected a DevTools port (9222), host:port, or a ws:// URL (ws://127.0.0.1:9222/devtools/browser/…)`,
+    );
   return { host: m[1] ?? '127.0.0.1', port: Number(m[2]) };
 }
 
@@ -63,7 +66,10 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   try {
     await CDP.Version({ host, port });
   } catch (e) {
-    throw new Error(`sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`, { cause: e });
+    throw new Error(
+      `sse-harness: nothing answers DevTools on ${host}:${port} (${(e as Error).message}). Start Chromium with --remote-debugging-port=${port} and try again.`,
+      { cause: e },
+    );
   }
   const startedAt = new Date().toISOString();
   const t0 = Date.now();
@@ -102,7 +108,17 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   const fresh = (t: CDP.Target, probe: CdpProbe): Watched => {
     const timeline = new Timeline(t0);
     timeline.add({ kind: 'note', t: timeline.now(), message: `attached to ${t.url}` });
-    return { id: t.id, url: t.url, probe, timeline, peakOpen: 0, longestStall: 0, poolFull: false, findings: [], stacks: [] };
+    return {
+      id: t.id,
+      url: t.url,
+      probe,
+      timeline,
+      peakOpen: 0,
+      longestStall: 0,
+      poolFull: false,
+      findings: [],
+      stacks: [],
+    };
   };
 
   const refresh = async () => {
@@ -126,8 +142,14 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
         t,
         step: 'watch',
         tick: true,
-        witnesses: { cdp: reqs.length - queued, cdpQueued: queued, ...(heap && !heap.stale ? { cdpObjects: heap.open } : {}) },
-        ...(dom && !dom.stale ? { dom: { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents } } : {}),
+        witnesses: {
+          cdp: reqs.length - queued,
+          cdpQueued: queued,
+          ...(heap && !heap.stale ? { cdpObjects: heap.open } : {}),
+        },
+        ...(dom && !dom.stale
+          ? { dom: { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents } }
+          : {}),
       });
       // Per origin: a full pool with requests waiting is the freeze users report.
       const byOrigin = new Map<string, { open: number; queued: number }>();
@@ -143,13 +165,33 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       }
       const full = [...byOrigin].filter(([, c]) => c.open >= POOL_PER_HOST && c.queued > 0);
       if (full.length && !w.poolFull) {
-        const summary = full.map(([o, c]) => `${o}: ${c.open} EventSources hold the browser's ${POOL_PER_HOST}-per-host pool, ${c.queued} request${c.queued === 1 ? '' : 's'} queued`).join('; ');
-        w.findings.push({ t, step: 'watch', finding: 'pool-exhaustion', summary, witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open } });
-        w.timeline.add({ kind: 'finding', t, step: 'watch', finding: 'pool-exhaustion', summary, witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open } });
+        const summary = full
+          .map(
+            ([o, c]) =>
+              `${o}: ${c.open} EventSources hold the browser's ${POOL_PER_HOST}-per-host pool, ${c.queued} request${c.queued === 1 ? '' : 's'} queued`,
+          )
+          .join('; ');
+        w.findings.push({
+          t,
+          step: 'watch',
+          finding: 'pool-exhaustion',
+          summary,
+          witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open },
+        });
+        w.timeline.add({
+          kind: 'finding',
+          t,
+          step: 'watch',
+          finding: 'pool-exhaustion',
+          summary,
+          witnesses: { cdp: reqs.length - queued, cdpQueued: queued, cdpObjects: open },
+        });
       }
       w.poolFull = full.length > 0;
       if (opts.stacks) w.stacks = await creationStacks(w.probe);
-      const perOrigin = [...byOrigin].map(([o, c]) => `${o} ${c.open}${c.queued ? ` (+${c.queued} queued)` : ''}`).join(', ');
+      const perOrigin = [...byOrigin]
+        .map(([o, c]) => `${o} ${c.open}${c.queued ? ` (+${c.queued} queued)` : ''}`)
+        .join(', ');
       lines.push(
         `t=${(t / 1000).toFixed(1)}s ${oneLine(w.url, 80)} · EventSources open ${open} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
       );
@@ -158,7 +200,11 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
     if (!pages.size) lines.push(`t=${((Date.now() - t0) / 1000).toFixed(1)}s no page targets on ${host}:${port} yet`);
     // The pages' URLs and origins are the page's own text: escaped, so only the harness's redraw moves the cursor.
     const body = terminalText(lines.join('\n'));
-    out(plain ? `${body}\n` : `\u001b[2J\u001b[H sse-harness watch ${host}:${port} · Ctrl-C writes the report\n\n${body}\n`);
+    out(
+      plain
+        ? `${body}\n`
+        : `\u001b[2J\u001b[H sse-harness watch ${host}:${port} · Ctrl-C writes the report\n\n${body}\n`,
+    );
   };
 
   try {
@@ -183,8 +229,20 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
     regress: [],
     verdict: w.findings.length ? 'fail' : 'pass',
     verdicts: [
-      { oracle: 'poolExhaustion', pass: !w.findings.length, summary: w.findings.length ? w.findings[0]!.summary : `peak ${w.peakOpen} open EventSources, the pool never ran out`, evidence: { peakOpen: w.peakOpen } },
-      { oracle: 'watch', pass: true, summary: `peak ${w.peakOpen} open EventSources; longest stall ${w.longestStall} ms`, evidence: { peakOpen: w.peakOpen, longestStallMs: w.longestStall } },
+      {
+        oracle: 'poolExhaustion',
+        pass: !w.findings.length,
+        summary: w.findings.length
+          ? w.findings[0]!.summary
+          : `peak ${w.peakOpen} open EventSources, the pool never ran out`,
+        evidence: { peakOpen: w.peakOpen },
+      },
+      {
+        oracle: 'watch',
+        pass: true,
+        summary: `peak ${w.peakOpen} open EventSources; longest stall ${w.longestStall} ms`,
+        evidence: { peakOpen: w.peakOpen, longestStallMs: w.longestStall },
+      },
     ],
     stepFailures: [],
     findings: w.findings,
@@ -196,7 +254,16 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   for (const w of pages.values()) await w.probe.close().catch(() => {});
   const report = writeReport(
     opts.reportDir,
-    buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: true, command: ['watch', '--attach', opts.attach], target: 'attached', browsers: ['chromium'], regress: [], results }),
+    buildReport({
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      complete: true,
+      command: ['watch', '--attach', opts.attach],
+      target: 'attached',
+      browsers: ['chromium'],
+      regress: [],
+      results,
+    }),
   );
   return { report, peaks: Object.fromEntries([...pages.values()].map((w) => [w.url, w.peakOpen])) };
 }

@@ -29,9 +29,14 @@ test.afterEach(async () => {
 });
 
 async function startChat(tokens = 400, rate = 200): Promise<string> {
-  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
+  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
   backend.arm(s.session.session_id, 'abuse', [{ tokens: { count: tokens, rate } }]);
-  const r = await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'x' }) });
+  const r = await fetch(`${backend.url}/api/chat/start`, {
+    method: 'POST',
+    body: JSON.stringify({ session_id: s.session.session_id, message: 'x' }),
+  });
   return ((await r.json()) as { stream_id: string }).stream_id;
 }
 
@@ -61,7 +66,10 @@ test('clients vanishing mid-stream are closed as "client" in the ledger and stop
   const stream = await startChat();
   const sockets: Socket[] = [];
   for (let i = 0; i < 20; i++) {
-    const { socket } = await raw(`GET /api/chat/stream?stream_id=${stream}&after_seq=0 HTTP/1.1\r\nHost: ${own()}\r\nAccept: text/event-stream\r\n\r\n`, { until: /event: token/ });
+    const { socket } = await raw(
+      `GET /api/chat/stream?stream_id=${stream}&after_seq=0 HTTP/1.1\r\nHost: ${own()}\r\nAccept: text/event-stream\r\n\r\n`,
+      { until: /event: token/ },
+    );
     sockets.push(socket);
   }
   await until(() => backend.ledger.openChatStreams().length === 20);
@@ -77,7 +85,9 @@ test('clients vanishing mid-stream are closed as "client" in the ledger and stop
 
 test('a half-closed client (FIN right after the request) is answered, then released; the run goes on', async () => {
   const stream = await startChat(200, 400);
-  const { data } = await raw(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: ${own()}\r\n\r\n`, { end: true });
+  const { data } = await raw(`GET /api/chat/stream?stream_id=${stream} HTTP/1.1\r\nHost: ${own()}\r\n\r\n`, {
+    end: true,
+  });
   expect(data).toMatch(/^HTTP\/1\.1 200/);
   expect(data).toContain('event: token');
   // Node ends the response when the client's side ends; the ledger must say so and hold nothing open.
@@ -106,7 +116,8 @@ test('malformed requests get 4xx answers (or a closed socket), never a crash', a
     const pending = raw(c, { end: c.includes('Content-Length: 100') });
     const { data } = await pending;
     const status = /^HTTP\/1\.1 (\d{3})/.exec(data)?.[1];
-    if (status) expect(Number(status), `${JSON.stringify(c.slice(0, 60))} → ${data.slice(0, 80)}`).toBeGreaterThanOrEqual(400);
+    if (status)
+      expect(Number(status), `${JSON.stringify(c.slice(0, 60))} → ${data.slice(0, 80)}`).toBeGreaterThanOrEqual(400);
     await healthy();
   }
   expect(data404(await fetch(`${backend.url}/../../etc/passwd`))).toBeTruthy();

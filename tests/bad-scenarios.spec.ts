@@ -28,7 +28,10 @@ const corpus = readdirSync(join(ROOT, DIR))
 
 test('the corpus holds at least 30 files, each saying the error it must produce', () => {
   expect(corpus.length).toBeGreaterThanOrEqual(30);
-  expect(corpus.filter((c) => !c.expected).map((c) => c.f), 'files without a "# expect:" first line').toEqual([]);
+  expect(
+    corpus.filter((c) => !c.expected).map((c) => c.f),
+    'files without a "# expect:" first line',
+  ).toEqual([]);
 });
 
 for (const c of corpus) {
@@ -58,7 +61,15 @@ test('the CLI reports every corpus file, one line each, exit 2, no browser, no s
 });
 
 test('run stops at a bad file before any browser or server starts', async () => {
-  const r = await runCli(['run', 'scenarios', `${DIR}/send-missing-stream.yaml`, '--browser', 'chromium,webkit', '--report-dir', 'TMP/reports']);
+  const r = await runCli([
+    'run',
+    'scenarios',
+    `${DIR}/send-missing-stream.yaml`,
+    '--browser',
+    'chromium,webkit',
+    '--report-dir',
+    'TMP/reports',
+  ]);
   expect(r.code).toBe(2);
   expect(r.stderr.trim().split('\n')).toEqual([corpus.find((c) => c.f === 'send-missing-stream.yaml')!.expected]);
   expect(r.stderr).not.toMatch(/backend|browser/);
@@ -69,11 +80,17 @@ test('run stops at a bad file before any browser or server starts', async () => 
 
 test('bad command-line input names the flag and the fix', async () => {
   const cases: [string[], RegExp][] = [
-    [['run', '--app-dir', 'no/such/dir'], /--app-dir no\/such\/dir: no such directory\. Give the folder that holds the chat UI's index\.html/],
+    [
+      ['run', '--app-dir', 'no/such/dir'],
+      /--app-dir no\/such\/dir: no such directory\. Give the folder that holds the chat UI's index\.html/,
+    ],
     [['run', '--app-dir', 'scenarios'], /--app-dir scenarios: no index\.html there/],
     [['run', '--target', 'hermes-webiu'], /unknown target "hermes-webiu"\. Known targets: /],
     [['run', '--browser', 'firefox'], /unknown browser "firefox"\. Supported: chromium, webkit/],
-    [['run', '--regress', 'leak'], /--regress leak: the reference target cannot switch that on\. Known: leak-on-switch/],
+    [
+      ['run', '--regress', 'leak'],
+      /--regress leak: the reference target cannot switch that on\. Known: leak-on-switch/,
+    ],
     [['run', '--workers', 'two'], /--workers/],
     [['run', 'no/such.yaml'], /no such scenario file or folder: no\/such\.yaml/],
     [['run', '--baseline', 'no/such.json'], /no\/such\.json/],
@@ -89,7 +106,9 @@ async function cliWithin(args: string[], ms = 30_000) {
   const outcome = await Promise.race([r.exited, deadline]);
   clearTimeout(timer);
   if (outcome === 'hung') r.child.kill('SIGKILL');
-  expect(outcome, `sse-harness ${args.join(' ')} did not exit within ${ms} ms\nstderr:\n${r.stderr()}`).not.toBe('hung');
+  expect(outcome, `sse-harness ${args.join(' ')} did not exit within ${ms} ms\nstderr:\n${r.stderr()}`).not.toBe(
+    'hung',
+  );
   return { code: (outcome as { code: number | null }).code, stdout: r.stdout(), stderr: r.stderr() };
 }
 
@@ -106,8 +125,12 @@ test('a named pipe, a socket and a device are refused in one line each, without 
     expect(folder.code).toBe(2);
     const lines = folder.stderr.trim().split('\n').sort();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/pipe\.yaml:1:1: not a regular file: this is a named pipe \(FIFO\) \(hint: give a \.yaml scenario file\)$/);
-    expect(lines[1]).toMatch(/socket\.yaml:1:1: not a regular file: this is a socket \(hint: give a \.yaml scenario file\)$/);
+    expect(lines[0]).toMatch(
+      /pipe\.yaml:1:1: not a regular file: this is a named pipe \(FIFO\) \(hint: give a \.yaml scenario file\)$/,
+    );
+    expect(lines[1]).toMatch(
+      /socket\.yaml:1:1: not a regular file: this is a socket \(hint: give a \.yaml scenario file\)$/,
+    );
     expect(folder.stdout).toContain('1 of 3 scenario files valid');
 
     // Named one by one, and a character device.
@@ -128,7 +151,9 @@ test('a file over the size limit is refused before it is read', () => {
   try {
     const file = join(dir, 'big.yaml');
     writeFileSync(file, `name: big\ndescription: "${'x'.repeat(MAX_FILE_BYTES)}"\n`);
-    expect(() => loadScenarioFile(file, dir)).toThrow(`big.yaml:1:1: the file is ${MAX_FILE_BYTES + 26} bytes; a scenario file may be at most ${MAX_FILE_BYTES} (1 MiB) (hint: split it into smaller scenarios)`);
+    expect(() => loadScenarioFile(file, dir)).toThrow(
+      `big.yaml:1:1: the file is ${MAX_FILE_BYTES + 26} bytes; a scenario file may be at most ${MAX_FILE_BYTES} (1 MiB) (hint: split it into smaller scenarios)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -140,7 +165,10 @@ test('an anchored step reused 151 and 500 times still loads: aliases are bounded
     for (const n of [151, 500]) {
       const file = join(dir, `reuse-${n}.yaml`);
       const reuse = Array.from({ length: n }, () => '  - *look').join('\n');
-      writeFileSync(file, `name: reuse\nstreams:\n  s:\n    - tokens: { count: 5 }\nsteps:\n  - open\n  - newChat: a\n  - &look { wait: 10 }\n${reuse}\n`);
+      writeFileSync(
+        file,
+        `name: reuse\nstreams:\n  s:\n    - tokens: { count: 5 }\nsteps:\n  - open\n  - newChat: a\n  - &look { wait: 10 }\n${reuse}\n`,
+      );
       const s = loadScenarioFile(file, dir);
       expect(s.steps).toHaveLength(n + 3);
       expect(s.steps[n + 2]).toEqual({ wait: 10 });
@@ -165,7 +193,9 @@ test('an exception the loader did not expect is one line naming the file and how
       thrown = e;
     }
     expect(thrown).toBeInstanceOf(ScenarioError);
-    expect((thrown as Error).message).toBe('scenarios/switch-return.yaml: internal error while reading this scenario (injected fault); please report it with the file');
+    expect((thrown as Error).message).toBe(
+      'scenarios/switch-return.yaml: internal error while reading this scenario (injected fault); please report it with the file',
+    );
   } finally {
     tokens.safeParse = original;
   }

@@ -9,7 +9,17 @@ import { ROOT, runCli } from './support/cli.ts';
 test('names exactly the commit that switched leak-on-switch on, leaving the working tree alone', async () => {
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const repo = join(made.tmp, 'ui');
-  const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, ...args], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@x',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@x',
+      },
+    }).trim();
   cpSync(join(ROOT, 'fixtures', 'chat-ui'), repo, { recursive: true });
   execFileSync('git', ['init', '-q', '-b', 'main', repo]);
   git('add', '-A');
@@ -25,13 +35,31 @@ test('names exactly the commit that switched leak-on-switch on, leaving the work
     commits.push(git('rev-parse', 'HEAD'));
   };
   change('style.css', (s) => `${s}\n/* wider sidebar */\n`, 'style: wider sidebar');
-  change('app.js', (s) => s.replace("const REGRESS = new Set(", "const REGRESS = new Set(['leak-on-switch', ...").replace(".filter(Boolean));", ".filter(Boolean)]);"), 'refactor: session switching');
+  change(
+    'app.js',
+    (s) =>
+      s
+        .replace('const REGRESS = new Set(', "const REGRESS = new Set(['leak-on-switch', ...")
+        .replace('.filter(Boolean));', '.filter(Boolean)]);'),
+    'refactor: session switching',
+  );
   change('index.html', (s) => s.replace('</body>', '<!-- footer -->\n</body>'), 'footer comment');
   change('style.css', (s) => `${s}\n/* darker */\n`, 'style: darker');
   const culprit = commits[2]!;
   const status = git('status', '--porcelain');
 
-  const r = await runCli(['bisect', 'scenarios/switch-return.yaml', '--repo', repo, '--good', commits[0]!, '--bad', 'main', '-o', 'TMP/r']);
+  const r = await runCli([
+    'bisect',
+    'scenarios/switch-return.yaml',
+    '--repo',
+    repo,
+    '--good',
+    commits[0]!,
+    '--bad',
+    'main',
+    '-o',
+    'TMP/r',
+  ]);
   expect(r.code, r.explain()).toBe(0);
   expect(r.stdout).toContain(`first bad commit: ${culprit} refactor: session switching`);
   // The user's checkout is as it was: same HEAD, same (clean) status, no worktrees left registered.

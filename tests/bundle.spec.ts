@@ -12,7 +12,8 @@ test.beforeEach(() => {
 });
 test.afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const validate = (buildDir: string) => runCli(['validate', 'scenarios/switch-return.yaml'], { SSE_HARNESS_BUILD_DIR: buildDir });
+const validate = (buildDir: string) =>
+  runCli(['validate', 'scenarios/switch-return.yaml'], { SSE_HARNESS_BUILD_DIR: buildDir });
 
 test('the first command makes the bundle, the next ones run it as it is', async () => {
   const first = await validate(dir);

@@ -17,12 +17,17 @@ test('a malformed scenario gives one line with file:line:col and starts no brows
   const r0 = await runCli(['validate', 'scenarios']);
   expect(r0.code).toBe(0);
   const bad = join(r0.tmp, 'bad.yaml');
-  writeFileSync(bad, 'name: bad\nstreams:\n  s:\n    - tokens: { count: 3 }\nsteps:\n  - open\n  - newChat: a\n  - swicthTo: a\n');
+  writeFileSync(
+    bad,
+    'name: bad\nstreams:\n  s:\n    - tokens: { count: 3 }\nsteps:\n  - open\n  - newChat: a\n  - swicthTo: a\n',
+  );
   const r = await runCli(['run', bad, '--report-dir', join(r0.tmp, 'reports')]);
   expect(r.code).toBe(2);
   const lines = r.stderr.trim().split('\n');
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/bad\.yaml:8:5: steps\[2\]\.swicthTo: unknown step "swicthTo" \(hint: did you mean "switchTo"\?\)/);
+  expect(lines[0]).toMatch(
+    /bad\.yaml:8:5: steps\[2\]\.swicthTo: unknown step "swicthTo" \(hint: did you mean "switchTo"\?\)/,
+  );
   // No browser was started: it would have made a profile folder and printed a browser line.
   expect(r.stderr).not.toContain('browser');
   expect(leftoverTempDirs(r.tmp)).toEqual([]);
@@ -81,7 +86,9 @@ test('parallel runs never collide on ports; a busy fixed port is a clear error',
   try {
     const r = await runCli(['run', 'scenarios/switch-return.yaml', '-q', '--port', String(port), '-o', 'TMP/r']);
     expect(r.code).toBe(2);
-    expect(r.stdout + r.stderr).toContain(`port ${port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`);
+    expect(r.stdout + r.stderr).toContain(
+      `port ${port} on 127.0.0.1 is already in use. Pick another with --port, or leave it out to get a free one.`,
+    );
     expect(processesMentioning(r.tmp)).toEqual([]);
   } finally {
     busy.close();
@@ -91,8 +98,12 @@ test('parallel runs never collide on ports; a busy fixed port is a clear error',
 // The WebDriver path starts three kinds of process of its own (Xvfb, WebKitWebDriver, MiniBrowser and its
 // WebKit helpers); every one must be gone after a pass, a failure and an interrupt.
 test.describe('WebKitGTK through WebDriver leaves nothing behind', () => {
-  test.skip(findWebKit()?.kind !== 'webkitgtk', 'WebKitGTK (webkit2gtk-driver, xvfb) is not installed here: npm run setup installs it');
-  const kinds = (procs: string[]) => ['Xvfb', 'WebKitWebDriver', 'MiniBrowser'].filter((k) => procs.some((p) => p.includes(k)));
+  test.skip(
+    findWebKit()?.kind !== 'webkitgtk',
+    'WebKitGTK (webkit2gtk-driver, xvfb) is not installed here: npm run setup installs it',
+  );
+  const kinds = (procs: string[]) =>
+    ['Xvfb', 'WebKitWebDriver', 'MiniBrowser'].filter((k) => procs.some((p) => p.includes(k)));
 
   for (const c of [
     { name: 'after a passing run', args: [] as string[], code: 0 },

@@ -22,7 +22,10 @@ test.beforeEach(async ({ page }) => {
   await page.setContent(PAGE);
 });
 
-const clicks = (page: import('@playwright/test').Page) => page.evaluate(() => (window as unknown as { clicks: { id: string; trusted: boolean; x: number; y: number }[] }).clicks);
+const clicks = (page: import('@playwright/test').Page) =>
+  page.evaluate(
+    () => (window as unknown as { clicks: { id: string; trusted: boolean; x: number; y: number }[] }).clicks,
+  );
 
 test('a visible, enabled element is clicked with the mouse at its centre', async ({ page }) => {
   await playwrightActions(page).click('#ready');
@@ -47,7 +50,16 @@ test('an element out of view is scrolled to and clicked', async ({ page }) => {
 });
 
 test('an element that appears later is waited for', async ({ page }) => {
-  await page.evaluate(() => setTimeout(() => document.body.insertAdjacentHTML('afterbegin', '<button id="new" style="position:absolute;left:300px;top:50px">new</button>'), 300));
+  await page.evaluate(() =>
+    setTimeout(
+      () =>
+        document.body.insertAdjacentHTML(
+          'afterbegin',
+          '<button id="new" style="position:absolute;left:300px;top:50px">new</button>',
+        ),
+      300,
+    ),
+  );
   await playwrightActions(page).click('#new');
   expect(await clicks(page)).toMatchObject([{ id: 'new', trusted: true }]);
 });

@@ -20,7 +20,9 @@ function project(config: string, file = 'sse-harness.config.ts'): string {
 }
 
 test('the config in the working folder names the scenarios, relative to itself; a path given wins', async () => {
-  const dir = project(`import { defineConfig } from '${join(ROOT, 'harness', 'config.ts')}';\nexport default defineConfig({ scenarios: ['sc'] });\n`);
+  const dir = project(
+    `import { defineConfig } from '${join(ROOT, 'harness', 'config.ts')}';\nexport default defineConfig({ scenarios: ['sc'] });\n`,
+  );
   const r = await runCli(['validate'], {}, dir);
   expect(r.code, r.explain()).toBe(0);
   expect(r.stdout).toBe('1 of 1 scenario files valid\n');
@@ -31,11 +33,31 @@ test('the config in the working folder names the scenarios, relative to itself; 
 
 test('a bad config is one line naming the file, the entry and the fix; exit 2', async () => {
   const cases: [string, string, RegExp][] = [
-    ['unknown.mjs', 'export default { workerz: 2 };\n', /^sse-harness: config unknown\.mjs: the default export: Unrecognized key: "workerz" \(known keys: scenarios, .*\)\. Fix that entry\.$/],
-    ['range.mjs', 'export default { workers: 99 };\n', /^sse-harness: config range\.mjs: workers: Too big: .*32\. Fix that entry\.$/],
-    ['browser.mjs', "export default { browsers: ['firefox'] };\n", /^sse-harness: config browser\.mjs: browsers\.0: .*"chromium".*\. Fix that entry\.$/],
-    ['throws.mjs', 'throw new Error("boom\\n  at somewhere");\n', /^sse-harness: config throws\.mjs: it threw while loading: boom\. Fix the file so that it loads\.$/],
-    ['nodefault.mjs', 'export const workers = 1;\n', /^sse-harness: config nodefault\.mjs: no default export\. Write `export default defineConfig\(\{ … \}\)`\.$/],
+    [
+      'unknown.mjs',
+      'export default { workerz: 2 };\n',
+      /^sse-harness: config unknown\.mjs: the default export: Unrecognized key: "workerz" \(known keys: scenarios, .*\)\. Fix that entry\.$/,
+    ],
+    [
+      'range.mjs',
+      'export default { workers: 99 };\n',
+      /^sse-harness: config range\.mjs: workers: Too big: .*32\. Fix that entry\.$/,
+    ],
+    [
+      'browser.mjs',
+      "export default { browsers: ['firefox'] };\n",
+      /^sse-harness: config browser\.mjs: browsers\.0: .*"chromium".*\. Fix that entry\.$/,
+    ],
+    [
+      'throws.mjs',
+      'throw new Error("boom\\n  at somewhere");\n',
+      /^sse-harness: config throws\.mjs: it threw while loading: boom\. Fix the file so that it loads\.$/,
+    ],
+    [
+      'nodefault.mjs',
+      'export const workers = 1;\n',
+      /^sse-harness: config nodefault\.mjs: no default export\. Write `export default defineConfig\(\{ … \}\)`\.$/,
+    ],
     ['markup.mjs', "export default { reportDir: 5, '\\u001b[31m<b>': 1 };\n", /^sse-harness: config markup\.mjs: /],
   ];
   for (const [file, text, want] of cases) {
@@ -48,14 +70,21 @@ test('a bad config is one line naming the file, the entry and the fix; exit 2', 
   }
   const none = await runCli(['validate', '--config', 'nope.ts'], {}, project('export default {};\n'));
   expect(none.code).toBe(2);
-  expect(none.stderr.trim()).toBe('sse-harness: --config nope.ts: no such file. Give the path of an sse-harness.config.ts, or leave --config out.');
+  expect(none.stderr.trim()).toBe(
+    'sse-harness: --config nope.ts: no such file. Give the path of an sse-harness.config.ts, or leave --config out.',
+  );
 });
 
 test('run takes browsers, workers and the report folder from the config; a flag wins over it', async () => {
-  const dir = project(`export default { scenarios: ['other.yaml'], browsers: ['chromium'], workers: 1, reportDir: 'out' };\n`, 'sse-harness.config.mjs');
+  const dir = project(
+    `export default { scenarios: ['other.yaml'], browsers: ['chromium'], workers: 1, reportDir: 'out' };\n`,
+    'sse-harness.config.mjs',
+  );
   const r = await runCli(['run'], {}, dir);
   expect(r.code, r.explain()).toBe(0);
-  const report = JSON.parse(readFileSync(join(dir, 'out', 'latest.json'), 'utf8')) as { results: { scenario: string; browser: string }[] };
+  const report = JSON.parse(readFileSync(join(dir, 'out', 'latest.json'), 'utf8')) as {
+    results: { scenario: string; browser: string }[];
+  };
   expect(report.results.map((x) => [x.scenario, x.browser])).toEqual([['other', 'chromium']]);
   const flagged = await runCli(['run', '-o', 'flagged'], {}, dir);
   expect(flagged.code, flagged.explain()).toBe(0);

@@ -17,11 +17,26 @@ test('conformance and --backend real refuse what they cannot do, in one line eac
   expect(noDir.stderr).toMatch(/required option '--app-dir <path>' not specified/);
   const ref = await runCli(['conformance', '-t', 'reference', '--app-dir', '.']);
   expect(ref.code, ref.explain()).toBe(2);
-  expect(ref.stderr.trim()).toBe('sse-harness conformance: the reference target has no server of its own to start. Use -t hermes-webui.');
+  expect(ref.stderr.trim()).toBe(
+    'sse-harness conformance: the reference target has no server of its own to start. Use -t hermes-webui.',
+  );
   const run = await runCli(['run', 'scenarios/switch-return.yaml', '--backend', 'real', '-o', 'TMP/r']);
   expect(run.code, run.explain()).toBe(2);
-  expect(run.stderr.trim()).toBe('sse-harness: --backend real: the reference target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.');
-  const sweep = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', '.', '--refs', 'HEAD', '--backend', 'real,real', '-o', 'TMP/s']);
+  expect(run.stderr.trim()).toBe(
+    'sse-harness: --backend real: the reference target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.',
+  );
+  const sweep = await runCli([
+    'sweep',
+    'scenarios/switch-return.yaml',
+    '--repo',
+    '.',
+    '--refs',
+    'HEAD',
+    '--backend',
+    'real,real',
+    '-o',
+    'TMP/s',
+  ]);
   expect(sweep.code, sweep.explain()).toBe(2);
   expect(sweep.stderr).toMatch(/--backend.*give mock, real, or mock,real/);
   for (const r of [noDir, ref, run, sweep]) expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -38,17 +53,44 @@ test('the cases are named for --case, and a reply reduces to token ranges that s
 
 test("a real-backend run's reports name the server it ran against, as text", () => {
   const r: ScenarioResult = {
-    scenario: 'lock-unlock', file: 'x.yaml', catches: [], browser: 'chromium', engine: '', target: 'hermes-webui', targetVersion: 'x', regress: [],
-    verdict: 'pass', verdicts: [], stepFailures: [], findings: [], witnesses: ['server'], durationMs: 1, sessions: {}, timeline: [],
-    backend: 'its own server (server.py at <img src=x onerror=alert(1)>) with the harness\'s stub agent',
+    scenario: 'lock-unlock',
+    file: 'x.yaml',
+    catches: [],
+    browser: 'chromium',
+    engine: '',
+    target: 'hermes-webui',
+    targetVersion: 'x',
+    regress: [],
+    verdict: 'pass',
+    verdicts: [],
+    stepFailures: [],
+    findings: [],
+    witnesses: ['server'],
+    durationMs: 1,
+    sessions: {},
+    timeline: [],
+    backend: "its own server (server.py at <img src=x onerror=alert(1)>) with the harness's stub agent",
   };
-  const report = buildReport({ startedAt: 'now', finishedAt: 'now', complete: true, command: [], target: 'hermes-webui', browsers: ['chromium'], regress: [], results: [r] });
+  const report = buildReport({
+    startedAt: 'now',
+    finishedAt: 'now',
+    complete: true,
+    command: [],
+    target: 'hermes-webui',
+    browsers: ['chromium'],
+    regress: [],
+    results: [r],
+  });
   const html = renderHtml(report);
-  expect(html).toContain('<br>real server: its own server (server.py at &#60;img src=x onerror=alert(1)&#62;) with the harness&#39;s stub agent');
+  expect(html).toContain(
+    '<br>real server: its own server (server.py at &#60;img src=x onerror=alert(1)&#62;) with the harness&#39;s stub agent',
+  );
   expect(html).not.toContain('<img src=x');
   expect(html).not.toContain('mock server:');
   // In Markdown the server's words are a code span: shown as written, never markup.
-  expect(renderMarkdown(report)).toContain("\nReal server: `its own server (server.py at <img src=x onerror=alert(1)>) with the harness's stub agent`\n");
+  expect(renderMarkdown(report)).toContain(
+    "\nReal server: `its own server (server.py at <img src=x onerror=alert(1)>) with the harness's stub agent`\n",
+  );
 });
 
 test.describe('against a hermes-webui checkout', () => {
@@ -60,7 +102,8 @@ test.describe('against a hermes-webui checkout', () => {
     const r = await runCli(['conformance', '--app-dir', dir!, '--json']);
     const out = JSON.parse(r.stdout) as { rows: { case: string; mock: string; real: string; agree: boolean }[] };
     expect(out.rows.map((x) => x.case)).toEqual(CASES.map((c) => c.name));
-    for (const row of out.rows) expect(row, `${row.case}: mock ${row.mock} / real ${row.real}`).toMatchObject({ agree: true });
+    for (const row of out.rows)
+      expect(row, `${row.case}: mock ${row.mock} / real ${row.real}`).toMatchObject({ agree: true });
     expect(r.code, r.explain()).toBe(0);
   });
 
@@ -73,9 +116,24 @@ test.describe('against a hermes-webui checkout', () => {
   });
 
   test('--backend real: a scenario runs in a browser against the real server, and the report says so', async () => {
-    const r = await runCli(['run', 'scenarios/lock-unlock.yaml', '-t', 'hermes-webui', '--app-dir', dir!, '--backend', 'real', '-b', 'chromium', '-o', 'TMP/real']);
+    const r = await runCli([
+      'run',
+      'scenarios/lock-unlock.yaml',
+      '-t',
+      'hermes-webui',
+      '--app-dir',
+      dir!,
+      '--backend',
+      'real',
+      '-b',
+      'chromium',
+      '-o',
+      'TMP/real',
+    ]);
     expect(r.code, r.explain()).toBe(0);
-    const report = JSON.parse(readFileSync(join(r.tmp, 'real', 'latest.json'), 'utf8')) as { results: { verdict: string; backend?: string; mock?: unknown; timeline: { kind: string }[] }[] };
+    const report = JSON.parse(readFileSync(join(r.tmp, 'real', 'latest.json'), 'utf8')) as {
+      results: { verdict: string; backend?: string; mock?: unknown; timeline: { kind: string }[] }[];
+    };
     const [res] = report.results;
     expect(res!.verdict).toBe('pass');
     expect(res!.backend).toMatch(/^its own server \(server\.py at .+\) with the harness's stub agent$/);

@@ -23,23 +23,38 @@ const browsers = [
 
 for (const b of browsers) {
   test(`kill -9 mid-run in ${b.name}: the next run ends the orphans and removes their folders, in one line`, async () => {
-    test.skip(b.name === 'webkit' && findWebKit()?.kind !== 'webkitgtk', 'WebKitGTK (webkit2gtk-driver, xvfb) is not installed here');
+    test.skip(
+      b.name === 'webkit' && findWebKit()?.kind !== 'webkitgtk',
+      'WebKitGTK (webkit2gtk-driver, xvfb) is not installed here',
+    );
     const home = mkdtempSync(join(tmpdir(), 'sse-harness-home-'));
     try {
       const dead = startCli(['run', 'scenarios/switch-return.yaml', '-b', b.name, '-o', 'TMP/r'], { HOME: home });
       await dead.waitFor(/steps\[3\] waitFor/);
       // Mid-run, each kind of process is there and found, so the check after the next run can fail.
       const running = processesMentioning(dead.tmp);
-      for (const k of b.kinds) expect(running.some((p) => p.toLowerCase().includes(k.toLowerCase())), `${k} among ${running.join('\n')}`).toBe(true);
+      for (const k of b.kinds)
+        expect(
+          running.some((p) => p.toLowerCase().includes(k.toLowerCase())),
+          `${k} among ${running.join('\n')}`,
+        ).toBe(true);
       dead.child.kill('SIGKILL');
       await dead.exited;
       // A killed run cleans nothing: its folder stays. (Its processes too, unless a run that another test started
       // meanwhile has already ended them: any run reaps every dead run's processes, not only its own TMPDIR's.)
       expect(leftoverTempDirs(dead.tmp).length).toBeGreaterThan(0);
 
-      const next = await runCli(['run', 'scenarios/switch-return.yaml', '-b', b.name, '-o', 'TMP/r'], { TMPDIR: dead.tmp, HOME: home });
+      const next = await runCli(['run', 'scenarios/switch-return.yaml', '-b', b.name, '-o', 'TMP/r'], {
+        TMPDIR: dead.tmp,
+        HOME: home,
+      });
       expect(next.code, next.explain()).toBe(0);
-      expect(next.stderr).toMatch(new RegExp(`^sse-harness: ended what an earlier run \\(pid ${dead.child.pid}\\) that died left behind: \\d+ process(es)?, \\d+ temp folders?$`, 'm'));
+      expect(next.stderr).toMatch(
+        new RegExp(
+          `^sse-harness: ended what an earlier run \\(pid ${dead.child.pid}\\) that died left behind: \\d+ process(es)?, \\d+ temp folders?$`,
+          'm',
+        ),
+      );
       expect(processesMentioning(dead.tmp)).toEqual([]);
       expect(leftoverTempDirs(dead.tmp), `dead pid ${dead.child.pid}\n${next.stderr}`).toEqual([]);
       // Profiles, caches and crash reports stayed in the run's folder.

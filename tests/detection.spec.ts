@@ -14,7 +14,14 @@ test.describe('switch-return', () => {
     const { launcher, launch } = launcherOrSkip();
     const r = await runScenario(scenario('switch-return'), { target: referenceTarget, launcher, launch, regress: [] });
     expect(r.error).toBeUndefined();
-    expect(r.verdicts.filter((v) => !v.pass), JSON.stringify(r.verdicts.filter((v) => !v.pass), null, 1)).toEqual([]);
+    expect(
+      r.verdicts.filter((v) => !v.pass),
+      JSON.stringify(
+        r.verdicts.filter((v) => !v.pass),
+        null,
+        1,
+      ),
+    ).toEqual([]);
     expect(r.verdict).toBe('pass');
     const live = r.verdicts.find((v) => v.oracle === 'liveStreams')!;
     expect(live.evidence.peakOpen).toBe(1);
@@ -36,7 +43,12 @@ test.describe('switch-return', () => {
 
   test('flags leak-on-switch with the live-streams oracle, naming step and counts', async () => {
     const { launcher, launch } = launcherOrSkip();
-    const r = await runScenario(scenario('switch-return'), { target: referenceTarget, launcher, launch, regress: ['leak-on-switch'] });
+    const r = await runScenario(scenario('switch-return'), {
+      target: referenceTarget,
+      launcher,
+      launch,
+      regress: ['leak-on-switch'],
+    });
     expect(r.error).toBeUndefined();
     expect(r.verdict).toBe('fail');
     const live = r.verdicts.find((v) => v.oracle === 'liveStreams')!;
@@ -47,10 +59,17 @@ test.describe('switch-return', () => {
     // Confirmed by every witness: each saw more open streams than the one session the user views.
     const peaks = live.evidence.witnessPeaks as Record<string, number>;
     const cdp = launcher.browser === 'chromium';
-    for (const w of cdp ? ['server', 'page', 'cdp', 'cdpObjects'] : ['server', 'page']) expect(peaks[w], w).toBeGreaterThanOrEqual(2);
-    expect(live.summary).toMatch(cdp ? /peaks by witness: server \d, page \d, CDP network \d, CDP heap \d/ : /peaks by witness: server \d, page \d/);
+    for (const w of cdp ? ['server', 'page', 'cdp', 'cdpObjects'] : ['server', 'page'])
+      expect(peaks[w], w).toBeGreaterThanOrEqual(2);
+    expect(live.summary).toMatch(
+      cdp
+        ? /peaks by witness: server \d, page \d, CDP network \d, CDP heap \d/
+        : /peaks by witness: server \d, page \d/,
+    );
     // The report shows each witness's count per step.
     const switchSample = r.timeline.find((e) => e.kind === 'sample' && !e.tick && /switchTo/.test(e.step));
-    expect(switchSample && switchSample.kind === 'sample' && Object.keys(switchSample.witnesses)).toEqual(expect.arrayContaining(cdp ? ['server', 'page', 'cdp', 'cdpObjects'] : ['server', 'page']));
+    expect(switchSample && switchSample.kind === 'sample' && Object.keys(switchSample.witnesses)).toEqual(
+      expect.arrayContaining(cdp ? ['server', 'page', 'cdp', 'cdpObjects'] : ['server', 'page']),
+    );
   });
 });

@@ -25,7 +25,9 @@ test('doubled: a replayed journal shows the answer again from its start (…temp
   expect(d.from).toBe(d.offset - CONTEXT);
   expect(d.shown.slice(0, CONTEXT)).toBe(d.expected.slice(0, CONTEXT));
   expect(d.shown.length).toBe(2 * CONTEXT);
-  expect(describeDivergence(d)).toBe(`doubled text at char ${d.offset}: shown "…empor17 magna18 lorem0 ipsum1 dolor2 sit…", expected "…empor17 magna18 aliqua19 veniam20 nostru…"`);
+  expect(describeDivergence(d)).toBe(
+    `doubled text at char ${d.offset}: shown "…empor17 magna18 lorem0 ipsum1 dolor2 sit…", expected "…empor17 magna18 aliqua19 veniam20 nostru…"`,
+  );
 });
 
 test('doubled: one token rendered twice', () => {
@@ -40,7 +42,9 @@ test('lost: the text skips scripted tokens and goes on later in the script', () 
   const d = firstDivergence(shown, script)!;
   expect(d.kind).toBe('lost');
   expect(d.offset).toBe(tokens(0, 10).length);
-  expect(d.detail).toBe(`${tokens(10, 15).length} scripted chars are missing (the script's chars ${tokens(0, 10).length}–${tokens(0, 15).length}); the shown text goes on from the script's char ${tokens(0, 15).length}`);
+  expect(d.detail).toBe(
+    `${tokens(10, 15).length} scripted chars are missing (the script's chars ${tokens(0, 10).length}–${tokens(0, 15).length}); the shown text goes on from the script's char ${tokens(0, 15).length}`,
+  );
 });
 
 test('the offset is where the first differing word starts, though its first letters agree', () => {
@@ -51,7 +55,9 @@ test('the offset is where the first differing word starts, though its first lett
   // "laboris23" where "lorem12" was scripted.
   const mid = firstDivergence(tokens(0, 12) + tokens(23, 30), script)!;
   expect(mid).toMatchObject({ kind: 'lost', offset: tokens(0, 12).length });
-  expect(mid.detail).toBe(`${tokens(12, 23).length} scripted chars are missing (the script's chars ${tokens(0, 12).length}–${tokens(0, 23).length}); the shown text goes on from the script's char ${tokens(0, 23).length}`);
+  expect(mid.detail).toBe(
+    `${tokens(12, 23).length} scripted chars are missing (the script's chars ${tokens(0, 12).length}–${tokens(0, 23).length}); the shown text goes on from the script's char ${tokens(0, 23).length}`,
+  );
 });
 
 test('lost: an accumulator that started over shows only the tail, from char 0', () => {
@@ -78,7 +84,9 @@ test("foreign: the pane shows another session's answer", () => {
   const d = firstDivergence(tokens(0, 30), b, [{ session: 'a', text: script }])!;
   expect(d.kind).toBe('foreign');
   expect(d.offset).toBe(b.length);
-  expect(d.detail).toBe(`the shown text is session a's answer: it matches that script for ${tokens(0, 30).length} chars, this session's for ${b.length}`);
+  expect(d.detail).toBe(
+    `the shown text is session a's answer: it matches that script for ${tokens(0, 30).length} chars, this session's for ${b.length}`,
+  );
   // Without the other session's script, the same text is text past the end of b's.
   expect(firstDivergence(tokens(0, 30), b)!.kind).toBe('extra');
 });
@@ -89,7 +97,9 @@ test("foreign: another session's tokens in the middle of this one's answer", () 
   const d = firstDivergence(shown, script, [{ session: 'c', text: other }])!;
   expect(d.kind).toBe('foreign');
   expect(d.offset).toBe(tokens(0, 8).length);
-  expect(d.detail).toBe(`the shown text from char ${d.offset} is from session c's answer (its char 0), not this session's`);
+  expect(d.detail).toBe(
+    `the shown text from char ${d.offset} is from session c's answer (its char 0), not this session's`,
+  );
 });
 
 test('a session whose script equals this one is no foreign source: its text is judged against this script', () => {
@@ -103,15 +113,26 @@ test('truncated: a final answer that stopped short', () => {
   expect(d.offset).toBe(tokens(0, 50).length);
   expect(d.shown).toBe(tokens(0, 50).slice(-CONTEXT));
   expect(d.detail).toBe(`the shown text ends at char ${tokens(0, 50).length} of the ${script.length} scripted`);
-  expect(firstDivergence('', script)!).toMatchObject({ kind: 'truncated', offset: 0, shown: '', expected: script.slice(0, CONTEXT) });
+  expect(firstDivergence('', script)!).toMatchObject({
+    kind: 'truncated',
+    offset: 0,
+    shown: '',
+    expected: script.slice(0, CONTEXT),
+  });
 });
 
 test('extra: text in no script, put in or appended', () => {
   const put = firstDivergence(tokens(0, 10) + '[[retrying…]] ' + tokens(10, 60), script)!;
   expect(put).toMatchObject({ kind: 'extra', offset: tokens(0, 10).length });
-  expect(put.detail).toBe(`14 chars in no session's script put in; the script goes on at shown char ${tokens(0, 10).length + 14}`);
+  expect(put.detail).toBe(
+    `14 chars in no session's script put in; the script goes on at shown char ${tokens(0, 10).length + 14}`,
+  );
   const appended = firstDivergence(script + 'undefined', script)!;
-  expect(appended).toMatchObject({ kind: 'extra', offset: script.length, detail: "9 chars past the end of the script, from no session's script" });
+  expect(appended).toMatchObject({
+    kind: 'extra',
+    offset: script.length,
+    detail: "9 chars past the end of the script, from no session's script",
+  });
 });
 
 test('changed: scripted text replaced by text in no script', () => {

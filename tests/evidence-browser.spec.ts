@@ -39,14 +39,23 @@ test('accumulator-reset: the transcript failure names the kind and the offset, w
   // shown text now stops short) or shows only its tail (the script's start lost).
   const shrank = v.summary.includes('shrank');
   expect(d.kind).toBe(shrank ? 'truncated' : 'lost');
-  expect(v.summary).toMatch(shrank ? /shrank from \d+ to \d+ chars .* at char \d+: shown "[^"]*", expected "[^"]+"$/ : /^session a: lost text at char \d+: shown "[^"]+", expected "[^"]+" \(\d+ scripted chars are missing/);
+  expect(v.summary).toMatch(
+    shrank
+      ? /shrank from \d+ to \d+ chars .* at char \d+: shown "[^"]*", expected "[^"]+"$/
+      : /^session a: lost text at char \d+: shown "[^"]+", expected "[^"]+" \(\d+ scripted chars are missing/,
+  );
   expect(v.summary).toContain(`at char ${d.offset}`);
   // The windows are the script's and the UI's text from the same char on, and agree up to the divergence.
   expect(d.expected.startsWith('lorem0') || d.from > 0).toBe(true);
   expect(d.shown.slice(0, d.offset - d.from)).toBe(d.expected.slice(0, d.offset - d.from));
-  expect(d.shown.slice(d.offset - d.from, d.offset - d.from + 8)).not.toBe(d.expected.slice(d.offset - d.from, d.offset - d.from + 8));
+  expect(d.shown.slice(d.offset - d.from, d.offset - d.from + 8)).not.toBe(
+    d.expected.slice(d.offset - d.from, d.offset - d.from + 8),
+  );
   // The same on the timeline's text event, where the runner classified it (a shrink is judged from lengths).
-  if (!shrank) expect(r.timeline.some((e) => e.kind === 'text' && e.divergence?.kind === 'lost' && e.divergence.offset === d.offset)).toBe(true);
+  if (!shrank)
+    expect(
+      r.timeline.some((e) => e.kind === 'text' && e.divergence?.kind === 'lost' && e.divergence.offset === d.offset),
+    ).toBe(true);
 });
 
 test('leak-on-switch: each leaked stream names its creation site, a line of fixtures/chat-ui/app.js that creates an EventSource', async () => {
@@ -71,9 +80,13 @@ test('leak-on-switch: each leaked stream names its creation site, a line of fixt
     expect(l.site!.function).toBe('openStream');
   }
   const line = leaked[0]!.site!.line;
-  expect(v.summary).toMatch(new RegExp(`; leaked streams created at /app\\.js:${line} in openStream \\(×${leaked.length}\\)$`));
+  expect(v.summary).toMatch(
+    new RegExp(`; leaked streams created at /app\\.js:${line} in openStream \\(×${leaked.length}\\)$`),
+  );
   // Recorded on the timeline with each page-open of a chat stream.
-  expect(r.timeline.filter((e) => e.kind === 'page-open' && e.site?.line === line).length).toBeGreaterThanOrEqual(leaked.length);
+  expect(r.timeline.filter((e) => e.kind === 'page-open' && e.site?.line === line).length).toBeGreaterThanOrEqual(
+    leaked.length,
+  );
 });
 
 test('watch --stacks: the probe it installs names where each open EventSource was created', async () => {
@@ -82,7 +95,17 @@ test('watch --stacks: the probe it installs names where each open EventSource wa
   const page = await launcher.launch();
   try {
     await page.goto(`${server.url}/`);
-    const cli = startCli(['watch', '--attach', String(page.cdpPort), '--interval', '200', '--plain', '--stacks', '-o', 'TMP/r']);
+    const cli = startCli([
+      'watch',
+      '--attach',
+      String(page.cdpPort),
+      '--interval',
+      '200',
+      '--plain',
+      '--stacks',
+      '-o',
+      'TMP/r',
+    ]);
     // Two refreshes: the probe is installed for documents loaded after the first.
     await cli.waitFor(/EventSources open 0[^\n]*\n[^\n]*\n[^\n]*EventSources open 0/, 20_000);
     await page.reload();

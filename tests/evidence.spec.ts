@@ -22,7 +22,11 @@ const tokens = (from: number, to: number) => tokenTexts({ count: to - from }, fr
 const SCRIPT_A = tokens(0, 60);
 const SCRIPT_B = tokens(0, 5);
 
-function record(events: TimelineEvent[], endedAt: number, scripted: Record<string, string> = { A: SCRIPT_A, B: SCRIPT_B }): RunRecord {
+function record(
+  events: TimelineEvent[],
+  endedAt: number,
+  scripted: Record<string, string> = { A: SCRIPT_A, B: SCRIPT_B },
+): RunRecord {
   const timeline = new Timeline(0);
   for (const e of events) timeline.add(e);
   return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted, endedAt, cycles: [] };
@@ -30,7 +34,9 @@ function record(events: TimelineEvent[], endedAt: number, scripted: Record<strin
 
 /** What the runner records for session `sid` showing `shown` (its script and the other sessions' as in the run). */
 const shows = (t: number, sid: 'A' | 'B', shown: string, scripts = { A: SCRIPT_A, B: SCRIPT_B }): TimelineEvent => {
-  const others: OtherScript[] = (['A', 'B'] as const).filter((s) => s !== sid).map((s) => ({ session: s.toLowerCase(), text: scripts[s] }));
+  const others: OtherScript[] = (['A', 'B'] as const)
+    .filter((s) => s !== sid)
+    .map((s) => ({ session: s.toLowerCase(), text: scripts[s] }));
   return textEvent(t, sid, shown, scripts[sid], () => others);
 };
 
@@ -51,12 +57,37 @@ function transcriptRun(texts: string[], sid: 'A' | 'B' = 'A'): RunRecord {
 }
 
 const KINDS: { kind: string; phrase: string; texts: string[]; sid?: 'A' | 'B'; offset: number }[] = [
-  { kind: 'doubled', phrase: 'doubled text', texts: [tokens(0, 19), tokens(0, 19) + tokens(0, 6)], offset: tokens(0, 19).length },
-  { kind: 'lost', phrase: 'lost text', texts: [tokens(0, 10), tokens(0, 10) + tokens(14, 20)], offset: tokens(0, 10).length },
-  { kind: 'reordered', phrase: 'reordered text', texts: [tokens(0, 10) + tokens(12, 14) + tokens(10, 12) + tokens(14, 20)], offset: tokens(0, 10).length },
+  {
+    kind: 'doubled',
+    phrase: 'doubled text',
+    texts: [tokens(0, 19), tokens(0, 19) + tokens(0, 6)],
+    offset: tokens(0, 19).length,
+  },
+  {
+    kind: 'lost',
+    phrase: 'lost text',
+    texts: [tokens(0, 10), tokens(0, 10) + tokens(14, 20)],
+    offset: tokens(0, 10).length,
+  },
+  {
+    kind: 'reordered',
+    phrase: 'reordered text',
+    texts: [tokens(0, 10) + tokens(12, 14) + tokens(10, 12) + tokens(14, 20)],
+    offset: tokens(0, 10).length,
+  },
   { kind: 'foreign', phrase: "another session's text", texts: [tokens(0, 25)], sid: 'B', offset: SCRIPT_B.length },
-  { kind: 'changed', phrase: 'changed text', texts: [tokens(0, 4) + 'DOLOR' + tokens(5, 10)], offset: tokens(0, 4).length },
-  { kind: 'extra', phrase: 'extra text', texts: [tokens(0, 4) + '<b>!</b> ' + tokens(4, 10)], offset: tokens(0, 4).length },
+  {
+    kind: 'changed',
+    phrase: 'changed text',
+    texts: [tokens(0, 4) + 'DOLOR' + tokens(5, 10)],
+    offset: tokens(0, 4).length,
+  },
+  {
+    kind: 'extra',
+    phrase: 'extra text',
+    texts: [tokens(0, 4) + '<b>!</b> ' + tokens(4, 10)],
+    offset: tokens(0, 4).length,
+  },
 ];
 
 for (const c of KINDS) {
@@ -67,7 +98,11 @@ for (const c of KINDS) {
     expect(v.step).toBe('steps[3] waitFor');
     const d = v.evidence.divergence as Record<string, unknown>;
     expect(d).toMatchObject({ kind: c.kind, offset: c.offset });
-    expect(v.summary).toMatch(new RegExp(`^session ${(c.sid ?? 'A').toLowerCase()}: ${c.phrase} at char ${c.offset}: shown "[^"]+", expected "[^"]+" \\(.+\\)$`));
+    expect(v.summary).toMatch(
+      new RegExp(
+        `^session ${(c.sid ?? 'A').toLowerCase()}: ${c.phrase} at char ${c.offset}: shown "[^"]+", expected "[^"]+" \\(.+\\)$`,
+      ),
+    );
     expect(v.summary).toContain(`(${d.detail})`);
   });
 }
@@ -85,12 +120,23 @@ test('a shrink points at where the shown answer now ends, against the text that 
 test('a final answer cut short points at where it stops', () => {
   const v = transcriptOracle(transcriptRun([tokens(0, 10), tokens(0, 50)]), {});
   expect(v.pass).toBe(false);
-  expect(v.summary).toMatch(new RegExp(`^final answer of session a has ${tokens(0, 50).length} of ${SCRIPT_A.length} scripted chars: the answer stops short at char ${tokens(0, 50).length}: shown "…[^"]+", expected "…[^"]+"$`));
+  expect(v.summary).toMatch(
+    new RegExp(
+      `^final answer of session a has ${tokens(0, 50).length} of ${SCRIPT_A.length} scripted chars: the answer stops short at char ${tokens(0, 50).length}: shown "…[^"]+", expected "…[^"]+"$`,
+    ),
+  );
   expect(v.evidence.divergence).toMatchObject({ kind: 'truncated', offset: tokens(0, 50).length });
 });
 
 test('a sample that is a prefix carries no divergence; one that is not carries it on the timeline event', () => {
-  expect(shows(1, 'A', tokens(0, 5))).toEqual({ kind: 'text', t: 1, session: 'A', length: tokens(0, 5).length, scripted: SCRIPT_A.length, prefixOk: true });
+  expect(shows(1, 'A', tokens(0, 5))).toEqual({
+    kind: 'text',
+    t: 1,
+    session: 'A',
+    length: tokens(0, 5).length,
+    scripted: SCRIPT_A.length,
+    prefixOk: true,
+  });
   const e = shows(1, 'A', tokens(0, 5) + tokens(0, 2));
   expect(e.kind === 'text' && e.divergence?.kind).toBe('doubled');
 });
@@ -101,28 +147,65 @@ const ORIGIN = 'http://127.0.0.1:41234';
 const PROBE_URL = `${ORIGIN}/__harness/probe.js?chat=%2Fapi%2Fchat%2Fstream`;
 
 test('the creation site from a Chromium stack: the first frame past the probe, its file as a path on the page origin', () => {
-  const stack = ['Error', `    at new EventSource (${PROBE_URL}:103:17)`, `    at openStream (${ORIGIN}/app.js:88:14)`, `    at reattach (${ORIGIN}/app.js:200:5)`].join('\n');
+  const stack = [
+    'Error',
+    `    at new EventSource (${PROBE_URL}:103:17)`,
+    `    at openStream (${ORIGIN}/app.js:88:14)`,
+    `    at reattach (${ORIGIN}/app.js:200:5)`,
+  ].join('\n');
   expect(creationSite(stack, ORIGIN)).toEqual({ file: '/app.js', line: 88, column: 14, function: 'openStream' });
   // Top-level code, an async caller, a method, a script on another origin (query strings dropped).
-  expect(creationSite(`Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at ${ORIGIN}/boot.js?v=3:7:1`, ORIGIN)).toEqual({ file: '/boot.js', line: 7, column: 1 });
-  expect(creationSite(`Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at async Chat.attach (https://cdn.example/ui.js:12:30)`, ORIGIN)).toEqual({ file: 'https://cdn.example/ui.js', line: 12, column: 30, function: 'Chat.attach' });
+  expect(
+    creationSite(`Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at ${ORIGIN}/boot.js?v=3:7:1`, ORIGIN),
+  ).toEqual({ file: '/boot.js', line: 7, column: 1 });
+  expect(
+    creationSite(
+      `Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at async Chat.attach (https://cdn.example/ui.js:12:30)`,
+      ORIGIN,
+    ),
+  ).toEqual({ file: 'https://cdn.example/ui.js', line: 12, column: 30, function: 'Chat.attach' });
   // Code run by eval (a devtools console, a test's page.evaluate) is named as V8 names it.
-  expect(creationSite(`Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at leakHere (eval at evaluate (:370:30), <anonymous>:1:36)`, ORIGIN)).toEqual({ file: '<anonymous>', line: 1, column: 36, function: 'leakHere' });
+  expect(
+    creationSite(
+      `Error\n    at new EventSource (${PROBE_URL}:1:2)\n    at leakHere (eval at evaluate (:370:30), <anonymous>:1:36)`,
+      ORIGIN,
+    ),
+  ).toEqual({ file: '<anonymous>', line: 1, column: 36, function: 'leakHere' });
   // A probe injected without a URL (an init script) is still known by its wrapper's name.
-  expect(creationSite(`Error\n    at new EventSource (<anonymous>:96:20)\n    at startStream (${ORIGIN}/static/messages.js:1402:9)`, ORIGIN)).toMatchObject({ file: '/static/messages.js', line: 1402, function: 'startStream' });
+  expect(
+    creationSite(
+      `Error\n    at new EventSource (<anonymous>:96:20)\n    at startStream (${ORIGIN}/static/messages.js:1402:9)`,
+      ORIGIN,
+    ),
+  ).toMatchObject({ file: '/static/messages.js', line: 1402, function: 'startStream' });
 });
 
 test('the creation site from a WebKit (JSC) stack: fn@url:line:col, no header line', () => {
-  const stack = [`EventSource@${PROBE_URL}:103:30`, `openStream@${ORIGIN}/app.js:88:22`, `@${ORIGIN}/app.js:300:3`].join('\n');
+  const stack = [
+    `EventSource@${PROBE_URL}:103:30`,
+    `openStream@${ORIGIN}/app.js:88:22`,
+    `@${ORIGIN}/app.js:300:3`,
+  ].join('\n');
   expect(creationSite(stack, ORIGIN)).toEqual({ file: '/app.js', line: 88, column: 22, function: 'openStream' });
-  expect(creationSite(`EventSource@${PROBE_URL}:1:2\nglobal code@${ORIGIN}/app.js:5:9`, ORIGIN)).toEqual({ file: '/app.js', line: 5, column: 9 });
-  expect(creationSite(`EventSource@${PROBE_URL}:1:2\nforEach@[native code]\n@${ORIGIN}/app.js:5:9`, ORIGIN)).toEqual({ file: '/app.js', line: 5, column: 9 });
+  expect(creationSite(`EventSource@${PROBE_URL}:1:2\nglobal code@${ORIGIN}/app.js:5:9`, ORIGIN)).toEqual({
+    file: '/app.js',
+    line: 5,
+    column: 9,
+  });
+  expect(creationSite(`EventSource@${PROBE_URL}:1:2\nforEach@[native code]\n@${ORIGIN}/app.js:5:9`, ORIGIN)).toEqual({
+    file: '/app.js',
+    line: 5,
+    column: 9,
+  });
 });
 
 test('no site from an empty or frame-less stack; a hostile function name is escaped and bounded', () => {
   expect(creationSite(undefined)).toBeNull();
   expect(creationSite('Error\n    at new EventSource (<anonymous>:1:1)')).toBeNull();
-  const site = creationSite(`Error\n    at new EventSource (<anonymous>:1:1)\n    at ${'\u001b[2J'}evil${'x'.repeat(1000)} (${ORIGIN}/a.js:1:1)`, ORIGIN)!;
+  const site = creationSite(
+    `Error\n    at new EventSource (<anonymous>:1:1)\n    at ${'\u001b[2J'}evil${'x'.repeat(1000)} (${ORIGIN}/a.js:1:1)`,
+    ORIGIN,
+  )!;
   // eslint-disable-next-line no-control-regex -- no control character may reach the name
   expect(site.function).not.toMatch(/[\u0000-\u001f]/);
   expect(site.function!.startsWith('\\u001b[2Jevil')).toBe(true);
@@ -130,8 +213,22 @@ test('no site from an empty or frame-less stack; a hostile function name is esca
 });
 
 const SITE: CreationSite = { file: '/app.js', line: 88, column: 14, function: 'openStream' };
-const pageOpen = (t: number, session: string, afterSeq = 0, site: CreationSite | null = SITE): TimelineEvent => ({ kind: 'page-open', t, streamId: `run-${session}`, afterSeq, ...(site ? { site } : {}) });
-const sseOpen = (t: number, socket: number, session: string, afterSeq = 0): TimelineEvent => ({ kind: 'sse-open', t, socket, streamId: `run-${session}`, session, path: '/api/chat/stream', afterSeq });
+const pageOpen = (t: number, session: string, afterSeq = 0, site: CreationSite | null = SITE): TimelineEvent => ({
+  kind: 'page-open',
+  t,
+  streamId: `run-${session}`,
+  afterSeq,
+  ...(site ? { site } : {}),
+});
+const sseOpen = (t: number, socket: number, session: string, afterSeq = 0): TimelineEvent => ({
+  kind: 'sse-open',
+  t,
+  socket,
+  streamId: `run-${session}`,
+  session,
+  path: '/api/chat/stream',
+  afterSeq,
+});
 
 /** a and b stream; the user views a, then switches to b at 1000; a's stream is never closed. */
 function leakRun(aSite: CreationSite | null): RunRecord {
@@ -155,10 +252,22 @@ function leakRun(aSite: CreationSite | null): RunRecord {
 }
 
 test('a leak names where each leaked stream was created; the viewed stream is not listed', () => {
-  const v = liveStreamsOracle(leakRun({ file: '/app.js', line: 200, column: 5, function: 'reattach' }), { graceMs: 750 });
+  const v = liveStreamsOracle(leakRun({ file: '/app.js', line: 200, column: 5, function: 'reattach' }), {
+    graceMs: 750,
+  });
   expect(v.pass).toBe(false);
-  expect(v.summary).toMatch(/^2 chat streams open \(sessions a, b\) while the user views 1 streaming session, for \d+ ms; peak 2; leaked streams created at \/app\.js:200 in reattach \(×1\)$/);
-  expect(v.evidence.leaked).toEqual([{ session: 'a', socket: 1, streamId: 'run-A', openedAt: 10, site: { file: '/app.js', line: 200, column: 5, function: 'reattach' } }]);
+  expect(v.summary).toMatch(
+    /^2 chat streams open \(sessions a, b\) while the user views 1 streaming session, for \d+ ms; peak 2; leaked streams created at \/app\.js:200 in reattach \(×1\)$/,
+  );
+  expect(v.evidence.leaked).toEqual([
+    {
+      session: 'a',
+      socket: 1,
+      streamId: 'run-A',
+      openedAt: 10,
+      site: { file: '/app.js', line: 200, column: 5, function: 'reattach' },
+    },
+  ]);
   // Without the page's word (no probe) the leak is still a leak, with no site claimed.
   const blind = liveStreamsOracle(leakRun(null), { graceMs: 750 });
   expect(blind.pass).toBe(false);
@@ -167,7 +276,13 @@ test('a leak names where each leaked stream was created; the viewed stream is no
 });
 
 test("sockets are matched to the page's EventSources by stream and replay point, else by stream (the browser's own reconnect)", () => {
-  const events = [pageOpen(0, 'A', 0, { ...SITE, line: 1 }), pageOpen(5, 'A', 40, { ...SITE, line: 2 }), sseOpen(6, 1, 'A', 40), sseOpen(7, 2, 'A', 0), sseOpen(9, 3, 'A', 77)];
+  const events = [
+    pageOpen(0, 'A', 0, { ...SITE, line: 1 }),
+    pageOpen(5, 'A', 40, { ...SITE, line: 2 }),
+    sseOpen(6, 1, 'A', 40),
+    sseOpen(7, 2, 'A', 0),
+    sseOpen(9, 3, 'A', 77),
+  ];
   const m = socketCreations(events);
   expect([1, 2, 3].map((s) => m.get(s)?.site?.line)).toEqual([2, 1, 2]);
 });
@@ -178,18 +293,47 @@ const HOSTILE = '```` [a](http://evil.example) <img src=x onerror=alert(1)> **bo
 
 function reportWith(verdicts: ScenarioResult['verdicts'], timeline: TimelineEvent[] = []) {
   const result: ScenarioResult = {
-    scenario: 'return-reattach', file: 'scenarios/return-reattach.yaml', catches: [], browser: 'chromium', engine: 'test', target: 'reference', targetVersion: 'test',
-    regress: [], verdict: 'fail', verdicts, stepFailures: [], findings: [], witnesses: ['server', 'page'], durationMs: 1000, sessions: { a: 'A', b: 'B' }, timeline,
+    scenario: 'return-reattach',
+    file: 'scenarios/return-reattach.yaml',
+    catches: [],
+    browser: 'chromium',
+    engine: 'test',
+    target: 'reference',
+    targetVersion: 'test',
+    regress: [],
+    verdict: 'fail',
+    verdicts,
+    stepFailures: [],
+    findings: [],
+    witnesses: ['server', 'page'],
+    durationMs: 1000,
+    sessions: { a: 'A', b: 'B' },
+    timeline,
   };
-  return buildReport({ startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:00:01.000Z', complete: true, command: ['run'], target: 'reference', browsers: ['chromium'], regress: [], results: [result] });
+  return buildReport({
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    complete: true,
+    command: ['run'],
+    target: 'reference',
+    browsers: ['chromium'],
+    regress: [],
+    results: [result],
+  });
 }
 
 test("HTML and Markdown show expected vs shown with the divergence marked, and the UI's text never becomes markup", () => {
   const shown = tokens(0, 6) + HOSTILE + tokens(6, 12);
-  const events = [{ kind: 'run-start', t: 0, streamId: 'run-A', session: 'A', script: 'long' } as TimelineEvent, { kind: 'view', t: 0, session: 'A', alias: 'a' } as TimelineEvent, shows(100, 'A', shown)];
+  const events = [
+    { kind: 'run-start', t: 0, streamId: 'run-A', session: 'A', script: 'long' } as TimelineEvent,
+    { kind: 'view', t: 0, session: 'A', alias: 'a' } as TimelineEvent,
+    shows(100, 'A', shown),
+  ];
   const v = transcriptOracle(record(events, 200), {});
   expect(v.evidence.divergence).toMatchObject({ kind: 'extra', offset: tokens(0, 6).length });
-  const leak = liveStreamsOracle(leakRun({ file: '/app.js', line: 9, column: 1, function: '<script>x</script>' }), { graceMs: 750 });
+  const leak = liveStreamsOracle(leakRun({ file: '/app.js', line: 9, column: 1, function: '<script>x</script>' }), {
+    graceMs: 750,
+  });
   const report = reportWith([v, leak], events);
   expect(reportSchema.safeParse(JSON.parse(JSON.stringify(report))).success).toBe(true);
 
@@ -201,7 +345,9 @@ test("HTML and Markdown show expected vs shown with the divergence marked, and t
   const at = tokens(0, 6).length - (v.evidence.divergence as { from: number }).from;
   const before = shown.slice(Math.max(0, tokens(0, 6).length - 40), tokens(0, 6).length);
   expect(at).toBe(before.length);
-  expect(html).toContain(`<tr><th>shown</th><td><code>${before}<mark>${'`'.repeat(4)} [a](http://evil.example) &#60;img src=x</mark>`);
+  expect(html).toContain(
+    `<tr><th>shown</th><td><code>${before}<mark>${'`'.repeat(4)} [a](http://evil.example) &#60;img src=x</mark>`,
+  );
   expect(html).toContain(`<tr><th>expected</th><td><code>${before}<mark>magna6 aliqua7`);
   expect(html).toContain('<code>/app.js:9:1</code> in <code>&#60;script&#62;x&#60;/script&#62;</code>');
 
@@ -216,7 +362,9 @@ test("HTML and Markdown show expected vs shown with the divergence marked, and t
   // Outside the block the UI's text is in code spans it cannot close: no tag, link or emphasis comes of it.
   const prose = markdownProse([...outside, ...inside.slice(inside.indexOf(fence) + 1)].join('\n'));
   expect(prose).not.toMatch(/<img|<script|\]\(http|\*\*bold|evil/);
-  expect(md.split('\n').flatMap(codeSpans)).toContainEqual(expect.stringContaining('shown "…3 amet4 tempor5 ```` [a](http://evil.exa…"'));
+  expect(md.split('\n').flatMap(codeSpans)).toContainEqual(
+    expect.stringContaining('shown "…3 amet4 tempor5 ```` [a](http://evil.exa…"'),
+  );
   const shownLine = lines.find((l) => l.startsWith('  shown:    '))!;
   const caret = lines[lines.indexOf(shownLine) + 1]!;
   expect(caret.indexOf('^')).toBe('  shown:    '.length + before.length);

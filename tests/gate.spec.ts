@@ -20,12 +20,21 @@ import { ROOT } from './support/cli.ts';
 // Parsed XML of any shape, read field by field in the assertions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-const asList = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const fails = (oracle: string, summary = `${oracle} went wrong`): Verdict => ({ oracle, pass: false, summary, evidence: {} });
+const fails = (oracle: string, summary = `${oracle} went wrong`): Verdict => ({
+  oracle,
+  pass: false,
+  summary,
+  evidence: {},
+});
 const holds = (oracle: string): Verdict => ({ oracle, pass: true, summary: `${oracle} held`, evidence: {} });
 
-function result(verdict: ScenarioResult['verdict'], verdicts: Verdict[], over: Partial<ScenarioResult> = {}): ScenarioResult {
+function result(
+  verdict: ScenarioResult['verdict'],
+  verdicts: Verdict[],
+  over: Partial<ScenarioResult> = {},
+): ScenarioResult {
   return {
     scenario: 'switch-return',
     file: 'scenarios/switch-return.yaml',
@@ -52,7 +61,12 @@ const passing = () => result('pass', [holds('liveStreams')]);
 const failing = (oracle = 'liveStreams') => result('fail', [fails(oracle)]);
 
 /** Plays the given attempts in order through runWithRetries. */
-async function attempts(list: ScenarioResult[], retries: number, judge: (r: ScenarioResult) => Judgement = (r) => (r.verdict === 'pass' ? 'ok' : 'bad'), stop?: () => boolean) {
+async function attempts(
+  list: ScenarioResult[],
+  retries: number,
+  judge: (r: ScenarioResult) => Judgement = (r) => (r.verdict === 'pass' ? 'ok' : 'bad'),
+  stop?: () => boolean,
+) {
   let n = 0;
   const r = await runWithRetries(async () => list[n++]!, { retries, judge, stop });
   return { r, ran: n };
@@ -69,7 +83,11 @@ test('a run that fails, then passes on a retry, is flaky, with the failed attemp
 });
 
 test('retries stop at the first pass, at the limit, and when told to stop; without retries nothing reruns', async () => {
-  expect(await attempts([passing(), failing()], 3).then((x) => [x.ran, x.r.outcome, x.r.attempts])).toEqual([1, 'pass', undefined]);
+  expect(await attempts([passing(), failing()], 3).then((x) => [x.ran, x.r.outcome, x.r.attempts])).toEqual([
+    1,
+    'pass',
+    undefined,
+  ]);
   const all = await attempts([failing(), failing(), failing(), passing()], 2);
   expect([all.ran, all.r.outcome, all.r.attempts?.length]).toEqual([3, 'fail', 2]);
   expect((await attempts([failing(), passing()], 0)).ran).toBe(1);
@@ -78,7 +96,8 @@ test('retries stop at the first pass, at the limit, and when told to stop; witho
 });
 
 test('a failure known findings excuse is not retried and is "known"; one that follows a real failure is flaky', async () => {
-  const judge = (r: ScenarioResult): Judgement => (r.verdict === 'pass' ? 'ok' : r.verdicts.every((v) => v.pass || v.oracle === 'hiddenPolling') ? 'excused' : 'bad');
+  const judge = (r: ScenarioResult): Judgement =>
+    r.verdict === 'pass' ? 'ok' : r.verdicts.every((v) => v.pass || v.oracle === 'hiddenPolling') ? 'excused' : 'bad';
   const known = await attempts([failing('hiddenPolling'), passing()], 2, judge);
   expect([known.ran, known.r.outcome]).toEqual([1, 'known']);
   const after = await attempts([failing('transcript'), failing('hiddenPolling')], 2, judge);
@@ -106,7 +125,13 @@ test('matrix cells name flaky runs, and count them as false alarms or misses onl
     { scenario, browser: 'chromium', regress: ['leak-on-switch'], expect: 'catch', klass: 'leak-on-switch' },
   ];
   const healthy = { ...passing(), outcome: 'flaky' as const, attempts: [failing()] };
-  const caught = { ...failing('liveStreams'), expected: 'catch' as const, regress: ['leak-on-switch'], outcome: 'flaky' as const, attempts: [{ ...passing(), expected: 'catch' as const }] };
+  const caught = {
+    ...failing('liveStreams'),
+    expected: 'catch' as const,
+    regress: ['leak-on-switch'],
+    outcome: 'flaky' as const,
+    attempts: [{ ...passing(), expected: 'catch' as const }],
+  };
   const pass = matrixCells(jobs, [healthy, caught], ['chromium'], ['leak-on-switch'], 'pass');
   expect(pass.map((c) => [c.ok, c.detail])).toEqual([
     [true, 'pass 1/1, flaky 1: switch-return'],
@@ -133,23 +158,40 @@ const KNOWN_YAML = `known:
 
 test('a known-findings file: entries with their line; a listed failure in force is excused, an expired one is not', () => {
   const entries = parseKnown(KNOWN_YAML, 'known.yaml');
-  expect(entries.map((e) => e.source)).toEqual(['known.yaml:2', 'known.yaml:7', 'known.yaml:8', 'known.yaml:9', 'known.yaml:10']);
+  expect(entries.map((e) => e.source)).toEqual([
+    'known.yaml:2',
+    'known.yaml:7',
+    'known.yaml:8',
+    'known.yaml:9',
+    'known.yaml:10',
+  ]);
   const known = new KnownFindings('known.yaml', entries, '2026-12-02');
-  const hidden = result('fail', [fails('hiddenPolling', '3 requests while hidden'), holds('transcript')], { scenario: 'hidden-polling' });
+  const hidden = result('fail', [fails('hiddenPolling', '3 requests while hidden'), holds('transcript')], {
+    scenario: 'hidden-polling',
+  });
   expect(known.excuses(hidden)).toBe(true);
   // Another browser, another oracle failing beside it, or a harness error: not excused.
   expect(known.excuses({ ...hidden, browser: 'webkit' })).toBe(false);
   expect(known.excuses({ ...hidden, verdicts: [...hidden.verdicts, fails('transcript')] })).toBe(false);
   expect(known.excuses(result('error', [], { scenario: 'hidden-polling' }))).toBe(false);
   // match: only the finding whose sentence contains the text.
-  expect(known.excuses(result('fail', [fails('liveStreams', '4 chat streams open (sessions a, b, a, b)')]))).toBe(false);
-  expect(known.excuses(result('fail', [fails('liveStreams', '2 chat streams open (sessions a, b) while the user views 1')]))).toBe(true);
+  expect(known.excuses(result('fail', [fails('liveStreams', '4 chat streams open (sessions a, b, a, b)')]))).toBe(
+    false,
+  );
+  expect(
+    known.excuses(result('fail', [fails('liveStreams', '2 chat streams open (sessions a, b) while the user views 1')])),
+  ).toBe(true);
   // Expired the day after its date, not on it.
   const lock = result('fail', [fails('lockRecovery')], { scenario: 'lock-unlock' });
   expect(new KnownFindings('known.yaml', entries, '2026-06-30').excuses(lock)).toBe(true);
   expect(known.excuses(lock)).toBe(false);
   known.annotate(lock);
-  expect(lock.verdicts[0]!.known).toEqual({ reason: 'old entry', source: 'known.yaml:8', expires: '2026-06-30', expired: true });
+  expect(lock.verdicts[0]!.known).toEqual({
+    reason: 'old entry',
+    source: 'known.yaml:8',
+    expires: '2026-06-30',
+    expired: true,
+  });
   known.annotate(hidden);
   const reattach = result('pass', [holds('reattach')], { scenario: 'return-reattach' });
   expect(known.statuses([hidden, lock, reattach]).map((s) => [s.source, s.status, s.matched])).toEqual([
@@ -163,20 +205,56 @@ test('a known-findings file: entries with their line; a listed failure in force 
 
 test('a bad known-findings file is one sentence with file:line:col and the fix', () => {
   const cases: [string, string][] = [
-    ['', 'sse-harness: k.yaml:1:1: the file is empty: it needs a list of entries under "known:" (hint: start with "known:" and one "- { scenario, oracle, reason }" per line)'],
-    ['- a\n', 'sse-harness: k.yaml:1:1: a known-findings file is a mapping with a list under "known:" (hint: start with "known:" and one "- { scenario, oracle, reason }" per line)'],
-    ['known:\n  - { scenario: x, oracle: hiddenPoling, reason: r }\n', 'sse-harness: k.yaml:2:20: known[0].oracle: unknown oracle "hiddenPoling" (hint: did you mean "hiddenPolling"?)'],
-    ['known:\n  - { scenario: x, oracle: steps, reason: r, browser: chromum }\n', 'sse-harness: k.yaml:2:46: known[0].browser: unknown browser "chromum" (hint: did you mean "chromium"? Leave browser out for any browser)'],
-    ['known:\n  - { scenario: x, oracle: steps }\n', 'sse-harness: k.yaml:2:5: known[0].reason: missing "reason" (a string expected) (hint: add "reason:" under known[0])'],
-    ['known:\n  - { scenario: x, oracle: steps, reason: r, expires: 2027-02-30 }\n', 'sse-harness: k.yaml:2:46: known[0].expires: 2027-02-30 is not a date (hint: write the last day the entry holds, like 2027-01-31)'],
-    ['known:\n  - { scenario: x, oracle: steps, reason: r, expires: 31.1.2027 }\n', 'sse-harness: k.yaml:2:46: known[0].expires: a date like 2027-01-31, got "31.1.2027"'],
-    ['known:\n  - { scenario: x, oracle: steps, reason: r, until: 2027-01-01 }\n', 'sse-harness: k.yaml:2:46: known[0].until: unknown key "until" (hint: allowed here: scenario, browser, oracle, match, reason, expires)'],
-    ['known:\n  - { scenario: x\n', 'sse-harness: k.yaml:3:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a } (hint: check indentation and quoting; YAML uses spaces, not tabs)'],
+    [
+      '',
+      'sse-harness: k.yaml:1:1: the file is empty: it needs a list of entries under "known:" (hint: start with "known:" and one "- { scenario, oracle, reason }" per line)',
+    ],
+    [
+      '- a\n',
+      'sse-harness: k.yaml:1:1: a known-findings file is a mapping with a list under "known:" (hint: start with "known:" and one "- { scenario, oracle, reason }" per line)',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: hiddenPoling, reason: r }\n',
+      'sse-harness: k.yaml:2:20: known[0].oracle: unknown oracle "hiddenPoling" (hint: did you mean "hiddenPolling"?)',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: steps, reason: r, browser: chromum }\n',
+      'sse-harness: k.yaml:2:46: known[0].browser: unknown browser "chromum" (hint: did you mean "chromium"? Leave browser out for any browser)',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: steps }\n',
+      'sse-harness: k.yaml:2:5: known[0].reason: missing "reason" (a string expected) (hint: add "reason:" under known[0])',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: steps, reason: r, expires: 2027-02-30 }\n',
+      'sse-harness: k.yaml:2:46: known[0].expires: 2027-02-30 is not a date (hint: write the last day the entry holds, like 2027-01-31)',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: steps, reason: r, expires: 31.1.2027 }\n',
+      'sse-harness: k.yaml:2:46: known[0].expires: a date like 2027-01-31, got "31.1.2027"',
+    ],
+    [
+      'known:\n  - { scenario: x, oracle: steps, reason: r, until: 2027-01-01 }\n',
+      'sse-harness: k.yaml:2:46: known[0].until: unknown key "until" (hint: allowed here: scenario, browser, oracle, match, reason, expires)',
+    ],
+    [
+      'known:\n  - { scenario: x\n',
+      'sse-harness: k.yaml:3:1: YAML syntax error: Flow map in block collection must be sufficiently indented and end with a } (hint: check indentation and quoting; YAML uses spaces, not tabs)',
+    ],
   ];
   // The scenario reader's YAML guard holds here too: dangling aliases, alias bombs, a second document.
   cases.push(
     ['known:\n  - *entry\n', 'sse-harness: k.yaml:2:5: known[0]: alias *entry has no anchor &entry before it'],
-    [`a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`).join('\n')}\nknown: []\n`, 'sse-harness: k.yaml:'],
+    [
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\n${Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ).join('\n')}\nknown: []\n`,
+      'sse-harness: k.yaml:',
+    ],
     ['known: []\n---\nknown: []\n', 'sse-harness: k.yaml:2:1: a second YAML document starts here'],
   );
   for (const [text, message] of cases) expect(() => parseKnown(text, 'k.yaml'), text).toThrow(message);
@@ -193,14 +271,32 @@ test('the checked-in known-findings schema is the one the code generates', () =>
 function gateReport(flaky: 'pass' | 'fail') {
   const entries: KnownEntry[] = parseKnown(KNOWN_YAML, 'known.yaml');
   const known = new KnownFindings('known.yaml', entries, '2026-12-02');
-  const hidden = { ...result('fail', [fails('hiddenPolling', '3 requests while hidden')], { scenario: 'hidden-polling' }), outcome: 'known' as const };
+  const hidden = {
+    ...result('fail', [fails('hiddenPolling', '3 requests while hidden')], { scenario: 'hidden-polling' }),
+    outcome: 'known' as const,
+  };
   known.annotate(hidden);
   const results: ScenarioResult[] = [
     { ...passing(), outcome: 'flaky', attempts: [failing('liveStreams')] },
-    { ...failing('reattach'), scenario: 'return-reattach', outcome: 'fail', attempts: [failing('reattach'), result('error', [], { scenario: 'return-reattach' })] },
+    {
+      ...failing('reattach'),
+      scenario: 'return-reattach',
+      outcome: 'fail',
+      attempts: [failing('reattach'), result('error', [], { scenario: 'return-reattach' })],
+    },
     hidden,
   ];
-  return buildReport({ startedAt: '2026-12-02T00:00:00.000Z', finishedAt: '2026-12-02T00:01:00.000Z', complete: true, command: ['run'], target: 'reference', browsers: ['chromium'], regress: [], results, gate: { retries: 2, flaky, known: { file: 'known.yaml', entries: known.statuses(results) } } });
+  return buildReport({
+    startedAt: '2026-12-02T00:00:00.000Z',
+    finishedAt: '2026-12-02T00:01:00.000Z',
+    complete: true,
+    command: ['run'],
+    target: 'reference',
+    browsers: ['chromium'],
+    regress: [],
+    results,
+    gate: { retries: 2, flaky, known: { file: 'known.yaml', entries: known.statuses(results) } },
+  });
 }
 
 test('JSON: outcomes, every attempt, the known marks and the gate, valid against the schema', () => {
@@ -208,14 +304,27 @@ test('JSON: outcomes, every attempt, the known marks and the gate, valid against
   const parsed = reportSchema.safeParse(JSON.parse(JSON.stringify(report)));
   expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues.slice(0, 3))).toBe(true);
   expect(report.summary).toEqual({ total: 3, passed: 0, failed: 1, errors: 0, flaky: 1, known: 1 });
-  expect(report.results.map((r) => [r.outcome, r.attempts?.length ?? 0])).toEqual([['flaky', 1], ['fail', 2], ['known', 0]]);
-  expect(report.results[2]!.verdicts[0]!.known).toMatchObject({ reason: 'polls approval while hidden (issue 1234)', expired: false });
+  expect(report.results.map((r) => [r.outcome, r.attempts?.length ?? 0])).toEqual([
+    ['flaky', 1],
+    ['fail', 2],
+    ['known', 0],
+  ]);
+  expect(report.results[2]!.verdicts[0]!.known).toMatchObject({
+    reason: 'polls approval while hidden (issue 1234)',
+    expired: false,
+  });
 });
 
 test('JUnit: flaky as a passing case with <flakyFailure>, reruns as <rerunFailure>/<rerunError>, known as <skipped>', () => {
-  const parse = (flaky: 'pass' | 'fail') => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(renderJUnit(gateReport(flaky))) as Json;
+  const parse = (flaky: 'pass' | 'fail') =>
+    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(renderJUnit(gateReport(flaky))) as Json;
   const junit = parse('pass');
-  expect([junit.testsuites.tests, junit.testsuites.failures, junit.testsuites.errors, junit.testsuites.skipped]).toEqual(['3', '1', '0', '1']);
+  expect([
+    junit.testsuites.tests,
+    junit.testsuites.failures,
+    junit.testsuites.errors,
+    junit.testsuites.skipped,
+  ]).toEqual(['3', '1', '0', '1']);
   const [flaky, failed, known] = asList(junit.testsuites.testsuite).flatMap((s: Json) => asList(s.testcase));
   expect(flaky.failure).toBeUndefined();
   expect(flaky.flakyFailure.message).toBe('attempt 1: liveStreams: liveStreams went wrong');
@@ -223,20 +332,30 @@ test('JUnit: flaky as a passing case with <flakyFailure>, reruns as <rerunFailur
   expect(failed.failure.message).toBe('reattach: reattach went wrong');
   expect(failed.rerunFailure.message).toBe('attempt 1: reattach: reattach went wrong');
   expect(failed.rerunError.message).toBe('attempt 2: harness error: browser crashed');
-  expect(known.skipped.message).toBe('known finding: hiddenPolling: polls approval while hidden (issue 1234) (known.yaml:2)');
+  expect(known.skipped.message).toBe(
+    'known finding: hiddenPolling: polls approval while hidden (issue 1234) (known.yaml:2)',
+  );
   // With --flaky fail the flaky case is red, its failed attempt still listed.
   const strict = asList(parse('fail').testsuites.testsuite).flatMap((s: Json) => asList(s.testcase))[0];
   expect(strict.failure.type).toBe('flaky');
-  expect(strict.failure.message).toBe('flaky: held on attempt 2 of 2 after attempt 1: liveStreams: liveStreams went wrong');
+  expect(strict.failure.message).toBe(
+    'flaky: held on attempt 2 of 2 after attempt 1: liveStreams: liveStreams went wrong',
+  );
   expect(strict.flakyFailure).toBeDefined();
 });
 
 test('Markdown and HTML show flaky and known runs apart, with every attempt and the known-findings entries', () => {
   const md = renderMarkdown(gateReport('pass'));
   expect(md).toContain('### ❌ **sse-harness: 1 of 3 runs failed**');
-  expect(md).toContain('| switch-return | chromium | ⚠️ flaky | liveStreams hold<br>attempt 1 of 2: FAIL liveStreams: liveStreams went wrong<br>attempt 2 of 2: PASS all oracles held |');
-  expect(md).toContain('| hidden-polling | chromium | ☑️ known | **hiddenPolling**: 3 requests while hidden (known: polls approval while hidden (issue 1234), until 2027-01-31) |');
-  expect(md).toContain('- `known.yaml:9` return-reattach · any browser · reattach: ⚠️ stale: matched no failure; remove it if the finding is fixed');
+  expect(md).toContain(
+    '| switch-return | chromium | ⚠️ flaky | liveStreams hold<br>attempt 1 of 2: FAIL liveStreams: liveStreams went wrong<br>attempt 2 of 2: PASS all oracles held |',
+  );
+  expect(md).toContain(
+    '| hidden-polling | chromium | ☑️ known | **hiddenPolling**: 3 requests while hidden (known: polls approval while hidden (issue 1234), until 2027-01-31) |',
+  );
+  expect(md).toContain(
+    '- `known.yaml:9` return-reattach · any browser · reattach: ⚠️ stale: matched no failure; remove it if the finding is fixed',
+  );
   expect(renderMarkdown(gateReport('fail'))).toContain('| switch-return | chromium | ❌ flaky |');
   const html = renderHtml(gateReport('pass'));
   expect(html).toContain('<section id="r0" class="result flaky">');

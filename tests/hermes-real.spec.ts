@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { scriptedAnswer } from '../harness/mock/player.ts';
 import type { StreamItem } from '../harness/scenario/schema.ts';
 import { HermesControl, type ControlEvent } from '../harness/targets/hermes-control.ts';
-import { bootFailure, HermesRealError, HermesRealServer, pythonCommand, STUB_AGENT_DIR } from '../harness/targets/hermes-real.ts';
+import {
+  bootFailure,
+  HermesRealError,
+  HermesRealServer,
+  pythonCommand,
+  STUB_AGENT_DIR,
+} from '../harness/targets/hermes-real.ts';
 import { SseReader, until } from './support/sse-client.ts';
 
 const dirs: string[] = [];
@@ -131,7 +137,8 @@ test.describe('control channel', () => {
 });
 
 const python = pythonCommand();
-const hasPython = spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)']).status === 0;
+const hasPython =
+  spawnSync(python, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 1)']).status === 0;
 
 /** Python processes a test started: a test that fails while one plays a long script must not leave it running. */
 const pythons = new Set<ChildProcess>();
@@ -143,7 +150,9 @@ test.afterEach(() => {
 /** Runs Python with the stub agent on its path; stdout parsed as JSON. */
 function runPython(code: string, env: Record<string, string> = {}): Promise<{ out: unknown; stderr: string }> {
   return new Promise((ok, fail) => {
-    const child = spawn(python, ['-c', code], { env: { PATH: process.env.PATH, PYTHONPATH: STUB_AGENT_DIR, PYTHONDONTWRITEBYTECODE: '1', ...env } });
+    const child = spawn(python, ['-c', code], {
+      env: { PATH: process.env.PATH, PYTHONPATH: STUB_AGENT_DIR, PYTHONDONTWRITEBYTECODE: '1', ...env },
+    });
     pythons.add(child);
     let out = '';
     let err = '';
@@ -166,11 +175,19 @@ test.describe('stub agent, played without a server', () => {
   test.skip(!hasPython, `${python} (3.8 or later) is not here: the stub agent cannot be run`);
 
   test('token texts are the mock player’s, word for word', async () => {
-    const args = [{ count: 30 }, { text: 'Hello,  wide\u00a0world\ttab\nline \ufeffbom\u0085nel\u001cfs end' }, { count: 1 }, { text: 'x' }];
+    const args = [
+      { count: 30 },
+      { text: 'Hello,  wide\u00a0world\ttab\nline \ufeffbom\u0085nel\u001cfs end' },
+      { count: 1 },
+      { text: 'x' },
+    ];
     const items: StreamItem[] = args.map((a) => ({ tokens: a }));
-    const { out } = await runPython('import json, os\nfrom sse_harness_stub.script import scripted_answer\nprint(json.dumps(scripted_answer(json.loads(os.environ["ITEMS"]))))', {
-      ITEMS: JSON.stringify(items),
-    });
+    const { out } = await runPython(
+      'import json, os\nfrom sse_harness_stub.script import scripted_answer\nprint(json.dumps(scripted_answer(json.loads(os.environ["ITEMS"]))))',
+      {
+        ITEMS: JSON.stringify(items),
+      },
+    );
     expect(out).toEqual(scriptedAnswer(items));
   });
 
@@ -178,12 +195,26 @@ test.describe('stub agent, played without a server', () => {
     const events: ControlEvent[] = [];
     const control = await HermesControl.start({ onEvent: (e) => events.push(e) });
     try {
-      const items: StreamItem[] = [{ reasoning: 'hm' }, { tokens: { count: 4, rate: 1000 } }, { tool: { name: 'grep', preview: 'p', duration: 10 } }, { drop: true }, { event: { name: 'status', data: {} } }, { burst: { text: 'a b' } }];
+      const items: StreamItem[] = [
+        { reasoning: 'hm' },
+        { tokens: { count: 4, rate: 1000 } },
+        { tool: { name: 'grep', preview: 'p', duration: 10 } },
+        { drop: true },
+        { event: { name: 'status', data: {} } },
+        { burst: { text: 'a b' } },
+      ];
       control.arm('s1', SCRIPT('full', items));
       // A turn that runs until the server interrupts it, one the harness cancels, and one whose script errs.
       control.arm('s2', SCRIPT('long', [{ tokens: { count: 1000, rate: 1 } }]));
       control.arm('s3', SCRIPT('long', [{ tokens: { count: 1000, rate: 1 } }]));
-      control.arm('s4', SCRIPT('err', [{ tokens: { count: 2 } }, { apperror: { message: 'scripted failure' } }, { tokens: { count: 2 } }]));
+      control.arm(
+        's4',
+        SCRIPT('err', [
+          { tokens: { count: 2 } },
+          { apperror: { message: 'scripted failure' } },
+          { tokens: { count: 2 } },
+        ]),
+      );
       const code = `
 import json, threading, time
 from run_agent import AIAgent
@@ -209,7 +240,16 @@ print(json.dumps({'calls': calls, 'r1': r1, 'r2': r2, 'r3': r3, 'e4': e4, 'quick
       // s3 is stopped by the harness once it has started.
       await until(() => events.some((e) => e.kind === 'run-start' && e.session === 's3'), 20_000);
       expect(control.cancel('s3')).toBe(1);
-      const { out } = (await run) as { out: { calls: unknown[][]; r1: Record<string, unknown>; r2: Record<string, unknown>; r3: Record<string, unknown>; e4: string[]; quick: boolean } };
+      const { out } = (await run) as {
+        out: {
+          calls: unknown[][];
+          r1: Record<string, unknown>;
+          r2: Record<string, unknown>;
+          r3: Record<string, unknown>;
+          e4: string[];
+          quick: boolean;
+        };
+      };
       const s1 = out.calls.slice(0, 9);
       expect(s1).toEqual([
         ['reasoning', 'hm'],
@@ -264,7 +304,10 @@ test.describe('a checkout the stub cannot serve', () => {
     mkdirSync(join(dir, 'static'));
     writeFileSync(join(dir, 'static', 'index.html'), '<!doctype html>');
     // A server whose import of an agent module fails at boot, with a hostile character in its output.
-    writeFileSync(join(dir, 'server.py'), 'import sys\nprint("starting\\x1b[2J")\nimport hermes_cli.boot_only_module\n');
+    writeFileSync(
+      join(dir, 'server.py'),
+      'import sys\nprint("starting\\x1b[2J")\nimport hermes_cli.boot_only_module\n',
+    );
     const lines: string[] = [];
     const err = await HermesRealServer.start({ appDir: dir, onLine: (l) => lines.push(l) }).then(
       () => null,
@@ -272,21 +315,31 @@ test.describe('a checkout the stub cannot serve', () => {
     );
     expect(err).toBeInstanceOf(HermesRealError);
     const message = (err as Error).message;
-    expect(message).toMatch(/^sse-harness: hermes-webui \S+ at .* did not boot with the stub agent: ModuleNotFoundError: No module named 'hermes_cli'$/);
+    expect(message).toMatch(
+      /^sse-harness: hermes-webui \S+ at .* did not boot with the stub agent: ModuleNotFoundError: No module named 'hermes_cli'$/,
+    );
     // eslint-disable-next-line no-control-regex -- no control character may reach the message
     expect(message).not.toMatch(/[\u0000-\u001f]|Traceback|File "/);
     expect(lines.some((l) => l.includes('Traceback'))).toBe(true);
 
     rmSync(join(dir, 'server.py'));
     const noServer = await HermesRealServer.start({ appDir: dir }).catch((e: Error) => e.message);
-    expect(noServer).toBe(`sse-harness: ${dir} has no server.py, so its server cannot be run: give a hermes-webui checkout from v0.51.0 or later.`);
+    expect(noServer).toBe(
+      `sse-harness: ${dir} has no server.py, so its server cannot be run: give a hermes-webui checkout from v0.51.0 or later.`,
+    );
   });
 
   test('the failure line is the exception, not the traceback, made printable', () => {
-    const chained = ['Traceback (most recent call last):', 'KeyError: HOME', '', 'During handling of the above exception, another exception occurred:', '  File "server.py", line 3'];
-    expect(bootFailure([...chained, 'ImportError: cannot import name \u001b[31mX\u001b[0m', '[webui] {"path": "/x"}'])).toBe(
-      'ImportError: cannot import name \\u001b[31mX\\u001b[0m',
-    );
+    const chained = [
+      'Traceback (most recent call last):',
+      'KeyError: HOME',
+      '',
+      'During handling of the above exception, another exception occurred:',
+      '  File "server.py", line 3',
+    ];
+    expect(
+      bootFailure([...chained, 'ImportError: cannot import name \u001b[31mX\u001b[0m', '[webui] {"path": "/x"}']),
+    ).toBe('ImportError: cannot import name \\u001b[31mX\\u001b[0m');
     expect(bootFailure(['a', '', 'b', 'c'])).toBe('b / c');
     expect(bootFailure([])).toBe('it wrote nothing');
   });
@@ -302,7 +355,8 @@ test.describe('against a hermes-webui checkout', () => {
   let server: HermesRealServer;
   const events: ControlEvent[] = [];
   /** What git sees in the checkout, ignored files included: the server must leave it as it was. */
-  const checkoutState = () => execFileSync('git', ['-C', dir!, 'status', '--porcelain', '--ignored'], { encoding: 'utf8' });
+  const checkoutState = () =>
+    execFileSync('git', ['-C', dir!, 'status', '--porcelain', '--ignored'], { encoding: 'utf8' });
   let before = '';
   test.beforeAll(async () => {
     before = checkoutState();
@@ -328,7 +382,8 @@ test.describe('against a hermes-webui checkout', () => {
     const sse = new SseReader(`${server.origin}/api/chat/stream?stream_id=${encodeURIComponent(streamId)}`);
     return { session, streamId, sse };
   };
-  const tokens = (sse: SseReader) => sse.events.filter((e) => e.event === 'token').map((e) => (JSON.parse(e.data) as { text: string }).text);
+  const tokens = (sse: SseReader) =>
+    sse.events.filter((e) => e.event === 'token').map((e) => (JSON.parse(e.data) as { text: string }).text);
   const ended = (session: string) => events.find((e) => e.kind === 'run-end' && e.session === session);
   /**
    * Waits for the stream's last event. Not for the response's end: early releases answer with Connection: keep-alive
@@ -342,7 +397,13 @@ test.describe('against a hermes-webui checkout', () => {
   test('boots on loopback in its own folder, and a chat streams exactly the scripted tokens', async () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(server.folder.startsWith(tmpdir()) || server.folder.includes('sse-harness')).toBe(true);
-    const items: StreamItem[] = [{ wait: 200 }, { reasoning: 'thinking' }, { tokens: { count: 25, rate: 100 } }, { tool: { name: 'search', duration: 50 } }, { burst: { text: 'exact words, then  more ' } }];
+    const items: StreamItem[] = [
+      { wait: 200 },
+      { reasoning: 'thinking' },
+      { tokens: { count: 25, rate: 100 } },
+      { tool: { name: 'search', duration: 50 } },
+      { burst: { text: 'exact words, then  more ' } },
+    ];
     const { session, sse } = await chat(items);
     await last(sse, 'stream_end');
     expect(sse.status).toBe(200);
@@ -398,7 +459,9 @@ test.describe('against a hermes-webui checkout', () => {
       (s) => s.stop().then(() => 'booted'),
       (e: Error) => e.message,
     );
-    expect(message).toMatch(/^sse-harness: hermes-webui \S+ at .* cannot use the stub agent: .*missing modules: \['run_agent'\] \(run_agent: ModuleNotFoundError: No module named 'hermes_cli'\)$/);
+    expect(message).toMatch(
+      /^sse-harness: hermes-webui \S+ at .* cannot use the stub agent: .*missing modules: \['run_agent'\] \(run_agent: ModuleNotFoundError: No module named 'hermes_cli'\)$/,
+    );
   });
 
   test('stop ends the server and removes its folder; the checkout is left as it was', async () => {
@@ -407,8 +470,12 @@ test.describe('against a hermes-webui checkout', () => {
     await server.stop();
     expect(server.running).toBe(false);
     expect(existsSync(folder)).toBe(false);
-    expect(await call(`${origin}/health`).then((r) => r.status, () => 'refused')).toBe('refused');
+    expect(
+      await call(`${origin}/health`).then(
+        (r) => r.status,
+        () => 'refused',
+      ),
+    ).toBe('refused');
     expect(checkoutState()).toBe(before);
   });
 });
-

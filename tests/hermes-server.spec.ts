@@ -24,7 +24,10 @@ test.afterAll(() => {
 function checkout(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sse-harness-hermes-'));
   dirs.push(dir);
-  for (const [path, text] of Object.entries({ 'static/index.html': '<!doctype html><html><head></head><body></body></html>', ...files })) {
+  for (const [path, text] of Object.entries({
+    'static/index.html': '<!doctype html><html><head></head><body></body></html>',
+    ...files,
+  })) {
     mkdirSync(join(dir, path, '..'), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
@@ -107,16 +110,28 @@ test('a server that ignores cursors for a live run and buffers without a cap is 
     frameIds: 'none',
     sseHeaders: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' },
   });
-  expect(m.why).toBe('api/routes.py: _handle_sse_stream has no cursor path for a live run (cursors ignored); StreamChannel keeps its offline buffer without a cap; a finished run is gone (no run journal: 404)');
-  expect(m.sideFeedHeaders).toEqual({ '/api/sessions/events': { 'content-type': 'text/event-stream; charset=utf-8', connection: 'close' } });
+  expect(m.why).toBe(
+    'api/routes.py: _handle_sse_stream has no cursor path for a live run (cursors ignored); StreamChannel keeps its offline buffer without a cap; a finished run is gone (no run journal: 404)',
+  );
+  expect(m.sideFeedHeaders).toEqual({
+    '/api/sessions/events': { 'content-type': 'text/event-stream; charset=utf-8', connection: 'close' },
+  });
 });
 
 test("a finished run's replay that reads only after_seq (v0.51.71 to v0.51.169) is played with finishedEventId false", () => {
   const older = JOURNAL_ROUTES.replace('qs.get("after_event_id")', 'qs.get("after_seq")');
-  expect(hermesServerModel(checkout({ 'api/routes.py': older, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId).toBe(false);
+  expect(
+    hermesServerModel(checkout({ 'api/routes.py': older, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId,
+  ).toBe(false);
   // The read may sit in a helper the finished path calls.
-  const helper = JOURNAL_ROUTES.replace('_replay_finished(handler, stream_id, qs.get("after_event_id"))', '_replay_finished(handler, stream_id, _after(qs))') + '\ndef _after(qs):\n    return qs.get("after_event_id")\n';
-  expect(hermesServerModel(checkout({ 'api/routes.py': helper, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId).toBeUndefined();
+  const helper =
+    JOURNAL_ROUTES.replace(
+      '_replay_finished(handler, stream_id, qs.get("after_event_id"))',
+      '_replay_finished(handler, stream_id, _after(qs))',
+    ) + '\ndef _after(qs):\n    return qs.get("after_event_id")\n';
+  expect(
+    hermesServerModel(checkout({ 'api/routes.py': helper, 'api/config.py': JOURNAL_CONFIG })).model.finishedEventId,
+  ).toBeUndefined();
 });
 
 test('a server that replays the journal after a cursor, reads Last-Event-ID and caps its buffer is played as "journal"', () => {
@@ -128,22 +143,38 @@ test('a server that replays the journal after a cursor, reads Last-Event-ID and 
     journalKept: true,
     frameIds: 'own',
     // The live path's headers, not the finished path's.
-    sseHeaders: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'close' },
+    sseHeaders: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'close',
+    },
   });
-  expect(m.why).toBe('api/routes.py: _handle_sse_stream replays the run journal after a cursor for a live run and reads Last-Event-ID; StreamChannel caps its offline buffer at 1024 events');
+  expect(m.why).toBe(
+    'api/routes.py: _handle_sse_stream replays the run journal after a cursor for a live run and reads Last-Event-ID; StreamChannel caps its offline buffer at 1024 events',
+  );
   expect(m.sideFeedHeaders).toEqual({});
 });
 
 test('Last-Event-ID only in a comment is not read; a literal maxlen is a cap; a channel without one has none', () => {
-  const commentOnly = JOURNAL_ROUTES.replace('raw = handler.headers.get("Last-Event-ID")', '# the Last-Event-ID header is not read here\n    raw = None');
+  const commentOnly = JOURNAL_ROUTES.replace(
+    'raw = handler.headers.get("Last-Event-ID")',
+    '# the Last-Event-ID header is not read here\n    raw = None',
+  );
   const literal = JOURNAL_CONFIG.replace('maxlen=self._OFFLINE_BUFFER_MAXLEN', 'maxlen=64');
   const m = hermesServerModel(checkout({ 'api/routes.py': commentOnly, 'api/config.py': literal }));
   expect([m.model.resume, m.model.lastEventId, m.model.offlineBufferCap]).toEqual(['journal', false, 64]);
   expect(m.why).toContain('(Last-Event-ID not read)');
-  const noCap = hermesServerModel(checkout({ 'api/routes.py': JOURNAL_ROUTES, 'api/other.py': JOURNAL_CONFIG.replace(/maxlen=self\._OFFLINE_BUFFER_MAXLEN/, '') }));
+  const noCap = hermesServerModel(
+    checkout({
+      'api/routes.py': JOURNAL_ROUTES,
+      'api/other.py': JOURNAL_CONFIG.replace(/maxlen=self\._OFFLINE_BUFFER_MAXLEN/, ''),
+    }),
+  );
   expect(noCap.model.offlineBufferCap).toBeNull();
   // One queue per run and no StreamChannel at all: played as an unbounded buffer, and the reason says so.
-  const queue = hermesServerModel(checkout({ 'api/routes.py': BUFFER_ROUTES.replace('subscriber = stream.subscribe()', 'q = stream') }));
+  const queue = hermesServerModel(
+    checkout({ 'api/routes.py': BUFFER_ROUTES.replace('subscriber = stream.subscribe()', 'q = stream') }),
+  );
   expect(queue.model.resume).toBe('buffer');
   expect(queue.why).toContain('no StreamChannel: one queue per run');
 });
@@ -178,7 +209,10 @@ test('the hermes-webui target plays the model its checkout shows, in the backend
   }
 });
 
-const RELEASES: Record<string, { resume: string; cap: number | null; lastEventId: boolean; journalKept: boolean; connection: string }> = {
+const RELEASES: Record<
+  string,
+  { resume: string; cap: number | null; lastEventId: boolean; journalKept: boolean; connection: string }
+> = {
   '/tmp/hw-v0.50.0': { resume: 'buffer', cap: null, lastEventId: false, journalKept: false, connection: 'keep-alive' },
   '/tmp/hw-v0.51.0': { resume: 'buffer', cap: null, lastEventId: false, journalKept: false, connection: 'keep-alive' },
   '/tmp/hw-v0.51.500': { resume: 'journal', cap: null, lastEventId: false, journalKept: true, connection: 'close' },
@@ -187,26 +221,71 @@ const RELEASES: Record<string, { resume: string; cap: number | null; lastEventId
 
 for (const [dir, want] of Object.entries(RELEASES)) {
   test(`the release checked out at ${dir} is played as "${want.resume}"`, () => {
-    test.skip(!existsSync(join(dir, 'api', 'routes.py')), `${dir} is not there (a worktree of that hermes-webui release)`);
+    test.skip(
+      !existsSync(join(dir, 'api', 'routes.py')),
+      `${dir} is not there (a worktree of that hermes-webui release)`,
+    );
     const m = hermesServerModel(dir);
-    expect({ resume: m.model.resume, cap: m.model.offlineBufferCap, lastEventId: m.model.lastEventId, journalKept: m.model.journalKept, connection: m.model.sseHeaders.connection }, m.why).toEqual(want);
+    expect(
+      {
+        resume: m.model.resume,
+        cap: m.model.offlineBufferCap,
+        lastEventId: m.model.lastEventId,
+        journalKept: m.model.journalKept,
+        connection: m.model.sseHeaders.connection,
+      },
+      m.why,
+    ).toEqual(want);
   });
 }
 
 test('the Markdown and HTML headers name the server behaviour the mock played, with the reason, as plain text', () => {
   const hostile = 'api/routes.py: `x` <img src=x onerror=alert(1)> **bold** | cell \u001b[31mred';
   const result = {
-    scenario: 's', file: 's.yaml', catches: [], browser: 'chromium', engine: 'e', target: 'hermes-webui', targetVersion: 'v',
-    mock: { resume: 'buffer', why: hostile, offlineBufferCap: null, lastEventId: false, headers: { connection: 'close' } },
-    regress: [], verdict: 'pass', verdicts: [], stepFailures: [], findings: [], witnesses: ['server'], durationMs: 1, sessions: {}, timeline: [],
+    scenario: 's',
+    file: 's.yaml',
+    catches: [],
+    browser: 'chromium',
+    engine: 'e',
+    target: 'hermes-webui',
+    targetVersion: 'v',
+    mock: {
+      resume: 'buffer',
+      why: hostile,
+      offlineBufferCap: null,
+      lastEventId: false,
+      headers: { connection: 'close' },
+    },
+    regress: [],
+    verdict: 'pass',
+    verdicts: [],
+    stepFailures: [],
+    findings: [],
+    witnesses: ['server'],
+    durationMs: 1,
+    sessions: {},
+    timeline: [],
   } as ScenarioResult;
-  const report = buildReport({ startedAt: 'a', finishedAt: 'b', complete: true, command: [], target: 'hermes-webui', browsers: ['chromium'], regress: [], results: [result] });
+  const report = buildReport({
+    startedAt: 'a',
+    finishedAt: 'b',
+    complete: true,
+    command: [],
+    target: 'hermes-webui',
+    browsers: ['chromium'],
+    regress: [],
+    results: [result],
+  });
   expect(reportSchema.safeParse(JSON.parse(JSON.stringify(report))).success).toBe(true);
   const md = renderMarkdown(report);
   const line = md.split('\n').find((l) => l.startsWith('Mock server: '));
   // The reason quotes the checkout: shown as code, which no backtick inside can close.
-  expect(line).toBe('Mock server: resume `buffer` (``api/routes.py: `x` <img src=x onerror=alert(1)> **bold** | cell \\u001b[31mred``)');
+  expect(line).toBe(
+    'Mock server: resume `buffer` (``api/routes.py: `x` <img src=x onerror=alert(1)> **bold** | cell \\u001b[31mred``)',
+  );
   const html = renderHtml(report);
-  expect(html).toContain('mock server: resume buffer (api/routes.py: `x` &#60;img src=x onerror=alert(1)&#62; **bold** | cell  [31mred)');
+  expect(html).toContain(
+    'mock server: resume buffer (api/routes.py: `x` &#60;img src=x onerror=alert(1)&#62; **bold** | cell  [31mred)',
+  );
   expect(html).not.toContain('<img src=x');
 });

@@ -16,8 +16,18 @@ test('the grammar: lists, ranges with open ends, picks', () => {
   expect(parseRefs('a..b')).toEqual([{ kind: 'range', text: 'a..b', from: 'a', to: 'b', pick: undefined }]);
   expect(parseRefs('a..')[0]).toMatchObject({ kind: 'range', from: 'a', to: undefined });
   expect(parseRefs('..b')[0]).toMatchObject({ kind: 'range', from: undefined, to: 'b' });
-  expect(parseRefs('a..:spread:5')[0]).toMatchObject({ kind: 'range', from: 'a', to: undefined, pick: { kind: 'spread', n: 5 } });
-  expect(parseRefs('every:3')[0]).toMatchObject({ kind: 'range', from: undefined, to: undefined, pick: { kind: 'every', n: 3 } });
+  expect(parseRefs('a..:spread:5')[0]).toMatchObject({
+    kind: 'range',
+    from: 'a',
+    to: undefined,
+    pick: { kind: 'spread', n: 5 },
+  });
+  expect(parseRefs('every:3')[0]).toMatchObject({
+    kind: 'range',
+    from: undefined,
+    to: undefined,
+    pick: { kind: 'every', n: 3 },
+  });
   expect(parseRefs('..b:last:2')[0]).toMatchObject({ kind: 'range', to: 'b', pick: { kind: 'last', n: 2 } });
   expect(parseRefs('HEAD~3,v1..v2:every:2').map((p) => p.kind)).toEqual(['ref', 'range']);
 });
@@ -116,7 +126,12 @@ test.describe('resolution against a repository', () => {
     const untagged = repo.commits[6]!.slice(0, 10);
     expect(labels('v11..v20', { commits: true })).toEqual(['v11', repo.commits[5]!.slice(0, 10), untagged, 'v20']);
     expect(labels('v11..v20:every:2', { commits: true })).toEqual(['v11', untagged, 'v20']);
-    expect(labels('v11..', { commits: true })).toEqual(['v11', repo.commits[5]!.slice(0, 10), untagged, repo.commits[7]!.slice(0, 10)]);
+    expect(labels('v11..', { commits: true })).toEqual([
+      'v11',
+      repo.commits[5]!.slice(0, 10),
+      untagged,
+      repo.commits[7]!.slice(0, 10),
+    ]);
     expect(labels('..', { tagPattern: 'v1*' })).toEqual(['v10', 'v11', 'v12']);
   });
 
@@ -124,7 +139,9 @@ test.describe('resolution against a repository', () => {
     expect(() => labels('nope')).toThrow(/^sse-harness: --refs nope: no such commit, tag or branch in /);
     expect(() => labels('v2,nope2')).toThrow(/--refs nope2: no such commit/);
     expect(() => labels('v2..nope')).toThrow(/--refs "v2\.\.nope": nope: no such commit/);
-    expect(() => labels('v20..v2')).toThrow(/--refs "v20\.\.v2": v20 is not an ancestor of v2: a range runs from an older ref to a newer one/);
+    expect(() => labels('v20..v2')).toThrow(
+      /--refs "v20\.\.v2": v20 is not an ancestor of v2: a range runs from an older ref to a newer one/,
+    );
     expect(() => labels('side-1..v20')).toThrow(/side-1 is not an ancestor of v20/);
     expect(() => labels('..', { tagPattern: 'x*' })).toThrow(/--refs "\.\.": no tag matches --tag-pattern x\*/);
   });
@@ -133,15 +150,35 @@ test.describe('resolution against a repository', () => {
     const bad = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v2,v3']);
     expect(bad.code, bad.explain()).toBe(2);
     expect(bad.stderr.trim()).toBe(`sse-harness: --refs v3: no such commit, tag or branch in ${repo.dir}.`);
-    const grammar = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v2..v20:every']);
+    const grammar = await runCli([
+      'sweep',
+      'scenarios/switch-return.yaml',
+      '--repo',
+      repo.dir,
+      '--refs',
+      'v2..v20:every',
+    ]);
     expect(grammar.code).toBe(2);
     expect(grammar.stderr).toContain('--refs "v2..v20:every": "every" is not a pick: every:N, spread:N or last:N');
     const noRepo = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', 'TMP/none', '--refs', 'v2']);
     expect(noRepo.code).toBe(2);
     expect(noRepo.stderr).toMatch(/--repo \S+none: no such folder/);
-    const dry = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v9..v20:spread:3', '--dry-run']);
+    const dry = await runCli([
+      'sweep',
+      'scenarios/switch-return.yaml',
+      '--repo',
+      repo.dir,
+      '--refs',
+      'v9..v20:spread:3',
+      '--dry-run',
+    ]);
     expect(dry.code, dry.explain()).toBe(0);
-    expect(dry.stdout.split('\n').slice(0, 3).map((l) => l.split(/\s+/)[0])).toEqual(['v9', 'v11', 'v20']);
+    expect(
+      dry.stdout
+        .split('\n')
+        .slice(0, 3)
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(['v9', 'v11', 'v20']);
     expect(dry.stdout).toContain('3 refs × 1 run each');
   });
 });

@@ -36,7 +36,12 @@ function raw(head: string): Promise<{ status: number; body: string }> {
     let data = '';
     socket.setEncoding('latin1');
     socket.on('data', (d) => (data += d));
-    socket.on('close', () => ok({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
+    socket.on('close', () =>
+      ok({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(data)?.[1] ?? 0),
+        body: data.slice(data.indexOf('\r\n\r\n') + 4),
+      }),
+    );
     socket.on('error', fail);
     socket.setTimeout(5_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(head)}`)));
     socket.write(`${head}\r\nConnection: close\r\n\r\n`);
@@ -44,9 +49,25 @@ function raw(head: string): Promise<{ status: number; body: string }> {
 }
 
 test('requests naming another host are refused with 421 and a short body; its own names are answered', async () => {
-  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
-  for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `[::1]:${port}`, `127.0.0.1.evil.example:${port}`, '127.0.0.1', `localhost.:${port}`]) {
-    for (const path of ['/', '/api/sessions', `/api/session?session_id=${s.session.session_id}`, '/__harness/probe.js', '/api/chat/stream?stream_id=run1']) {
+  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
+  for (const host of [
+    'evil.example',
+    `evil.example:${port}`,
+    `127.0.0.1:${port + 1}`,
+    `[::1]:${port}`,
+    `127.0.0.1.evil.example:${port}`,
+    '127.0.0.1',
+    `localhost.:${port}`,
+  ]) {
+    for (const path of [
+      '/',
+      '/api/sessions',
+      `/api/session?session_id=${s.session.session_id}`,
+      '/__harness/probe.js',
+      '/api/chat/stream?stream_id=run1',
+    ]) {
       const r = await raw(`GET ${path} HTTP/1.1\r\nHost: ${host}`);
       expect(r.status, `${host} ${path}`).toBe(421);
       expect(r.body).toBe(`sse-harness mock backend: this server answers only requests for ${backend.url}\n`);

@@ -42,7 +42,10 @@ function hostileCheckout(): string {
   return ui;
 }
 
-async function serve(opts: ConstructorParameters<typeof MockBackend>[0], timeline = new Timeline()): Promise<MockBackend> {
+async function serve(
+  opts: ConstructorParameters<typeof MockBackend>[0],
+  timeline = new Timeline(),
+): Promise<MockBackend> {
   const b = new MockBackend(opts, timeline);
   backends.push(b);
   await b.start();
@@ -59,13 +62,22 @@ test('the static server refuses links out of the checkout, FIFOs and folders, an
   const ui = hostileCheckout();
   const timeline = new Timeline();
   const b = await serve(hermesTarget(ui).backend(), timeline);
-  for (const path of ['/static/x/etc/passwd', '/static/x/proc/self/environ', '/static/x' + join(tmp, 'secret'), '/static/y', '/session/static/y', '/static/fifo', '/static/hang.js']) {
+  for (const path of [
+    '/static/x/etc/passwd',
+    '/static/x/proc/self/environ',
+    '/static/x' + join(tmp, 'secret'),
+    '/static/y',
+    '/session/static/y',
+    '/static/fifo',
+    '/static/hang.js',
+  ]) {
     const r = await get(b, path);
     expect(r.status, path).toBe(403);
     expect(r.body, path).not.toContain(SECRET);
     expect(r.body, path).not.toContain('root:');
   }
-  for (const path of ['/static/sub', '/static/sub/', '/static/nope.js', '/static/%2e%2e/%2e%2e/secret']) expect((await get(b, path)).status, path).toBeGreaterThanOrEqual(403);
+  for (const path of ['/static/sub', '/static/sub/', '/static/nope.js', '/static/%2e%2e/%2e%2e/secret'])
+    expect((await get(b, path)).status, path).toBeGreaterThanOrEqual(403);
   // What the checkout really holds is served: its pages (with the probe), its scripts, a link that stays inside it.
   const page = await get(b, '/');
   expect(page.status).toBe(200);
@@ -76,7 +88,7 @@ test('the static server refuses links out of the checkout, FIFOs and folders, an
   expect(timeline.of('request').find((r) => r.path === '/static/x/etc/passwd')?.status).toBe(403);
 });
 
-test("a checkout whose static/ is a link out of it serves nothing of what it points at", async () => {
+test('a checkout whose static/ is a link out of it serves nothing of what it points at', async () => {
   const ui = join(tmp, 'ui');
   mkdirSync(join(tmp, 'elsewhere'), { recursive: true });
   writeFileSync(join(tmp, 'elsewhere', 'index.html'), `<html><head></head><body>${SECRET}</body></html>`);
@@ -101,11 +113,15 @@ test("a target's own reads of the checkout pass over FIFOs and links out of it, 
   mkdirSync(join(ui, 'api'));
   symlinkSync(join(tmp, 'secret'), join(ui, 'api', 'routes.py'));
   const linked = hermesServerModel(ui);
-  expect(linked.why).toMatch(/^the checkout's api\/ files could not be read \(api\/routes\.py resolves outside the folder\)/);
+  expect(linked.why).toMatch(
+    /^the checkout's api\/ files could not be read \(api\/routes\.py resolves outside the folder\)/,
+  );
   expect(linked.why).not.toContain(SECRET);
   rmSync(join(ui, 'api', 'routes.py'));
   execFileSync('mkfifo', [join(ui, 'api', 'routes.py')]);
-  expect(hermesServerModel(ui).why).toMatch(/^the checkout's api\/ files could not be read \(api\/routes\.py is not a regular file\)/);
+  expect(hermesServerModel(ui).why).toMatch(
+    /^the checkout's api\/ files could not be read \(api\/routes\.py is not a regular file\)/,
+  );
 });
 
 test('a copy of the reference UI given with --app-dir is confined the same way', async () => {

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { processesMentioning, runCli, startCli } from './support/cli.ts';
 
 test('--repeat-until-fail stops at the first failing repetition, and says so', async () => {
-  const r = await runCli(['run', 'scenarios/switch-return.yaml', '--regress', 'leak-on-switch', '--repeat-until-fail', '3', '-o', 'TMP/r']);
+  const r = await runCli([
+    'run',
+    'scenarios/switch-return.yaml',
+    '--regress',
+    'leak-on-switch',
+    '--repeat-until-fail',
+    '3',
+    '-o',
+    'TMP/r',
+  ]);
   expect(r.code).toBe(1);
   // Two workers run repetitions 1 and 2 side by side; whichever fails first stops the rest.
   expect(r.stderr).toMatch(/switch-return · chromium failed in repetition [12] of 3; no more repetitions/);
@@ -22,9 +31,18 @@ test('--repeat-until-fail runs a healthy scenario every time when nothing fails'
 });
 
 test('--keep-open keeps the failing browser and backend up until Ctrl-C, then nothing is left', async () => {
-  const cli = startCli(['run', 'scenarios/switch-return.yaml', '--regress', 'leak-on-switch', '--keep-open', '-o', 'TMP/r']);
+  const cli = startCli([
+    'run',
+    'scenarios/switch-return.yaml',
+    '--regress',
+    'leak-on-switch',
+    '--keep-open',
+    '-o',
+    'TMP/r',
+  ]);
   await cli.waitFor(/kept open after the failure: backend (http:\/\/127\.0\.0\.1:\d+), DevTools port (\d+)/, 60_000);
-  const [, backend, devtools] = /kept open after the failure: backend (http:\/\/127\.0\.0\.1:\d+), DevTools port (\d+)/.exec(cli.stderr())!;
+  const [, backend, devtools] =
+    /kept open after the failure: backend (http:\/\/127\.0\.0\.1:\d+), DevTools port (\d+)/.exec(cli.stderr())!;
   // Still serving, and the browser still answers DevTools: a person can look at the failure.
   expect((await fetch(`${backend}/`)).ok).toBe(true);
   expect((await fetch(`http://127.0.0.1:${devtools}/json/version`)).ok).toBe(true);
@@ -37,7 +55,15 @@ test('--keep-open keeps the failing browser and backend up until Ctrl-C, then no
 });
 
 test('--fail-fast stops a leaking run once the leak outlasted its grace, and names what it did not judge', async () => {
-  const r = await runCli(['run', 'scenarios/switch-return.yaml', '--regress', 'leak-on-switch', '--fail-fast', '-o', 'TMP/r']);
+  const r = await runCli([
+    'run',
+    'scenarios/switch-return.yaml',
+    '--regress',
+    'leak-on-switch',
+    '--fail-fast',
+    '-o',
+    'TMP/r',
+  ]);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain('stopping early: liveStreams failed for good');
   const [res] = JSON.parse(readFileSync(join(r.tmp, 'r', 'latest.json'), 'utf8')).results;

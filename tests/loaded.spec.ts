@@ -8,7 +8,14 @@ import { runCli } from './support/cli.ts';
 import { cpuHog } from './support/cpu-hog.ts';
 
 interface Report {
-  results: { scenario: string; browser: string; verdict: string; regress: string[]; verdicts: { oracle: string; pass: boolean }[]; outcome?: string }[];
+  results: {
+    scenario: string;
+    browser: string;
+    verdict: string;
+    regress: string[];
+    verdicts: { oracle: string; pass: boolean }[];
+    outcome?: string;
+  }[];
   matrix?: { klass: string; browser: string; ok: boolean; detail: string }[];
 }
 const report = (dir: string): Report => JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Report;
@@ -37,9 +44,36 @@ test.describe('the hermes-webui gate on a loaded machine', () => {
 
   test('gives the verdicts it gives on a quiet machine', async () => {
     test.setTimeout(1_200_000);
-    const gate = ['run', 'scenarios/switch-return.yaml', 'scenarios/return-reattach.yaml', 'scenarios/lock-unlock.yaml', 'scenarios/hidden-polling.yaml', '--target', 'hermes-webui', '--app-dir', dir!, '-b', 'all', '-w', '1', '--retries', '2', '-q'];
+    const gate = [
+      'run',
+      'scenarios/switch-return.yaml',
+      'scenarios/return-reattach.yaml',
+      'scenarios/lock-unlock.yaml',
+      'scenarios/hidden-polling.yaml',
+      '--target',
+      'hermes-webui',
+      '--app-dir',
+      dir!,
+      '-b',
+      'all',
+      '-w',
+      '1',
+      '--retries',
+      '2',
+      '-q',
+    ];
     /** Scenario · browser → the final verdict and the oracles that failed. */
-    const verdicts = (rep: Report) => Object.fromEntries(rep.results.map((x) => [`${x.scenario} · ${x.browser}`, `${x.verdict}: ${x.verdicts.filter((v) => !v.pass).map((v) => v.oracle).sort().join(', ')}`]));
+    const verdicts = (rep: Report) =>
+      Object.fromEntries(
+        rep.results.map((x) => [
+          `${x.scenario} · ${x.browser}`,
+          `${x.verdict}: ${x.verdicts
+            .filter((v) => !v.pass)
+            .map((v) => v.oracle)
+            .sort()
+            .join(', ')}`,
+        ]),
+      );
     const quiet = await runCli([...gate, '-o', 'TMP/quiet']);
     const hog = cpuHog(900_000);
     let loaded: Awaited<ReturnType<typeof runCli>>;

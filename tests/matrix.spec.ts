@@ -14,14 +14,21 @@ import { test } from './support/browser.ts';
 
 // The default suite: scenarios/*.yaml (the nightly soak lives in scenarios/nightly/).
 const dir = join(ROOT, 'scenarios');
-const scenarios = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => loadScenarioFile(join(dir, f)));
+const scenarios = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => loadScenarioFile(join(dir, f)));
 /** The healthy UI runs each scenario this many times: a harness that cries wolf once in three is not a gate. */
 const HEALTHY_REPEATS = Number(process.env.SSE_HARNESS_HEALTHY_REPEATS ?? 1);
 
 test.describe.configure({ mode: 'parallel' });
 
 const failed = (r: Awaited<ReturnType<typeof runScenario>>) =>
-  r.error ?? r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}${v.step ? ` at ${v.step}` : ''}`).join('\n');
+  r.error ??
+  r.verdicts
+    .filter((v) => !v.pass)
+    .map((v) => `${v.oracle}: ${v.summary}${v.step ? ` at ${v.step}` : ''}`)
+    .join('\n');
 
 for (const klass of REGRESSION_CLASSES) {
   const built = scenarios.filter((s) => s.catches?.includes(klass));
@@ -32,7 +39,9 @@ for (const klass of REGRESSION_CLASSES) {
       const stopWhen = stopWhenFor({ expect: 'catch', klass });
       const r = await runScenario(scenario, { target: referenceTarget, launcher, launch, regress: [klass], stopWhen });
       expect(r.verdict, `${scenario.name}: ${failed(r)}`).toBe('fail');
-      expect(caughtBy(r, klass), `${scenario.name} must be flagged by ${CLASS_ORACLE[klass]}, got: ${failed(r)}`).toBe(true);
+      expect(caughtBy(r, klass), `${scenario.name} must be flagged by ${CLASS_ORACLE[klass]}, got: ${failed(r)}`).toBe(
+        true,
+      );
       const v = r.verdicts.find((x) => x.oracle === CLASS_ORACLE[klass] && !x.pass)!;
       // The verdict says where it happened and what was seen.
       expect(v.summary.length).toBeGreaterThan(20);

@@ -14,7 +14,10 @@ let root: string;
 
 test.beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ui-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><title>t</title><script src="app.js"></script></head><body></body></html>');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html><html><head><title>t</title><script src="app.js"></script></head><body></body></html>',
+  );
   timeline = new Timeline();
   backend = new MockBackend({ root, heartbeatMs: 200 }, timeline);
   await backend.start();
@@ -26,9 +29,14 @@ test.afterEach(async () => {
 });
 
 async function startChat(script: Parameters<MockBackend['arm']>[2]): Promise<{ session: string; stream: string }> {
-  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
+  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
   backend.arm(s.session.session_id, 'test', script);
-  const r = await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }) });
+  const r = await fetch(`${backend.url}/api/chat/start`, {
+    method: 'POST',
+    body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }),
+  });
   const j = (await r.json()) as { stream_id: string };
   return { session: s.session.session_id, stream: j.stream_id };
 }
@@ -64,14 +72,22 @@ test('replays the journal after after_seq and follows live, with nothing lost or
   await until(() => backend.ledger.sse[0]?.closedBy === 'client');
   const second = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}&after_seq=${seen}`);
   await second.ended;
-  const text = [...first.events, ...second.events].filter((e) => e.event === 'token').map((e) => JSON.parse(e.data).text).join('');
+  const text = [...first.events, ...second.events]
+    .filter((e) => e.event === 'token')
+    .map((e) => JSON.parse(e.data).text)
+    .join('');
   expect(text).toBe(scriptedAnswer(script).join(''));
   expect(backend.ledger.sse.map((r) => r.closedBy)).toEqual(['client', 'server']);
 });
 
 test('a scripted drop destroys the socket while the run goes on', async () => {
   // The wait lets the reader subscribe before the drop on a loaded machine.
-  const { stream } = await startChat([{ tokens: { count: 3, rate: 100 } }, { wait: 500 }, { drop: true }, { tokens: { count: 3, rate: 100 } }]);
+  const { stream } = await startChat([
+    { tokens: { count: 3, rate: 100 } },
+    { wait: 500 },
+    { drop: true },
+    { tokens: { count: 3, rate: 100 } },
+  ]);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
   await reader.ended;
   expect(reader.failed).toBe(true);
@@ -83,7 +99,12 @@ test('a scripted drop destroys the socket while the run goes on', async () => {
 
 test('hurry() sends the rest of a slow answer at once, the same answer, mid-wait and mid-stall', async () => {
   // 20 s of tokens, a 30 s wait and a 30 s stall: played at their pace this takes over a minute.
-  const script = [{ tokens: { count: 400, rate: 20 } }, { wait: 30_000 }, { stall: 30_000 }, { tokens: { count: 5, rate: 1 } }];
+  const script = [
+    { tokens: { count: 400, rate: 20 } },
+    { wait: 30_000 },
+    { stall: 30_000 },
+    { tokens: { count: 5, rate: 1 } },
+  ];
   const { stream } = await startChat(script);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
   await until(() => reader.events.filter((e) => e.event === 'token').length >= 3);
@@ -95,7 +116,12 @@ test('hurry() sends the rest of a slow answer at once, the same answer, mid-wait
 });
 
 test('sends heartbeats as comments, and none during a stall', async () => {
-  const { stream } = await startChat([{ tokens: { count: 1 } }, { stall: 700 }, { wait: 700 }, { tokens: { count: 1 } }]);
+  const { stream } = await startChat([
+    { tokens: { count: 1 } },
+    { stall: 700 },
+    { wait: 700 },
+    { tokens: { count: 1 } },
+  ]);
   const reader = new SseReader(`${backend.url}/api/chat/stream?stream_id=${stream}`);
   await reader.ended;
   const tokenTimes = reader.comments.filter((c) => c.text === 'heartbeat').map((c) => c.t);
@@ -107,7 +133,10 @@ test('sends heartbeats as comments, and none during a stall', async () => {
 
 test('answers 409 while a run is active and 404 with a message for unknown routes', async () => {
   const { session } = await startChat([{ tokens: { count: 50, rate: 20 } }]);
-  const again = await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: session, message: 'x' }) });
+  const again = await fetch(`${backend.url}/api/chat/start`, {
+    method: 'POST',
+    body: JSON.stringify({ session_id: session, message: 'x' }),
+  });
   expect(again.status).toBe(409);
   const unknown = await fetch(`${backend.url}/api/not/a/route`);
   expect(unknown.status).toBe(404);

@@ -2,14 +2,36 @@
 // after the UI showed the other session is, however slow the switch was.
 import { expect, test } from '@playwright/test';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
-import { lockRecoveryOracle, noBackgroundReconnectOracle, reattachOracle, transcriptOracle } from '../harness/oracles/streaming.ts';
+import {
+  lockRecoveryOracle,
+  noBackgroundReconnectOracle,
+  reattachOracle,
+  transcriptOracle,
+} from '../harness/oracles/streaming.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { crossCheck } from '../harness/probe/crosscheck.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
 import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
 
-const open = (t: number, socket: number, session: string): TimelineEvent => ({ kind: 'sse-open', t, socket, streamId: `run-${session}`, session, path: '/api/chat/stream', afterSeq: 0 });
-const close = (t: number, socket: number, session: string): TimelineEvent => ({ kind: 'sse-close', t, socket, streamId: `run-${session}`, session, by: 'client', events: 1, bytes: 1 });
+const open = (t: number, socket: number, session: string): TimelineEvent => ({
+  kind: 'sse-open',
+  t,
+  socket,
+  streamId: `run-${session}`,
+  session,
+  path: '/api/chat/stream',
+  afterSeq: 0,
+});
+const close = (t: number, socket: number, session: string): TimelineEvent => ({
+  kind: 'sse-close',
+  t,
+  socket,
+  streamId: `run-${session}`,
+  session,
+  by: 'client',
+  events: 1,
+  bytes: 1,
+});
 
 function record(events: TimelineEvent[], endedAt: number): RunRecord {
   const timeline = new Timeline(0);
@@ -26,7 +48,9 @@ function switchAt1000(opts: { shown?: number; bClosesAt: number; aOpensAt: numbe
     { kind: 'view', t: 0, session: 'B', alias: 'b' },
     open(10, 1, 'B'),
     { kind: 'view', t: 1000, session: 'A', alias: 'a', shown: opts.shown },
-    ...[close(opts.bClosesAt, 1, 'B'), open(opts.aOpensAt, 2, 'A'), close(opts.aOpensAt + 5, 2, 'A')].sort((x, y) => x.t - y.t),
+    ...[close(opts.bClosesAt, 1, 'B'), open(opts.aOpensAt, 2, 'A'), close(opts.aOpensAt + 5, 2, 'A')].sort(
+      (x, y) => x.t - y.t,
+    ),
     { kind: 'run-end', t: 5000, streamId: 'run-b', session: 'B', reason: 'complete' },
   ];
 }
@@ -41,7 +65,9 @@ test('the old stream left open 1 s after the UI showed the other session is a le
   const run = record(switchAt1000({ shown: 2850, bClosesAt: 3900, aOpensAt: 2810 }), 6000);
   const v = liveStreamsOracle(run, { graceMs: 750 });
   expect(v.pass).toBe(false);
-  expect(v.summary).toMatch(/^1 chat streams open \(sessions b\) while the user views 0 streaming sessions, for 1050 ms/);
+  expect(v.summary).toMatch(
+    /^1 chat streams open \(sessions b\) while the user views 0 streaming sessions, for 1050 ms/,
+  );
 });
 
 test('without a recorded "shown" the switch counts from the click, as before', () => {
@@ -65,13 +91,21 @@ test('an open for the session being left, before the UI showed the new one, is n
 });
 
 test('a stream the page closed at the switch, which the browser kept reading for 2 s (Chromium drains), is not a leak', () => {
-  const pageClose = (t: number, afterSeq = 0): TimelineEvent => ({ kind: 'page-close', t, streamId: 'run-B', afterSeq });
+  const pageClose = (t: number, afterSeq = 0): TimelineEvent => ({
+    kind: 'page-close',
+    t,
+    streamId: 'run-B',
+    afterSeq,
+  });
   // The UI closed b's EventSource as it showed a; the server saw the socket end 2.1 s later.
   const drained = [...switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), pageClose(1190)];
   const v = liveStreamsOracle(record(drained, 6000), { graceMs: 750 });
   expect(v.pass, v.summary).toBe(true);
   // Without the page's close() the same server timeline is a leak: the page's word is what clears it.
-  expect(liveStreamsOracle(record(switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), 6000), { graceMs: 750 }).pass).toBe(false);
+  expect(
+    liveStreamsOracle(record(switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), 6000), { graceMs: 750 })
+      .pass,
+  ).toBe(false);
   // A close() of another EventSource (another replay point of the stream) clears nothing.
   const other = [...switchAt1000({ shown: 1200, bClosesAt: 3300, aOpensAt: 1210 }), pageClose(1190, 40)];
   expect(liveStreamsOracle(record(other, 6000), { graceMs: 750 }).pass).toBe(false);
@@ -106,16 +140,41 @@ test('a stream of the page before a reload, which the browser kept reading for 3
   const v = liveStreamsOracle(record(reload(), 5000), { graceMs: 750 });
   expect(v.pass, v.summary).toBe(true);
   // Without the unload the same server timeline is a leak.
-  expect(liveStreamsOracle(record(reload().filter((e) => e.kind !== 'page-unload'), 5000), { graceMs: 750 }).pass).toBe(false);
+  expect(
+    liveStreamsOracle(
+      record(
+        reload().filter((e) => e.kind !== 'page-unload'),
+        5000,
+      ),
+      { graceMs: 750 },
+    ).pass,
+  ).toBe(false);
   // The reloaded page opening a second stream of its own is still one.
   expect(liveStreamsOracle(record(reload([open(1500, 3, 'A')]), 5000), { graceMs: 750 }).pass).toBe(false);
 });
 
 test('text sampled from the old page while a reload is under way does not count as vanished text; after it, it does', () => {
-  const text = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 100, prefixOk: true });
+  const text = (t: number, length: number): TimelineEvent => ({
+    kind: 'text',
+    t,
+    session: 'A',
+    length,
+    scripted: 100,
+    prefixOk: true,
+  });
   const step = (kind: 'step-start' | 'step-end', t: number): TimelineEvent =>
-    kind === 'step-start' ? { kind, t, index: 1, path: 'steps[1]', step: 'reload' } : { kind, t, index: 1, path: 'steps[1]', step: 'reload', ok: true };
-  const base: TimelineEvent[] = [{ kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' }, text(100, 40), step('step-start', 200), text(210, 60), text(400, 0), step('step-end', 500), text(600, 70)];
+    kind === 'step-start'
+      ? { kind, t, index: 1, path: 'steps[1]', step: 'reload' }
+      : { kind, t, index: 1, path: 'steps[1]', step: 'reload', ok: true };
+  const base: TimelineEvent[] = [
+    { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' },
+    text(100, 40),
+    step('step-start', 200),
+    text(210, 60),
+    text(400, 0),
+    step('step-end', 500),
+    text(600, 70),
+  ];
   expect(transcriptOracle(record([...base, text(700, 100)], 800), {}).pass).toBe(true);
   // Shrunk, and the next read has not got back to what was shown: the text vanished.
   const v = transcriptOracle(record([...base, text(700, 10), text(800, 30), text(900, 100)], 1000), {});
@@ -127,7 +186,14 @@ test('text sampled from the old page while a reload is under way does not count 
 
 test('one contradicting read is never judged on its own: a frame in transition is noted, a confirmed one fails', () => {
   // The user switches from b to a at 1000; the UI names a at once, but its pane shows b's longer text for one read.
-  const a = (t: number, length: number, prefixOk = true): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: 2000, prefixOk });
+  const a = (t: number, length: number, prefixOk = true): TimelineEvent => ({
+    kind: 'text',
+    t,
+    session: 'A',
+    length,
+    scripted: 2000,
+    prefixOk,
+  });
   const base: TimelineEvent[] = [
     { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' },
     a(100, 300),
@@ -138,7 +204,9 @@ test('one contradicting read is never judged on its own: a frame in transition i
   const transition = transcriptOracle(record([...base, a(1250, 420), a(1450, 2000)], 1500), {});
   expect(transition.pass, transition.summary).toBe(true);
   expect(transition.summary).toMatch(/; 1 frame in transition not judged$/);
-  expect(transition.evidence.notJudgedFrames).toEqual([{ t: 1050, session: 'a', length: 1500, step: 'steps[5] switchTo a' }]);
+  expect(transition.evidence.notJudgedFrames).toEqual([
+    { t: 1050, session: 'a', length: 1500, step: 'steps[5] switchTo a' },
+  ]);
   // Judged mid-run, before any later read: not a failure yet, and nothing definite.
   const midRun = transcriptOracle(record(base, 1100), { final: false });
   expect(midRun.pass).toBe(true);
@@ -153,11 +221,17 @@ test('one contradicting read is never judged on its own: a frame in transition i
 
 test('a socket the browser still reads after the page closed it is no witness disagreement; one the page never closed is', () => {
   // Server 2 open, one of them closed by the page (Chromium draining it): page and CDP rightly see 1.
-  expect(crossCheck({ server: 2, serverDraining: 1, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0, cdpObjects: 1 })).toBeNull();
+  expect(
+    crossCheck({ server: 2, serverDraining: 1, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0, cdpObjects: 1 }),
+  ).toBeNull();
   // The same counts without the page's close(): the server sees a stream the page does not hold.
-  expect(crossCheck({ server: 2, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2, page 1, CDP network 1');
+  expect(crossCheck({ server: 2, page: 1, pageConnecting: 0, cdp: 1, cdpQueued: 0 })?.summary).toBe(
+    'witnesses disagree on open chat streams: server 2, page 1, CDP network 1',
+  );
   // And a page that still holds what it "closed" disagrees, naming the drain.
-  expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe('witnesses disagree on open chat streams: server 2 (1 already let go of by the page), page 2');
+  expect(crossCheck({ server: 2, serverDraining: 1, page: 2, pageConnecting: 0 })?.summary).toBe(
+    'witnesses disagree on open chat streams: server 2 (1 already let go of by the page), page 2',
+  );
 });
 
 /**
@@ -177,20 +251,25 @@ function returnAt1000(opts: { runEndsAt: number; reopenAt?: number; grewAt?: num
     { kind: 'step-end', t: 1100, index: 7, path: 'steps[7]', step: 'switchTo', ok: true },
   ];
   if (opts.reopenAt !== undefined) events.push(open(opts.reopenAt, 2, 'A'));
-  if (opts.grewAt !== undefined) events.push({ kind: 'text', t: opts.grewAt, session: 'A', length: 400, scripted: 5000, prefixOk: true });
+  if (opts.grewAt !== undefined)
+    events.push({ kind: 'text', t: opts.grewAt, session: 'A', length: 400, scripted: 5000, prefixOk: true });
   events.push({ kind: 'run-end', t: opts.runEndsAt, streamId: 'run-a', session: 'A', reason: 'complete' });
   return events.sort((x, y) => x.t - y.t);
 }
 
 test('a return proven (stream reopened, new tokens rendered) before its run was hurried to the end is judged, and passes', () => {
-  const v = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }), 2000), { withinMs: 3000 });
+  const v = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }), 2000), {
+    withinMs: 3000,
+  });
   expect(v.pass, v.summary).toBe(true);
   expect(v.summary).toMatch(/^1 return: stream reattached and new tokens rendered, slowest 400 ms/);
 });
 
 test('a run that ended before the return was proven is not judged: neither a pass nor a missed reattach', () => {
   // Reopened, but the run ended before any new token rendered: the growth may be the end's replay, not a live stream.
-  const ended = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1600, runEndsAt: 1500 }), 5000), { withinMs: 3000 });
+  const ended = reattachOracle(record(returnAt1000({ reopenAt: 1200, grewAt: 1600, runEndsAt: 1500 }), 5000), {
+    withinMs: 3000,
+  });
   expect(ended.pass).toBe(false);
   expect(ended.summary).toMatch(/^nothing to judge/);
   // No reattach and the run ended inside the window: the UI had no live stream to reattach to.
@@ -208,7 +287,9 @@ test('no reattach while the run kept streaming through the whole window is a def
 });
 
 test('an unlock is judged by the same rule: proven, then hurried, passes the recovery check', () => {
-  const events = returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e));
+  const events = returnAt1000({ reopenAt: 1200, grewAt: 1400, runEndsAt: 1500 }).map((e) =>
+    e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e,
+  );
   events.push({ kind: 'text', t: 1800, session: 'A', length: 5000, scripted: 5000, prefixOk: true });
   const v = lockRecoveryOracle(record(events, 2000), { withinMs: 4000 });
   expect(v.pass, v.summary).toBe(true);
@@ -217,8 +298,13 @@ test('an unlock is judged by the same rule: proven, then hurried, passes the rec
 test('a recovery window the user cut short by leaving is not judged, with the reason; one proven before leaving is', () => {
   // Unlock a at 1000-1100, the user switches to b right after: nothing can be said of a's recovery.
   const unlockThenLeave = (reopenAt?: number, grewAt?: number) => {
-    const events = returnAt1000({ runEndsAt: 9000, reopenAt, grewAt }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e));
-    events.push({ kind: 'view', t: 1156, session: 'B', alias: 'b', shown: 1200 }, { kind: 'view', t: 9100, session: 'A', alias: 'a', shown: 9200 });
+    const events = returnAt1000({ runEndsAt: 9000, reopenAt, grewAt }).map((e) =>
+      e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e,
+    );
+    events.push(
+      { kind: 'view', t: 1156, session: 'B', alias: 'b', shown: 1200 },
+      { kind: 'view', t: 9100, session: 'A', alias: 'a', shown: 9200 },
+    );
     events.push({ kind: 'text', t: 9300, session: 'A', length: 5000, scripted: 5000, prefixOk: true });
     return events.sort((x, y) => x.t - y.t);
   };
@@ -227,17 +313,40 @@ test('a recovery window the user cut short by leaving is not judged, with the re
   expect(left.notJudged).toBe('the user left session a 156 ms after the unlock, before the 4000 ms window ended');
   expect(left.summary).toMatch(/^not judged: the user left session a 156 ms after the unlock/);
   // Staying through the window with nothing reattached is still a failure.
-  const stayed = lockRecoveryOracle(record(returnAt1000({ runEndsAt: 9000 }).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e)), 9500), { withinMs: 4000 });
+  const stayed = lockRecoveryOracle(
+    record(
+      returnAt1000({ runEndsAt: 9000 }).map((e) =>
+        e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'unlock', detail: undefined } : e,
+      ),
+      9500,
+    ),
+    { withinMs: 4000 },
+  );
   expect(stayed.pass).toBe(false);
   // Reattached and grew before the user left: judged, and it passes on its merits.
-  const proven = reattachOracle(record(unlockThenLeave(1020, 1040).map((e) => (e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'switchTo', detail: 'a' } : e)), 9500), { withinMs: 3000 });
+  const proven = reattachOracle(
+    record(
+      unlockThenLeave(1020, 1040).map((e) =>
+        e.kind === 'step-start' || e.kind === 'step-end' ? { ...e, step: 'switchTo', detail: 'a' } : e,
+      ),
+      9500,
+    ),
+    { withinMs: 3000 },
+  );
   expect(proven.pass, proven.summary).toBe(true);
   expect(proven.notJudged).toBeUndefined();
 });
 
 test("a live answer's trailing space that renders without it is not vanished text; a lost word is", () => {
   const script = 'lorem0 ipsum1 dolor2 sit3 amet4 ';
-  const a = (t: number, length: number): TimelineEvent => ({ kind: 'text', t, session: 'A', length, scripted: script.length, prefixOk: true });
+  const a = (t: number, length: number): TimelineEvent => ({
+    kind: 'text',
+    t,
+    session: 'A',
+    length,
+    scripted: script.length,
+    prefixOk: true,
+  });
   const run = (texts: TimelineEvent[]) => {
     const r = record([{ kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' }, ...texts], 2000);
     r.scripted = { A: script };
@@ -262,14 +371,24 @@ test('a stream the UI already holds open when the user comes back counts as atta
   expect((grew.evidence.checks as { sseOpenAfterMs: number }[])[0]!.sseOpenAfterMs).toBe(0);
   const stuck = held();
   expect(stuck.pass).toBe(false);
-  expect(stuck.summary).toBe('returned to streaming session a: SSE reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms');
+  expect(stuck.summary).toBe(
+    'returned to streaming session a: SSE reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms',
+  );
 });
 
 test('a return is timed from the click that took, not from one the page never acted on', () => {
   // The first click at 1000 did nothing; the runner clicked again at 4000, and the stream came back 200 ms later.
-  const events = returnAt1000({ runEndsAt: 9000, reopenAt: 4200, grewAt: 4400 }).map((e) => (e.kind === 'step-end' ? { ...e, t: 4300 } : e));
+  const events = returnAt1000({ runEndsAt: 9000, reopenAt: 4200, grewAt: 4400 }).map((e) =>
+    e.kind === 'step-end' ? { ...e, t: 4300 } : e,
+  );
   events.push({ kind: 'note', t: 4000, message: 'switchTo a: the click did not switch within 3 s, clicking again' });
-  const v = reattachOracle(record(events.sort((x, y) => x.t - y.t), 9500), { withinMs: 3000 });
+  const v = reattachOracle(
+    record(
+      events.sort((x, y) => x.t - y.t),
+      9500,
+    ),
+    { withinMs: 3000 },
+  );
   expect(v.pass, v.summary).toBe(true);
   expect(v.summary).toMatch(/slowest 400 ms/);
 });

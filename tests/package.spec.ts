@@ -4,7 +4,18 @@
 // they are there), then drives Chromium twice.
 import { expect, test } from '@playwright/test';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { findChromium } from '../harness/driver/chromium.ts';
@@ -13,14 +24,31 @@ import { ROOT } from './support/cli.ts';
 
 const childEnv = (): NodeJS.ProcessEnv =>
   // The machine's environment without this test runner's own (a nested Playwright would read them as its own).
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PW_|TEST_|PLAYWRIGHT_(?!BROWSERS_PATH)|NODE_OPTIONS$|SSE_HARNESS_BUILD_DIR$)/.test(k)));
+  Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^(PW_|TEST_|PLAYWRIGHT_(?!BROWSERS_PATH)|NODE_OPTIONS$|SSE_HARNESS_BUILD_DIR$)/.test(k),
+    ),
+  );
 
 /** Runs a command to its end; never rejects, so the assertion can show what it printed. */
-function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+function sh(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const child = execFile(cmd, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) ?? child.exitCode ?? -1 : 0, out: `$ ${cmd} ${args.join(' ')}\n${stdout}\n${stderr}` });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 300_000 },
+      (err, stdout, stderr) => {
+        done({
+          code: err ? ((typeof err.code === 'number' ? err.code : null) ?? child.exitCode ?? -1) : 0,
+          out: `$ ${cmd} ${args.join(' ')}\n${stdout}\n${stderr}`,
+        });
+      },
+    );
   });
 }
 
@@ -44,7 +72,7 @@ function snapshot(dir: string): Record<string, string> {
 test('installed from its tarball: the Playwright example passes and the custom-target example runs', async () => {
   test.slow();
   const chromium = findChromium();
-  test.skip(!chromium, 'no Chromium here (Playwright\'s or the system\'s): see npx sse-harness doctor');
+  test.skip(!chromium, "no Chromium here (Playwright's or the system's): see npx sse-harness doctor");
   const tmp = mkdtempSync(join(tmpdir(), 'sse-harness-package-'));
   try {
     // A cache folder of their own, so that what the bin writes there can be seen.
@@ -62,8 +90,13 @@ test('installed from its tarball: the Playwright example passes and the custom-t
 
     // The fresh project: the custom-target example, depending on the tarball instead of this checkout.
     const project = join(tmp, 'project');
-    cpSync(join(ROOT, 'examples', 'custom-target'), project, { recursive: true, filter: (f) => !/node_modules|reports/.test(relative(ROOT, f)) });
-    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    cpSync(join(ROOT, 'examples', 'custom-target'), project, {
+      recursive: true,
+      filter: (f) => !/node_modules|reports/.test(relative(ROOT, f)),
+    });
+    const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     manifest.devDependencies['sse-harness'] = `file:${tarball}`;
     writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
     const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], project, env);
@@ -79,11 +112,16 @@ test('installed from its tarball: the Playwright example passes and the custom-t
     expect(pw.code, pw.out).toBe(0);
     expect(pw.out).toMatch(/3 passed/);
     // The reporter's outputDir is read from the working folder (Playwright's junit reporter reads its own from the config's).
-    const pwReport = reportSchema.parse(JSON.parse(readFileSync(join(project, 'reports', 'sse-harness', 'latest.json'), 'utf8')));
+    const pwReport = reportSchema.parse(
+      JSON.parse(readFileSync(join(project, 'reports', 'sse-harness', 'latest.json'), 'utf8')),
+    );
     expect(pwReport.results.map((r) => r.verdict)).toEqual(['pass', 'pass', 'pass']);
 
     // The package root's defineConfig and a config naming the target module, checked without a browser.
-    writeFileSync(join(project, 'check.config.ts'), `import { defineConfig } from 'sse-harness';\nexport default defineConfig({ scenarios: ['scenario.yaml'], target: './target.ts', appDir: './ui' });\n`);
+    writeFileSync(
+      join(project, 'check.config.ts'),
+      `import { defineConfig } from 'sse-harness';\nexport default defineConfig({ scenarios: ['scenario.yaml'], target: './target.ts', appDir: './ui' });\n`,
+    );
     const configured = await sh('npx', ['sse-harness', 'validate', '--config', 'check.config.ts'], project, env);
     expect(configured.code, configured.out).toBe(0);
     expect(configured.out).toContain('1 of 1 scenario files valid');
@@ -109,12 +147,15 @@ test('sources inside node_modules: the bin bundles them into the cache folder, n
     // A package with sources and no dist/ (as from a git dependency), its packages those of this checkout but tsx:
     // a command that ran from the sources through tsx instead of from the bundle would fail.
     const pkg = join(tmp, 'project', 'node_modules', 'sse-harness');
-    for (const d of ['bin', 'harness', 'scenarios', 'package.json']) cpSync(join(ROOT, d), join(pkg, d), { recursive: true });
+    for (const d of ['bin', 'harness', 'scenarios', 'package.json'])
+      cpSync(join(ROOT, d), join(pkg, d), { recursive: true });
     mkdirSync(join(pkg, 'node_modules'));
-    for (const m of readdirSync(join(ROOT, 'node_modules'))) if (m !== 'tsx' && m !== '.bin') symlinkSync(join(ROOT, 'node_modules', m), join(pkg, 'node_modules', m));
+    for (const m of readdirSync(join(ROOT, 'node_modules')))
+      if (m !== 'tsx' && m !== '.bin') symlinkSync(join(ROOT, 'node_modules', m), join(pkg, 'node_modules', m));
     const before = snapshot(pkg);
     const env = { ...childEnv(), XDG_CACHE_HOME: join(tmp, 'cache') };
-    const validate = () => sh(process.execPath, [join(pkg, 'bin', 'sse-harness.js'), 'validate'], join(tmp, 'project'), env);
+    const validate = () =>
+      sh(process.execPath, [join(pkg, 'bin', 'sse-harness.js'), 'validate'], join(tmp, 'project'), env);
     const first = await validate();
     expect(first.code, first.out).toBe(0);
     expect(first.out).toContain('7 of 7 scenario files valid');
@@ -125,7 +166,10 @@ test('sources inside node_modules: the bin bundles them into the cache folder, n
     const bundle = readdirSync(cached).find((f) => /^cli-[0-9a-f]{16}\.mjs$/.test(f));
     expect(bundle, readdirSync(cached).join(', ')).toBeDefined();
     // And it is run as it is the next time: one that says so proves it.
-    writeFileSync(join(cached, bundle!), `export async function main() { console.log('ran the cached bundle'); return 0; }\n`);
+    writeFileSync(
+      join(cached, bundle!),
+      `export async function main() { console.log('ran the cached bundle'); return 0; }\n`,
+    );
     const second = await validate();
     expect(second.out).toContain('ran the cached bundle');
   } finally {

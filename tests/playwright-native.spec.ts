@@ -21,8 +21,15 @@ test('healthy UI: no leaks after switching, and the stream reattaches on return'
   await expect(sse.streams).toHaveNoLeaks();
   // One semantics: the CLI's judge, over the timeline this test recorded, gives the matchers' verdicts.
   const cli = judge(sse.runRecord(), { liveStreams: { graceMs: 750 }, reattach: { withinMs: 3_000 } });
-  expect(cli.map((v) => [v.oracle, v.pass])).toEqual([['liveStreams', true], ['reattach', true]]);
-  expect(sse.verdicts.map((v) => [v.oracle, v.pass])).toEqual([['liveStreams', true], ['reattach', true], ['liveStreams', true]]);
+  expect(cli.map((v) => [v.oracle, v.pass])).toEqual([
+    ['liveStreams', true],
+    ['reattach', true],
+  ]);
+  expect(sse.verdicts.map((v) => [v.oracle, v.pass])).toEqual([
+    ['liveStreams', true],
+    ['reattach', true],
+    ['liveStreams', true],
+  ]);
   expect(cli.find((v) => v.oracle === 'reattach')!.summary).toBe(sse.verdicts[1]!.summary);
 });
 
@@ -36,12 +43,16 @@ test('toHaveNoLeaks fails on a UI that leaks streams on switch, naming the numbe
   const c = await sse.streams.counts();
   expect(c.server).toBeGreaterThan(c.allowed);
   // The failure is the liveStreams oracle's own sentence, as the CLI prints it.
-  const err = await expect(sse.streams).toHaveNoLeaks().catch((e: Error) => e);
+  const err = await expect(sse.streams)
+    .toHaveNoLeaks()
+    .catch((e: Error) => e);
   const [cli] = judge(sse.runRecord(), { liveStreams: { graceMs: 750 } });
   expect(cli!.pass).toBe(false);
   // The same sentence up to how long the excess has lasted, which grows while the leak stays open.
   expect(String(err)).toContain(`liveStreams: ${cli!.summary.split(', for ')[0]!}, for `);
-  expect(String(err)).toMatch(/liveStreams: 2 chat streams open \(sessions chat1, chat2\) while the user views 1 streaming session, for \d+ ms; peak 2; peaks by witness: .*leaked streams created at \/app\.js:\d+/);
+  expect(String(err)).toMatch(
+    /liveStreams: 2 chat streams open \(sessions chat1, chat2\) while the user views 1 streaming session, for \d+ ms; peak 2; peaks by witness: .*leaked streams created at \/app\.js:\d+/,
+  );
 });
 
 test('toReattachWithin fails on a UI that never reattaches', async ({ sse }) => {
@@ -59,14 +70,36 @@ test('the harness reporter turns recorded tests into a valid harness report', as
   await sse.newChat();
   await sse.send('Hi', [{ tokens: { count: 20, rate: 100 } }]);
   // The answer streamed and ended: the recorded timeline holds the stream's open and close.
-  await expect.poll(() => sse.backend.ledger.sse.filter((r) => r.closedAt !== null).length, { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => sse.backend.ledger.sse.filter((r) => r.closedAt !== null).length, { timeout: 10_000 })
+    .toBeGreaterThan(0);
   await expect(sse.streams).toHaveNoLeaks();
   const dir = mkdtempSync(join(tmpdir(), 'sse-harness-reporter-'));
   const reporter = new SseHarnessReporter({ outputDir: dir, stepSummary: false });
   const body = Buffer.from(JSON.stringify(sse.record()));
-  const fakeTest = { title: testInfo.title, titlePath: () => ['', testInfo.title], location: { file: testInfo.file, line: 1, column: 1 }, expectedStatus: 'passed' };
-  reporter.onTestEnd(fakeTest as never, { status: 'passed', duration: 1234, attachments: [{ name: ATTACHMENT, body, contentType: 'application/json' }] } as never);
-  reporter.onTestEnd(fakeTest as never, { status: 'failed', duration: 99, error: { message: 'Error: boom' }, attachments: [{ name: ATTACHMENT, body, contentType: 'application/json' }] } as never);
+  const fakeTest = {
+    title: testInfo.title,
+    titlePath: () => ['', testInfo.title],
+    location: { file: testInfo.file, line: 1, column: 1 },
+    expectedStatus: 'passed',
+  };
+  reporter.onTestEnd(
+    fakeTest as never,
+    {
+      status: 'passed',
+      duration: 1234,
+      attachments: [{ name: ATTACHMENT, body, contentType: 'application/json' }],
+    } as never,
+  );
+  reporter.onTestEnd(
+    fakeTest as never,
+    {
+      status: 'failed',
+      duration: 99,
+      error: { message: 'Error: boom' },
+      attachments: [{ name: ATTACHMENT, body, contentType: 'application/json' }],
+    } as never,
+  );
   reporter.onEnd();
   const report = reportSchema.parse(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')));
   expect(report.results.map((r) => r.verdict)).toEqual(['pass', 'fail']);

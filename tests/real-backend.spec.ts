@@ -20,7 +20,10 @@ const listeners: ((e: AgentEvent) => void)[] = [];
 
 test.beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ui-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><title>t</title><script src="app.js"></script></head><body></body></html>');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html><html><head><title>t</title><script src="app.js"></script></head><body></body></html>',
+  );
   timeline = new Timeline();
   server = new MockBackend({ root, heartbeatMs: 200, probe: false }, new Timeline());
   listeners.length = 0;
@@ -32,7 +35,14 @@ test.beforeEach(async () => {
     hurry: (session) => server.runFor(session)?.hurry(),
     onEvent: (l) => void listeners.push(l),
   };
-  front = new RealBackend({ control, describe: 'a test server', startServer: async () => ({ origin: await server.start(), stop: () => server.stop() }) }, timeline);
+  front = new RealBackend(
+    {
+      control,
+      describe: 'a test server',
+      startServer: async () => ({ origin: await server.start(), stop: () => server.stop() }),
+    },
+    timeline,
+  );
   await front.start();
 });
 
@@ -42,9 +52,14 @@ test.afterEach(async () => {
 });
 
 async function startChat(script: Parameters<MockBackend['arm']>[2]): Promise<{ session: string; stream: string }> {
-  const s = (await (await fetch(`${front.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
+  const s = (await (await fetch(`${front.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
   front.arm(s.session.session_id, 'test', script);
-  const r = await fetch(`${front.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }) });
+  const r = await fetch(`${front.url}/api/chat/start`, {
+    method: 'POST',
+    body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }),
+  });
   const j = (await r.json()) as { stream_id: string };
   return { session: s.session.session_id, stream: j.stream_id };
 }
@@ -64,14 +79,20 @@ test('learns sessions and runs from the replies, and the script armed for a sess
   const run = front.runFor(chat.session)!;
   expect(run.streamId).toBe(chat.stream);
   expect(run.answer.join('')).toBe(server.runFor(chat.session)!.answer.join(''));
-  expect(timeline.events.some((e) => e.kind === 'run-start' && e.streamId === chat.stream && e.session === chat.session)).toBe(true);
+  expect(
+    timeline.events.some((e) => e.kind === 'run-start' && e.streamId === chat.stream && e.session === chat.session),
+  ).toBe(true);
   // The run ends when the agent says so.
   for (const l of listeners) l({ kind: 'run-end', session: chat.session, reason: 'complete' });
   expect(front.runFor(chat.session)!.active).toBe(false);
 });
 
 test('a chat stream is on the ledger from its reply to its close, with who closed it', async () => {
-  const chat = await startChat([{ tokens: { count: 5, rate: 100 } }, { stall: 30_000 }, { tokens: { count: 5, rate: 100 } }]);
+  const chat = await startChat([
+    { tokens: { count: 5, rate: 100 } },
+    { stall: 30_000 },
+    { tokens: { count: 5, rate: 100 } },
+  ]);
   const a = new WireStream(front.url, `/api/chat/stream?stream_id=${chat.stream}`);
   expect(await a.until(() => a.frames.filter((f) => f.event === 'token').length >= 5, 5_000)).toBe(true);
   const [rec] = front.ledger.openChatStreams();
@@ -96,7 +117,11 @@ test('a drop cuts the client socket and the server sees its subscriber go', asyn
   expect(await a.until(() => a.cut, 5_000)).toBe(true);
   expect(a.ended).toBe(false);
   expect(front.ledger.sse[0]!.closedBy).toBe('server');
-  expect(timeline.events.find((e) => e.kind === 'server-drop')).toMatchObject({ streamId: chat.stream, sockets: 1, why: 'test drop' });
+  expect(timeline.events.find((e) => e.kind === 'server-drop')).toMatchObject({
+    streamId: chat.stream,
+    sockets: 1,
+    why: 'test drop',
+  });
   // The server behind lost its subscriber too.
   await expect.poll(() => server.ledger.openChatStreams().length, { timeout: 5_000 }).toBe(0);
   expect(front.dropAllStreams('again')).toBe(0);

@@ -3,7 +3,10 @@ import { test, expect } from '../harness/playwright/index.ts';
 
 const long = [{ tokens: { count: 400, rate: 40 } }];
 
-test('a return whose stream status comes back after the user left again does not open that stream', async ({ sse, page }) => {
+test('a return whose stream status comes back after the user left again does not open that stream', async ({
+  sse,
+  page,
+}) => {
   await sse.open({ poll: 1000, reconnectMs: 300 });
   const a = await sse.newChat();
   await sse.send('Tell me a long story', long);
@@ -30,7 +33,10 @@ test('a return whose stream status comes back after the user left again does not
   // The page's next poll of the session list comes after it has read that reply.
   await page.waitForRequest(/\/api\/sessions(\?|$)/, { timeout: 5_000 });
 
-  expect(sse.backend.runFor(a)?.active, "a's answer is still streaming at the backend (the UI had a stream to open)").toBe(true);
+  expect(
+    sse.backend.runFor(a)?.active,
+    "a's answer is still streaming at the backend (the UI had a stream to open)",
+  ).toBe(true);
   expect(sse.backend.ledger.openChatStreams().map((r) => r.session)).toEqual([b]);
   await expect(sse.streams).toHaveNoLeaks();
 });

@@ -12,12 +12,15 @@ import { ROOT, runCli } from './support/cli.ts';
 // Parsed XML of any shape, read field by field in the assertions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-const parseJUnit = (file: string): Json => new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file, 'utf8'));
-const asList = <T,>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const parseJUnit = (file: string): Json =>
+  new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(file, 'utf8'));
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 test('the checked-in report schema is the one the code generates', () => {
   const onDisk = JSON.parse(readFileSync(join(ROOT, 'schemas', 'report.schema.json'), 'utf8'));
-  expect(onDisk, 'run: node bin/sse-harness.js schema --report > schemas/report.schema.json').toEqual(reportJsonSchema());
+  expect(onDisk, 'run: node bin/sse-harness.js schema --report > schemas/report.schema.json').toEqual(
+    reportJsonSchema(),
+  );
 });
 
 test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree', async () => {
@@ -26,7 +29,10 @@ test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree', 
   const dir = join(r.tmp, 'r');
   const files = readdirSync(dir);
   for (const ext of ['.json', '.html', '.junit.xml', '.md']) {
-    expect(files.filter((f) => f.startsWith('run-') && f.endsWith(ext)), ext).toHaveLength(1);
+    expect(
+      files.filter((f) => f.startsWith('run-') && f.endsWith(ext)),
+      ext,
+    ).toHaveLength(1);
     expect(files).toContain(`latest${ext}`);
   }
   for (const f of files.filter((f) => f.endsWith('.json'))) {
@@ -58,7 +64,19 @@ test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUM
   const r0 = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const summaryFile = join(r0.tmp, 'step-summary.md');
   writeFileSync(summaryFile, '# earlier step\n');
-  const r = await runCli(['run', 'scenarios/switch-return.yaml', 'scenarios/return-reattach.yaml', '--regress', 'leak-on-switch', '-q', '-o', 'TMP/f'], { GITHUB_STEP_SUMMARY: summaryFile });
+  const r = await runCli(
+    [
+      'run',
+      'scenarios/switch-return.yaml',
+      'scenarios/return-reattach.yaml',
+      '--regress',
+      'leak-on-switch',
+      '-q',
+      '-o',
+      'TMP/f',
+    ],
+    { GITHUB_STEP_SUMMARY: summaryFile },
+  );
   expect(r.code, r.explain()).toBe(1);
   const dir = join(r.tmp, 'f');
   const report = reportSchema.parse(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')));
@@ -67,7 +85,9 @@ test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUM
 
   const junit = parseJUnit(join(dir, 'latest.junit.xml'));
   expect(Number(junit.testsuites.failures)).toBe(failed.length);
-  const failing = asList(junit.testsuites.testsuite).flatMap((s: Json) => asList(s.testcase)).filter((c: Json) => c.failure);
+  const failing = asList(junit.testsuites.testsuite)
+    .flatMap((s: Json) => asList(s.testcase))
+    .filter((c: Json) => c.failure);
   expect(failing.map((c: Json) => c.name)).toContain('switch-return [regress leak-on-switch]');
   expect(failing.find((c: Json) => c.name.startsWith('switch-return')).failure.message).toMatch(/^liveStreams: /);
 
@@ -82,11 +102,13 @@ test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUM
   try {
     const page = await browser.newPage();
     // Self-contained: opened from a file, no network at all.
-    await page.route('**/*', (route) => (route.request().url().startsWith('file://') ? route.continue() : route.abort()));
+    await page.route('**/*', (route) =>
+      route.request().url().startsWith('file://') ? route.continue() : route.abort(),
+    );
     await page.goto(`file://${join(dir, 'latest.html')}`);
     await expect(page.locator('.chart[data-rendered="1"]')).toHaveCount(report.results.length);
     const painted = await page.evaluate(() =>
-      Array.from(document.querySelectorAll(".chart canvas")).map((c) => {
+      Array.from(document.querySelectorAll('.chart canvas')).map((c) => {
         const canvas = c as HTMLCanvasElement;
         const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         let inked = 0;

@@ -16,7 +16,15 @@ import { SseReader, until, type Frame } from './support/sse-client.ts';
 
 /** Four bursts of three tokens (seq 1-3, 4-6, 7-9, 10-12), each after a wait the test ends; then done (13), stream_end (14). */
 const HOUR = 3_600_000;
-const SCRIPT = [{ burst: { count: 3 } }, { wait: HOUR }, { burst: { count: 3 } }, { wait: HOUR }, { burst: { count: 3 } }, { wait: HOUR }, { burst: { count: 3 } }];
+const SCRIPT = [
+  { burst: { count: 3 } },
+  { wait: HOUR },
+  { burst: { count: 3 } },
+  { wait: HOUR },
+  { burst: { count: 3 } },
+  { wait: HOUR },
+  { burst: { count: 3 } },
+];
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -26,7 +34,10 @@ test.afterEach(async () => {
 
 async function backendWith(server: Partial<ServerModel>, extra: Partial<BackendOptions> = {}): Promise<MockBackend> {
   const root = mkdtempSync(join(tmpdir(), 'sse-harness-resume-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><title>resume</title></head><body></body></html>');
+  writeFileSync(
+    join(root, 'index.html'),
+    '<!doctype html><html><head><title>resume</title></head><body></body></html>',
+  );
   const backend = new MockBackend({ root, heartbeatMs: 60_000, server, ...extra }, new Timeline());
   await backend.start();
   cleanups.push(async () => {
@@ -37,9 +48,16 @@ async function backendWith(server: Partial<ServerModel>, extra: Partial<BackendO
 }
 
 async function startRun(backend: MockBackend): Promise<Run> {
-  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as { session: { session_id: string } };
+  const s = (await (await fetch(`${backend.url}/api/session/new`, { method: 'POST', body: '{}' })).json()) as {
+    session: { session_id: string };
+  };
   backend.arm(s.session.session_id, 'resume', SCRIPT);
-  const r = (await (await fetch(`${backend.url}/api/chat/start`, { method: 'POST', body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }) })).json()) as { stream_id: string };
+  const r = (await (
+    await fetch(`${backend.url}/api/chat/start`, {
+      method: 'POST',
+      body: JSON.stringify({ session_id: s.session.session_id, message: 'hi' }),
+    })
+  ).json()) as { stream_id: string };
   return backend.runs.get(r.stream_id)!;
 }
 
@@ -49,7 +67,8 @@ async function next(run: Run, lastSeq: number): Promise<void> {
   await until(() => run.lastSeq >= lastSeq);
 }
 
-const url = (backend: MockBackend, run: Run, query = '') => `${backend.url}/api/chat/stream?stream_id=${run.streamId}${query}`;
+const url = (backend: MockBackend, run: Run, query = '') =>
+  `${backend.url}/api/chat/stream?stream_id=${run.streamId}${query}`;
 const seqs = (frames: Frame[]) => frames.map((f) => Number(f.id.slice(f.id.lastIndexOf(':') + 1)));
 const reader = (backend: MockBackend, run: Run, form: Form) => {
   const r = new SseReader(url(backend, run, form.query), form.headers);
@@ -66,7 +85,10 @@ interface Form {
  * Live, no other subscriber: a first client read seq 1-6 and left, 7-9 came while nobody listened; the request is
  * answered, then the run goes on (10-14). Returns the seqs the request got before the run went on, and after.
  */
-async function liveAlone(backend: MockBackend, form: (run: string) => Form): Promise<{ first: number[]; all: number[] }> {
+async function liveAlone(
+  backend: MockBackend,
+  form: (run: string) => Form,
+): Promise<{ first: number[]; all: number[] }> {
   const run = await startRun(backend);
   const a = reader(backend, run, { query: '&after_seq=0' });
   await until(() => run.subscribers.size === 1);
@@ -81,7 +103,10 @@ async function liveAlone(backend: MockBackend, form: (run: string) => Form): Pro
 }
 
 /** Live with another subscriber: B has read seq 1-6 and stays; the request is answered, then the run goes on (7-14). */
-async function liveShared(backend: MockBackend, form: (run: string) => Form): Promise<{ first: number[]; all: number[] }> {
+async function liveShared(
+  backend: MockBackend,
+  form: (run: string) => Form,
+): Promise<{ first: number[]; all: number[] }> {
   const run = await startRun(backend);
   const b = reader(backend, run, { query: '&after_seq=0' });
   await until(() => run.subscribers.size === 1);
@@ -116,7 +141,9 @@ async function finished(backend: MockBackend, form: (run: string) => Form): Prom
 /** Unknown stream id: 404 with a JSON error, whatever the cursor. */
 async function unknown(backend: MockBackend, form: (run: string) => Form): Promise<void> {
   const f = form('run404');
-  const res = await fetch(`${backend.url}/api/chat/stream?stream_id=run404${f.query}`, { headers: { accept: 'text/event-stream', ...f.headers } });
+  const res = await fetch(`${backend.url}/api/chat/stream?stream_id=run404${f.query}`, {
+    headers: { accept: 'text/event-stream', ...f.headers },
+  });
   expect(res.status).toBe(404);
   expect(res.headers.get('content-type')).toContain('application/json');
   expect(((await res.json()) as { error?: string }).error).toBeTruthy();
@@ -168,7 +195,13 @@ const ROWS: Record<string, Row> = {
     expect: [
       { model: 'buffer', server: older, alone: range(7, 9), shared: [], finished: ALL },
       { model: 'journal', server: newer, alone: range(5, 9), shared: [5, 6], finished: range(5, 14) },
-      { model: 'journal before the Last-Event-ID fix', server: journalBeforeFix, alone: range(7, 9), shared: [], finished: ALL },
+      {
+        model: 'journal before the Last-Event-ID fix',
+        server: journalBeforeFix,
+        alone: range(7, 9),
+        shared: [],
+        finished: ALL,
+      },
     ],
   },
   'an unusable cursor (another run, not a number)': {
@@ -208,7 +241,13 @@ for (const [row, { form, expect: cases }] of Object.entries(ROWS)) {
 
 test('the unusable cursor forms: another run, no number after the colon, a bare number, replay alone, a word as after_seq', async () => {
   const backend = await backendWith(newer);
-  for (const query of ['&after_event_id=run999:4', '&after_event_id=RUN:x', '&replay=yes', '&after_seq=abc', '&after_seq=-3']) {
+  for (const query of [
+    '&after_event_id=run999:4',
+    '&after_event_id=RUN:x',
+    '&replay=yes',
+    '&after_seq=abc',
+    '&after_seq=-3',
+  ]) {
     const alone = await liveAlone(backend, (run) => ({ query: query.replace('RUN', run) }));
     expect(alone.first, query).toEqual(range(1, 9));
   }
@@ -226,10 +265,15 @@ test('the unusable cursor forms: another run, no number after the colon, a bare 
 });
 
 test('the offline buffer keeps its newest events up to the cap; a cursor is served from the journal whatever the cap', async () => {
-  for (const server of [{ ...older, offlineBufferCap: 2 }, { ...newer, offlineBufferCap: 2 }]) {
+  for (const server of [
+    { ...older, offlineBufferCap: 2 },
+    { ...newer, offlineBufferCap: 2 },
+  ]) {
     const backend = await backendWith(server);
     expect((await liveAlone(backend, () => ({ query: '' }))).first, server.resume).toEqual([8, 9]);
-    expect((await liveAlone(backend, () => ({ query: '&after_seq=4' }))).first, server.resume).toEqual(server.resume === 'journal' ? range(5, 9) : [8, 9]);
+    expect((await liveAlone(backend, () => ({ query: '&after_seq=4' }))).first, server.resume).toEqual(
+      server.resume === 'journal' ? range(5, 9) : [8, 9],
+    );
   }
   const unbounded = await backendWith({ ...newer, offlineBufferCap: null });
   expect((await liveAlone(unbounded, () => ({ query: '' }))).first).toEqual(range(7, 9));
@@ -268,7 +312,9 @@ test('a client gone but not yet noticed takes the next event with it: lost to a 
   a.close();
   await until(() => run.subscribers.size === 0);
   await next(run, 6);
-  expect((await follow(backend, run, { query: '&after_seq=3' })).first, 'a cursor is served from the journal').toEqual([4, 5, 6]);
+  expect((await follow(backend, run, { query: '&after_seq=3' })).first, 'a cursor is served from the journal').toEqual([
+    4, 5, 6,
+  ]);
 });
 
 test('frame ids: their own, the latest at the time of writing (older servers), or none; without a kept journal a finished run is 404', async () => {
@@ -299,11 +345,17 @@ test('frame ids: their own, the latest at the time of writing (older servers), o
   expect(r2.events.at(-1)!.event).toBe('stream_end');
   expect((await fetch(url(gone, run2))).status).toBe(404);
   // Its status says only whether it is active: no replay_available, as the servers before the journal answered.
-  expect(await (await fetch(`${gone.url}/api/chat/stream/status?stream_id=${run2.streamId}`)).json()).toEqual({ active: false, stream_id: run2.streamId });
+  expect(await (await fetch(`${gone.url}/api/chat/stream/status?stream_id=${run2.streamId}`)).json()).toEqual({
+    active: false,
+    stream_id: run2.streamId,
+  });
 });
 
 test("a finished run's replay reads after_event_id only where the model says so (hermes-webui before v0.51.170: after_seq alone)", async () => {
-  for (const [finishedEventId, after3] of [[undefined, range(4, 14)], [false, range(1, 14)]] as const) {
+  for (const [finishedEventId, after3] of [
+    [undefined, range(4, 14)],
+    [false, range(1, 14)],
+  ] as const) {
     const b = await backendWith({ frameIds: 'own', finishedEventId });
     const run = await startRun(b);
     run.hurry();
@@ -321,7 +373,9 @@ test("a finished run's replay reads after_event_id only where the model says so 
 function rawStream(target: string): Promise<{ head: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(target, (res) => {
-      const head = Object.entries(res.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n');
+      const head = Object.entries(res.headers)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join('\n');
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
@@ -333,7 +387,12 @@ function rawStream(target: string): Promise<{ head: string; body: string }> {
 }
 
 test("the chat stream's reply carries the model's headers; Connection: close ends the body by closing the socket, not by chunks", async () => {
-  const headers = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' };
+  const headers = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    connection: 'close',
+  };
   const closing = await backendWith({ ...newer, sseHeaders: headers });
   const run = await startRun(closing);
   const got = rawStream(url(closing, run, '&after_seq=0'));
@@ -357,10 +416,15 @@ test("the chat stream's reply carries the model's headers; Connection: close end
   expect(r2.head).toContain('transfer-encoding: chunked');
 });
 
-test("a browser EventSource's own reconnect sends Last-Event-ID, and the page gets every event exactly once", async ({ page }) => {
+test("a browser EventSource's own reconnect sends Last-Event-ID, and the page gets every event exactly once", async ({
+  page,
+}) => {
   const lastEventIds: (string | null)[] = [];
   // Notes each chat-stream request's Last-Event-ID and lets the mock's own route answer it.
-  const spy = msw().http.get('*/api/chat/stream', ({ request }) => void lastEventIds.push(request.headers.get('last-event-id')));
+  const spy = msw().http.get(
+    '*/api/chat/stream',
+    ({ request }) => void lastEventIds.push(request.headers.get('last-event-id')),
+  );
   const backend = await backendWith(newer, { retryMs: 100, handlers: [spy] });
   const run = await startRun(backend);
   await page.goto(`${backend.url}/`);
@@ -370,7 +434,9 @@ test("a browser EventSource's own reconnect sends Last-Event-ID, and the page ge
     const w = window as unknown as { got: string[]; es: EventSource };
     w.got = [];
     w.es = new EventSource(src);
-    w.es.addEventListener('token', (e) => w.got.push(`${(e as MessageEvent).lastEventId} ${JSON.parse((e as MessageEvent).data).text}`));
+    w.es.addEventListener('token', (e) =>
+      w.got.push(`${(e as MessageEvent).lastEventId} ${JSON.parse((e as MessageEvent).data).text}`),
+    );
     w.es.addEventListener('stream_end', () => w.es.close());
   }, `/api/chat/stream?stream_id=${run.streamId}`);
   const got = () => page.evaluate(() => (window as unknown as { got: string[] }).got);

@@ -77,7 +77,10 @@ test('a kept browser gives the next run a clean page: the last one stops streami
     const b = await kept.launch(launch);
     await b.goto(first.url);
     expect(await b.evaluate<string>('window.stored')).toBe(JSON.stringify({ cookie: '', local: null, session: null }));
-    expect(await b.evaluate<[string, boolean]>('[document.visibilityState, navigator.onLine]')).toEqual(['visible', true]);
+    expect(await b.evaluate<[string, boolean]>('[document.visibilityState, navigator.onLine]')).toEqual([
+      'visible',
+      true,
+    ]);
     await until('the second page to stream', () => first.streamsOpen === 2);
     await b.close();
     await until("the second page's stream to close at its server", () => first.streamsClosed === 2);

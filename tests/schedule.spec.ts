@@ -13,19 +13,36 @@ const scenario = (name: string, ms: number, stall = false): Scenario => ({
   expect: stall ? { stallBudget: { longestMs: 600 } } : {},
 });
 
-const job = (name: string, ms: number, browser: string, stall = false) => ({ scenario: scenario(name, ms, stall), regress: [] as string[], expect: 'pass' as const, browser });
+const job = (name: string, ms: number, browser: string, stall = false) => ({
+  scenario: scenario(name, ms, stall),
+  regress: [] as string[],
+  expect: 'pass' as const,
+  browser,
+});
 
-const names = (taken: { job: { scenario: Scenario; browser?: string } } | null) => (taken ? `${taken.job.scenario.name}@${taken.job.browser}` : null);
+const names = (taken: { job: { scenario: Scenario; browser?: string } } | null) =>
+  taken ? `${taken.job.scenario.name}@${taken.job.browser}` : null;
 
 test('the longest run goes first; two workers begin on different browsers', async () => {
-  const q = new JobQueue([job('short', 1000, 'chromium'), job('long', 5000, 'chromium'), job('longer', 4500, 'chromium'), job('mid', 3000, 'webkit')]);
+  const q = new JobQueue([
+    job('short', 1000, 'chromium'),
+    job('long', 5000, 'chromium'),
+    job('longer', 4500, 'chromium'),
+    job('mid', 3000, 'webkit'),
+  ]);
   expect(names(await q.take())).toBe('long@chromium');
   // The second worker starts the other browser rather than a second Chromium.
   expect(names(await q.take())).toBe('mid@webkit');
 });
 
 test('a worker stays with its browser while that browser has runs left, then takes the longest other', async () => {
-  const q = new JobQueue([job('a', 9000, 'webkit'), job('b', 8000, 'webkit'), job('c', 3000, 'chromium'), job('d', 2000, 'chromium'), job('e', 1000, 'webkit')]);
+  const q = new JobQueue([
+    job('a', 9000, 'webkit'),
+    job('b', 8000, 'webkit'),
+    job('c', 3000, 'chromium'),
+    job('d', 2000, 'chromium'),
+    job('e', 1000, 'webkit'),
+  ]);
   const seen: string[] = [];
   for (let t = await q.take('chromium'); t; t = await q.take(t.job.browser)) {
     seen.push(names(t)!);
@@ -36,7 +53,11 @@ test('a worker stays with its browser while that browser has runs left, then tak
 });
 
 test('never two stall-budget runs at once, even for the browser a worker prefers', async () => {
-  const q = new JobQueue([job('flood', 6000, 'chromium', true), job('flood', 6000, 'webkit', true), job('calm', 2000, 'webkit')]);
+  const q = new JobQueue([
+    job('flood', 6000, 'chromium', true),
+    job('flood', 6000, 'webkit', true),
+    job('calm', 2000, 'webkit'),
+  ]);
   expect(stallSensitive(q['jobs'][0]!)).toBe(true);
   const first = await q.take('chromium');
   expect(names(first)).toBe('flood@chromium');
@@ -76,7 +97,7 @@ test('the browser a worker moves to is named once no run of its own browser is l
   expect(q.nextBrowserAfter('chromium')).toBeNull();
 });
 
-test('the next browser is warmed during a worker\'s last run on its own, not during a run that judges stalls', async () => {
+test("the next browser is warmed during a worker's last run on its own, not during a run that judges stalls", async () => {
   const q = new JobQueue([job('flood', 6000, 'chromium', true), job('a', 3000, 'chromium'), job('b', 2000, 'webkit')]);
   const warmed: string[] = [];
   const first = (await q.take('chromium'))!;

@@ -9,7 +9,16 @@ const lockUnlock = (settle?: 'fast'): Scenario => ({
   file: 'lock.yaml',
   settle,
   streams: { long: [{ tokens: { count: 800, rate: 40 } }] },
-  steps: [{ open: {} }, { newChat: 'a' }, { send: { stream: 'long' } }, { waitFor: { tokens: 15 } }, { lock: {} }, { wait: 1500 }, { unlock: {} }, { waitFor: { moreTokens: 10 } }],
+  steps: [
+    { open: {} },
+    { newChat: 'a' },
+    { send: { stream: 'long' } },
+    { waitFor: { tokens: 15 } },
+    { lock: {} },
+    { wait: 1500 },
+    { unlock: {} },
+    { waitFor: { moreTokens: 10 } },
+  ],
   expect: {},
 });
 

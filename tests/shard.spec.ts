@@ -38,14 +38,30 @@ function shuffled<T>(xs: T[], seed: number): T[] {
 }
 
 /** key → shard for a run of `round` repeated `rounds` times in `total` shards. */
-const split = (round: Job[], rounds: number, total: number) => new Map(planJobs(round, rounds, total).map((p) => [p.key, p.shard]));
+const split = (round: Job[], rounds: number, total: number) =>
+  new Map(planJobs(round, rounds, total).map((p) => [p.key, p.shard]));
 
 test('the split: every job in exactly one shard, the same one whatever the order of inputs, shards balanced', () => {
   const lists: [string, Job[], number][] = [
     ['one scenario', [{ scenario: scenarios[0]!, browser: 'chromium', regress: [], expect: 'pass' }], 1],
-    ['all scenarios × two browsers', ['chromium', 'webkit'].flatMap((browser) => scenarios.map((scenario) => ({ scenario, browser, regress: [], expect: 'pass' as const }))), 1],
+    [
+      'all scenarios × two browsers',
+      ['chromium', 'webkit'].flatMap((browser) =>
+        scenarios.map((scenario) => ({ scenario, browser, regress: [], expect: 'pass' as const })),
+      ),
+      1,
+    ],
     ['the detection matrix', matrixJobs(scenarios, ['chromium', 'webkit'], REGRESSION_CLASSES), 1],
-    ['three repetitions', scenarios.map((scenario) => ({ scenario, browser: 'chromium', regress: ['leak-on-switch'], expect: 'catch' as const })), 3],
+    [
+      'three repetitions',
+      scenarios.map((scenario) => ({
+        scenario,
+        browser: 'chromium',
+        regress: ['leak-on-switch'],
+        expect: 'catch' as const,
+      })),
+      3,
+    ],
   ];
   for (const [what, round, rounds] of lists) {
     for (const total of [1, 2, 3, 4, 7, 1000]) {
@@ -57,19 +73,28 @@ test('the split: every job in exactly one shard, the same one whatever the order
       expect(parts.flat().sort(), `${what} in ${total}`).toEqual([...keys].sort());
       // Deterministic: the same shard for every job, whatever order the scenarios (and browsers) were named in.
       const want = split(round, rounds, total);
-      for (const seed of [1, 2, 3]) expect(split(shuffled(round, seed), rounds, total), `${what} in ${total}, order ${seed}`).toEqual(want);
+      for (const seed of [1, 2, 3])
+        expect(split(shuffled(round, seed), rounds, total), `${what} in ${total}, order ${seed}`).toEqual(want);
       // Balanced: no shard has more scripted time than another plus the longest job.
       const load = parts.map((p) => p.reduce((n, k) => n + plan.find((x) => x.key === k)!.weight, 0));
-      expect(Math.max(...load) - Math.min(...load), `${what} in ${total}`).toBeLessThanOrEqual(Math.max(...plan.map((p) => p.weight)));
+      expect(Math.max(...load) - Math.min(...load), `${what} in ${total}`).toBeLessThanOrEqual(
+        Math.max(...plan.map((p) => p.weight)),
+      );
     }
   }
   // Jobs that differ only in a scenario file get its path; the same file named twice is told apart by occurrence.
   const same = { ...scenarios[0]!, file: 'elsewhere/x.yaml' };
-  expect(jobKeys([0, 0].map((repeat, i) => ({ scenario: i ? same : scenarios[0]!, browser: 'chromium', regress: [], repeat })))).toEqual([
+  expect(
+    jobKeys(
+      [0, 0].map((repeat, i) => ({ scenario: i ? same : scenarios[0]!, browser: 'chromium', regress: [], repeat })),
+    ),
+  ).toEqual([
     `${scenarios[0]!.name} · chromium · ${scenarios[0]!.file}`,
     `${scenarios[0]!.name} · chromium · elsewhere/x.yaml`,
   ]);
-  expect(jobKeys([0, 0].map((repeat) => ({ scenario: scenarios[0]!, browser: 'chromium', regress: [], repeat })))).toEqual([`${scenarios[0]!.name} · chromium`, `${scenarios[0]!.name} · chromium #2`]);
+  expect(
+    jobKeys([0, 0].map((repeat) => ({ scenario: scenarios[0]!, browser: 'chromium', regress: [], repeat }))),
+  ).toEqual([`${scenarios[0]!.name} · chromium`, `${scenarios[0]!.name} · chromium #2`]);
   // Equal weights: the key alone decides, in any order.
   const items = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, weight: 100 }));
   const byKey = (xs: typeof items) => Object.fromEntries(assignShards(xs, 7).map((s, i) => [xs[i]!.key, s]));
@@ -99,17 +124,29 @@ test('--shard must be i/n with 1 ≤ i ≤ n ≤ 1000: one line, exit 2, before 
     [[...run, '--shard', '3/2'], /argument '3\/2' is invalid\. expected a shard from 1 to 2, got 3/],
     [[...run, '--shard', '1/1001'], /argument '1\/1001' is invalid\. expected from 1 to 1000 shards, got 1001/],
     [[...run, '--shard', '1/0'], /expected from 1 to 1000 shards, got 0/],
-    [[...run, '--shard', '1.5/2'], /argument '1\.5\/2' is invalid\. expected i\/n, the shard to run and how many there are, like 1\/4/],
+    [
+      [...run, '--shard', '1.5/2'],
+      /argument '1\.5\/2' is invalid\. expected i\/n, the shard to run and how many there are, like 1\/4/,
+    ],
     [[...run, '--shard', '2'], /expected i\/n/],
     [['stress', '--shard', '5/4'], /--shard <i\/n>' argument '5\/4' is invalid\. expected a shard from 1 to 4, got 5/],
-    [['sweep', 'scenarios/switch-return.yaml', '--repo', '.', '--refs', 'HEAD', '--shard', '1/-1'], /--shard <i\/n>' argument '1\/-1' is invalid\. expected i\/n/],
+    [
+      ['sweep', 'scenarios/switch-return.yaml', '--repo', '.', '--refs', 'HEAD', '--shard', '1/-1'],
+      /--shard <i\/n>' argument '1\/-1' is invalid\. expected i\/n/,
+    ],
   ];
-  for (const bad of ['0/2', '3/2', '1/1001', '1/0', '1.5/2', '2', '', '1/2/3', ' 1 / 2x']) expect(typeof parseShard(bad), bad).toBe('string');
+  for (const bad of ['0/2', '3/2', '1/1001', '1/0', '1.5/2', '2', '', '1/2/3', ' 1 / 2x'])
+    expect(typeof parseShard(bad), bad).toBe('string');
   await expectUsageErrors(cases);
 });
 
 /** A result as the runner makes one (the fields every report needs, an empty timeline). */
-function result(scenario: string, browser: string, verdict: 'pass' | 'fail' | 'error', extra: Partial<ScenarioResult> = {}): ScenarioResult {
+function result(
+  scenario: string,
+  browser: string,
+  verdict: 'pass' | 'fail' | 'error',
+  extra: Partial<ScenarioResult> = {},
+): ScenarioResult {
   return {
     scenario,
     file: `scenarios/${scenario}.yaml`,
@@ -121,7 +158,14 @@ function result(scenario: string, browser: string, verdict: 'pass' | 'fail' | 'e
     regress: [],
     expected: 'pass',
     verdict,
-    verdicts: [{ oracle: 'liveStreams', pass: verdict !== 'fail', summary: verdict === 'fail' ? 'liveStreams: 6 chat streams open' : 'at most 1 stream open', evidence: {} }],
+    verdicts: [
+      {
+        oracle: 'liveStreams',
+        pass: verdict !== 'fail',
+        summary: verdict === 'fail' ? 'liveStreams: 6 chat streams open' : 'at most 1 stream open',
+        evidence: {},
+      },
+    ],
     stepFailures: [],
     findings: [],
     witnesses: ['server', 'page'],
@@ -134,8 +178,19 @@ function result(scenario: string, browser: string, verdict: 'pass' | 'fail' | 'e
 }
 
 /** Blobs of a run of these scenarios in chromium and webkit, split in `total` shards; `verdict` says how each ran. */
-function runBlobs(total: number, verdict: (key: string) => 'pass' | 'fail' | 'error' = () => 'pass', names = ['switch-return', 'lock-unlock', 'hidden-polling']): RunBlob[] {
-  const round = ['chromium', 'webkit'].flatMap((browser) => names.map((n) => ({ scenario: scenarios.find((s) => s.name === n)!, browser, regress: [], expect: 'pass' as const })));
+function runBlobs(
+  total: number,
+  verdict: (key: string) => 'pass' | 'fail' | 'error' = () => 'pass',
+  names = ['switch-return', 'lock-unlock', 'hidden-polling'],
+): RunBlob[] {
+  const round = ['chromium', 'webkit'].flatMap((browser) =>
+    names.map((n) => ({
+      scenario: scenarios.find((s) => s.name === n)!,
+      browser,
+      regress: [],
+      expect: 'pass' as const,
+    })),
+  );
   return blobsOf(round, total, (p) => result(p.job.scenario.name, p.job.browser, verdict(p.key)));
 }
 
@@ -151,12 +206,29 @@ function blobsOf(round: Job[], total: number, make: (p: Planned<Job>) => Scenari
     startedAt: `2026-01-0${i + 1}T10:00:00.000Z`,
     finishedAt: `2026-01-0${i + 1}T10:01:00.000Z`,
     complete: true,
-    command: ['run', ...names.map((n) => `scenarios/${n}.yaml`), '-b', 'chromium,webkit', '--shard', `${i + 1}/${total}`],
+    command: [
+      'run',
+      ...names.map((n) => `scenarios/${n}.yaml`),
+      '-b',
+      'chromium,webkit',
+      '--shard',
+      `${i + 1}/${total}`,
+    ],
     target: 'reference',
     browsers: [...new Set(round.map((j) => j.browser))],
     regress: [],
     gate: { retries: 0, flaky: 'pass' as const },
-    jobs: plan.map((p) => ({ key: p.key, scenario: p.job.scenario.name, file: p.job.scenario.file, browser: p.job.browser, regress: p.job.regress, expect: p.job.expect, ...(p.job.klass ? { klass: p.job.klass } : {}), repeat: 0, weight: p.weight })),
+    jobs: plan.map((p) => ({
+      key: p.key,
+      scenario: p.job.scenario.name,
+      file: p.job.scenario.file,
+      browser: p.job.browser,
+      regress: p.job.regress,
+      expect: p.job.expect,
+      ...(p.job.klass ? { klass: p.job.klass } : {}),
+      repeat: 0,
+      weight: p.weight,
+    })),
     results: plan.filter((p) => p.shard === i + 1).map((p) => ({ key: p.key, result: make(p) })),
   }));
 }
@@ -173,7 +245,8 @@ function refusal(dirs: string[]): string {
   return 'accepted';
 }
 
-const found = (blobs: RunBlob[]) => blobs.map((blob, i) => ({ file: `shard-${i + 1}/${blobName(blob.shard)}`, dir: `shard-${i + 1}`, blob }));
+const found = (blobs: RunBlob[]) =>
+  blobs.map((blob, i) => ({ file: `shard-${i + 1}/${blobName(blob.shard)}`, dir: `shard-${i + 1}`, blob }));
 
 test('a detection matrix and known findings merge as the whole run judges them', () => {
   const two = scenarios.filter((s) => ['switch-return', 'lock-unlock'].includes(s.name));
@@ -184,7 +257,14 @@ test('a detection matrix and known findings merge as the whole run judges them',
     return result(p.job.scenario.name, p.job.browser, caught ? 'fail' : 'pass', {
       regress: p.job.regress,
       expected: p.job.expect,
-      verdicts: [{ oracle: p.job.klass ? CLASS_ORACLE[p.job.klass] : 'liveStreams', pass: !caught, summary: caught ? 'caught' : 'held', evidence: {} }],
+      verdicts: [
+        {
+          oracle: p.job.klass ? CLASS_ORACLE[p.job.klass] : 'liveStreams',
+          pass: !caught,
+          summary: caught ? 'caught' : 'held',
+          evidence: {},
+        },
+      ],
     });
   };
   const blobs = blobsOf(round, 3, make()).map((b) => ({ ...b, matrix: { classes: [...classes] } }));
@@ -196,29 +276,83 @@ test('a detection matrix and known findings merge as the whole run judges them',
   // A shard's own cells: those it ran, and the class no scenario catches (a miss everywhere).
   for (const b of blobs) {
     const mine = planJobs(round, 1, 3).filter((p) => p.shard === b.shard.index);
-    const cells = shardCells(matrixCells(mine.map((p) => p.job), mine.map(make()), ['chromium'], classes), mine.map((p) => p.job), round);
+    const cells = shardCells(
+      matrixCells(
+        mine.map((p) => p.job),
+        mine.map(make()),
+        ['chromium'],
+        classes,
+      ),
+      mine.map((p) => p.job),
+      round,
+    );
     const has = (k: string) => mine.some((p) => (k === 'healthy' ? !p.job.klass : p.job.klass === k));
-    expect(cells.map((c) => c.klass), `shard ${b.shard.index}`).toEqual(['healthy', ...classes].filter((k) => has(k) || k === 'flood-stall'));
+    expect(
+      cells.map((c) => c.klass),
+      `shard ${b.shard.index}`,
+    ).toEqual(['healthy', ...classes].filter((k) => has(k) || k === 'flood-stall'));
   }
   const ok = (cs: string[]) => classes.filter((k) => !cs.includes(k));
-  expect(mergedOutcome(mergeRuns(found(blobsOf(round, 3, make()).map((b) => ({ ...b, matrix: { classes: ok(['flood-stall']) } }))), false))).toBe('ok');
-  const missed = blobsOf(round, 3, make('switch-return · chromium · regress leak-on-switch')).map((b) => ({ ...b, matrix: { classes: ok(['flood-stall']) } }));
+  expect(
+    mergedOutcome(
+      mergeRuns(
+        found(blobsOf(round, 3, make()).map((b) => ({ ...b, matrix: { classes: ok(['flood-stall']) } }))),
+        false,
+      ),
+    ),
+  ).toBe('ok');
+  const missed = blobsOf(round, 3, make('switch-return · chromium · regress leak-on-switch')).map((b) => ({
+    ...b,
+    matrix: { classes: ok(['flood-stall']) },
+  }));
   const mm = mergeRuns(found(missed), false);
   expect(mm.cells!.find((c) => c.klass === 'leak-on-switch')!.detail).toBe('MISS in switch-return');
   expect(mergedOutcome(mm)).toBe('regression');
 
   // Known findings: an entry matched in one shard is excused in the whole; stale only when no shard matched it.
-  const plain = ['chromium', 'webkit'].flatMap((browser) => two.map((scenario) => ({ scenario, browser, regress: [], expect: 'pass' as const })));
-  const entry = (oracle: string, line: number) => ({ scenario: 'lock-unlock', browser: 'webkit', oracle, reason: 'known since 1.0', source: `known.yaml:${line}` });
+  const plain = ['chromium', 'webkit'].flatMap((browser) =>
+    two.map((scenario) => ({ scenario, browser, regress: [], expect: 'pass' as const })),
+  );
+  const entry = (oracle: string, line: number) => ({
+    scenario: 'lock-unlock',
+    browser: 'webkit',
+    oracle,
+    reason: 'known since 1.0',
+    source: `known.yaml:${line}`,
+  });
   const knownBlobs = (expired: boolean) =>
     blobsOf(plain, 2, (p) =>
       p.key === 'lock-unlock · webkit'
-        ? result('lock-unlock', 'webkit', 'fail', { verdicts: [{ oracle: 'lockRecovery', pass: false, summary: 'no reattach', evidence: {}, known: { reason: 'known since 1.0', source: 'known.yaml:2', expired } }] })
+        ? result('lock-unlock', 'webkit', 'fail', {
+            verdicts: [
+              {
+                oracle: 'lockRecovery',
+                pass: false,
+                summary: 'no reattach',
+                evidence: {},
+                known: { reason: 'known since 1.0', source: 'known.yaml:2', expired },
+              },
+            ],
+          })
         : result(p.job.scenario.name, p.job.browser, 'pass'),
     ).map((b) => {
       const here = b.results.some((r) => r.key === 'lock-unlock · webkit');
-      const status = (s: 'excused' | 'stale'): 'excused' | 'expired' | 'stale' | 'unjudged' => (here ? (s === 'excused' && expired ? 'expired' : s) : 'unjudged');
-      return { ...b, gate: { retries: 0, flaky: 'pass' as const, known: { file: 'known.yaml', entries: [{ ...entry('lockRecovery', 2), status: status('excused'), matched: here ? 1 : 0 }, { ...entry('liveStreams', 7), status: status('stale'), matched: 0 }] } } };
+      const status = (s: 'excused' | 'stale'): 'excused' | 'expired' | 'stale' | 'unjudged' =>
+        here ? (s === 'excused' && expired ? 'expired' : s) : 'unjudged';
+      return {
+        ...b,
+        gate: {
+          retries: 0,
+          flaky: 'pass' as const,
+          known: {
+            file: 'known.yaml',
+            entries: [
+              { ...entry('lockRecovery', 2), status: status('excused'), matched: here ? 1 : 0 },
+              { ...entry('liveStreams', 7), status: status('stale'), matched: 0 },
+            ],
+          },
+        },
+      };
     });
   const k = mergeRuns(found(knownBlobs(false)), false);
   expect(k.report.gate!.known!.entries.map((e) => [e.oracle, e.status, e.matched])).toEqual([
@@ -237,12 +371,15 @@ function writeShards(dir: string, blobs: unknown[]): string[] {
     const d = join(dir, `shard-${i + 1}`);
     mkdirSync(d, { recursive: true });
     const blob = b as RunBlob;
-    writeFileSync(join(d, blob.shard ? blobName(blob.shard) : `blob-${i + 1}-of-${blobs.length}.json`), JSON.stringify(b));
+    writeFileSync(
+      join(d, blob.shard ? blobName(blob.shard) : `blob-${i + 1}-of-${blobs.length}.json`),
+      JSON.stringify(b),
+    );
     return d;
   });
 }
 
-test('recorded shards merge into the reports of the whole: schema-valid, in an unsharded run\'s order, exit as run', async () => {
+test("recorded shards merge into the reports of the whole: schema-valid, in an unsharded run's order, exit as run", async () => {
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const blobs = runBlobs(4);
   for (const b of blobs) expect(blobSchema.safeParse(JSON.parse(JSON.stringify(b))).success).toBe(true);
@@ -254,18 +391,37 @@ test('recorded shards merge into the reports of the whole: schema-valid, in an u
   const report = reportSchema.parse(JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')));
   // The order an unsharded run has: browsers in --browser order, scenarios in the order named.
   expect(report.results.map((x) => `${x.scenario} · ${x.browser}`)).toEqual(blobs[0]!.jobs.map((j) => j.key));
-  expect(report).toMatchObject({ complete: true, startedAt: '2026-01-01T10:00:00.000Z', finishedAt: '2026-01-04T10:01:00.000Z', summary: { total: 6, passed: 6 } });
+  expect(report).toMatchObject({
+    complete: true,
+    startedAt: '2026-01-01T10:00:00.000Z',
+    finishedAt: '2026-01-04T10:01:00.000Z',
+    summary: { total: 6, passed: 6 },
+  });
   expect(report.command).not.toContain('--shard');
-  expect(readdirSync(out).sort()).toEqual(['latest.html', 'latest.json', 'latest.junit.xml', 'latest.md', ...['html', 'json', 'junit.xml', 'md'].map((x) => `run-2026-01-01T10-00-00-000Z.${x}`)].sort());
+  expect(readdirSync(out).sort()).toEqual(
+    [
+      'latest.html',
+      'latest.json',
+      'latest.junit.xml',
+      'latest.md',
+      ...['html', 'json', 'junit.xml', 'md'].map((x) => `run-2026-01-01T10-00-00-000Z.${x}`),
+    ].sort(),
+  );
   expect(readFileSync(join(out, 'latest.junit.xml'), 'utf8')).toContain('tests="3"');
   expect(r.stdout).toMatch(/switch-return\s+chromium\s+PASS/);
 
   // A failure in one shard fails the whole (1); a run the harness could not judge makes it 2.
-  const failing = writeShards(join(made.tmp, 'b'), runBlobs(2, (k) => (k === 'lock-unlock · webkit' ? 'fail' : 'pass')));
+  const failing = writeShards(
+    join(made.tmp, 'b'),
+    runBlobs(2, (k) => (k === 'lock-unlock · webkit' ? 'fail' : 'pass')),
+  );
   const f = await runCli(['merge-reports', ...failing, '-o', 'TMP/m']);
   expect(f.code, f.explain()).toBe(1);
   expect(f.stdout).toMatch(/lock-unlock\s+webkit\s+FAIL\s+liveStreams: liveStreams: 6 chat streams open/);
-  const erring = writeShards(join(made.tmp, 'c'), runBlobs(2, (k) => (k === 'switch-return · chromium' ? 'error' : 'pass')));
+  const erring = writeShards(
+    join(made.tmp, 'c'),
+    runBlobs(2, (k) => (k === 'switch-return · chromium' ? 'error' : 'pass')),
+  );
   expect((await runCli(['merge-reports', ...erring, '-o', 'TMP/m'])).code).toBe(2);
 });
 
@@ -275,17 +431,35 @@ test('merge refuses a missing shard (unless --allow-partial), shards of differen
   const other = writeShards(join(made.tmp, 'other'), runBlobs(2, undefined, ['switch-return', 'lock-unlock']));
   const three = writeShards(join(made.tmp, 'three'), runBlobs(3));
   const cases: [string[], RegExp][] = [
-    [['merge-reports', four[0]!, four[1]!, four[3]!], /^sse-harness merge-reports: shard 3\/4 missing \(no blob-3-of-4\.json among the folders given\)\. Give every shard's report folder, or --allow-partial to merge what there is\.$/],
+    [
+      ['merge-reports', four[0]!, four[1]!, four[3]!],
+      /^sse-harness merge-reports: shard 3\/4 missing \(no blob-3-of-4\.json among the folders given\)\. Give every shard's report folder, or --allow-partial to merge what there is\.$/,
+    ],
     [['merge-reports', four[0]!], /shards 2\/4, 3\/4, 4\/4 missing/],
-    [['merge-reports', four[0]!, three[1]!], /shard-2.*blob-2-of-3\.json is shard 2\/3, .*shard-1.*blob-1-of-4\.json shard 1\/4: shards of different splits do not merge/],
-    [['merge-reports', four[0]!, four[1]!, four[1]!, four[2]!, four[3]!], /shard 2\/4 given twice: .*four\/shard-2\/blob-2-of-4\.json and .*four\/shard-2\/blob-2-of-4\.json/],
+    [
+      ['merge-reports', four[0]!, three[1]!],
+      /shard-2.*blob-2-of-3\.json is shard 2\/3, .*shard-1.*blob-1-of-4\.json shard 1\/4: shards of different splits do not merge/,
+    ],
+    [
+      ['merge-reports', four[0]!, four[1]!, four[1]!, four[2]!, four[3]!],
+      /shard 2\/4 given twice: .*four\/shard-2\/blob-2-of-4\.json and .*four\/shard-2\/blob-2-of-4\.json/,
+    ],
     [['merge-reports', other[0]!, ...four.slice(1, 2)], /shards of different splits/],
-    [['merge-reports', join(made.tmp, 'nowhere')], /nowhere: no such folder or file\. Give the report folders of the shards/],
-    [['merge-reports', made.tmp], /: no shard blob \(blob-<i>-of-<n>\.json\) in it\. Give the --report-dir of a run or sweep made with --shard\./],
+    [
+      ['merge-reports', join(made.tmp, 'nowhere')],
+      /nowhere: no such folder or file\. Give the report folders of the shards/,
+    ],
+    [
+      ['merge-reports', made.tmp],
+      /: no shard blob \(blob-<i>-of-<n>\.json\) in it\. Give the --report-dir of a run or sweep made with --shard\./,
+    ],
   ];
   // Two shards of 2 whose job lists differ (other scenarios): named, not merged.
   const twoA = writeShards(join(made.tmp, 'twoA'), runBlobs(2));
-  cases.push([['merge-reports', twoA[0]!, other[1]!], /twoA\/shard-1\/blob-1-of-2\.json and .*other\/shard-2\/blob-2-of-2\.json are shards of different runs \(the run "hidden-polling · chromium" in one only\)\. Merge the shards of one command\./]);
+  cases.push([
+    ['merge-reports', twoA[0]!, other[1]!],
+    /twoA\/shard-1\/blob-1-of-2\.json and .*other\/shard-2\/blob-2-of-2\.json are shards of different runs \(the run "hidden-polling · chromium" in one only\)\. Merge the shards of one command\./,
+  ]);
   for (const [args, message] of cases) expect(refusal(args.slice(1)), args.join(' ')).toMatch(message);
   for (const [args, message] of [cases[0]!, cases.at(-1)!]) {
     const r = await runCli([...args, '--report-dir', 'TMP/reports']);
@@ -300,7 +474,11 @@ test('merge refuses a missing shard (unless --allow-partial), shards of differen
   expect(p.stderr).toContain('shard 3/4 missing (--allow-partial): the merged report is incomplete');
   const report = reportSchema.parse(JSON.parse(readFileSync(join(p.tmp, 'p', 'latest.json'), 'utf8')));
   expect(report.complete).toBe(false);
-  expect(report.results.length).toBe(runBlobs(4).filter((b) => b.shard.index !== 3).flatMap((b) => b.results).length);
+  expect(report.results.length).toBe(
+    runBlobs(4)
+      .filter((b) => b.shard.index !== 3)
+      .flatMap((b) => b.results).length,
+  );
 });
 
 test('a blob is untrusted: size, kind of file, JSON, schema, paths and markup are checked; one line naming the file', async () => {
@@ -325,16 +503,58 @@ test('a blob is untrusted: size, kind of file, JSON, schema, paths and markup ar
     [huge, /huge\/blob-1-of-1\.json: 269484032 bytes, more than a shard blob may have \(268435456\)$/],
     [fifo, /fifo\/blob-1-of-1\.json: a named pipe, not a shard blob$/],
     [dir('notjson', '{"blobVersion": 1, '), /notjson\/blob-1-of-1\.json: not JSON \(.*\), not a shard blob$/],
-    [dir('latin1', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), /latin1\/blob-1-of-1\.json: not UTF-8 text, not a shard blob$/],
-    [dir('array', '[1,2]'), /array\/blob-1-of-1\.json: not a shard blob \(the blob-<i>-of-<n>\.json a run with --shard leaves in its report folder\)$/],
-    [dir('v2', JSON.stringify({ ...good, blobVersion: 2 })), /v2\/blob-1-of-1\.json: blob format 2, this sse-harness reads format 1; merge with the version that ran the shards$/],
+    [
+      dir('latin1', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+      /latin1\/blob-1-of-1\.json: not UTF-8 text, not a shard blob$/,
+    ],
+    [
+      dir('array', '[1,2]'),
+      /array\/blob-1-of-1\.json: not a shard blob \(the blob-<i>-of-<n>\.json a run with --shard leaves in its report folder\)$/,
+    ],
+    [
+      dir('v2', JSON.stringify({ ...good, blobVersion: 2 })),
+      /v2\/blob-1-of-1\.json: blob format 2, this sse-harness reads format 1; merge with the version that ran the shards$/,
+    ],
     // startedAt names the merged report's file: nothing but a timestamp.
-    [dir('path', JSON.stringify({ ...good, startedAt: '../../../tmp/evil' })), /path\/blob-1-of-1\.json: not a valid shard blob: startedAt: expected an ISO time like 2026-01-31T10:00:00\.000Z$/],
-    [dir('shape', withResult((b) => ((b.results[0]!.result as unknown as { verdicts: unknown }).verdicts = 'all good'))), /shape\/blob-1-of-1\.json: not a valid shard blob: results\[0\]\.result\.verdicts: /],
-    [dir('extra', withResult((b) => ((b.results[0]!.result as unknown as Record<string, unknown>).surprise = 1))), /extra\/blob-1-of-1\.json: not a valid shard blob: results\[0\]\.result: /],
-    [dir('stray', withResult((b) => (b.results[0]!.key = 'nothing · chromium'))), /stray\/blob-1-of-1\.json: the result of "nothing · chromium" is of no run in the job list$/],
-    [dir('twice', withResult((b) => b.results.push(b.results[0]!))), /twice\/blob-1-of-1\.json: the result of ".*" is there twice$/],
-    [dir('shard', withResult((b) => (b.shard = { index: 3, total: 2 }))), /shard\/blob-1-of-1\.json: not a valid shard blob: shard: shard index past the number of shards$/],
+    [
+      dir('path', JSON.stringify({ ...good, startedAt: '../../../tmp/evil' })),
+      /path\/blob-1-of-1\.json: not a valid shard blob: startedAt: expected an ISO time like 2026-01-31T10:00:00\.000Z$/,
+    ],
+    [
+      dir(
+        'shape',
+        withResult((b) => ((b.results[0]!.result as unknown as { verdicts: unknown }).verdicts = 'all good')),
+      ),
+      /shape\/blob-1-of-1\.json: not a valid shard blob: results\[0\]\.result\.verdicts: /,
+    ],
+    [
+      dir(
+        'extra',
+        withResult((b) => ((b.results[0]!.result as unknown as Record<string, unknown>).surprise = 1)),
+      ),
+      /extra\/blob-1-of-1\.json: not a valid shard blob: results\[0\]\.result: /,
+    ],
+    [
+      dir(
+        'stray',
+        withResult((b) => (b.results[0]!.key = 'nothing · chromium')),
+      ),
+      /stray\/blob-1-of-1\.json: the result of "nothing · chromium" is of no run in the job list$/,
+    ],
+    [
+      dir(
+        'twice',
+        withResult((b) => b.results.push(b.results[0]!)),
+      ),
+      /twice\/blob-1-of-1\.json: the result of ".*" is there twice$/,
+    ],
+    [
+      dir(
+        'shard',
+        withResult((b) => (b.shard = { index: 3, total: 2 })),
+      ),
+      /shard\/blob-1-of-1\.json: not a valid shard blob: shard: shard index past the number of shards$/,
+    ],
   ];
   // Each is refused by the reader (in this process, for speed) ...
   for (const [d, message] of cases) {
@@ -372,18 +592,28 @@ test('a blob is untrusted: size, kind of file, JSON, schema, paths and markup ar
 
 test('the example workflows: a sharded sweep in a GitHub Actions matrix, merged in a last job; every flag exists', () => {
   const program = buildProgram();
-  const files = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yml')).map((f) => join('examples', f));
+  const files = readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join('examples', f));
   files.push(...readdirSync(join(ROOT, 'examples', 'workflows')).map((f) => join('examples', 'workflows', f)));
   let sharded = 0;
   for (const file of files) {
-    const wf = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as { jobs: Record<string, { needs?: string | string[]; strategy?: { matrix?: { shard?: number[] } }; steps: { run?: string }[] }> };
+    const wf = parseYaml(readFileSync(join(ROOT, file), 'utf8')) as {
+      jobs: Record<
+        string,
+        { needs?: string | string[]; strategy?: { matrix?: { shard?: number[] } }; steps: { run?: string }[] }
+      >;
+    };
     for (const [name, job] of Object.entries(wf.jobs)) {
       for (const step of job.steps) {
-        for (const m of (step.run ?? '').matchAll(/(?:bin\/sse-harness\.js|npx sse-harness)[ \t]+([a-z-]+)([^\n]*(?:\n(?!\S)[^\n]*)*)/g)) {
+        for (const m of (step.run ?? '').matchAll(
+          /(?:bin\/sse-harness\.js|npx sse-harness)[ \t]+([a-z-]+)([^\n]*(?:\n(?!\S)[^\n]*)*)/g,
+        )) {
           const cmd = program.commands.find((c) => c.name() === m[1]);
           expect(cmd, `${file}: ${name}: sse-harness ${m[1]}`).toBeDefined();
           const flags = new Set(cmd!.options.flatMap((o) => [o.long, o.short]).filter(Boolean));
-          for (const flag of m[2]!.match(/(?<=\s)--?[a-z][a-z-]*/g) ?? []) expect(flags.has(flag), `${file}: ${name}: sse-harness ${m[1]} ${flag}`).toBe(true);
+          for (const flag of m[2]!.match(/(?<=\s)--?[a-z][a-z-]*/g) ?? [])
+            expect(flags.has(flag), `${file}: ${name}: sse-harness ${m[1]} ${flag}`).toBe(true);
         }
       }
       const shards = job.strategy?.matrix?.shard;
@@ -400,7 +630,7 @@ test('the example workflows: a sharded sweep in a GitHub Actions matrix, merged 
   expect(sharded).toBeGreaterThan(0);
 });
 
-test('real shards of a run (Chromium) merge into the unsharded run\'s report, verdict for verdict; an empty shard exits 0', async () => {
+test("real shards of a run (Chromium) merge into the unsharded run's report, verdict for verdict; an empty shard exits 0", async () => {
   const files = ['scenarios/offline-reload.yaml', 'scenarios/lock-unlock.yaml'];
   const whole = await runCli(['run', ...files, '-w', '1', '-q', '-o', 'TMP/whole']);
   expect(whole.code, whole.explain()).toBe(0);
@@ -412,19 +642,25 @@ test('real shards of a run (Chromium) merge into the unsharded run\'s report, ve
   // More shards than runs: the third has none.
   const s3 = await runCli(['run', ...files, '--shard', '3/3', '-o', 'TMP/s3']);
   expect(s3.code, s3.explain()).toBe(0);
-  expect(s3.stdout).toMatch(/^sse-harness: shard 3\/3: none of the 2 runs falls to this shard; nothing to run\nblob: .*blob-3-of-3\.json\n$/);
-  expect(blobSchema.parse(JSON.parse(readFileSync(join(s3.tmp, 's3', 'blob-3-of-3.json'), 'utf8')))).toMatchObject({ results: [] });
+  expect(s3.stdout).toMatch(
+    /^sse-harness: shard 3\/3: none of the 2 runs falls to this shard; nothing to run\nblob: .*blob-3-of-3\.json\n$/,
+  );
+  expect(blobSchema.parse(JSON.parse(readFileSync(join(s3.tmp, 's3', 'blob-3-of-3.json'), 'utf8')))).toMatchObject({
+    results: [],
+  });
 
   const m = await runCli(['merge-reports', join(s2.tmp, 's'), join(s1.tmp, 's'), '-o', 'TMP/merged']);
   expect(m.code, m.explain()).toBe(0);
   const read = (dir: string) => reportSchema.parse(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')));
   const merged = read(join(m.tmp, 'merged'));
   const unsharded = read(join(whole.tmp, 'whole'));
-  const verdicts = (r: typeof merged) => r.results.map((x) => [x.scenario, x.browser, x.verdict, x.verdicts.map((v) => [v.oracle, v.pass])]);
+  const verdicts = (r: typeof merged) =>
+    r.results.map((x) => [x.scenario, x.browser, x.verdict, x.verdicts.map((v) => [v.oracle, v.pass])]);
   expect(verdicts(merged)).toEqual(verdicts(unsharded));
   expect(merged.summary).toEqual(unsharded.summary);
   expect(merged.complete).toBe(true);
-  for (const f of ['latest.html', 'latest.junit.xml', 'latest.md']) expect(existsSync(join(m.tmp, 'merged', f)), f).toBe(true);
+  for (const f of ['latest.html', 'latest.junit.xml', 'latest.md'])
+    expect(existsSync(join(m.tmp, 'merged', f)), f).toBe(true);
   // Each shard ran one of the two, and its own report says only that.
   expect([read(join(s1.tmp, 's')), read(join(s2.tmp, 's'))].map((r) => r.results.length)).toEqual([1, 1]);
 });
@@ -473,9 +709,17 @@ test('real shards of a sweep (whole refs) merge into the sweep of every ref, in 
 
   // A shard's sweep.json whose links would leave its ref's folder is refused, naming it.
   const tampered = parts.findIndex((p) => p.rows.length === 1);
-  const bad = { ...parts[tampered]!, rows: parts[tampered]!.rows.map((r) => ({ ...r, cells: r.cells.map((c) => ({ ...c, report: 'javascript:alert(1)' })) })) };
+  const bad = {
+    ...parts[tampered]!,
+    rows: parts[tampered]!.rows.map((r) => ({
+      ...r,
+      cells: r.cells.map((c) => ({ ...c, report: 'javascript:alert(1)' })),
+    })),
+  };
   writeFileSync(join(dirs[tampered]!, 'sweep.json'), JSON.stringify(bad));
   const t = await runCli(['merge-reports', ...dirs, '-o', 'TMP/t']);
   expect(t.code).toBe(2);
-  expect(t.stderr.trim()).toMatch(/sweep\.json: ref .*: a cell's link "javascript:alert\(1\)" is not a report in the ref's own folder$/);
+  expect(t.stderr.trim()).toMatch(
+    /sweep\.json: ref .*: a cell's link "javascript:alert\(1\)" is not a report in the ref's own folder$/,
+  );
 });

@@ -57,7 +57,10 @@ test('identical sweeps agree; the order of failing oracles does not matter', () 
 
 test('a changed verdict and a changed oracle set are told apart; not-run cells are not compared', () => {
   const B = sweepOf([
-    [['fail', 'reattach'], ['fail', 'liveStreams']],
+    [
+      ['fail', 'reattach'],
+      ['fail', 'liveStreams'],
+    ],
     [['not run'], ['pass']],
   ]);
   const d = diffSweeps(A, B);
@@ -77,7 +80,15 @@ test('cells are matched by commit, not by label or position', () => {
     ['c2', 'c1'],
   );
   expect(diffSweeps(A, B)).toMatchObject({ compared: 4, sameOracles: 4 });
-  expect(diffSweeps(A, sweepOf(A.rows.map((r) => r.cells.map((c) => [c.verdict, ...c.failing] as Cell)), ['c3', 'c4']))).toMatchObject({ compared: 0, unmatched: 8 });
+  expect(
+    diffSweeps(
+      A,
+      sweepOf(
+        A.rows.map((r) => r.cells.map((c) => [c.verdict, ...c.failing] as Cell)),
+        ['c3', 'c4'],
+      ),
+    ),
+  ).toMatchObject({ compared: 0, unmatched: 8 });
 });
 
 test('the command: exit 0 when verdicts agree, 1 when one differs (or, with --strict, an oracle set), 2 on a bad file', async () => {
@@ -89,19 +100,27 @@ test('the command: exit 0 when verdicts agree, 1 when one differs (or, with --st
       return f;
     };
     const a = file('a.json', A);
-    const sameVerdicts = file('b.json', sweepOf([
-      [['pass'], ['fail', 'liveStreams']],
-      [['fail', 'hiddenPolling'], ['pass']],
-    ]));
-    const otherVerdict = file('c.json', sweepOf([
-      [['pass'], ['fail', 'liveStreams', 'transcript']],
-      [['pass'], ['pass']],
-    ]));
+    const sameVerdicts = file(
+      'b.json',
+      sweepOf([
+        [['pass'], ['fail', 'liveStreams']],
+        [['fail', 'hiddenPolling'], ['pass']],
+      ]),
+    );
+    const otherVerdict = file(
+      'c.json',
+      sweepOf([
+        [['pass'], ['fail', 'liveStreams', 'transcript']],
+        [['pass'], ['pass']],
+      ]),
+    );
 
     const same = await runCli(['sweep-diff', a, sameVerdicts]);
     expect(same.code, same.explain()).toBe(0);
     expect(same.stdout).toContain('4 cells in both: 4 same verdict, 3 same verdict and failing oracles');
-    expect(same.stdout).toContain('r1<b> · s2 · chromium: A FAIL(liveStreams,transcript), B FAIL(liveStreams) (same verdict)');
+    expect(same.stdout).toContain(
+      'r1<b> · s2 · chromium: A FAIL(liveStreams,transcript), B FAIL(liveStreams) (same verdict)',
+    );
 
     const strict = await runCli(['sweep-diff', a, sameVerdicts, '--strict']);
     expect(strict.code, strict.explain()).toBe(1);
@@ -119,7 +138,20 @@ test('the command: exit 0 when verdicts agree, 1 when one differs (or, with --st
     expect(broken.stderr).toContain('broken.json: cannot read a sweep summary');
     const missing = await runCli(['sweep-diff', join(dir, 'nope.json'), a]);
     expect(missing.stderr).toContain('nope.json: cannot read a sweep summary (no such file)');
-    const disjoint = await runCli(['sweep-diff', a, file('d.json', sweepOf([[['pass'], ['pass']], [['pass'], ['pass']]], ['c8', 'c9']))]);
+    const disjoint = await runCli([
+      'sweep-diff',
+      a,
+      file(
+        'd.json',
+        sweepOf(
+          [
+            [['pass'], ['pass']],
+            [['pass'], ['pass']],
+          ],
+          ['c8', 'c9'],
+        ),
+      ),
+    ]);
     expect(disjoint.code).toBe(2);
     expect(disjoint.stderr).toContain('no cell was run in both');
   } finally {

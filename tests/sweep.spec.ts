@@ -33,7 +33,18 @@ test('a row per release in history order, each cell linking its run; the checkou
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const repo = history(made.tmp);
   const before = repo.state();
-  const r = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0..v1.10:every:2', '-w', '1', '-o', 'TMP/sweep']);
+  const r = await runCli([
+    'sweep',
+    'scenarios/switch-return.yaml',
+    '--repo',
+    repo.dir,
+    '--refs',
+    'v1.0..v1.10:every:2',
+    '-w',
+    '1',
+    '-o',
+    'TMP/sweep',
+  ]);
   expect(r.code, r.explain()).toBe(0);
   // The table: one row per ref, oldest first, a column per scenario·browser.
   const table = r.stdout.slice(0, r.stdout.indexOf('history:')).trim().split('\n');
@@ -53,7 +64,12 @@ test('a row per release in history order, each cell linking its run; the checkou
 
   const dir = join(r.tmp, 'sweep');
   const summary = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepSummary;
-  expect(summary).toMatchObject({ kind: 'sweep', complete: true, refs: 'v1.0..v1.10:every:2', totals: { refs: 3, cells: 3, passed: 1, failed: 2, errors: 0 } });
+  expect(summary).toMatchObject({
+    kind: 'sweep',
+    complete: true,
+    refs: 'v1.0..v1.10:every:2',
+    totals: { refs: 3, cells: 3, passed: 1, failed: 2, errors: 0 },
+  });
   expect(summary.rows.map((row) => [row.label, row.commit, row.cells[0]!.verdict])).toEqual([
     ['v1.0', repo.commits[1], 'pass'],
     ['v1.2', repo.commits[3], 'fail'],
@@ -70,7 +86,9 @@ test('a row per release in history order, each cell linking its run; the checkou
     expect(file).toBe(row.report!.replace(/\.json$/, '.html'));
     expect(anchor).toBe('r0');
     expect(existsSync(join(dir, file!))).toBe(true);
-    expect(html).toContain(`<a href="${row.cells[0]!.report}">${row.cells[0]!.verdict === 'pass' ? 'PASS' : 'FAIL(liveStreams)'}</a>`);
+    expect(html).toContain(
+      `<a href="${row.cells[0]!.report}">${row.cells[0]!.verdict === 'pass' ? 'PASS' : 'FAIL(liveStreams)'}</a>`,
+    );
   }
   // A commit subject is text, never markup.
   expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62; refactor');
@@ -80,10 +98,21 @@ test('a row per release in history order, each cell linking its run; the checkou
 test('a release the harness cannot serve is an ERROR cell naming why, exit 2; names never become markup', async () => {
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const repo = history(made.tmp);
-  const r = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v0.9<b>', '-o', 'TMP/sweep']);
+  const r = await runCli([
+    'sweep',
+    'scenarios/switch-return.yaml',
+    '--repo',
+    repo.dir,
+    '--refs',
+    'v0.9<b>',
+    '-o',
+    'TMP/sweep',
+  ]);
   expect(r.code, r.explain()).toBe(2);
   expect(r.stdout).toMatch(/v0\.9<b>\s+ERROR/);
-  expect(r.stdout).toContain(`v0.9<b> · switch-return · chromium: ERROR cannot serve the UI at ${repo.commits[0]!.slice(0, 10)}: --app-dir ${repo.commits[0]!.slice(0, 10)}:.: no index.html there`);
+  expect(r.stdout).toContain(
+    `v0.9<b> · switch-return · chromium: ERROR cannot serve the UI at ${repo.commits[0]!.slice(0, 10)}: --app-dir ${repo.commits[0]!.slice(0, 10)}:.: no index.html there`,
+  );
   const summary = JSON.parse(readFileSync(join(r.tmp, 'sweep', 'sweep.json'), 'utf8')) as SweepSummary;
   expect(summary.totals).toMatchObject({ refs: 1, errors: 1 });
   expect(summary.rows[0]!.dir).toBe('v0.9_b_');
@@ -102,7 +131,10 @@ test('Ctrl-C mid-sweep: worktrees and temp folders gone, the history so far writ
   // A run that lasts far longer than the test waits, so the sweep is surely mid-run when it is stopped, however fast
   // or slow the machine.
   const long = join(made.tmp, 'long.yaml');
-  writeFileSync(long, 'name: long\nstreams:\n  s: [{ tokens: { count: 5, rate: 10 } }]\nsteps:\n  - open\n  - wait: 120000\n');
+  writeFileSync(
+    long,
+    'name: long\nstreams:\n  s: [{ tokens: { count: 5, rate: 10 } }]\nsteps:\n  - open\n  - wait: 120000\n',
+  );
   const cli = startCli(['sweep', long, '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-o', 'TMP/sweep']);
   await cli.waitFor(/\[1\/2\] v1\.0 \(/);
   // The first ref's worktree is checked out while its run goes on, and the next ref's beside it.
@@ -134,7 +166,9 @@ test('--resume after Ctrl-C: refs the sweep finished are kept, the rest run, eac
   // Another sweep's file is not taken for this one's.
   const other = await runCli([...args, '-b', 'chromium,webkit', '-o', out, '--resume']);
   expect(other.code).toBe(2);
-  expect(other.stderr).toMatch(/--resume: .*sweep\.json is another sweep \(it ran browsers chromium, not chromium,webkit\)/);
+  expect(other.stderr).toMatch(
+    /--resume: .*sweep\.json is another sweep \(it ran browsers chromium, not chromium,webkit\)/,
+  );
 
   const r = await runCli([...args, '-o', out, '--resume']);
   expect(r.code, r.explain()).toBe(0);
@@ -142,7 +176,10 @@ test('--resume after Ctrl-C: refs the sweep finished are kept, the rest run, eac
   expect(r.stderr).not.toContain('[1/2] v1.0 · switch-return');
   expect(r.stderr).toMatch(/\[2\/2\] v1\.2 · switch-return · chromium → FAIL\(liveStreams\)/);
   const summary = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as SweepSummary;
-  expect(summary).toMatchObject({ complete: true, totals: { refs: 2, cells: 2, passed: 1, failed: 1, errors: 0, notRun: 0 } });
+  expect(summary).toMatchObject({
+    complete: true,
+    totals: { refs: 2, cells: 2, passed: 1, failed: 1, errors: 0, notRun: 0 },
+  });
   // The kept row still links the report its run wrote.
   expect(existsSync(join(out, summary.rows[0]!.report!))).toBe(true);
 });

@@ -40,19 +40,43 @@ test('a factory gets the command options, the app dir made absolute, and what it
   const loaded = await loadTargetModule(file, '--target', dir);
   expect(loaded.make({ appDir: 'ui' }).version).toBe(join(dir, 'ui'));
   const bad = await loadTargetModule(mod('factory-bad.mjs', `export default () => ({ ${FIELDS}, send: 'Enter' });`));
-  expect(() => bad.make({})).toThrow(/factory-bad\.mjs: its factory returned not a target: send: expected a function\./);
-  const throws = await loadTargetModule(mod('factory-throws.mjs', `export default () => { throw new Error('no ui here\\nat line 2'); };`));
+  expect(() => bad.make({})).toThrow(
+    /factory-bad\.mjs: its factory returned not a target: send: expected a function\./,
+  );
+  const throws = await loadTargetModule(
+    mod('factory-throws.mjs', `export default () => { throw new Error('no ui here\\nat line 2'); };`),
+  );
   expect(() => throws.make({})).toThrow(/factory-throws\.mjs: its factory threw: no ui here\.$/);
 });
 
 test('each way a module is not a target is one sentence naming the file and the fix', async () => {
   const cases: [string, string, RegExp][] = [
-    ['no-default.mjs', 'export const target = 1;', /no-default\.mjs: no default export\. Write `export default defineTarget\(\{ … \}\)`/],
-    ['throws.mjs', 'throw new Error("boom\\nsecond line");', /throws\.mjs: it threw while loading: boom\. Fix the module so that it loads\.$/],
+    [
+      'no-default.mjs',
+      'export const target = 1;',
+      /no-default\.mjs: no default export\. Write `export default defineTarget\(\{ … \}\)`/,
+    ],
+    [
+      'throws.mjs',
+      'throw new Error("boom\\nsecond line");',
+      /throws\.mjs: it threw while loading: boom\. Fix the module so that it loads\.$/,
+    ],
     ['number.mjs', 'export default 42;', /number\.mjs: its default export is number, not a target\./],
-    ['no-switch.mjs', `export default { ${FIELDS.replace('async switchTo() {}', '')} };`, /no-switch\.mjs: its default export is not a target: it has no switchTo\./],
-    ['bad-name.mjs', `export default { ${FIELDS}, name: 5 };`, /bad-name\.mjs: its default export is not a target: name: expected string, received number\./],
-    ['bad-model.mjs', `export default { ${FIELDS}, backendModel: { resume: 'sometimes', why: '' } };`, /bad-model\.mjs: its default export is not a target: backendModel\.resume: /],
+    [
+      'no-switch.mjs',
+      `export default { ${FIELDS.replace('async switchTo() {}', '')} };`,
+      /no-switch\.mjs: its default export is not a target: it has no switchTo\./,
+    ],
+    [
+      'bad-name.mjs',
+      `export default { ${FIELDS}, name: 5 };`,
+      /bad-name\.mjs: its default export is not a target: name: expected string, received number\./,
+    ],
+    [
+      'bad-model.mjs',
+      `export default { ${FIELDS}, backendModel: { resume: 'sometimes', why: '' } };`,
+      /bad-model\.mjs: its default export is not a target: backendModel\.resume: /,
+    ],
   ];
   for (const [name, body, message] of cases) {
     const e = await loadTargetModule(mod(name, body)).catch((x: Error) => x);
@@ -60,13 +84,18 @@ test('each way a module is not a target is one sentence naming the file and the 
     expect((e as Error).message, name).toMatch(message);
     expect((e as Error).message, name).not.toContain('\n');
   }
-  await expect(loadTargetModule(join(dir, 'absent.ts'))).rejects.toThrow(/absent\.ts: no such file\. Give the path of a target module/);
+  await expect(loadTargetModule(join(dir, 'absent.ts'))).rejects.toThrow(
+    /absent\.ts: no such file\. Give the path of a target module/,
+  );
   mkdirSync(join(dir, 'folder.ts'), { recursive: true });
   await expect(loadTargetModule(join(dir, 'folder.ts'))).rejects.toThrow(/folder\.ts: not a file\./);
 });
 
 test('the command line loads a TypeScript target module for validate, run and sweep, and refuses a bad one', async () => {
-  const good = mod('good-target.ts', `import type { Target } from '${join(ROOT, 'harness', 'index.ts')}';\nconst t: Target = { ${FIELDS} };\nexport default t;\n`);
+  const good = mod(
+    'good-target.ts',
+    `import type { Target } from '${join(ROOT, 'harness', 'index.ts')}';\nconst t: Target = { ${FIELDS} };\nexport default t;\n`,
+  );
   const checked = await runCli(['validate', 'scenarios/switch-return.yaml', '--target', good]);
   expect(checked.code, checked.explain()).toBe(0);
   const broken = mod('broken-target.ts', 'export default {');
@@ -77,9 +106,21 @@ test('the command line loads a TypeScript target module for validate, run and sw
   ]) {
     const r = await runCli([...args, '--target', broken]);
     expect(r.code, `${args[0]}: ${r.explain()}`).toBe(2);
-    expect(r.stderr.trim(), args[0]).toMatch(/^sse-harness: --target \S*broken-target\.ts: it threw while loading: Transform failed with 1 error: \S+broken-target\.ts:\d+:\d+: ERROR: .*\. Fix the module so that it loads\.$/);
+    expect(r.stderr.trim(), args[0]).toMatch(
+      /^sse-harness: --target \S*broken-target\.ts: it threw while loading: Transform failed with 1 error: \S+broken-target\.ts:\d+:\d+: ERROR: .*\. Fix the module so that it loads\.$/,
+    );
   }
-  const swept = await runCli(['sweep', 'scenarios/switch-return.yaml', '--repo', '.', '--refs', 'HEAD', '--dry-run', '--target', good]);
+  const swept = await runCli([
+    'sweep',
+    'scenarios/switch-return.yaml',
+    '--repo',
+    '.',
+    '--refs',
+    'HEAD',
+    '--dry-run',
+    '--target',
+    good,
+  ]);
   expect(swept.code, swept.explain()).toBe(0);
 });
 
@@ -95,5 +136,7 @@ test('a config entry names a target module, relative to the config, and validate
   writeFileSync(join(project, 'sse-harness.config.mjs'), `export default { target: './broken.mjs' };\n`);
   const bad = await runCli(['validate', scenario], {}, project);
   expect(bad.code, bad.explain()).toBe(2);
-  expect(bad.stderr).toContain(`sse-harness: config target ${join(project, 'broken.mjs')}: its default export is not a target: readyExpression: `);
+  expect(bad.stderr).toContain(
+    `sse-harness: config target ${join(project, 'broken.mjs')}: its default export is not a target: readyExpression: `,
+  );
 });

@@ -36,7 +36,10 @@ test.afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const later = (p: Actions, js: string) => p.evaluate(`(setTimeout(() => { ${js} }, 300), null)`);
 const got = (p: Actions) => p.evaluate<Got>('window.got');
 test.describe.configure({ mode: 'serial' });
-const value = (p: Actions, selector: string) => p.evaluate<string>(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); return el.isContentEditable ? el.textContent : el.value; })()`);
+const value = (p: Actions, selector: string) =>
+  p.evaluate<string>(
+    `(() => { const el = document.querySelector(${JSON.stringify(selector)}); return el.isContentEditable ? el.textContent : el.value; })()`,
+  );
 
 // Each driver as the harness runs it: its own browser, the page loaded afresh for each test.
 for (const browser of ['chromium', 'webkit'] as const) {
@@ -57,7 +60,9 @@ for (const browser of ['chromium', 'webkit'] as const) {
       const p = await open();
       await p.type('#name', 'Tell me a long story');
       expect(await value(p, '#name')).toBe('Tell me a long story');
-      expect(await got(p)).toEqual([{ id: 'name', type: 'input', inputType: 'insertText', trusted: true, enabled: true }]);
+      expect(await got(p)).toEqual([
+        { id: 'name', type: 'input', inputType: 'insertText', trusted: true, enabled: true },
+      ]);
     });
 
     test('a disabled field is typed into once it is enabled, not before', async () => {
@@ -79,7 +84,9 @@ for (const browser of ['chromium', 'webkit'] as const) {
       const p = await open();
       await p.type('#name', 'send this');
       await p.press('#name', 'Enter');
-      expect((await got(p)).filter((g) => g.type === 'keydown')).toEqual([{ id: 'name', type: 'keydown', key: 'Enter', trusted: true }]);
+      expect((await got(p)).filter((g) => g.type === 'keydown')).toEqual([
+        { id: 'name', type: 'keydown', key: 'Enter', trusted: true },
+      ]);
     });
 
     test('Enter reaches the field when the focus went elsewhere after typing', async () => {

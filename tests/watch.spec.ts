@@ -28,7 +28,10 @@ test('shows the leak count rising as the page leaks EventSources; Ctrl-C saves a
   await page.goto(`${server.url}/`);
   const cli = startCli(['watch', '--attach', String(page.cdpPort), '--interval', '200', '--plain', '-o', 'TMP/r']);
   await cli.waitFor(/EventSources open 0/, 20_000);
-  const leak = (n: number) => page!.evaluate(`(window.leaked = window.leaked || [], Array.from({ length: ${n} }, () => window.leaked.push(new EventSource('/sse'))), window.leaked.length)`);
+  const leak = (n: number) =>
+    page!.evaluate(
+      `(window.leaked = window.leaked || [], Array.from({ length: ${n} }, () => window.leaked.push(new EventSource('/sse'))), window.leaked.length)`,
+    );
   await leak(2);
   await cli.waitFor(/EventSources open 2 /, 10_000);
   await leak(2);
@@ -45,7 +48,9 @@ test('shows the leak count rising as the page leaks EventSources; Ctrl-C saves a
   expect(report.complete).toBe(true);
   const watched = report.results.find((r) => r.file.startsWith(server!.url))!;
   expect(watched.findings.map((f) => f.finding)).toContain('pool-exhaustion');
-  const heapCounts = watched.timeline.flatMap((e) => (e.kind === 'sample' && e.witnesses.cdpObjects !== undefined ? [e.witnesses.cdpObjects] : []));
+  const heapCounts = watched.timeline.flatMap((e) =>
+    e.kind === 'sample' && e.witnesses.cdpObjects !== undefined ? [e.witnesses.cdpObjects] : [],
+  );
   // The report holds the same rise the screen showed: 0 → 2 → 4 → 6 or 7 open.
   expect(heapCounts[0]).toBe(0);
   expect(heapCounts).toContain(2);
@@ -59,5 +64,7 @@ test('a port nothing listens on is a clear error', async () => {
   expect(r.code).toBe(2);
   const closed = await runCli(['watch', '--attach', '127.0.0.1:19', '-o', 'TMP/r']);
   expect(closed.code).toBe(2);
-  expect(closed.stderr).toMatch(/nothing answers DevTools on 127\.0\.0\.1:19 .*Start Chromium with --remote-debugging-port=19/);
+  expect(closed.stderr).toMatch(
+    /nothing answers DevTools on 127\.0\.0\.1:19 .*Start Chromium with --remote-debugging-port=19/,
+  );
 });

@@ -39,7 +39,11 @@ const lastLine = (s: string) =>
     .at(-1) ?? '';
 
 function noVerdict(run: Finished, what: string): Reading {
-  const why = run.timedOut ? 'killed at the deadline' : run.code === null ? 'killed by a signal' : `${what}; exit ${run.code}: ${short(lastLine(run.stderr) || lastLine(run.stdout) || '(no output)')}`;
+  const why = run.timedOut
+    ? 'killed at the deadline'
+    : run.code === null
+      ? 'killed by a signal'
+      : `${what}; exit ${run.code}: ${short(lastLine(run.stderr) || lastLine(run.stdout) || '(no output)')}`;
   return { verdict: 'none', namesEventSource: false, named: '', why };
 }
 
@@ -55,7 +59,12 @@ export function readHarness(run: Finished, isEventSourceSite: (site: string) => 
   if (passed) return { verdict: 'clean', namesEventSource: false, named: '' };
   const streams = /liveStreams: ([^;\n]*streams? open[^;\n]*)/.exec(out)?.[1];
   const site = /created at (\S+) in (\S+)/.exec(out);
-  const named = [streams ? `liveStreams: ${streams}` : /FAIL[^\n]*/.exec(out)?.[0] ?? 'FAIL', site ? `created at ${site[1]} in ${site[2]}` : ''].filter(Boolean).join('; ');
+  const named = [
+    streams ? `liveStreams: ${streams}` : (/FAIL[^\n]*/.exec(out)?.[0] ?? 'FAIL'),
+    site ? `created at ${site[1]} in ${site[2]}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
   const namesEventSource = /EventSource/.test(out) || (!!streams && !!site && isEventSourceSite(site[1]!));
   return { verdict: 'leak', namesEventSource, named: short(named) };
 }
@@ -84,7 +93,10 @@ export function fuiteSummary(json: string | undefined): unknown {
     error: r.result?.error?.message,
     detected: r.result?.leaks?.detected,
     objects: r.result?.leaks?.objects?.map((o) => ({ name: o.name, addedPerIteration: o.countDeltaPerIteration })),
-    eventListeners: r.result?.leaks?.eventListeners?.map((l) => ({ type: l.type, addedPerIteration: l.deltaPerIteration })),
+    eventListeners: r.result?.leaks?.eventListeners?.map((l) => ({
+      type: l.type,
+      addedPerIteration: l.deltaPerIteration,
+    })),
     collections: r.result?.leaks?.collections?.map((c) => ({ type: c.type, addedPerIteration: c.deltaPerIteration })),
     domNodesPerIteration: r.result?.leaks?.domNodes?.deltaPerIteration,
   }));
@@ -103,11 +115,14 @@ function parseFuite(json: string | undefined): FuiteResult[] | null {
 /** fuite: its JSON says per test whether leaks were detected and which objects, listeners, collections grew. */
 export function readFuite(run: Finished): Reading {
   const results = parseFuite(run.fuiteJson);
-  if (run.code !== 0 || !results || results.length === 0) return noVerdict(run, results?.length === 0 ? 'no test ran' : 'no results');
+  if (run.code !== 0 || !results || results.length === 0)
+    return noVerdict(run, results?.length === 0 ? 'no test ran' : 'no results');
   const failed = results.find((r) => r.result?.failed);
   // Its JSON keeps an Error as {}: the message is in what it printed.
-  const message = () => failed?.result?.error?.message ?? /^Failed\s*:\s*(.+)$/m.exec(plain(run.stdout))?.[1] ?? 'no message';
-  if (failed) return { verdict: 'none', namesEventSource: false, named: '', why: `its test failed: ${short(message())}` };
+  const message = () =>
+    failed?.result?.error?.message ?? /^Failed\s*:\s*(.+)$/m.exec(plain(run.stdout))?.[1] ?? 'no message';
+  if (failed)
+    return { verdict: 'none', namesEventSource: false, named: '', why: `its test failed: ${short(message())}` };
   const leaks = results.map((r) => r.result?.leaks ?? {});
   const detected = leaks.some((l) => l.detected);
   const names = leaks.flatMap((l) => [
@@ -117,7 +132,11 @@ export function readFuite(run: Finished): Reading {
     ...(l.domNodes?.deltaPerIteration ? [`DOM nodes +${l.domNodes.deltaPerIteration}`] : []),
   ]);
   const namesEventSource = /EventSource/.test(plain(run.stdout)) || names.some((n) => /EventSource/.test(n));
-  return { verdict: detected ? 'leak' : 'clean', namesEventSource, named: detected ? short(`per iteration: ${names.join(', ')}`) : '' };
+  return {
+    verdict: detected ? 'leak' : 'clean',
+    namesEventSource,
+    named: detected ? short(`per iteration: ${names.join(', ')}`) : '',
+  };
 }
 
 /** memlab: "MemLab found N leak(s)", then one retainer trace per leak cluster (it prints them on stderr). */
@@ -131,7 +150,11 @@ export function readMemlab(run: Finished): Reading {
   const head = lines.findIndex((l) => l.startsWith('--Similar leaks'));
   const end = head < 0 ? -1 : lines.indexOf('', head);
   const trace = head < 0 ? '' : lines.slice(head, end < 0 ? head + 8 : Math.min(end, head + 8)).join(' ');
-  return { verdict: n > 0 ? 'leak' : 'clean', namesEventSource: /EventSource/.test(out), named: n > 0 ? short(`${n} leak(s)${trace ? `: ${trace}` : ''}`) : '' };
+  return {
+    verdict: n > 0 ? 'leak' : 'clean',
+    namesEventSource: /EventSource/.test(out),
+    named: n > 0 ? short(`${n} leak(s)${trace ? `: ${trace}` : ''}`) : '',
+  };
 }
 
 export function read(tool: Tool, run: Finished, isEventSourceSite: (site: string) => boolean): Reading {

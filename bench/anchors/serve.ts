@@ -20,7 +20,11 @@ export const ANSWER_SECONDS = 600;
 
 /** The scenario's stream scripts with every tokens item lengthened to ANSWER_SECONDS at its own rate. */
 export function lengthened(script: StreamItem[]): StreamItem[] {
-  return script.map((item) => ('tokens' in item && item.tokens.text === undefined ? { tokens: { ...item.tokens, count: Math.round((item.tokens.rate ?? DEFAULT_TOKEN_RATE) * ANSWER_SECONDS) } } : item));
+  return script.map((item) =>
+    'tokens' in item && item.tokens.text === undefined
+      ? { tokens: { ...item.tokens, count: Math.round((item.tokens.rate ?? DEFAULT_TOKEN_RATE) * ANSWER_SECONDS) } }
+      : item,
+  );
 }
 
 export interface ServedPage {
@@ -34,7 +38,10 @@ export interface ServedPage {
  */
 export async function serveReference(scenario: Scenario, leak: boolean): Promise<ServedPage> {
   const streams = Object.entries(scenario.streams);
-  if (streams.length !== 1) throw new Error(`bench:anchors: ${scenario.name} has ${streams.length} streams; the anchors play one for every chat`);
+  if (streams.length !== 1)
+    throw new Error(
+      `bench:anchors: ${scenario.name} has ${streams.length} streams; the anchors play one for every chat`,
+    );
   const [name, script] = streams[0]!;
   const backend = new MockBackend({ ...referenceTarget.backend(), probe: false }, new Timeline());
   await backend.start();

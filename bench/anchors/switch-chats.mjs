@@ -53,10 +53,14 @@ export async function untilReady(page) {
 async function newChat(page) {
   const before = await page.evaluate(viewedChat);
   await click(page, '#newChat');
-  await wait(page, (prev) => {
-    const sid = (document.querySelector('#messages') || { dataset: {} }).dataset.sid || null;
-    return sid !== null && sid !== prev;
-  }, before);
+  await wait(
+    page,
+    (prev) => {
+      const sid = (document.querySelector('#messages') || { dataset: {} }).dataset.sid || null;
+      return sid !== null && sid !== prev;
+    },
+    before,
+  );
   return page.evaluate(viewedChat);
 }
 
@@ -81,7 +85,11 @@ export async function switchTo(page, name) {
   const sid = chatsOf.get(page)?.[name];
   if (!sid) throw new Error(`switch-chats: chat ${name} was not opened on this page (setup did not run)`);
   await click(page, `#sessions .session[data-sid="${sid}"]`);
-  await wait(page, (want) => ((document.querySelector('#messages') || { dataset: {} }).dataset.sid || null) === want, sid);
+  await wait(
+    page,
+    (want) => ((document.querySelector('#messages') || { dataset: {} }).dataset.sid || null) === want,
+    sid,
+  );
   const shown = await page.evaluate(renderedTokens);
   await wait(page, renderedTokens, shown + MORE_TOKENS);
 }

@@ -22,7 +22,10 @@ export function cacheDir(flag?: string): string {
 
 function manifest(cache: string, tool: OtherTool): { version?: string; bin?: string | Record<string, string> } | null {
   try {
-    return JSON.parse(readFileSync(join(cache, 'node_modules', tool, 'package.json'), 'utf8')) as { version?: string; bin?: string | Record<string, string> };
+    return JSON.parse(readFileSync(join(cache, 'node_modules', tool, 'package.json'), 'utf8')) as {
+      version?: string;
+      bin?: string | Record<string, string>;
+    };
   } catch {
     return null;
   }
@@ -50,7 +53,8 @@ export function nodeCommand(bin: string): string[] {
   return [process.execPath, ...(at < 0 ? [] : words.slice(at + 1)), file];
 }
 
-export type Installed = { ok: true; version: string; command: string[]; installedNow: boolean } | { ok: false; why: string };
+export type Installed =
+  { ok: true; version: string; command: string[]; installedNow: boolean } | { ok: false; why: string };
 
 const lastLines = (s: string, n = 3) => s.trim().split('\n').slice(-n).join(' / ');
 
@@ -69,8 +73,17 @@ export function ensureTools(cache: string, tools: OtherTool[], say: (s: string) 
   const install = (specs: string[]) => {
     say(`  installing ${specs.join(' ')} into ${cache} (npm, once) …`);
     mkdirSync(cache, { recursive: true });
-    const env = { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1', PUPPETEER_SKIP_CHROME_DOWNLOAD: '1', PUPPETEER_SKIP_CHROME_HEADLESS_SHELL_DOWNLOAD: '1' };
-    return spawnSync('npm', ['install', '--prefix', cache, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel', 'error', ...specs], { encoding: 'utf8', env, timeout: 15 * 60_000 });
+    const env = {
+      ...process.env,
+      PUPPETEER_SKIP_DOWNLOAD: '1',
+      PUPPETEER_SKIP_CHROME_DOWNLOAD: '1',
+      PUPPETEER_SKIP_CHROME_HEADLESS_SHELL_DOWNLOAD: '1',
+    };
+    return spawnSync(
+      'npm',
+      ['install', '--prefix', cache, '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel', 'error', ...specs],
+      { encoding: 'utf8', env, timeout: 15 * 60_000 },
+    );
   };
   const spec = (t: OtherTool) => `${t}@${PINNED[t]}`;
   if (wanted.length) {
@@ -84,6 +97,12 @@ export function ensureTools(cache: string, tools: OtherTool[], say: (s: string) 
       out[t] = { ok: false, why: `npm install ${spec(t)} into ${cache} failed: ${why}` };
     }
   }
-  for (const t of tools) out[t] ??= { ok: true, version: PINNED[t], command: nodeCommand(binOf(cache, t)!), installedNow: wanted.includes(t) };
+  for (const t of tools)
+    out[t] ??= {
+      ok: true,
+      version: PINNED[t],
+      command: nodeCommand(binOf(cache, t)!),
+      installedNow: wanted.includes(t),
+    };
   return out;
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { defineTarget } from 'sse-harness';
 
 export default defineTarget(({ appDir }) => {
-  if (!appDir || !existsSync(join(appDir, 'index.html'))) throw new Error('give --app-dir, the folder with index.html and pocket.js');
+  if (!appDir || !existsSync(join(appDir, 'index.html')))
+    throw new Error('give --app-dir, the folder with index.html and pocket.js');
   return {
     name: 'pocket-chat',
     version: 'pocket-chat@1',

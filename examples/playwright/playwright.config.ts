@@ -9,13 +9,22 @@ const chromium = process.env.SSE_HARNESS_CHROMIUM;
 // SseOptions types the fixture's options (sseTarget, sseAppDir) in `use`.
 export default defineConfig<SseOptions>({
   testDir: '.',
-  reporter: [['list'], ['html', { open: 'never' }], ['junit', { outputFile: 'reports/junit.xml' }], ['github'], ['sse-harness/playwright/reporter', { outputDir: 'reports/sse-harness' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never' }],
+    ['junit', { outputFile: 'reports/junit.xml' }],
+    ['github'],
+    ['sse-harness/playwright/reporter', { outputDir: 'reports/sse-harness' }],
+  ],
   use: {
     // The target UI the `sse` fixture serves: the built-in reference UI, or e.g. 'hermes-webui' with sseAppDir.
     sseTarget: 'reference',
   },
   projects: [
-    { name: 'chromium', use: { ...devices['Desktop Chrome'], ...(chromium ? { launchOptions: { executablePath: chromium } } : {}) } },
+    {
+      name: 'chromium',
+      use: { ...devices['Desktop Chrome'], ...(chromium ? { launchOptions: { executablePath: chromium } } : {}) },
+    },
     { name: 'webkit', use: { ...devices['Desktop Safari'] } },
     { name: 'mobile-webkit', use: { ...devices['iPhone 14'] } },
   ],

@@ -14,7 +14,14 @@ import { jsonRequest, WireStream, type Frame } from './wire.ts';
  * client left only when a write fails, and until then takes the events meant for it (docs/protocol.md#resume); a
  * reconnect is asked once the server has let the first subscriber go.
  */
-export const CASE_SCRIPT: StreamItem[] = [{ wait: 1_000 }, { burst: { count: 5 } }, { wait: 11_500 }, { burst: { count: 5 } }, { wait: 60_000 }, { burst: { count: 5 } }];
+export const CASE_SCRIPT: StreamItem[] = [
+  { wait: 1_000 },
+  { burst: { count: 5 } },
+  { wait: 11_500 },
+  { burst: { count: 5 } },
+  { wait: 60_000 },
+  { burst: { count: 5 } },
+];
 /** From the chat's start until the second burst has surely been played (both pauses, and a margin). */
 const AFTER_SECOND_BURST_MS = 14_000;
 /** How long a case reads for what a request brings at once. */
@@ -70,7 +77,9 @@ export function ranges(ix: number[]): string {
 /** What a UI acts on in a stream reply: status, the tokens in order, whether the server ended it. */
 function streamAnswer(s: WireStream): string {
   if (s.status !== 200) return `${s.status} ${bareType(s.headers['content-type'])}`;
-  const terminal = s.frames.filter((f) => ['done', 'stream_end', 'cancel', 'error', 'apperror'].includes(f.event)).map((f) => f.event);
+  const terminal = s.frames
+    .filter((f) => ['done', 'stream_end', 'cancel', 'error', 'apperror'].includes(f.event))
+    .map((f) => f.event);
   return `200 tokens ${ranges(tokenIndices(s.frames))}${terminal.length ? `; ${terminal.join(', ')}` : ''}; ${s.ended ? 'ended' : 'still open'}`;
 }
 
@@ -89,23 +98,33 @@ async function newChat(c: CaseContext, name: string): Promise<Chat> {
   const origin = c.backend.url;
   const made = await jsonRequest(origin, 'POST', '/api/session/new', {});
   const session = (made.body as { session?: { session_id?: unknown } })?.session?.session_id;
-  if (made.status !== 200 || typeof session !== 'string') throw new Error(`POST /api/session/new answered ${made.status}: ${JSON.stringify(made.body).slice(0, 200)}`);
+  if (made.status !== 200 || typeof session !== 'string')
+    throw new Error(`POST /api/session/new answered ${made.status}: ${JSON.stringify(made.body).slice(0, 200)}`);
   c.backend.arm(session, name, CASE_SCRIPT);
   const started = Date.now();
-  const start = await jsonRequest(origin, 'POST', '/api/chat/start', { ...c.startBody, session_id: session, message: `conformance case ${name}` });
+  const start = await jsonRequest(origin, 'POST', '/api/chat/start', {
+    ...c.startBody,
+    session_id: session,
+    message: `conformance case ${name}`,
+  });
   const streamId = (start.body as { stream_id?: unknown })?.stream_id;
-  if (start.status !== 200 || typeof streamId !== 'string') throw new Error(`POST /api/chat/start answered ${start.status}: ${JSON.stringify(start.body).slice(0, 200)}`);
+  if (start.status !== 200 || typeof streamId !== 'string')
+    throw new Error(`POST /api/chat/start answered ${start.status}: ${JSON.stringify(start.body).slice(0, 200)}`);
   return { session, streamId, started };
 }
 
-const streamPath = (chat: Chat, query = '') => `/api/chat/stream?stream_id=${encodeURIComponent(chat.streamId)}${query}`;
+const streamPath = (chat: Chat, query = '') =>
+  `/api/chat/stream?stream_id=${encodeURIComponent(chat.streamId)}${query}`;
 
 /**
  * Reads the first burst on a first subscriber; returns it (still open) and the ids of token 2's and token 4's events.
  * Token 4 ends the burst: a server that stamps frames from the run's newest id (older releases) may give token 2
  * any id of the burst, depending on when its writer ran, but never gives token 4 an id past the burst.
  */
-async function firstBurst(c: CaseContext, chat: Chat): Promise<{ a: WireStream; idOf2: string | null; idOf4: string | null }> {
+async function firstBurst(
+  c: CaseContext,
+  chat: Chat,
+): Promise<{ a: WireStream; idOf2: string | null; idOf4: string | null }> {
   const a = new WireStream(c.backend.url, streamPath(chat));
   await a.until(() => tokenIndices(a.frames).length >= 5, DEADLINE_MS);
   // A server that puts no id on its frames (before v0.51.71) leaves a client its own count: the event's place in the
@@ -131,14 +150,22 @@ async function finish(c: CaseContext, chat: Chat): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS;
   const ended = async () => {
     if (c.backend.runFor(chat.session)?.active) return false;
-    const r = await jsonRequest(c.backend.url, 'GET', `/api/chat/stream/status?stream_id=${encodeURIComponent(chat.streamId)}`);
+    const r = await jsonRequest(
+      c.backend.url,
+      'GET',
+      `/api/chat/stream/status?stream_id=${encodeURIComponent(chat.streamId)}`,
+    );
     return (r.body as { active?: unknown } | null)?.active !== true;
   };
   while (!(await ended()) && Date.now() < deadline) await new Promise((ok) => setTimeout(ok, 50));
 }
 
 /** A reconnect after the first subscriber left, with the cursor `query` builds from token 2's event id. */
-function reconnectCase(name: string, asks: string, cursor: (id: string) => { query?: string; headers?: Record<string, string> }): Case {
+function reconnectCase(
+  name: string,
+  asks: string,
+  cursor: (id: string) => { query?: string; headers?: Record<string, string> },
+): Case {
   return {
     name,
     asks,
@@ -170,7 +197,9 @@ function finishedCase(name: string, asks: string, cursor: (id: string) => string
       const { a, idOf4 } = await firstBurst(c, chat);
       a.close();
       await finish(c, chat);
-      const b = await new WireStream(c.backend.url, streamPath(chat, idOf4 === null ? '' : cursor(idOf4))).readFor(READ_MS);
+      const b = await new WireStream(c.backend.url, streamPath(chat, idOf4 === null ? '' : cursor(idOf4))).readFor(
+        READ_MS,
+      );
       b.close();
       return streamAnswer(b);
     },
@@ -195,10 +224,16 @@ export const CASES: Case[] = [
   },
   reconnectCase('reconnect', 'reconnect to a live run, no cursor', () => ({})),
   reconnectCase('after-seq', 'reconnect, after_seq = token 2', (id) => ({ query: `&after_seq=${seqOf(id)}` })),
-  reconnectCase('after-event-id', 'reconnect, after_event_id = token 2', (id) => ({ query: `&after_event_id=${encodeURIComponent(id)}` })),
-  reconnectCase('last-event-id', 'reconnect, Last-Event-ID header = token 2', (id) => ({ headers: { 'last-event-id': id } })),
+  reconnectCase('after-event-id', 'reconnect, after_event_id = token 2', (id) => ({
+    query: `&after_event_id=${encodeURIComponent(id)}`,
+  })),
+  reconnectCase('last-event-id', 'reconnect, Last-Event-ID header = token 2', (id) => ({
+    headers: { 'last-event-id': id },
+  })),
   reconnectCase('replay', 'reconnect, replay=1', () => ({ query: '&replay=1' })),
-  reconnectCase('foreign-cursor', "reconnect, after_event_id of another run", () => ({ query: `&after_event_id=${encodeURIComponent('no-such-run:2')}` })),
+  reconnectCase('foreign-cursor', 'reconnect, after_event_id of another run', () => ({
+    query: `&after_event_id=${encodeURIComponent('no-such-run:2')}`,
+  })),
   reconnectCase('cursor-ahead', 'reconnect, after_seq past the run', () => ({ query: '&after_seq=999999' })),
   {
     name: 'second-subscriber',
@@ -219,7 +254,11 @@ export const CASES: Case[] = [
     },
   },
   finishedCase('finished', 'the run has ended, no cursor', () => ''),
-  finishedCase('finished-cursor', 'the run has ended, after_event_id = token 4', (id) => `&after_event_id=${encodeURIComponent(id)}`),
+  finishedCase(
+    'finished-cursor',
+    'the run has ended, after_event_id = token 4',
+    (id) => `&after_event_id=${encodeURIComponent(id)}`,
+  ),
   {
     name: 'unknown-id',
     asks: 'a stream id the server never gave',
@@ -235,7 +274,11 @@ export const CASES: Case[] = [
     async run(c) {
       const chat = await newChat(c, 'status');
       const ask = async (id: string) => {
-        const r = await jsonRequest(c.backend.url, 'GET', `/api/chat/stream/status?stream_id=${encodeURIComponent(id)}`);
+        const r = await jsonRequest(
+          c.backend.url,
+          'GET',
+          `/api/chat/stream/status?stream_id=${encodeURIComponent(id)}`,
+        );
         const b = (r.body ?? {}) as Record<string, unknown>;
         return `${r.status} active=${String(b.active)} replay_available=${String(b.replay_available)}`;
       };
@@ -255,7 +298,9 @@ export const CASES: Case[] = [
         const s = new WireStream(c.backend.url, streamPath(chat));
         await s.opened();
         s.close();
-        return ['content-type', 'cache-control', 'x-accel-buffering', 'connection'].map((h) => `${h}: ${s.headers[h] ?? '-'}`).join('; ');
+        return ['content-type', 'cache-control', 'x-accel-buffering', 'connection']
+          .map((h) => `${h}: ${s.headers[h] ?? '-'}`)
+          .join('; ');
       } finally {
         await finish(c, chat);
       }

@@ -25,7 +25,13 @@ export interface ConformanceResult {
   rows: ConformanceRow[];
 }
 
-async function answers(backend: ChatBackend, cases: Case[], startBody: Record<string, unknown>, progress: (line: string) => void, side: string): Promise<string[]> {
+async function answers(
+  backend: ChatBackend,
+  cases: Case[],
+  startBody: Record<string, unknown>,
+  progress: (line: string) => void,
+  side: string,
+): Promise<string[]> {
   // One case at a time: hermes-webui's server plays one agent turn at a time (others wait for it), and a case's
   // answer must not depend on what another case's run is doing.
   const out: string[] = [];
@@ -45,22 +51,35 @@ export interface ConformanceOptions {
 }
 
 export async function runConformance(target: Target, opts: ConformanceOptions = {}): Promise<ConformanceResult> {
-  if (!target.realBackend) throw new Error(`sse-harness: conformance needs a target whose server the harness can start (hermes-webui); ${target.name} has none.`);
+  if (!target.realBackend)
+    throw new Error(
+      `sse-harness: conformance needs a target whose server the harness can start (hermes-webui); ${target.name} has none.`,
+    );
   const cases = opts.cases?.length ? CASES.filter((c) => opts.cases!.includes(c.name)) : CASES;
   const progress = opts.progress ?? (() => {});
   const timeline = new Timeline(Date.now());
   const real = target.realBackend();
   const mockOpts = target.backend();
-  const mock = new MockBackend(opts.mockResume ? { ...mockOpts, server: { ...mockOpts.server, resume: opts.mockResume } } : mockOpts, timeline);
+  const mock = new MockBackend(
+    opts.mockResume ? { ...mockOpts, server: { ...mockOpts.server, resume: opts.mockResume } } : mockOpts,
+    timeline,
+  );
   const front = new RealBackend(real, timeline);
   try {
     await Promise.all([mock.start(), front.start()]);
     // The two sides run at once: the cases wait on scripted pauses, not on the CPU.
-    const [m, r] = await Promise.all([answers(mock, cases, real.startBody ?? {}, progress, 'mock'), answers(front, cases, real.startBody ?? {}, progress, 'real')]);
+    const [m, r] = await Promise.all([
+      answers(mock, cases, real.startBody ?? {}, progress, 'mock'),
+      answers(front, cases, real.startBody ?? {}, progress, 'real'),
+    ]);
     return {
       target: target.name,
       version: target.version,
-      model: opts.mockResume ? `resume ${opts.mockResume} (--mock-resume)` : target.backendModel ? `resume ${target.backendModel.resume} (${target.backendModel.why})` : 'the default model',
+      model: opts.mockResume
+        ? `resume ${opts.mockResume} (--mock-resume)`
+        : target.backendModel
+          ? `resume ${target.backendModel.resume} (${target.backendModel.why})`
+          : 'the default model',
       server: front.describe,
       rows: cases.map((c, i) => ({ case: c.name, asks: c.asks, mock: m[i]!, real: r[i]!, agree: m[i] === r[i] })),
     };

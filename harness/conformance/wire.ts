@@ -25,19 +25,33 @@ function flat(h: Record<string, string | string[] | undefined>): Record<string, 
   return out;
 }
 
-export function jsonRequest(origin: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<JsonReply> {
+export function jsonRequest(
+  origin: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  timeoutMs = 15_000,
+): Promise<JsonReply> {
   const url = new URL(path, origin);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((ok, fail) => {
     const req = request(
       url,
-      { method, headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) }, timeout: timeoutMs },
+      {
+        method,
+        headers: {
+          accept: 'application/json',
+          ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+        },
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         let n = 0;
         res.on('data', (c: Buffer) => {
           n += c.length;
-          if (n > MAX_REPLY_BYTES) return void req.destroy(new Error(`${method} ${path}: reply larger than ${MAX_REPLY_BYTES} bytes`));
+          if (n > MAX_REPLY_BYTES)
+            return void req.destroy(new Error(`${method} ${path}: reply larger than ${MAX_REPLY_BYTES} bytes`));
           chunks.push(c);
         });
         res.on('end', () => {
@@ -146,7 +160,13 @@ export class WireStream {
     this.partial = lines.pop() ?? '';
     for (const line of lines) {
       if (line === '') {
-        if (this.pending.data.length) this.frames.push({ t: Date.now() - this.started, id: this.pending.id, event: this.pending.event, data: this.pending.data.join('\n') });
+        if (this.pending.data.length)
+          this.frames.push({
+            t: Date.now() - this.started,
+            id: this.pending.id,
+            event: this.pending.event,
+            data: this.pending.data.join('\n'),
+          });
         this.pending = { id: null, event: 'message', data: [] };
         continue;
       }

@@ -7,7 +7,14 @@ import type { Browser, CDPSession, Frame, Page } from 'playwright';
 import { removeTempDir, shortTempDir, spawnTracked, stopTracked, tempDir } from './reaper.ts';
 import { SHORT_FOLDER_PREFIX } from './owner.ts';
 import { playwright, PlaywrightDrivenPage } from './common.ts';
-import { pageWithOwnBrowser, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
+import {
+  pageWithOwnBrowser,
+  type BrowserHost,
+  type BrowserLauncher,
+  type BrowserPage,
+  type LaunchOptions,
+  type LifecycleMode,
+} from './types.ts';
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -27,7 +34,12 @@ export const CHROMIUM_FLAGS = [
 /** A run's tab gets this long to be reset and blanked for the next run, else it is closed. */
 const HANDOVER_MS = 5_000;
 
-const SYSTEM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const SYSTEM_CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 /**
  * Where Playwright keeps its browsers (its documented defaults and PLAYWRIGHT_BROWSERS_PATH; "0" means inside
@@ -39,7 +51,8 @@ function playwrightBrowsersDir(): string {
   if (set === '0') return join(dirname(require.resolve('playwright-core/package.json')), '.local-browsers');
   if (set) return set;
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'ms-playwright');
-  if (process.platform === 'win32') return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'ms-playwright');
+  if (process.platform === 'win32')
+    return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'ms-playwright');
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ms-playwright');
 }
 
@@ -75,12 +88,18 @@ function lookUpChromium(): { path: string; source: 'playwright' | 'system' } | n
   return sys ? { path: sys, source: 'system' } : null;
 }
 
-async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTracked>, stderr: () => string): Promise<{ port: number; path: string }> {
+async function waitForDevToolsPort(
+  dir: string,
+  child: ReturnType<typeof spawnTracked>,
+  stderr: () => string,
+): Promise<{ port: number; path: string }> {
   const file = join(dir, 'DevToolsActivePort');
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`sse-harness: Chromium exited at start (${child.signalCode ?? `code ${child.exitCode}`}). Its last words:\n${stderr().slice(-1500)}`);
+      throw new Error(
+        `sse-harness: Chromium exited at start (${child.signalCode ?? `code ${child.exitCode}`}). Its last words:\n${stderr().slice(-1500)}`,
+      );
     }
     if (existsSync(file)) {
       const [port, path] = readFileSync(file, 'utf8').split('\n');
@@ -88,7 +107,9 @@ async function waitForDevToolsPort(dir: string, child: ReturnType<typeof spawnTr
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`sse-harness: Chromium did not open its DevTools port within 20 s. Its last words:\n${stderr().slice(-1500)}`);
+  throw new Error(
+    `sse-harness: Chromium did not open its DevTools port within 20 s. Its last words:\n${stderr().slice(-1500)}`,
+  );
 }
 
 class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
@@ -135,7 +156,12 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
   async setOffline(offline: boolean): Promise<LifecycleMode> {
     this.networkEmulated = true;
     await this.cdp.send('Network.enable');
-    await this.cdp.send('Network.emulateNetworkConditions', { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await this.cdp.send('Network.emulateNetworkConditions', {
+      offline,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
     return 'real';
   }
   async close(): Promise<void> {
@@ -194,7 +220,8 @@ class ChromiumHost implements BrowserHost {
         // Unloading the page first ends its streams and timers, so nothing writes to storage after it is wiped.
         const blank = !p.state.hung && this.alive && (await this.handOver(p, page, cdp));
         // A later run may get the same port back: nothing of this one may be waiting for it.
-        for (const origin of origins) await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }).catch(() => {});
+        for (const origin of origins)
+          await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: 'all' }).catch(() => {});
         await context.clearCookies().catch(() => {});
         if (blank) this.idle = { page, cdp };
         else await page.close().catch(() => {});
@@ -215,7 +242,13 @@ class ChromiumHost implements BrowserHost {
     const reset = async () => {
       await cdp.send('Page.setWebLifecycleState', { state: 'active' });
       await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
-      if (p.networkEmulated) await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      if (p.networkEmulated)
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 0,
+          downloadThroughput: -1,
+          uploadThroughput: -1,
+        });
       // Asked of the page itself: a blank document of the same origin stays in the tab's renderer (a navigation the
       // browser starts to about:blank moves the tab to a new renderer process, 0.3-0.5 s, and the next run's page back).
       // Session storage belongs to the tab, and Storage.clearDataForOrigin does not cover it: the page clears it.
@@ -238,7 +271,9 @@ class ChromiumHost implements BrowserHost {
   private async killRenderers(): Promise<boolean> {
     const session = await this.pw.newBrowserCDPSession();
     try {
-      const { processInfo } = (await session.send('SystemInfo.getProcessInfo' as never)) as { processInfo: { type: string; id: number }[] };
+      const { processInfo } = (await session.send('SystemInfo.getProcessInfo' as never)) as {
+        processInfo: { type: string; id: number }[];
+      };
       const renderers = processInfo.filter((p) => p.type === 'renderer');
       for (const r of renderers) process.kill(r.id, 'SIGKILL');
       return renderers.length > 0;
@@ -264,7 +299,9 @@ export class ChromiumLauncher implements BrowserLauncher {
 
   describe(): string {
     const c = findChromium();
-    return c ? `Chromium (${c.source === 'playwright' ? "Playwright's build" : 'system'}: ${c.path}) via Playwright over CDP` : 'Chromium: not found';
+    return c
+      ? `Chromium (${c.source === 'playwright' ? "Playwright's build" : 'system'}: ${c.path}) via Playwright over CDP`
+      : 'Chromium: not found';
   }
 
   async launch(opts: LaunchOptions = {}): Promise<BrowserPage> {
@@ -278,7 +315,12 @@ export class ChromiumLauncher implements BrowserLauncher {
     // Chromium's own temp files (its Singleton* folder) go inside a folder of ours too, so a killed browser leaves
     // nothing. Its socket path must stay under the 108-byte Unix limit: a deep TMPDIR gets a short folder in /tmp.
     const tmp = dir.length <= 60 ? dir : shortTempDir(SHORT_FOLDER_PREFIX);
-    const args = [...CHROMIUM_FLAGS, '--remote-debugging-port=0', '--remote-debugging-address=127.0.0.1', `--user-data-dir=${dir}`];
+    const args = [
+      ...CHROMIUM_FLAGS,
+      '--remote-debugging-port=0',
+      '--remote-debugging-address=127.0.0.1',
+      `--user-data-dir=${dir}`,
+    ];
     if (!opts.headed) args.push('--headless');
     if (opts.device === 'iphone') args.push('--window-size=390,844');
     args.push('about:blank');
@@ -299,7 +341,10 @@ export class ChromiumLauncher implements BrowserLauncher {
       // Loaded while Chromium starts, not before: both take about half a second.
       const { chromium } = playwright();
       const { port, path } = await waitForDevToolsPort(dir, child, () => err);
-      pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, { noDefaults: true, slowMo: opts.slowMo } as Record<string, unknown>);
+      pw = await chromium.connectOverCDP(`ws://127.0.0.1:${port}${path}`, {
+        noDefaults: true,
+        slowMo: opts.slowMo,
+      } as Record<string, unknown>);
       const engine = `Chromium ${pw.version()} (${found.source === 'playwright' ? "Playwright's build" : found.path}) via Playwright/CDP`;
       return new ChromiumHost(pw, port, engine, child, shutdown);
     } catch (e) {

@@ -19,7 +19,13 @@ export async function settlesWithin(p: Promise<unknown>, ms: number): Promise<bo
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => true), late]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -70,22 +76,33 @@ export const FOCUS_FIELD = `(selector) => {
 export const FIELD_TEXT = `(el) => (el.isContentEditable ? el.textContent : el.value)`;
 
 /** The actions of the driver interface on a Playwright page (Chromium over CDP, Playwright's WebKit, a Playwright test's page). */
-export function playwrightActions(page: Page, state: { hung: boolean } = { hung: false }): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
+export function playwrightActions(
+  page: Page,
+  state: { hung: boolean } = { hung: false },
+): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
   // Playwright's evaluate waits as long as the page is busy; a blocked page would hold the run for as long as it is
   // blocked (40 s in the reference UI's flood-stall). Past the deadline the page counts as unresponsive, as on WebDriver.
   // Scripts waiting on the page when it is found blocked all fail at once: none of them will be answered sooner.
   const pending = new Set<(e: PageUnresponsiveError) => void>();
   const evaluate = async <T>(expression: string): Promise<T> => {
     const sent = Date.now();
-    if (state.hung) throw new PageUnresponsiveError('sse-harness: the page stopped answering earlier (script not sent)', sent, 0);
+    if (state.hung)
+      throw new PageUnresponsiveError('sse-harness: the page stopped answering earlier (script not sent)', sent, 0);
     let timer: NodeJS.Timeout | undefined;
     let giveUp!: (e: PageUnresponsiveError) => void;
     const deadline = new Promise<never>((_, fail) => {
       giveUp = fail;
       timer = setTimeout(() => {
         state.hung = true;
-        fail(new PageUnresponsiveError(`sse-harness: the page did not answer a script for ${((Date.now() - sent) / 1000).toFixed(1)} s: its main thread is blocked`, sent, Date.now() - sent));
-        for (const other of pending) other(new PageUnresponsiveError('sse-harness: the page stopped answering (script abandoned)', Date.now(), 0));
+        fail(
+          new PageUnresponsiveError(
+            `sse-harness: the page did not answer a script for ${((Date.now() - sent) / 1000).toFixed(1)} s: its main thread is blocked`,
+            sent,
+            Date.now() - sent,
+          ),
+        );
+        for (const other of pending)
+          other(new PageUnresponsiveError('sse-harness: the page stopped answering (script abandoned)', Date.now(), 0));
       }, SCRIPT_DEADLINE_MS);
     });
     pending.add(giveUp);
@@ -106,7 +123,11 @@ export function playwrightActions(page: Page, state: { hung: boolean } = { hung:
     click: async (selector) => {
       // Through the deadline-bound evaluate: a blocked page holds no click past it, and Playwright's click then waits
       // out its own timeout as before.
-      const at = state.hung ? null : await evaluate<{ x: number; y: number } | null>(`(${CLICK_POINT})(${JSON.stringify(selector)})`).catch(() => null);
+      const at = state.hung
+        ? null
+        : await evaluate<{ x: number; y: number } | null>(`(${CLICK_POINT})(${JSON.stringify(selector)})`).catch(
+            () => null,
+          );
       if (at) await page.mouse.click(at.x, at.y);
       else await page.click(selector, { timeout: ACTION_TIMEOUT_MS });
     },
@@ -115,15 +136,25 @@ export function playwrightActions(page: Page, state: { hung: boolean } = { hung:
     // with its input events); a key goes to the field when it has the focus. Anything else goes to fill and press.
     type: async (selector, text) => {
       const sel = JSON.stringify(selector);
-      const ready = text !== '' && !state.hung && (await evaluate<boolean>(`!!(${FOCUS_FIELD})(${sel})`).catch(() => false));
+      const ready =
+        text !== '' && !state.hung && (await evaluate<boolean>(`!!(${FOCUS_FIELD})(${sel})`).catch(() => false));
       if (ready) {
         await page.keyboard.insertText(text);
-        if (await evaluate<boolean>(`(() => { const el = document.querySelector(${sel}); return !!el && (${FIELD_TEXT})(el) === ${JSON.stringify(text)}; })()`).catch(() => false)) return;
+        if (
+          await evaluate<boolean>(
+            `(() => { const el = document.querySelector(${sel}); return !!el && (${FIELD_TEXT})(el) === ${JSON.stringify(text)}; })()`,
+          ).catch(() => false)
+        )
+          return;
       }
       await page.fill(selector, text, { timeout: ACTION_TIMEOUT_MS });
     },
     press: async (selector, key) => {
-      const focused = !state.hung && (await evaluate<boolean>(`(() => { const el = document.querySelector(${JSON.stringify(selector)}); return !!el && document.activeElement === el; })()`).catch(() => false));
+      const focused =
+        !state.hung &&
+        (await evaluate<boolean>(
+          `(() => { const el = document.querySelector(${JSON.stringify(selector)}); return !!el && document.activeElement === el; })()`,
+        ).catch(() => false));
       if (focused) await page.keyboard.press(key);
       else await page.press(selector, key, { timeout: ACTION_TIMEOUT_MS });
     },
@@ -142,7 +173,14 @@ export abstract class PlaywrightDrivenPage {
   /** Set when a script went unanswered: the page's main thread is blocked. */
   readonly state = { hung: false };
   constructor(page: Page) {
-    ({ goto: this.goto, evaluate: this.evaluate, click: this.click, type: this.type, press: this.press, reload: this.reload } = playwrightActions(page, this.state));
+    ({
+      goto: this.goto,
+      evaluate: this.evaluate,
+      click: this.click,
+      type: this.type,
+      press: this.press,
+      reload: this.reload,
+    } = playwrightActions(page, this.state));
   }
 }
 
@@ -150,7 +188,9 @@ export abstract class PlaywrightDrivenPage {
  * Page lifecycle where the driver cannot control it (WebDriver; Playwright's WebKit has no freezing): the in-page
  * probe emulates visibility (document.hidden, visibilitychange) and the report says so.
  */
-export function emulatedLifecycle(evaluate: (js: string) => Promise<unknown>): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
+export function emulatedLifecycle(
+  evaluate: (js: string) => Promise<unknown>,
+): Pick<BrowserPage, 'hide' | 'show' | 'freeze' | 'unfreeze'> {
   const hide = async (): Promise<LifecycleMode> => {
     await evaluate(probeScripts.setHidden(true));
     return 'emulated';

@@ -4,7 +4,16 @@
 // and that ran under the same temp root (another TMPDIR is another sandbox: a parallel CI job, a test's own runs).
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { OUTSIDE_LIST, OWNER_VAR, ownerAlive, ownerToken, parseMarker, RUN_FOLDER_PREFIX, SHORT_FOLDER_PREFIX, tempRoot } from './owner.ts';
+import {
+  OUTSIDE_LIST,
+  OWNER_VAR,
+  ownerAlive,
+  ownerToken,
+  parseMarker,
+  RUN_FOLDER_PREFIX,
+  SHORT_FOLDER_PREFIX,
+  tempRoot,
+} from './owner.ts';
 
 export interface Reaped {
   /** Pids of the dead runs whose leftovers were found. */
@@ -115,7 +124,8 @@ export function reapOrphans(root: string = tempRoot()): Reaped | null {
     // Without /proc, the process groups the run recorded are all there is to go by.
     for (const g of listIn(folder, 'groups')) if (kill(-Number(g))) processes++;
     // Folders it made outside itself, only ever its own short folders in /tmp.
-    for (const d of listIn(folder, OUTSIDE_LIST)) if (d.startsWith(`/tmp/${SHORT_FOLDER_PREFIX}${tok}-`) && existsSync(d)) remove(d);
+    for (const d of listIn(folder, OUTSIDE_LIST))
+      if (d.startsWith(`/tmp/${SHORT_FOLDER_PREFIX}${tok}-`) && existsSync(d)) remove(d);
     remove(folder);
     ownerOf(tok);
   }
@@ -132,7 +142,10 @@ function listIn(folder: string, file: string): string[] {
 }
 
 export function reapedLine(r: Reaped): string {
-  const who = r.owners.length === 1 ? `an earlier run (pid ${r.owners[0]}) that died` : `${r.owners.length} earlier runs that died`;
+  const who =
+    r.owners.length === 1
+      ? `an earlier run (pid ${r.owners[0]}) that died`
+      : `${r.owners.length} earlier runs that died`;
   const stuck = r.stuck.length ? `; could not remove ${r.stuck.join(', ')}` : '';
   return `sse-harness: ended what ${who} left behind: ${r.processes} process${r.processes === 1 ? '' : 'es'}, ${r.folders} temp folder${r.folders === 1 ? '' : 's'}${stuck}`;
 }

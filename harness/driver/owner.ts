@@ -79,5 +79,11 @@ export function markedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
     mkdirSync(d, { recursive: true });
     return d;
   };
-  return { ...env, [OWNER_VAR]: markerValue(), XDG_CONFIG_HOME: xdg('config'), XDG_CACHE_HOME: xdg('cache'), XDG_DATA_HOME: xdg('data') };
+  return {
+    ...env,
+    [OWNER_VAR]: markerValue(),
+    XDG_CONFIG_HOME: xdg('config'),
+    XDG_CACHE_HOME: xdg('cache'),
+    XDG_DATA_HOME: xdg('data'),
+  };
 }

@@ -149,7 +149,12 @@ export function removeTempDir(d: string): void {
 /** Spawns in its own process group so the group can be killed with everything it forked. */
 export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const folder = ownFolder();
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts, env: markedEnv(opts.env ?? process.env), detached: true });
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts,
+    env: markedEnv(opts.env ?? process.env),
+    detached: true,
+  });
   children.add(child);
   // Where /proc cannot show a process's marker, the group (the child's pid, as it leads its own) is recorded.
   if (child.pid && startTicks(process.pid) === null) appendFileSync(join(folder, 'groups'), `${child.pid}\n`);

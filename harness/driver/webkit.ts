@@ -5,14 +5,35 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { emulatedLifecycle, FIELD_TEXT, FOCUS_FIELD, playwright, PlaywrightDrivenPage, SCRIPT_DEADLINE_MS, settlesWithin } from './common.ts';
+import {
+  emulatedLifecycle,
+  FIELD_TEXT,
+  FOCUS_FIELD,
+  playwright,
+  PlaywrightDrivenPage,
+  SCRIPT_DEADLINE_MS,
+  settlesWithin,
+} from './common.ts';
 import { spawnTracked, stopTracked } from './reaper.ts';
 import { markedEnv } from './owner.ts';
-import { pageWithOwnBrowser, PageUnresponsiveError, type BrowserHost, type BrowserLauncher, type BrowserPage, type LaunchOptions, type LifecycleMode } from './types.ts';
+import {
+  pageWithOwnBrowser,
+  PageUnresponsiveError,
+  type BrowserHost,
+  type BrowserLauncher,
+  type BrowserPage,
+  type LaunchOptions,
+  type LifecycleMode,
+} from './types.ts';
 import { oneLine } from '../printable.ts';
 import { probeScripts } from '../probe/page-probe-client.ts';
 
-const MINIBROWSER_DIRS = ['/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1', '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1', '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0', '/usr/libexec/webkit2gtk-4.1'];
+const MINIBROWSER_DIRS = [
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1',
+  '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1',
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.0',
+  '/usr/libexec/webkit2gtk-4.1',
+];
 const DRIVER_PATHS = ['/usr/bin/WebKitWebDriver', '/usr/local/bin/WebKitWebDriver'];
 const XVFB_PATHS = ['/usr/bin/Xvfb', '/usr/local/bin/Xvfb'];
 /** A WebDriver command that has not answered by then never will: the run fails with a clear error instead of hanging. */
@@ -27,7 +48,8 @@ const SCRIPT_ANSWER_SLACK_MS = 500;
 /** How long each step of handing a kept MiniBrowser's window to the next run may take. */
 const HANDOVER_STEP_MS = 5_000;
 /** What an iPhone 14 browser says it is; WebKitGTK can send it, it cannot become one. */
-const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+const IPHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
 
 export interface WebKitFound {
   kind: 'playwright' | 'webkitgtk';
@@ -122,7 +144,12 @@ class WebDriverPage implements BrowserPage {
   }
 
   /** One command; with SSE_HARNESS_DEBUG_WEBDRIVER set, each is logged to stderr with its time and outcome. */
-  private async send<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  private async send<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs?: number,
+  ): Promise<T> {
     if (!process.env.SSE_HARNESS_DEBUG_WEBDRIVER) return this.exchange<T>(method, path, body, timeoutMs);
     const sent = Date.now();
     let outcome = 'ok';
@@ -132,38 +159,61 @@ class WebDriverPage implements BrowserPage {
       outcome = (e as Error).message.replace(/^sse-harness: /, '');
       throw e;
     } finally {
-      process.stderr.write(`${oneLine(`webdriver ${new Date(sent).toISOString().slice(11, 23)} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)} → ${outcome}`)}\n`);
+      process.stderr.write(
+        `${oneLine(`webdriver ${new Date(sent).toISOString().slice(11, 23)} +${Date.now() - sent} ms ${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 100)} → ${outcome}`)}\n`,
+      );
     }
   }
 
-  private async exchange<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+  private async exchange<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs?: number,
+  ): Promise<T> {
     const shown = `${method} ${path || '/'}`;
     let res: Response;
     const sent = Date.now();
     const isScript = path.startsWith('/execute');
     // Once a page stopped answering, scripts queued behind it are not sent: each would wait out its own deadline.
-    if (isScript && this.hung) throw new PageUnresponsiveError(`sse-harness: the page stopped answering earlier (WebDriver ${shown} not sent)`, sent, 0);
+    if (isScript && this.hung)
+      throw new PageUnresponsiveError(
+        `sse-harness: the page stopped answering earlier (WebDriver ${shown} not sent)`,
+        sent,
+        0,
+      );
     const unresponsive = () => {
       this.hung = true;
-      return new PageUnresponsiveError(`sse-harness: the page did not answer for ${((Date.now() - sent) / 1000).toFixed(1)} s (WebDriver ${shown}): its main thread is blocked`, sent, Date.now() - sent);
+      return new PageUnresponsiveError(
+        `sse-harness: the page did not answer for ${((Date.now() - sent) / 1000).toFixed(1)} s (WebDriver ${shown}): its main thread is blocked`,
+        sent,
+        Date.now() - sent,
+      );
     };
     try {
       res = await fetch(`${this.base}${path}`, {
         method,
         headers: body === undefined ? undefined : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs ?? (isScript ? SCRIPT_TIMEOUT_MS + SCRIPT_ANSWER_SLACK_MS : COMMAND_TIMEOUT_MS)),
+        signal: AbortSignal.timeout(
+          timeoutMs ?? (isScript ? SCRIPT_TIMEOUT_MS + SCRIPT_ANSWER_SLACK_MS : COMMAND_TIMEOUT_MS),
+        ),
       });
     } catch (e) {
       if ((e as Error).name === 'TimeoutError' && isScript) throw unresponsive();
-      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${(Date.now() - sent) / 1000 | 0} s` : `the driver is gone (${(e as Error).message})`;
+      const why =
+        (e as Error).name === 'TimeoutError'
+          ? `no answer within ${((Date.now() - sent) / 1000) | 0} s`
+          : `the driver is gone (${(e as Error).message})`;
       throw new WebDriverError(`sse-harness: WebDriver ${shown}: ${why}`);
     }
     const data = (await res.json().catch(() => ({}))) as { value?: unknown };
     const v = data.value as { error?: string; message?: string } | undefined;
     if (isScript && v && typeof v === 'object' && v.error === 'script timeout') throw unresponsive();
     if (!res.ok || (v && typeof v === 'object' && 'error' in v && v.error)) {
-      throw new WebDriverError(`sse-harness: WebDriver ${shown} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`);
+      throw new WebDriverError(
+        `sse-harness: WebDriver ${shown} failed: ${v?.error ?? res.status}${v?.message ? ` (${v.message})` : ''}`,
+      );
     }
     return data.value as T;
   }
@@ -179,14 +229,18 @@ Promise.resolve().then(() => (${expression})).then(
   (v) => done({ ok: v === undefined ? null : v }),
   (e) => done({ err: String((e && e.stack) || e) }));`;
     const r = await this.cmd<{ ok?: T; err?: string }>('POST', '/execute/async', { script, args: [] });
-    if (r && typeof r === 'object' && 'err' in r && r.err !== undefined) throw new Error(`sse-harness: page script failed: ${r.err.split('\n')[0]}`);
+    if (r && typeof r === 'object' && 'err' in r && r.err !== undefined)
+      throw new Error(`sse-harness: page script failed: ${r.err.split('\n')[0]}`);
     return (r as { ok: T }).ok;
   }
 
   private async element(selector: string): Promise<string> {
     const found = await until(`element ${selector}`, 10_000, async () => {
       try {
-        const v = await this.cmd<Record<string, string>>('POST', '/element', { using: 'css selector', value: selector });
+        const v = await this.cmd<Record<string, string>>('POST', '/element', {
+          using: 'css selector',
+          value: selector,
+        });
         return Object.values(v)[0] ?? null;
       } catch (e) {
         // Not there yet, or replaced while WebKitWebDriver was looking it up (a sidebar re-rendering): look again.
@@ -215,7 +269,10 @@ Promise.resolve().then(() => (${expression})).then(
     // Filled as Playwright's fill does it in Chromium: focused, its text replaced by one insertion with its input
     // events, in one page script. Sending the text key by key took 40-110 ms for 20 characters.
     const got = await until(`element ${selector} to be visible, enabled and editable`, 10_000, async () => {
-      const r = await this.cmd<{ el?: Record<string, string>; filled?: boolean }>('POST', '/execute/sync', { script: FILL_SCRIPT, args: [selector, text] });
+      const r = await this.cmd<{ el?: Record<string, string>; filled?: boolean }>('POST', '/execute/sync', {
+        script: FILL_SCRIPT,
+        args: [selector, text],
+      });
       return r && r.el ? r : null;
     });
     if (!got.filled) throw new Error(`sse-harness: could not fill ${selector}: it did not take the text`);
@@ -271,7 +328,8 @@ async function startXvfb(path: string): Promise<{ display: string; child: Return
   let out = '';
   fd3.on('data', (d: Buffer) => (out += d.toString()));
   const n = await until('Xvfb to pick a display', 10_000, () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sse-harness: Xvfb exited at start: ${err.trim().split('\n').slice(-3).join(' ')}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`sse-harness: Xvfb exited at start: ${err.trim().split('\n').slice(-3).join(' ')}`);
     const m = /^(\d+)\n/.exec(out);
     return m ? m[1]! : null;
   });
@@ -283,7 +341,8 @@ export class WebKitGtkLauncher implements BrowserLauncher {
   constructor(private readonly found: WebKitFound) {}
 
   missing(): string | null {
-    if (!this.found.xvfb) return 'WebKitGTK is installed but Xvfb is not: install it with "apt-get install xvfb" (headless WebKitGTK runs in a private X server).';
+    if (!this.found.xvfb)
+      return 'WebKitGTK is installed but Xvfb is not: install it with "apt-get install xvfb" (headless WebKitGTK runs in a private X server).';
     return null;
   }
 
@@ -308,7 +367,10 @@ export class WebKitGtkLauncher implements BrowserLauncher {
       let underXvfb = false;
       const children: ReturnType<typeof spawnTracked>[] = [];
       if (!(opts.headed && display)) {
-        if (!this.found.xvfb) throw new Error('sse-harness: WebKitGTK needs a display for headless runs: install Xvfb ("apt-get install xvfb").');
+        if (!this.found.xvfb)
+          throw new Error(
+            'sse-harness: WebKitGTK needs a display for headless runs: install Xvfb ("apt-get install xvfb").',
+          );
         const x = await startXvfb(this.found.xvfb!);
         stops.push(() => stopTracked(x.child));
         children.push(x.child);
@@ -316,7 +378,9 @@ export class WebKitGtkLauncher implements BrowserLauncher {
         underXvfb = true;
       }
       const port = await freePort();
-      const driver = spawnTracked(this.found.driver!, [`--port=${port}`], { env: { ...process.env, DISPLAY: display } });
+      const driver = spawnTracked(this.found.driver!, [`--port=${port}`], {
+        env: { ...process.env, DISPLAY: display },
+      });
       stops.push(() => stopTracked(driver));
       children.push(driver);
       let err = '';
@@ -324,8 +388,12 @@ export class WebKitGtkLauncher implements BrowserLauncher {
       driver.stdout?.resume();
       const base = `http://127.0.0.1:${port}`;
       await until('WebKitWebDriver to listen', 10_000, async () => {
-        if (driver.exitCode !== null || driver.signalCode !== null) throw new Error(`sse-harness: WebKitWebDriver exited at start: ${err.trim().slice(-500)}`);
-        const ok = await fetch(`${base}/status`).then((r) => r.ok, () => false);
+        if (driver.exitCode !== null || driver.signalCode !== null)
+          throw new Error(`sse-harness: WebKitWebDriver exited at start: ${err.trim().slice(-500)}`);
+        const ok = await fetch(`${base}/status`).then(
+          (r) => r.ok,
+          () => false,
+        );
         return ok ? true : null;
       });
       return new WebKitGtkHost(this.found, opts, base, underXvfb, children, shutdown);
@@ -382,10 +450,14 @@ class WebKitGtkHost implements BrowserHost {
       this.broken = true;
       throw new Error(`sse-harness: WebKitWebDriver did not answer a new session: ${(e as Error).message}`);
     });
-    const created = (await res.json()) as { value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } } };
+    const created = (await res.json()) as {
+      value: { sessionId?: string; error?: string; message?: string; capabilities?: { browserVersion?: string } };
+    };
     if (!created.value.sessionId) {
       this.broken = true;
-      throw new Error(`sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim());
+      throw new Error(
+        `sse-harness: WebKitWebDriver could not start MiniBrowser: ${created.value.error ?? res.status} ${created.value.message ?? ''}`.trim(),
+      );
     }
     const engine = `WebKitGTK ${created.value.capabilities?.browserVersion ?? '?'} (MiniBrowser) via WebDriver${this.underXvfb ? ' under Xvfb' : ''}${opts.device ? ` · ${opts.device} profile (emulated: ${emulation.filter((e) => !e.startsWith('not')).join(', ')})` : ''}`;
     return { url: `${base}/session/${created.value.sessionId}`, engine, emulation };
@@ -400,15 +472,22 @@ class WebKitGtkHost implements BrowserHost {
   private async handOver(page: WebDriverPage): Promise<void> {
     // Each step gets 5 s: a window that takes longer is not handed over, its MiniBrowser is ended instead.
     await page.cmd('DELETE', '/cookie', undefined, HANDOVER_STEP_MS).catch(() => {});
-    await page.cmd('POST', '/execute/async', {
-      script: `const done = arguments[arguments.length - 1];
+    await page
+      .cmd(
+        'POST',
+        '/execute/async',
+        {
+          script: `const done = arguments[arguments.length - 1];
 try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}
 const dbs = (window.indexedDB && indexedDB.databases) ? indexedDB.databases().then((l) => l.forEach((d) => indexedDB.deleteDatabase(d.name))) : null;
 const cs = window.caches ? caches.keys().then((k) => Promise.all(k.map((n) => caches.delete(n)))) : null;
 const sw = navigator.serviceWorker ? navigator.serviceWorker.getRegistrations().then((r) => Promise.all(r.map((x) => x.unregister()))) : null;
 Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(null), () => done(null));`,
-      args: [],
-    }, HANDOVER_STEP_MS).catch(() => {});
+          args: [],
+        },
+        HANDOVER_STEP_MS,
+      )
+      .catch(() => {});
     await page.cmd('POST', '/url', { url: 'about:blank' }, HANDOVER_STEP_MS);
   }
 
@@ -418,16 +497,25 @@ Promise.all([dbs, cs, sw].map((p) => p && p.catch(() => {}))).then(() => done(nu
     const page: WebDriverPage = new WebDriverPage(engine, session, emulation, async () => {
       // A page that stopped answering, or one that would not unload, may hold on to its streams: its MiniBrowser is
       // ended and the next run gets a new one. Otherwise the next run gets the same window, blank.
-      const handedOver = !page.hung && (await this.handOver(page).then(() => true, () => false));
+      const handedOver =
+        !page.hung &&
+        (await this.handOver(page).then(
+          () => true,
+          () => false,
+        ));
       if (handedOver) return;
       this.session = null;
       // WebKitWebDriver answers a session's commands in turn: behind a script the blocked page never finishes, ending
       // the session would wait out its timeout. The whole host is replaced instead (in the background, see reuse.ts).
       if (page.hung) return void (this.broken = true);
-      const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+      const ended = await fetch(session, { method: 'DELETE', signal: AbortSignal.timeout(5_000) }).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (!ended) this.broken = true;
     });
-    if (this.opts.device === 'iphone') await page.cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
+    if (this.opts.device === 'iphone')
+      await page.cmd('POST', '/window/rect', { width: 390, height: 844 }).catch(() => {});
     return page;
   }
 
@@ -481,8 +569,17 @@ class PlaywrightWebKitHost implements BrowserHost {
     const context = await this.b.newContext(device ? { ...device } : {});
     try {
       const page = await context.newPage();
-      const emulation = device ? [`Playwright device "iPhone 14": viewport ${device.viewport.width}×${device.viewport.height}, scale ${device.deviceScaleFactor}, touch, mobile user agent`] : [];
-      return new PlaywrightWebKitPage(`WebKit ${this.b.version()} (Playwright)${device ? ' · iPhone 14 profile' : ''}`, context, page, emulation);
+      const emulation = device
+        ? [
+            `Playwright device "iPhone 14": viewport ${device.viewport.width}×${device.viewport.height}, scale ${device.deviceScaleFactor}, touch, mobile user agent`,
+          ]
+        : [];
+      return new PlaywrightWebKitPage(
+        `WebKit ${this.b.version()} (Playwright)${device ? ' · iPhone 14 profile' : ''}`,
+        context,
+        page,
+        emulation,
+      );
     } catch (e) {
       await context.close().catch(() => {});
       throw e;
@@ -506,7 +603,14 @@ export class PlaywrightWebKitLauncher implements BrowserLauncher {
     return pageWithOwnBrowser(await this.start(opts));
   }
   async start(opts: LaunchOptions = {}): Promise<BrowserHost> {
-    return new PlaywrightWebKitHost(await playwright().webkit.launch({ headless: !opts.headed, slowMo: opts.slowMo, env: markedEnv() as Record<string, string> }), opts);
+    return new PlaywrightWebKitHost(
+      await playwright().webkit.launch({
+        headless: !opts.headed,
+        slowMo: opts.slowMo,
+        env: markedEnv() as Record<string, string>,
+      }),
+      opts,
+    );
   }
 }
 

@@ -82,7 +82,10 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
   } catch (e) {
     // The worktree's temp path means nothing to the reader: name the commit and folder instead.
     const where = `${o.commit.slice(0, 10)}:${o.appSubdir}`;
-    const why = (e as Error).message.replace(/^sse-harness: /, '').split(wt ? join(wt, o.appSubdir) : '\0').join(where);
+    const why = (e as Error).message
+      .replace(/^sse-harness: /, '')
+      .split(wt ? join(wt, o.appSubdir) : '\0')
+      .join(where);
     if (wt) o.worktrees.remove(wt);
     return o.jobs.map((j, i) => {
       const r = errorResult(j, o.target, `cannot serve the UI at ${o.commit.slice(0, 10)}: ${why}`);
@@ -124,7 +127,11 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         const noBoot = bootFailed.get(job.browser);
         if (noBoot !== undefined) {
           taken.done();
-          results[index] = errorResult(job, target.name, `not started: the UI did not boot in ${job.browser} at this ref (${noBoot})`);
+          results[index] = errorResult(
+            job,
+            target.name,
+            `not started: the UI did not boot in ${job.browser} at this ref (${noBoot})`,
+          );
           o.onResult?.(job, results[index]!, index);
           continue;
         }
@@ -132,7 +139,14 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         o.onStart?.(job, index);
         let r: ScenarioResult;
         try {
-          r = await runScenario(job.scenario, { target, launcher: browsers.get(job.browser), regress: job.regress, launch: o.launch, backend: o.backend, stopWhen: o.stopWhen?.(job) });
+          r = await runScenario(job.scenario, {
+            target,
+            launcher: browsers.get(job.browser),
+            regress: job.regress,
+            launch: o.launch,
+            backend: o.backend,
+            stopWhen: o.stopWhen?.(job),
+          });
         } catch (e) {
           r = errorResult(job, target.name, (e as Error).message.replace(/^sse-harness: /, ''));
         } finally {
@@ -140,7 +154,8 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
         }
         if (wasInterrupted()) return;
         r.expected = job.expect;
-        if ((r as ScenarioResult & { bootFailed?: boolean }).bootFailed) bootFailed.set(job.browser, (r.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200));
+        if ((r as ScenarioResult & { bootFailed?: boolean }).bootFailed)
+          bootFailed.set(job.browser, (r.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200));
         results[index] = r;
         o.onResult?.(job, r, index);
       }

@@ -23,10 +23,24 @@ export interface CompareSetup {
 }
 
 /** Checks --compare before anything runs: the app dir is in a git work tree and the base ref is there. */
-export function prepareCompare(base: string, appDir: string | undefined, opts: { matrix?: boolean } = {}): CompareSetup {
-  if (opts.matrix) throw new Error('sse-harness: --compare judges the UI against its base, --matrix the harness against the reference UI: use one of them.');
-  if (!appDir) throw new Error(`sse-harness: --compare ${base} needs --app-dir <a git checkout of the UI>: the base is checked out from that repository.`);
-  const { repo, subdir } = repoOf(appDir, '--app-dir', `--compare ${base} checks the base out from the app dir's git repository (in CI, fetch the base ref too).`);
+export function prepareCompare(
+  base: string,
+  appDir: string | undefined,
+  opts: { matrix?: boolean } = {},
+): CompareSetup {
+  if (opts.matrix)
+    throw new Error(
+      'sse-harness: --compare judges the UI against its base, --matrix the harness against the reference UI: use one of them.',
+    );
+  if (!appDir)
+    throw new Error(
+      `sse-harness: --compare ${base} needs --app-dir <a git checkout of the UI>: the base is checked out from that repository.`,
+    );
+  const { repo, subdir } = repoOf(
+    appDir,
+    '--app-dir',
+    `--compare ${base} checks the base out from the app dir's git repository (in CI, fetch the base ref too).`,
+  );
   return { base, baseCommit: commitOf(repo, base, `--compare ${base}`), repo, subdir };
 }
 
@@ -40,10 +54,16 @@ const ORACLE_METRICS: Record<string, string[]> = {
 };
 
 /** The same failure at the base: the same oracle (for a step failure, the same step). */
-const sameFailure = (v: Verdict, b: Verdict) => !b.pass && b.oracle === v.oracle && (v.oracle !== 'steps' || b.step === v.step);
+const sameFailure = (v: Verdict, b: Verdict) =>
+  !b.pass && b.oracle === v.oracle && (v.oracle !== 'steps' || b.step === v.step);
 
 /** Sets one run beside its base run. `ratio` is the baseline tolerance (0.5: a metric 50 % worse, plus slack). */
-export function classify(pr: ScenarioResult, base: ScenarioResult | undefined, setup: Pick<CompareSetup, 'base' | 'baseCommit'>, ratio: number): Comparison {
+export function classify(
+  pr: ScenarioResult,
+  base: ScenarioResult | undefined,
+  setup: Pick<CompareSetup, 'base' | 'baseCommit'>,
+  ratio: number,
+): Comparison {
   const baseVerdict: Comparison['baseVerdict'] = base?.verdict ?? 'not run';
   const baseFailing = base ? base.verdicts.filter((v) => !v.pass).map((v) => v.oracle) : [];
   const head = { base: setup.base, baseCommit: setup.baseCommit, baseVerdict, baseFailing };
@@ -54,20 +74,40 @@ export function classify(pr: ScenarioResult, base: ScenarioResult | undefined, s
   const oracles = pr.verdicts
     .filter((v) => !v.pass)
     .map((v): Comparison['oracles'][number] => {
-      if (!base || base.verdict === 'error') return { oracle: v.oracle, status: 'new', detail: `the base could not be judged${base?.error ? ` (${base.error})` : ''}` };
+      if (!base || base.verdict === 'error')
+        return {
+          oracle: v.oracle,
+          status: 'new',
+          detail: `the base could not be judged${base?.error ? ` (${base.error})` : ''}`,
+        };
       const b = base.verdicts.find((x) => sameFailure(v, x));
-      if (!b) return { oracle: v.oracle, status: 'new', detail: base.verdict === 'pass' ? 'passed at the base' : `held at the base (which failed ${baseFailing.join(', ')})` };
+      if (!b)
+        return {
+          oracle: v.oracle,
+          status: 'new',
+          detail:
+            base.verdict === 'pass'
+              ? 'passed at the base'
+              : `held at the base (which failed ${baseFailing.join(', ')})`,
+        };
       const worse = (ORACLE_METRICS[v.oracle] ?? [])
         .filter((m) => now[m] !== undefined && was[m] !== undefined && now[m]! > limitOf(m, was[m]!, ratio))
         .map((m) => `${m} ${now[m]} (base ${was[m]}, limit ${limitOf(m, was[m]!, ratio)})`);
-      return worse.length ? { oracle: v.oracle, status: 'worse', detail: `failed at the base too, now worse: ${worse.join(', ')}` } : { oracle: v.oracle, status: 'pre-existing', detail: `failed at the base too: ${b.summary}` };
+      return worse.length
+        ? { oracle: v.oracle, status: 'worse', detail: `failed at the base too, now worse: ${worse.join(', ')}` }
+        : { oracle: v.oracle, status: 'pre-existing', detail: `failed at the base too: ${b.summary}` };
     });
-  const status = oracles.some((o) => o.status === 'new') ? 'new' : oracles.some((o) => o.status === 'worse') ? 'worse' : 'pre-existing';
+  const status = oracles.some((o) => o.status === 'new')
+    ? 'new'
+    : oracles.some((o) => o.status === 'worse')
+      ? 'worse'
+      : 'pre-existing';
   return { ...head, status, oracles };
 }
 
 /** Whether a run's failure may fail the gate: with no comparison always, else only one the comparison calls new or worse. */
-export const newSinceBase = (r: ScenarioResult) => r.compare === undefined || r.compare.status === 'new' || r.compare.status === 'worse';
+export const newSinceBase = (r: ScenarioResult) =>
+  r.compare === undefined || r.compare.status === 'new' || r.compare.status === 'worse';
 
 /** Whether a run fails the gate on its own verdict: a failure with no comparison, or one new or worse since the base. */
 export const failsGate = (r: ScenarioResult) => r.verdict === 'fail' && newSinceBase(r);
@@ -88,16 +128,27 @@ export interface CompareRunOptions {
   log: (line: string) => void;
 }
 
-const key = (r: { scenario: string; browser: string; regress: string[] }) => `${r.scenario}\u0000${r.browser}\u0000${r.regress.join(',')}`;
+const key = (r: { scenario: string; browser: string; regress: string[] }) =>
+  `${r.scenario}\u0000${r.browser}\u0000${r.regress.join(',')}`;
 
 /**
  * Runs the same scenarios at the base and sets each of `results` beside its base run (result.compare). Returns the
  * comparison table and the base report's path.
  */
-export async function compareWithBase(setup: CompareSetup, results: ScenarioResult[], o: CompareRunOptions): Promise<{ table: string; baseReport: string }> {
-  const jobs = [...new Map(o.jobs.map((j) => [key({ scenario: j.scenario.name, browser: j.browser, regress: j.regress }), j])).values()];
+export async function compareWithBase(
+  setup: CompareSetup,
+  results: ScenarioResult[],
+  o: CompareRunOptions,
+): Promise<{ table: string; baseReport: string }> {
+  const jobs = [
+    ...new Map(
+      o.jobs.map((j) => [key({ scenario: j.scenario.name, browser: j.browser, regress: j.regress }), j]),
+    ).values(),
+  ];
   const tag = `base ${oneLine(setup.base)}`;
-  o.log(`sse-harness: the same ${jobs.length} run${jobs.length === 1 ? '' : 's'} at the base ${oneLine(setup.base)} (${setup.baseCommit.slice(0, 10)}), in a temporary worktree`);
+  o.log(
+    `sse-harness: the same ${jobs.length} run${jobs.length === 1 ? '' : 's'} at the base ${oneLine(setup.base)} (${setup.baseCommit.slice(0, 10)}), in a temporary worktree`,
+  );
   const worktrees = new Worktrees(setup.repo, 'compare');
   const browsers = Array.from({ length: Math.max(1, o.workers) }, () => new WorkerBrowsers(o.launcherFor));
   const startedAt = new Date().toISOString();
@@ -112,7 +163,19 @@ export async function compareWithBase(setup: CompareSetup, results: ScenarioResu
       browsers,
       launch: o.launch,
       stopWhen: o.stopWhen,
-      onResult: (job, r, i) => o.log(`[${tag} ${i + 1}/${jobs.length}] ${oneLine(job.scenario.name)} · ${job.browser} → ${r.verdict.toUpperCase()}${r.verdict === 'fail' ? `: ${r.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')}` : r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
+      onResult: (job, r, i) =>
+        o.log(
+          `[${tag} ${i + 1}/${jobs.length}] ${oneLine(job.scenario.name)} · ${job.browser} → ${r.verdict.toUpperCase()}${
+            r.verdict === 'fail'
+              ? `: ${r.verdicts
+                  .filter((v) => !v.pass)
+                  .map((v) => v.oracle)
+                  .join(', ')}`
+              : r.verdict === 'error'
+                ? `: ${oneLine(r.error ?? '').slice(0, 200)}`
+                : ''
+          }`,
+        ),
     });
   } finally {
     await Promise.all(browsers.map((b) => b.dispose()));
@@ -122,7 +185,16 @@ export async function compareWithBase(setup: CompareSetup, results: ScenarioResu
   const dir = resolve(o.reportDir);
   const baseReport = writeReport(
     join(dir, 'base'),
-    buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: ran.length === jobs.length, command: o.command, target: o.target, browsers: [...new Set(jobs.map((j) => j.browser))], regress: [...new Set(jobs.flatMap((j) => j.regress))], results: ran }),
+    buildReport({
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      complete: ran.length === jobs.length,
+      command: o.command,
+      target: o.target,
+      browsers: [...new Set(jobs.map((j) => j.browser))],
+      regress: [...new Set(jobs.flatMap((j) => j.regress))],
+      results: ran,
+    }),
     { stepSummary: false },
   );
   const baseHtml = relative(dir, baseReport).replace(/\.json$/, '.html');
@@ -139,22 +211,36 @@ const VERDICT: Record<string, string> = { pass: 'PASS', fail: 'FAIL', error: 'ER
 
 /** This run's verdict beside the base's, and the gate's reading of each. */
 export function compareTable(results: ScenarioResult[], setup: Pick<CompareSetup, 'base' | 'baseCommit'>): string {
-  const rows = [`Compared with the base ${oneLine(setup.base)} (${setup.baseCommit.slice(0, 10)}):`, `${pad('scenario', 26)} ${pad('browser', 9)} ${pad('this', 6)} ${pad('base', 6)} gate`];
+  const rows = [
+    `Compared with the base ${oneLine(setup.base)} (${setup.baseCommit.slice(0, 10)}):`,
+    `${pad('scenario', 26)} ${pad('browser', 9)} ${pad('this', 6)} ${pad('base', 6)} gate`,
+  ];
   for (const r of results) {
     const c = r.compare;
     if (!c) continue;
     const gate =
       c.status === 'new' || c.status === 'worse' || c.status === 'pre-existing'
-        ? c.oracles.map((o) => `${o.status === 'pre-existing' ? 'pre-existing' : o.status.toUpperCase()} ${o.oracle}`).join(', ')
+        ? c.oracles
+            .map((o) => `${o.status === 'pre-existing' ? 'pre-existing' : o.status.toUpperCase()} ${o.oracle}`)
+            .join(', ')
         : c.status === 'fixed'
           ? `fixed (base failed ${c.baseFailing.join(', ')})`
           : c.status;
-    rows.push(`${pad(oneLine(r.scenario), 26)} ${pad(r.browser, 9)} ${pad(VERDICT[r.verdict] ?? r.verdict, 6)} ${pad(VERDICT[c.baseVerdict] ?? c.baseVerdict, 6)} ${oneLine(gate)}`);
+    rows.push(
+      `${pad(oneLine(r.scenario), 26)} ${pad(r.browser, 9)} ${pad(VERDICT[r.verdict] ?? r.verdict, 6)} ${pad(VERDICT[c.baseVerdict] ?? c.baseVerdict, 6)} ${oneLine(gate)}`,
+    );
   }
   const n = (s: Comparison['status']) => results.filter((r) => r.compare?.status === s).length;
-  rows.push('', `gate: ${n('new')} new, ${n('worse')} worse, ${n('pre-existing')} pre-existing (not failing the gate), ${n('fixed')} fixed${n('error') ? `, ${n('error')} could not run` : ''}`);
+  rows.push(
+    '',
+    `gate: ${n('new')} new, ${n('worse')} worse, ${n('pre-existing')} pre-existing (not failing the gate), ${n('fixed')} fixed${n('error') ? `, ${n('error')} could not run` : ''}`,
+  );
   for (const r of results) {
-    for (const o of r.compare?.oracles ?? []) if (o.status !== 'pre-existing') rows.push(`  ${oneLine(r.scenario)} · ${r.browser} · ${o.oracle}: ${o.status}, ${oneLine(o.detail).slice(0, 200)}`);
+    for (const o of r.compare?.oracles ?? [])
+      if (o.status !== 'pre-existing')
+        rows.push(
+          `  ${oneLine(r.scenario)} · ${r.browser} · ${o.oracle}: ${o.status}, ${oneLine(o.detail).slice(0, 200)}`,
+        );
   }
   return rows.join('\n');
 }

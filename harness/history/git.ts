@@ -6,16 +6,26 @@ import { join, relative, resolve } from 'node:path';
 import { onCleanup, removeTempDir, tempDir } from '../driver/reaper.ts';
 
 export const git = (repo: string, ...args: string[]): string =>
-  execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
+  execFileSync('git', ['-C', repo, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).trim();
 
 /** git with its input on stdin (long argument lists). */
 export const gitIn = (repo: string, input: string, ...args: string[]): string =>
-  execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim();
+  execFileSync('git', ['-C', repo, ...args], {
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  }).trim();
 
 /** Checks that path is a git repository (a work tree or a bare one); returns its absolute path. */
 export function openRepo(path: string, flag: string, why: string): string {
   const repo = resolve(path);
-  if (!existsSync(repo)) throw new Error(`sse-harness: ${flag} ${path}: no such folder. Give the git checkout of the chat UI.`);
+  if (!existsSync(repo))
+    throw new Error(`sse-harness: ${flag} ${path}: no such folder. Give the git checkout of the chat UI.`);
   try {
     git(repo, 'rev-parse', '--git-dir');
   } catch {
@@ -91,11 +101,19 @@ export class Worktrees {
     const wt = join(this.root, `${++this.made}-${commit.slice(0, 10)}`);
     this.live.add(wt);
     return new Promise((done, fail) => {
-      const child = execFile('git', ['-C', this.repo, 'worktree', 'add', '--detach', '--force', wt, commit], { encoding: 'utf8' }, (err, _out, stderr) => {
-        this.adding.delete(child);
-        if (err) fail(new Error(`git worktree add ${commit.slice(0, 10)}: ${(stderr || err.message).trim().split('\n').pop()}`));
-        else done(wt);
-      });
+      const child = execFile(
+        'git',
+        ['-C', this.repo, 'worktree', 'add', '--detach', '--force', wt, commit],
+        { encoding: 'utf8' },
+        (err, _out, stderr) => {
+          this.adding.delete(child);
+          if (err)
+            fail(
+              new Error(`git worktree add ${commit.slice(0, 10)}: ${(stderr || err.message).trim().split('\n').pop()}`),
+            );
+          else done(wt);
+        },
+      );
       this.adding.add(child);
     });
   }

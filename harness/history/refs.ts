@@ -26,25 +26,30 @@ export interface Pick {
   n: number;
 }
 
-export type RefPart = { kind: 'ref'; text: string; ref: string } | { kind: 'range'; text: string; from?: string; to?: string; pick?: Pick };
+export type RefPart =
+  { kind: 'ref'; text: string; ref: string } | { kind: 'range'; text: string; from?: string; to?: string; pick?: Pick };
 
 const HINT = 'see --help for the --refs grammar';
 
 class RefsError extends Error {}
-const bad = (part: string, why: string) => new RefsError(`sse-harness: --refs ${JSON.stringify(part)}: ${why}; ${HINT}.`);
+const bad = (part: string, why: string) =>
+  new RefsError(`sse-harness: --refs ${JSON.stringify(part)}: ${why}; ${HINT}.`);
 
 function parsePick(part: string, kind: string, n: string): Pick {
-  if (kind !== 'every' && kind !== 'spread' && kind !== 'last') throw bad(part, `unknown pick "${kind}" (every:N, spread:N or last:N)`);
+  if (kind !== 'every' && kind !== 'spread' && kind !== 'last')
+    throw bad(part, `unknown pick "${kind}" (every:N, spread:N or last:N)`);
   if (!/^[1-9][0-9]*$/.test(n)) throw bad(part, `${kind} needs a whole number of at least 1, not "${n}"`);
   return { kind, n: Number(n) };
 }
 
 /** Parses a --refs value into its entries; throws one sentence naming the entry that makes no sense. */
 export function parseRefs(spec: string): RefPart[] {
-  if (!spec.trim()) throw new RefsError(`sse-harness: --refs is empty; give tags, branches, commits or a range (${HINT}).`);
+  if (!spec.trim())
+    throw new RefsError(`sse-harness: --refs is empty; give tags, branches, commits or a range (${HINT}).`);
   return spec.split(',').map((raw) => {
     const text = raw.trim();
-    if (!text) throw new RefsError(`sse-harness: --refs ${JSON.stringify(spec)}: an empty entry between commas; ${HINT}.`);
+    if (!text)
+      throw new RefsError(`sse-harness: --refs ${JSON.stringify(spec)}: an empty entry between commas; ${HINT}.`);
     // git forbids ":" and ".." in ref names, so they can only be this grammar's.
     const segs = text.split(':');
     let range = text;
@@ -57,7 +62,8 @@ export function parseRefs(spec: string): RefPart[] {
     } else if (segs.length === 3) {
       range = segs[0]!;
       pick = parsePick(text, segs[1]!, segs[2]!);
-      if (!range.includes('..')) throw bad(text, `a pick applies to a range (A..B:${segs[1]}:${segs[2]}), and "${range}" is not one`);
+      if (!range.includes('..'))
+        throw bad(text, `a pick applies to a range (A..B:${segs[1]}:${segs[2]}), and "${range}" is not one`);
     } else if (segs.length > 3) throw bad(text, 'too many ":"');
     if (!range.includes('..')) {
       if (/\s/.test(range)) throw bad(text, 'a ref has no spaces');
@@ -124,10 +130,17 @@ function historyPositions(repo: string, commits: string[]): Map<string, number> 
 
 /** Tags (optionally matching a glob) with their commits, in history order; tags of the same commit once, the oldest. */
 function releaseTags(repo: string, pattern: string | undefined): Named[] {
-  const names = git(repo, 'tag', '--list', '--sort=creatordate', ...(pattern ? [pattern] : [])).split('\n').filter(Boolean);
+  const names = git(repo, 'tag', '--list', '--sort=creatordate', ...(pattern ? [pattern] : []))
+    .split('\n')
+    .filter(Boolean);
   if (!names.length) return [];
   // One process peels every tag to its commit (annotated or not); a tag of a tree or blob answers "missing".
-  const peeled = gitIn(repo, names.map((n) => `refs/tags/${n}^{commit}`).join('\n'), 'cat-file', '--batch-check=%(objectname) %(objecttype)').split('\n');
+  const peeled = gitIn(
+    repo,
+    names.map((n) => `refs/tags/${n}^{commit}`).join('\n'),
+    'cat-file',
+    '--batch-check=%(objectname) %(objecttype)',
+  ).split('\n');
   const seen = new Set<string>();
   const tags: Named[] = [];
   names.forEach((label, i) => {
@@ -136,7 +149,10 @@ function releaseTags(repo: string, pattern: string | undefined): Named[] {
     seen.add(m[1]!);
     tags.push({ label, commit: m[1]! });
   });
-  const pos = historyPositions(repo, tags.map((t) => t.commit));
+  const pos = historyPositions(
+    repo,
+    tags.map((t) => t.commit),
+  );
   // Stable: tags of commits the walk puts level keep their creation order.
   return tags.sort((a, b) => pos.get(a.commit)! - pos.get(b.commit)!);
 }
@@ -150,7 +166,8 @@ export function resolveRefs(repo: string, spec: string, opts: ResolveOptions = {
   const parts = parseRefs(spec);
   let tags: Named[] | undefined;
   const allTags = () => (tags ??= releaseTags(repo, opts.tagPattern));
-  const commit = (ref: string, part: RefPart) => commitOf(repo, ref, `--refs ${part.text === ref ? ref : `${JSON.stringify(part.text)}: ${ref}`}`);
+  const commit = (ref: string, part: RefPart) =>
+    commitOf(repo, ref, `--refs ${part.text === ref ? ref : `${JSON.stringify(part.text)}: ${ref}`}`);
   const named: Named[] = [];
   for (const part of parts) {
     if (part.kind === 'ref') {
@@ -158,27 +175,60 @@ export function resolveRefs(repo: string, spec: string, opts: ResolveOptions = {
       continue;
     }
     const from = part.from !== undefined ? commit(part.from, part) : undefined;
-    const to = part.to !== undefined ? commit(part.to, part) : opts.commits ? commitOf(repo, 'HEAD', `--refs ${JSON.stringify(part.text)}: HEAD`) : undefined;
+    const to =
+      part.to !== undefined
+        ? commit(part.to, part)
+        : opts.commits
+          ? commitOf(repo, 'HEAD', `--refs ${JSON.stringify(part.text)}: HEAD`)
+          : undefined;
     if (from && to && !isAncestor(repo, from, to)) {
-      throw bad(part.text, `${part.from} is not an ancestor of ${part.to ?? 'HEAD'}: a range runs from an older ref to a newer one in its history`);
+      throw bad(
+        part.text,
+        `${part.from} is not an ancestor of ${part.to ?? 'HEAD'}: a range runs from an older ref to a newer one in its history`,
+      );
     }
     let items: Named[];
     if (opts.commits) {
-      const path = git(repo, 'rev-list', '--date-order', '--reverse', ...(from ? ['--ancestry-path', `${from}..${to}`] : [to!])).split('\n').filter(Boolean);
-      items = [...(from ? [{ label: part.from!, commit: from }] : []), ...path.map((c) => ({ label: c.slice(0, 10), commit: c }))];
+      const path = git(
+        repo,
+        'rev-list',
+        '--date-order',
+        '--reverse',
+        ...(from ? ['--ancestry-path', `${from}..${to}`] : [to!]),
+      )
+        .split('\n')
+        .filter(Boolean);
+      items = [
+        ...(from ? [{ label: part.from!, commit: from }] : []),
+        ...path.map((c) => ({ label: c.slice(0, 10), commit: c })),
+      ];
       if (part.to !== undefined && items.length) items[items.length - 1] = { label: part.to, commit: to! };
     } else {
       const all = allTags();
-      if (!all.length) throw bad(part.text, opts.tagPattern ? `no tag matches --tag-pattern ${opts.tagPattern}` : 'the repository has no tags (add --commits to walk commits)');
+      if (!all.length)
+        throw bad(
+          part.text,
+          opts.tagPattern
+            ? `no tag matches --tag-pattern ${opts.tagPattern}`
+            : 'the repository has no tags (add --commits to walk commits)',
+        );
       const inside = new Set(
-        git(repo, 'tag', '--list', ...(from ? ['--contains', from] : []), ...(to ? ['--merged', to] : []), ...(opts.tagPattern ? [opts.tagPattern] : []))
+        git(
+          repo,
+          'tag',
+          '--list',
+          ...(from ? ['--contains', from] : []),
+          ...(to ? ['--merged', to] : []),
+          ...(opts.tagPattern ? [opts.tagPattern] : []),
+        )
           .split('\n')
           .filter(Boolean),
       );
       items = all.filter((t) => inside.has(t.label));
       // Both ends belong to the range even when they are not tags (a branch, a commit).
       if (from && !items.some((t) => t.commit === from)) items.unshift({ label: part.from!, commit: from });
-      if (to && part.to !== undefined && !items.some((t) => t.commit === to)) items.push({ label: part.to, commit: to });
+      if (to && part.to !== undefined && !items.some((t) => t.commit === to))
+        items.push({ label: part.to, commit: to });
     }
     if (!items.length) throw bad(part.text, `no ${opts.commits ? 'commits' : 'tags'} in that range`);
     named.push(...(part.pick ? pickFrom(items, part.pick) : items));
@@ -188,12 +238,23 @@ export function resolveRefs(repo: string, spec: string, opts: ResolveOptions = {
   const pos = historyPositions(repo, [...once.keys()]);
   const ordered = [...once.values()].sort((a, b) => pos.get(a.commit)! - pos.get(b.commit)!);
   const info = new Map(
-    gitIn(repo, ordered.map((n) => n.commit).join('\n'), 'log', '--no-walk=unsorted', '--stdin', '--format=%H%x09%cI%x09%s')
+    gitIn(
+      repo,
+      ordered.map((n) => n.commit).join('\n'),
+      'log',
+      '--no-walk=unsorted',
+      '--stdin',
+      '--format=%H%x09%cI%x09%s',
+    )
       .split('\n')
       .map((l) => {
         const [c, date, ...s] = l.split('\t');
         return [c!, { date: date!, subject: s.join('\t') }] as const;
       }),
   );
-  return ordered.map((n) => ({ ...n, subject: info.get(n.commit)?.subject ?? '', date: info.get(n.commit)?.date ?? '' }));
+  return ordered.map((n) => ({
+    ...n,
+    subject: info.get(n.commit)?.subject ?? '',
+    date: info.get(n.commit)?.date ?? '',
+  }));
 }

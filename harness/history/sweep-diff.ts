@@ -14,12 +14,17 @@ export function readSweep(file: string): SweepSummary {
     s = JSON.parse(readFileSync(file, 'utf8')) as Partial<SweepSummary>;
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message.split('\n')[0];
-    throw new SweepFileError(`${file}: cannot read a sweep summary (${why}). Pass the sweep.json a sweep wrote into its --report-dir.`);
+    throw new SweepFileError(
+      `${file}: cannot read a sweep summary (${why}). Pass the sweep.json a sweep wrote into its --report-dir.`,
+    );
   }
   if (s?.kind !== 'sweep' || s.tool !== 'sse-harness' || !Array.isArray(s.rows) || !Array.isArray(s.columns)) {
     throw new SweepFileError(`${file}: not a sweep summary (expected the sweep.json an "sse-harness sweep" wrote).`);
   }
-  if (s.sweepVersion !== SWEEP_VERSION) throw new SweepFileError(`${file}: sweep format ${String(s.sweepVersion)}, this sse-harness reads format ${SWEEP_VERSION}.`);
+  if (s.sweepVersion !== SWEEP_VERSION)
+    throw new SweepFileError(
+      `${file}: sweep format ${String(s.sweepVersion)}, this sse-harness reads format ${SWEEP_VERSION}.`,
+    );
   return s as SweepSummary;
 }
 
@@ -29,9 +34,11 @@ function sameSet(x: string[], y: string[]): boolean {
 }
 
 export function diffSweeps(a: SweepSummary, b: SweepSummary): SweepDiff {
-  const key = (commit: string, c: Pick<SweepCell, 'scenario' | 'browser'>) => `${commit}\u0000${c.scenario}\u0000${c.browser}`;
+  const key = (commit: string, c: Pick<SweepCell, 'scenario' | 'browser'>) =>
+    `${commit}\u0000${c.scenario}\u0000${c.browser}`;
   const inB = new Map<string, { label: string; cell: SweepCell }>();
-  for (const r of b.rows) for (const c of r.cells) if (c.verdict !== 'not run') inB.set(key(r.commit, c), { label: r.label, cell: c });
+  for (const r of b.rows)
+    for (const c of r.cells) if (c.verdict !== 'not run') inB.set(key(r.commit, c), { label: r.label, cell: c });
   const out: SweepDiff = { compared: 0, sameVerdict: 0, sameOracles: 0, differing: [], unmatched: 0 };
   const matched = new Set<string>();
   for (const r of a.rows) {
@@ -45,7 +52,15 @@ export function diffSweeps(a: SweepSummary, b: SweepSummary): SweepDiff {
       }
       matched.add(k);
       out.compared++;
-      const pair: CellPair = { ref: r.label, commit: r.commit, scenario: ca.scenario, browser: ca.browser, a: { verdict: ca.verdict, failing: ca.failing }, b: { verdict: cb.verdict, failing: cb.failing }, reports: { a: ca.report, b: cb.report } };
+      const pair: CellPair = {
+        ref: r.label,
+        commit: r.commit,
+        scenario: ca.scenario,
+        browser: ca.browser,
+        a: { verdict: ca.verdict, failing: ca.failing },
+        b: { verdict: cb.verdict, failing: cb.failing },
+        reports: { a: ca.report, b: cb.report },
+      };
       if (ca.verdict !== cb.verdict) pair.differs = 'verdict';
       else if (!sameSet(ca.failing, cb.failing)) pair.differs = 'oracles';
       if (pair.differs !== 'verdict') out.sameVerdict++;

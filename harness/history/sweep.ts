@@ -45,23 +45,33 @@ export interface SweepOptions {
 /** The refs a shard runs, in history order (all of them without a shard). */
 export function refsOfShard<R extends { commit: string }>(refs: R[], shard: Shard | undefined): R[] {
   if (!shard) return refs;
-  const dealt = dealRefs(refs.map((r) => r.commit), shard.total);
+  const dealt = dealRefs(
+    refs.map((r) => r.commit),
+    shard.total,
+  );
   return refs.filter((_, i) => dealt[i] === shard.index);
 }
 
 /** A row whose every cell ran, so a resumed sweep keeps it. */
-const finished = (r: SweepRow, columns: number) => r.cells.length === columns && r.report !== undefined && r.cells.every((c) => c.verdict !== 'not run');
+const finished = (r: SweepRow, columns: number) =>
+  r.cells.length === columns && r.report !== undefined && r.cells.every((c) => c.verdict !== 'not run');
 
 /** Why an earlier sweep cannot be resumed by this one (other scenarios, browsers, target), or null when it can. */
-export function resumeMismatch(prev: SweepSummary, o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard' | 'backend'>): string | null {
+export function resumeMismatch(
+  prev: SweepSummary,
+  o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard' | 'backend'>,
+): string | null {
   const names = o.scenarios.map((s) => s.name);
-  if ((prev.backend ?? 'mock') !== (o.backend ?? 'mock')) return `it ran on the ${prev.backend ?? 'mock'} backend, not the ${o.backend ?? 'mock'} one`;
+  if ((prev.backend ?? 'mock') !== (o.backend ?? 'mock'))
+    return `it ran on the ${prev.backend ?? 'mock'} backend, not the ${o.backend ?? 'mock'} one`;
   const shard = (s: Shard | undefined) => (s ? `shard ${shardLabel(s)}` : 'no shard');
   if (shard(prev.shard) !== shard(o.shard)) return `it ran ${shard(prev.shard)}, not ${shard(o.shard)}`;
   if (prev.target !== o.target) return `it ran target "${prev.target}", not "${o.target}"`;
   if (prev.appSubdir !== o.appSubdir) return `it ran --app-subdir ${prev.appSubdir}, not ${o.appSubdir}`;
-  if (prev.browsers.join(',') !== o.browsers.join(',')) return `it ran browsers ${prev.browsers.join(',')}, not ${o.browsers.join(',')}`;
-  if (prev.scenarios.join(',') !== names.join(',')) return `it ran scenarios ${prev.scenarios.join(', ')}, not ${names.join(', ')}`;
+  if (prev.browsers.join(',') !== o.browsers.join(','))
+    return `it ran browsers ${prev.browsers.join(',')}, not ${o.browsers.join(',')}`;
+  if (prev.scenarios.join(',') !== names.join(','))
+    return `it ran scenarios ${prev.scenarios.join(', ')}, not ${names.join(', ')}`;
   return null;
 }
 
@@ -80,7 +90,12 @@ function cellOf(r: ScenarioResult): Omit<SweepCell, 'report'> {
     browser: r.browser,
     verdict: r.verdict,
     failing: failing.map((v) => v.oracle),
-    detail: r.verdict === 'error' ? r.error : failing.length ? failing.map((v) => `${v.oracle}: ${v.summary}`).join(' · ') : undefined,
+    detail:
+      r.verdict === 'error'
+        ? r.error
+        : failing.length
+          ? failing.map((v) => `${v.oracle}: ${v.summary}`).join(' · ')
+          : undefined,
     durationMs: r.durationMs,
   };
 }
@@ -88,7 +103,14 @@ function cellOf(r: ScenarioResult): Omit<SweepCell, 'report'> {
 export function totalsOf(rows: SweepRow[]): SweepSummary['totals'] {
   const cells = rows.flatMap((r) => r.cells);
   const n = (v: SweepCell['verdict']) => cells.filter((c) => c.verdict === v).length;
-  return { refs: rows.length, cells: cells.length, passed: n('pass'), failed: n('fail'), errors: n('error'), notRun: n('not run') };
+  return {
+    refs: rows.length,
+    cells: cells.length,
+    passed: n('pass'),
+    failed: n('fail'),
+    errors: n('error'),
+    notRun: n('not run'),
+  };
 }
 
 /** Writes sweep.json and sweep.html, each atomically; returns the JSON's path. */
@@ -108,7 +130,12 @@ export function writeSweep(dir: string, s: SweepSummary): string {
 export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; file: string }> {
   const dir = resolve(o.reportDir);
   const columns = o.scenarios.flatMap((s) => o.browsers.map((browser) => ({ scenario: s.name, browser })));
-  const jobs: RefJob[] = columns.map((c) => ({ scenario: o.scenarios.find((s) => s.name === c.scenario)!, browser: c.browser, regress: [], expect: 'pass' }));
+  const jobs: RefJob[] = columns.map((c) => ({
+    scenario: o.scenarios.find((s) => s.name === c.scenario)!,
+    browser: c.browser,
+    regress: [],
+    expect: 'pass',
+  }));
   const kept = new Map((o.resume?.rows ?? []).filter((r) => finished(r, columns.length)).map((r) => [r.commit, r]));
   const taken = new Set([...kept.values()].map((r) => r.dir));
   const summary: SweepSummary = {
@@ -130,7 +157,14 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     columns,
     // Folders are named over every ref of the sweep, so shards merged into one folder never name two refs alike.
     rows: refsOfShard(
-      o.refs.map((r) => kept.get(r.commit) ?? { ...r, dir: folderFor(r.label, r.commit, taken), cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })) }),
+      o.refs.map(
+        (r) =>
+          kept.get(r.commit) ?? {
+            ...r,
+            dir: folderFor(r.label, r.commit, taken),
+            cells: columns.map((c) => ({ ...c, verdict: 'not run' as const, failing: [] })),
+          },
+      ),
       o.shard,
     ),
     totals: { refs: 0, cells: 0, passed: 0, failed: 0, errors: 0, notRun: 0 },
@@ -141,14 +175,24 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     return writeSweep(dir, summary);
   };
   if (o.shard) {
-    const head = { blobVersion: 1 as const, tool: 'sse-harness' as const, kind: 'sweep' as const, shard: o.shard, startedAt: summary.startedAt, finishedAt: summary.startedAt, command: o.command };
+    const head = {
+      blobVersion: 1 as const,
+      tool: 'sse-harness' as const,
+      kind: 'sweep' as const,
+      shard: o.shard,
+      startedAt: summary.startedAt,
+      finishedAt: summary.startedAt,
+      command: o.command,
+    };
     writeBlob(dir, { ...head, refs: o.refs.map((r) => ({ commit: r.commit, label: r.label })) });
   }
   // On Ctrl-C the history so far is still written, marked incomplete.
   const dropPartial = onCleanup(() => {
     summary.interruptedBy = wasInterrupted() ?? undefined;
     const file = save();
-    process.stderr.write(`sse-harness: partial sweep (incomplete) written to ${file}; the same command with --resume goes on from there\n`);
+    process.stderr.write(
+      `sse-harness: partial sweep (incomplete) written to ${file}; the same command with --resume goes on from there\n`,
+    );
   });
   const worktrees = new Worktrees(o.repo, 'sweep');
   const browsers = Array.from({ length: Math.max(1, o.workers) }, () => new WorkerBrowsers(o.launcherFor));
@@ -178,21 +222,37 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
       onDrained: drained,
       launch: o.launch,
       backend: o.backend,
-      onResult: (job, r) => o.log(`${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`),
+      onResult: (job, r) =>
+        o.log(
+          `${tag} · ${oneLine(job.scenario.name)} · ${job.browser} → ${oneLine(cellMark(cellOf(r)))}${r.durationMs ? ` in ${(r.durationMs / 1000).toFixed(1)} s` : ''}${r.verdict === 'error' ? `: ${oneLine(r.error ?? '').slice(0, 200)}` : ''}`,
+        ),
     });
     if (wasInterrupted()) return;
     const ran = results.filter((r): r is ScenarioResult => r !== undefined);
     const file = writeReport(
       join(dir, row.dir),
-      buildReport({ startedAt, finishedAt: new Date().toISOString(), complete: ran.length === jobs.length, command: o.command, target: o.target, browsers: o.browsers, regress: [], results: ran }),
+      buildReport({
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        complete: ran.length === jobs.length,
+        command: o.command,
+        target: o.target,
+        browsers: o.browsers,
+        regress: [],
+        results: ran,
+      }),
       { stepSummary: false },
     );
     const html = `${relative(dir, file).replace(/\.json$/, '.html')}`;
     row.report = relative(dir, file);
     row.targetVersion = ran.find((r) => r.targetVersion !== 'unknown')?.targetVersion;
-    row.cells = results.map((r, k) => (r ? { ...cellOf(r), report: `${html}#r${ran.indexOf(r)}` } : { ...columns[k]!, verdict: 'not run', failing: [] }));
+    row.cells = results.map((r, k) =>
+      r ? { ...cellOf(r), report: `${html}#r${ran.indexOf(r)}` } : { ...columns[k]!, verdict: 'not run', failing: [] },
+    );
     const t = totalsOf([row]);
-    o.log(`${tag}: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''} (report ${basename(dir)}/${row.report})`);
+    o.log(
+      `${tag}: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''} (report ${basename(dir)}/${row.report})`,
+    );
     save();
   };
   const running: Promise<void>[] = [];
@@ -202,7 +262,9 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
       const tag = `[${i + 1}/${summary.rows.length}] ${oneLine(row.label)}`;
       if (kept.has(row.commit)) {
         const t = totalsOf([row]);
-        o.log(`${tag}: kept from the earlier sweep: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''}`);
+        o.log(
+          `${tag}: kept from the earlier sweep: ${t.passed} pass, ${t.failed} fail${t.errors ? `, ${t.errors} error` : ''}`,
+        );
         continue;
       }
       o.log(`${tag} (${row.commit.slice(0, 10)}, ${row.date.slice(0, 10)}): ${oneLine(row.subject).slice(0, 100)}`);

@@ -108,7 +108,11 @@ export class MockBackend implements ChatBackend {
   }
 
   async start(): Promise<string> {
-    ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(this.server, this.opts.port, 'the mock backend'));
+    ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(
+      this.server,
+      this.opts.port,
+      'the mock backend',
+    ));
     return this.origin;
   }
 
@@ -183,7 +187,11 @@ export class MockBackend implements ChatBackend {
       });
     }
     const body = `sse-harness mock backend: this server answers only requests for ${this.origin}\n`;
-    res.writeHead(421, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.writeHead(421, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   }
 
@@ -201,12 +209,16 @@ export class MockBackend implements ChatBackend {
     });
     const response =
       (await getResponse(this.handlers, request)) ??
-      HttpResponse.json({ error: `sse-harness mock backend: no route for ${req.method} ${request.url.replace(this.origin, '')}` }, { status: 404 });
+      HttpResponse.json(
+        { error: `sse-harness mock backend: no route for ${req.method} ${request.url.replace(this.origin, '')}` },
+        { status: 404 },
+      );
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
     // A server that says `Connection: close` on a stream ends its body by closing the socket, not by chunks; so does
     // the mock then, as the same bytes on the wire.
-    if (outHeaders.connection?.toLowerCase() === 'close' && outHeaders['content-type']?.startsWith('text/event-stream')) res.useChunkedEncodingByDefault = false;
+    if (outHeaders.connection?.toLowerCase() === 'close' && outHeaders['content-type']?.startsWith('text/event-stream'))
+      res.useChunkedEncodingByDefault = false;
     res.writeHead(response.status, outHeaders);
     if (!response.body) return void res.end();
     res.flushHeaders();
@@ -252,7 +264,11 @@ export class MockBackend implements ChatBackend {
     } catch (e) {
       if (!(e instanceof ConfinedError)) throw e;
       res.writeHead(e.status, { 'content-type': 'text/plain' });
-      return void res.end(e.status === 403 ? 'sse-harness mock backend: outside the app folder, or not a regular file' : `sse-harness mock backend: no file for ${path}`);
+      return void res.end(
+        e.status === 403
+          ? 'sse-harness mock backend: outside the app folder, or not a regular file'
+          : `sse-harness mock backend: no file for ${path}`,
+      );
     }
     try {
       const type = MIME[extname(mapped)] ?? 'application/octet-stream';
@@ -262,7 +278,9 @@ export class MockBackend implements ChatBackend {
       }
       if (file.size > MAX_PAGE_BYTES) {
         res.writeHead(413, { 'content-type': 'text/plain' });
-        return void res.end(`sse-harness mock backend: ${path} is larger than ${MAX_PAGE_BYTES} bytes, more than a page the harness reads`);
+        return void res.end(
+          `sse-harness mock backend: ${path} is larger than ${MAX_PAGE_BYTES} bytes, more than a page the harness reads`,
+        );
       }
       let html = (await file.handle.readFile()).toString('utf8');
       if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
@@ -298,7 +316,13 @@ export class MockBackend implements ChatBackend {
       ),
       http.post('*/api/session/new', () => {
         const id = `s${this.sessions.size + 1}-${Math.random().toString(36).slice(2, 6)}`;
-        const s: SessionRecord = { session_id: id, title: 'New chat', messages: [], active_stream_id: null, updated_at: Date.now() };
+        const s: SessionRecord = {
+          session_id: id,
+          title: 'New chat',
+          messages: [],
+          active_stream_id: null,
+          updated_at: Date.now(),
+        };
         this.sessions.set(id, s);
         return json({ session: { ...s } });
       }),
@@ -316,8 +340,10 @@ export class MockBackend implements ChatBackend {
         }
         const s = this.session(body.session_id ?? null);
         if (!s) return json({ error: 'unknown session_id' }, { status: 404 });
-        if (s.active_stream_id) return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });
-        const armed = this.armed.get(s.session_id) ?? this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
+        if (s.active_stream_id)
+          return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });
+        const armed = this.armed.get(s.session_id) ??
+          this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
         this.armed.delete(s.session_id);
         const streamId = `run${this.runs.size + 1}`;
         s.messages.push({ role: 'user', content: body.message ?? '' });
@@ -358,7 +384,8 @@ export class MockBackend implements ChatBackend {
         const { streamId, afterSeq } = chatStreamKey(request.url);
         const run = this.runs.get(streamId ?? '');
         // Without a kept journal a finished run is gone from the server, like one it never had.
-        if (!run || (!run.active && !this.model.journalKept)) return json({ error: 'unknown stream_id' }, { status: 404 });
+        if (!run || (!run.active && !this.model.journalKept))
+          return json({ error: 'unknown stream_id' }, { status: 404 });
         const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
         const url = new URL(request.url);
         const params = new URLSearchParams(url.searchParams);
@@ -369,7 +396,12 @@ export class MockBackend implements ChatBackend {
     ];
   }
 
-  private sseResponse(run: Run, ask: { afterSeq: number; cursor: ResumeCursor }, res: ServerResponse | undefined, path: string): Response {
+  private sseResponse(
+    run: Run,
+    ask: { afterSeq: number; cursor: ResumeCursor },
+    res: ServerResponse | undefined,
+    path: string,
+  ): Response {
     // MSW may hand back a wrapped body; the sentinel must reach the pipe loop as the same object.
     const encoder = new TextEncoder();
     let sub: Subscriber | undefined;

@@ -40,7 +40,15 @@ export class ConnectionLedger {
       bytes: 0,
     };
     this.sse.push(rec);
-    this.timeline.add({ kind: 'sse-open', t: rec.openedAt, socket: rec.socket, streamId: rec.streamId, session: rec.session, path: rec.path, afterSeq: rec.afterSeq });
+    this.timeline.add({
+      kind: 'sse-open',
+      t: rec.openedAt,
+      socket: rec.socket,
+      streamId: rec.streamId,
+      session: rec.session,
+      path: rec.path,
+      afterSeq: rec.afterSeq,
+    });
     return rec;
   }
 
@@ -53,7 +61,16 @@ export class ConnectionLedger {
     if (rec.closedAt !== null) return;
     rec.closedAt = this.timeline.now();
     rec.closedBy = by;
-    this.timeline.add({ kind: 'sse-close', t: rec.closedAt, socket: rec.socket, streamId: rec.streamId, session: rec.session, by, events: rec.events, bytes: rec.bytes });
+    this.timeline.add({
+      kind: 'sse-close',
+      t: rec.closedAt,
+      socket: rec.socket,
+      streamId: rec.streamId,
+      session: rec.session,
+      by,
+      events: rec.events,
+      bytes: rec.bytes,
+    });
   }
 
   /** Recorded when the response is done, stamped with the time the request arrived. */

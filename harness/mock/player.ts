@@ -4,12 +4,28 @@ import type { Timeline } from '../timeline.ts';
 import type { ConnectionLedger, SseRecord } from './ledger.ts';
 import type { ResumeCursor, ServerModel } from './server-model.ts';
 
-const WORDS = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'tempor', 'magna', 'aliqua', 'veniam', 'nostrud', 'ullamco', 'laboris'];
+const WORDS = [
+  'lorem',
+  'ipsum',
+  'dolor',
+  'sit',
+  'amet',
+  'tempor',
+  'magna',
+  'aliqua',
+  'veniam',
+  'nostrud',
+  'ullamco',
+  'laboris',
+];
 
 /** Token texts for a tokens/burst item; generated words carry their index so loss and doubling are visible. */
 export function tokenTexts(arg: { count?: number; text?: string }, startIndex: number): string[] {
   if (arg.text !== undefined) return arg.text.split(/(?<=\s)/).filter((t) => t.length > 0);
-  return Array.from({ length: arg.count ?? 0 }, (_, i) => `${WORDS[(startIndex + i) % WORDS.length]}${startIndex + i} `);
+  return Array.from(
+    { length: arg.count ?? 0 },
+    (_, i) => `${WORDS[(startIndex + i) % WORDS.length]}${startIndex + i} `,
+  );
 }
 
 /** The whole answer a script produces, for the transcript oracle and waitFor. */
@@ -17,7 +33,12 @@ export function scriptedAnswer(script: StreamItem[]): string[] {
   const tokens: string[] = [];
   for (const item of script) {
     // A loop, not push(...spread): a burst of 200k tokens would overflow the call stack.
-    const texts = 'tokens' in item ? tokenTexts(item.tokens, tokens.length) : 'burst' in item ? tokenTexts(item.burst, tokens.length) : [];
+    const texts =
+      'tokens' in item
+        ? tokenTexts(item.tokens, tokens.length)
+        : 'burst' in item
+          ? tokenTexts(item.burst, tokens.length)
+          : [];
     for (const t of texts) tokens.push(t);
   }
   return tokens;
@@ -103,7 +124,8 @@ export class Run {
     // Comment first so the browser fires `open` at once even if nothing is due yet.
     this.send(sub, ': connected\n\n', 0);
     const first = this.active ? this.liveBacklog(cursor) : this.journalAfter(cursor);
-    if (first.entries.length) this.send(sub, first.entries.map((e) => this.frame(e, first.id)).join(''), first.entries.length);
+    if (first.entries.length)
+      this.send(sub, first.entries.map((e) => this.frame(e, first.id)).join(''), first.entries.length);
     if (!this.active) {
       sub.end();
       this.ledger.close(sub.rec, 'server');
@@ -115,7 +137,8 @@ export class Run {
   /** A live run: the offline buffer, unless the model serves a cursor from the journal. */
   private liveBacklog(cursor: ResumeCursor): { entries: JournalEntry[]; id: 'own' | 'latest' } {
     if (this.opts.server.resume === 'replay') return { entries: [...this.journal], id: 'own' };
-    if (this.opts.server.resume === 'journal' && cursor.kind !== 'none') return { entries: this.journalAfter(cursor).entries, id: 'own' };
+    if (this.opts.server.resume === 'journal' && cursor.kind !== 'none')
+      return { entries: this.journalAfter(cursor).entries, id: 'own' };
     // Older servers stamped each buffered frame from the run's latest id as they wrote it.
     return { entries: [...this.offlineBuffer], id: 'latest' };
   }
@@ -123,7 +146,8 @@ export class Run {
   /** The journal after a cursor; a cursor the server cannot use gets it all, one ahead of the run all or nothing. */
   private journalAfter(cursor: ResumeCursor): { entries: JournalEntry[]; id: 'own' } {
     let after = 0;
-    if (cursor.kind === 'seq') after = cursor.afterSeq <= this.lastSeq || !this.opts.server.lastEventId ? cursor.afterSeq : 0;
+    if (cursor.kind === 'seq')
+      after = cursor.afterSeq <= this.lastSeq || !this.opts.server.lastEventId ? cursor.afterSeq : 0;
     return { entries: this.journal.slice(Math.min(after, this.journal.length)), id: 'own' };
   }
 
@@ -214,7 +238,8 @@ export class Run {
     if (!this.subscribers.size) {
       const cap = this.opts.server.offlineBufferCap;
       for (const e of entries) this.offlineBuffer.push(e);
-      if (cap !== null && this.offlineBuffer.length > cap) this.offlineBuffer.splice(0, this.offlineBuffer.length - cap);
+      if (cap !== null && this.offlineBuffer.length > cap)
+        this.offlineBuffer.splice(0, this.offlineBuffer.length - cap);
       return;
     }
     this.offlineBuffer.length = 0;
@@ -247,7 +272,9 @@ export class Run {
         let sent = 0;
         // Emit every token that is due, then sleep until the next one: keeps the rate at high speeds.
         while (sent < texts.length && this.active) {
-          const due = this.hurried ? texts.length : Math.min(texts.length, Math.floor((Date.now() - start) / interval) + 1);
+          const due = this.hurried
+            ? texts.length
+            : Math.min(texts.length, Math.floor((Date.now() - start) / interval) + 1);
           if (due > sent) {
             this.emitMany(texts.slice(sent, due).map((text) => ['token', { text }]));
             sent = due;
@@ -264,7 +291,13 @@ export class Run {
         const tid = `t${this.journal.length + 1}`;
         this.emit('tool', { name: item.tool.name, preview: item.tool.preview ?? '', tid });
         if (item.tool.duration) await this.sleep(item.tool.duration);
-        this.emit('tool_complete', { name: item.tool.name, preview: item.tool.preview ?? '', tid, is_error: false, duration: (item.tool.duration ?? 0) / 1000 });
+        this.emit('tool_complete', {
+          name: item.tool.name,
+          preview: item.tool.preview ?? '',
+          tid,
+          is_error: false,
+          duration: (item.tool.duration ?? 0) / 1000,
+        });
       } else if ('wait' in item) {
         await this.sleep(item.wait);
       } else if ('stall' in item) {
@@ -292,6 +325,12 @@ export class Run {
       this.unsubscribe(s, 'server');
       s.end();
     }
-    this.timeline.add({ kind: 'run-end', t: this.timeline.now(), streamId: this.streamId, session: this.session, reason });
+    this.timeline.add({
+      kind: 'run-end',
+      t: this.timeline.now(),
+      streamId: this.streamId,
+      session: this.session,
+      reason,
+    });
   }
 }

@@ -1,7 +1,14 @@
 // RealBackend: the UI's own server behind the harness's HTTP front. The front is a proxy on 127.0.0.1 that keeps what
 // the mock keeps (the connection ledger, the probe in every page, socket drops), while the server's own code answers:
 // its channels, buffers, journal, replay and headers, as released. A stub agent inside the server plays the scripts.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
@@ -55,7 +62,15 @@ export interface RealBackendOptions {
 }
 
 /** Response headers not passed on as they are: they describe one hop, not the message. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 /** How long a dropped stream's socket stays up, silent, before it is destroyed (as in the mock). */
 const DROP_QUIET_MS = 50;
 /** The largest page read whole to put the probe in. */
@@ -118,7 +133,11 @@ export class RealBackend implements ChatBackend {
     const controlUrl = await this.opts.control.start();
     try {
       this.upstream = await this.opts.startServer(controlUrl);
-      ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(this.server, this.opts.port, 'the harness front'));
+      ({ origin: this.origin, hosts: this.hosts } = await listenOnLoopback(
+        this.server,
+        this.opts.port,
+        'the harness front',
+      ));
     } catch (e) {
       await this.stop();
       throw e;
@@ -151,7 +170,8 @@ export class RealBackend implements ChatBackend {
       byStream.set(p.rec.streamId!, (byStream.get(p.rec.streamId!) ?? 0) + 1);
       p.drop();
     }
-    for (const [streamId, sockets] of byStream) this.timeline.add({ kind: 'server-drop', t: this.timeline.now(), streamId, sockets, why });
+    for (const [streamId, sockets] of byStream)
+      this.timeline.add({ kind: 'server-drop', t: this.timeline.now(), streamId, sockets, why });
     return open.length;
   }
 
@@ -160,11 +180,23 @@ export class RealBackend implements ChatBackend {
     if (!run) return;
     if (e.kind === 'run-end' && run.active) {
       run.active = false;
-      this.timeline.add({ kind: 'run-end', t: this.timeline.now(), streamId: run.streamId, session: run.session, reason: e.reason === 'cancel' ? 'cancel' : 'complete' });
+      this.timeline.add({
+        kind: 'run-end',
+        t: this.timeline.now(),
+        streamId: run.streamId,
+        session: run.session,
+        reason: e.reason === 'cancel' ? 'cancel' : 'complete',
+      });
     } else if (e.kind === 'drop') {
       const mine = [...this.passing].filter((p) => p.rec.streamId === run.streamId && p.rec.closedAt === null);
       for (const p of mine) p.drop();
-      this.timeline.add({ kind: 'server-drop', t: this.timeline.now(), streamId: run.streamId, sockets: mine.length, why: 'scripted drop' });
+      this.timeline.add({
+        kind: 'server-drop',
+        t: this.timeline.now(),
+        streamId: run.streamId,
+        sockets: mine.length,
+        why: 'scripted drop',
+      });
     }
   }
 
@@ -175,7 +207,11 @@ export class RealBackend implements ChatBackend {
     const t = this.timeline.now();
     if (!isOwnHost(req.headers.host, this.hosts) || !req.url?.startsWith('/')) {
       const body = `sse-harness: this server answers only requests for ${this.origin}\n`;
-      res.writeHead(421, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      res.writeHead(421, {
+        'content-type': 'text/plain',
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+      });
       return void res.end(body);
     }
     if (path === '/__harness/probe.js') {
@@ -191,7 +227,11 @@ export class RealBackend implements ChatBackend {
     } catch (e) {
       if (!res.headersSent) {
         res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: `sse-harness: the real server did not answer: ${oneLine((e as Error).message, 200)}` }));
+        res.end(
+          JSON.stringify({
+            error: `sse-harness: the real server did not answer: ${oneLine((e as Error).message, 200)}`,
+          }),
+        );
       } else res.destroy();
     } finally {
       if (path !== CHAT_STREAM_PATH) this.ledger.request(req.method ?? 'GET', path, res.statusCode, t);
@@ -207,12 +247,16 @@ export class RealBackend implements ChatBackend {
     headers.host = up.host;
     for (const h of ['origin', 'referer'] as const) {
       const v = headers[h];
-      if (typeof v === 'string' && (v === this.origin || v.startsWith(`${this.origin}/`))) headers[h] = up.origin + v.slice(this.origin.length);
+      if (typeof v === 'string' && (v === this.origin || v.startsWith(`${this.origin}/`)))
+        headers[h] = up.origin + v.slice(this.origin.length);
     }
     return new Promise<void>((done, fail) => {
-      const upReq = httpRequest({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent: false }, (upRes) => {
-        void this.answer(req, res, upRes, path).then(done, fail);
-      });
+      const upReq = httpRequest(
+        { host: up.hostname, port: up.port, method: req.method, path: req.url, headers, agent: false },
+        (upRes) => {
+          void this.answer(req, res, upRes, path).then(done, fail);
+        },
+      );
       upReq.on('error', fail);
       // A client that goes away mid-request (a stream closed, a page unloaded) takes the upstream request with it.
       res.on('close', () => upReq.destroy());
@@ -228,7 +272,8 @@ export class RealBackend implements ChatBackend {
     // on the same way, as the same bytes. (A release that answered HTTP/1.0 is answered in HTTP/1.1, as the mock does.)
     const connection = upRes.headers.connection;
     if (connection) headers.connection = connection;
-    if (/\bclose\b/i.test(connection ?? '') && upRes.headers['content-length'] === undefined) res.useChunkedEncodingByDefault = false;
+    if (/\bclose\b/i.test(connection ?? '') && upRes.headers['content-length'] === undefined)
+      res.useChunkedEncodingByDefault = false;
     const type = String(upRes.headers['content-type'] ?? '');
 
     if (type.startsWith('text/html') && status === 200) {
@@ -245,7 +290,8 @@ export class RealBackend implements ChatBackend {
       res.writeHead(status, headers);
       return void res.end(raw);
     }
-    if (path === CHAT_STREAM_PATH && status === 200 && type.startsWith('text/event-stream')) return this.passStream(req, res, upRes, status, headers);
+    if (path === CHAT_STREAM_PATH && status === 200 && type.startsWith('text/event-stream'))
+      return this.passStream(req, res, upRes, status, headers);
     res.writeHead(status, headers);
     await new Promise<void>((ok) => {
       upRes.pipe(res);
@@ -263,19 +309,32 @@ export class RealBackend implements ChatBackend {
     } catch {
       return;
     }
-    if (path === '/api/session/new' && typeof body.session?.session_id === 'string') this.sessions.set(body.session.session_id, true);
+    if (path === '/api/session/new' && typeof body.session?.session_id === 'string')
+      this.sessions.set(body.session.session_id, true);
     if (path === '/api/chat/start' && typeof body.stream_id === 'string' && typeof body.session_id === 'string') {
       const session = body.session_id;
       this.sessions.set(session, true);
       const armed = this.armed.get(session) ?? this.armed.get('*') ?? { name: 'default', script: [] };
       this.armed.delete(session);
       this.runs.set(body.stream_id, new RealRun(body.stream_id, session, this.opts.control, armed.script));
-      this.timeline.add({ kind: 'run-start', t: this.timeline.now(), streamId: body.stream_id, session, script: armed.name });
+      this.timeline.add({
+        kind: 'run-start',
+        t: this.timeline.now(),
+        streamId: body.stream_id,
+        session,
+        script: armed.name,
+      });
     }
   }
 
   /** A chat stream: passed on chunk by chunk, on the ledger from its first byte to its close, cut on a drop. */
-  private passStream(req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage, status: number, headers: Record<string, string | string[]>): Promise<void> {
+  private passStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upRes: IncomingMessage,
+    status: number,
+    headers: Record<string, string | string[]>,
+  ): Promise<void> {
     const { streamId, afterSeq } = chatStreamKey(req.url ?? '');
     const run = streamId ? this.runs.get(streamId) : undefined;
     const rec = this.ledger.open({ path: CHAT_STREAM_PATH, streamId, session: run?.session ?? null, afterSeq });

@@ -45,7 +45,11 @@ export interface ServerModel {
 }
 
 /** The mock's chat-stream headers before server models existed; the reference UI is judged with them. */
-export const MOCK_SSE_HEADERS: Readonly<Record<string, string>> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' };
+export const MOCK_SSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+};
 
 /** The newest hermes-webui server's resume rules, with the mock's own headers: the default of every backend. */
 export const DEFAULT_SERVER_MODEL: Readonly<ServerModel> = {
@@ -59,9 +63,14 @@ export const DEFAULT_SERVER_MODEL: Readonly<ServerModel> = {
 
 export function serverModel(partial: Partial<ServerModel> = {}): ServerModel {
   const m = { ...DEFAULT_SERVER_MODEL, ...partial };
-  if (!RESUME_BEHAVIOURS.includes(m.resume)) throw new Error(`sse-harness: unknown resume behaviour "${String(m.resume)}". Use one of: ${RESUME_BEHAVIOURS.join(', ')}.`);
+  if (!RESUME_BEHAVIOURS.includes(m.resume))
+    throw new Error(
+      `sse-harness: unknown resume behaviour "${String(m.resume)}". Use one of: ${RESUME_BEHAVIOURS.join(', ')}.`,
+    );
   if (m.offlineBufferCap !== null && !(Number.isInteger(m.offlineBufferCap) && m.offlineBufferCap >= 0)) {
-    throw new Error(`sse-harness: offlineBufferCap must be a whole number of events or null (no limit), not ${String(m.offlineBufferCap)}.`);
+    throw new Error(
+      `sse-harness: offlineBufferCap must be a whole number of events or null (no limit), not ${String(m.offlineBufferCap)}.`,
+    );
   }
   return { ...m, sseHeaders: Object.fromEntries(Object.entries(m.sseHeaders).map(([k, v]) => [k.toLowerCase(), v])) };
 }
@@ -90,7 +99,12 @@ function eventIdParts(raw: string): { run: string | null; seq: number | null } {
  * `after_seq`, `replay`) win by presence, even when unusable; the `Last-Event-ID` header counts only when the model
  * reads it and no query cursor is there. An empty query value counts as absent.
  */
-export function resumeCursor(params: URLSearchParams, lastEventIdHeader: string | null, streamId: string, model: Pick<ServerModel, 'lastEventId'>): ResumeCursor {
+export function resumeCursor(
+  params: URLSearchParams,
+  lastEventIdHeader: string | null,
+  streamId: string,
+  model: Pick<ServerModel, 'lastEventId'>,
+): ResumeCursor {
   const q = (name: string) => params.get(name) || null;
   const afterSeq = q('after_seq');
   const afterEventId = q('after_event_id');
@@ -100,7 +114,8 @@ export function resumeCursor(params: URLSearchParams, lastEventIdHeader: string 
     if (afterEventId !== null) {
       const { run, seq } = eventIdParts(afterEventId);
       // An id naming a run decides alone: this run's seq, or unusable (another run, or no number after the colon).
-      if (run !== null) return run === streamId && seq !== null ? { kind: 'seq', afterSeq: seq } : { kind: 'unusable', raw };
+      if (run !== null)
+        return run === streamId && seq !== null ? { kind: 'seq', afterSeq: seq } : { kind: 'unusable', raw };
     }
     if (afterSeq === null) return { kind: 'unusable', raw };
     // A value that is not a number reads as 0: the whole journal, which is also what an unusable cursor gets.
@@ -115,9 +130,17 @@ export function resumeCursor(params: URLSearchParams, lastEventIdHeader: string 
 /** What a report says about the server model a run was played against (the JSON report's `mock`). */
 export const serverModelSummarySchema = z
   .object({
-    resume: z.enum(RESUME_BEHAVIOURS).describe("journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run; replay: the whole journal to every subscriber (docs/protocol.md#resume)"),
+    resume: z
+      .enum(RESUME_BEHAVIOURS)
+      .describe(
+        "journal: a usable resume cursor gets the run's journal after it; buffer: cursors are ignored for a live run; replay: the whole journal to every subscriber (docs/protocol.md#resume)",
+      ),
     why: z.string().describe('what decided the behaviour (the target reading its checkout, or the default)'),
-    offlineBufferCap: z.number().int().nullable().describe('most events buffered while no client is subscribed (null: no limit)'),
+    offlineBufferCap: z
+      .number()
+      .int()
+      .nullable()
+      .describe('most events buffered while no client is subscribed (null: no limit)'),
     lastEventId: z.boolean().describe('the Last-Event-ID request header counts as a resume cursor'),
     headers: z.record(z.string(), z.string()).describe("the chat-stream reply's response headers"),
   })
@@ -127,5 +150,11 @@ export type ServerModelSummary = Z.infer<typeof serverModelSummarySchema>;
 export const DEFAULT_MODEL_WHY = "the mock's default: the newest hermes-webui server's resume rules";
 
 export function summarizeServerModel(model: ServerModel, why = DEFAULT_MODEL_WHY): ServerModelSummary {
-  return { resume: model.resume, why, offlineBufferCap: model.offlineBufferCap, lastEventId: model.lastEventId, headers: { ...model.sseHeaders } };
+  return {
+    resume: model.resume,
+    why,
+    offlineBufferCap: model.offlineBufferCap,
+    lastEventId: model.lastEventId,
+    headers: { ...model.sseHeaders },
+  };
 }

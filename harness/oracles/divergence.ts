@@ -41,9 +41,12 @@ function bestPlace(shown: string, from: number, script: string, near: number): {
   let best: { at: number; length: number } | null = null;
   for (let at = script.indexOf(probe), n = 0; at >= 0 && n < MAX_CANDIDATES; at = script.indexOf(probe, at + 1), n++) {
     const length = commonPrefix(shown, script, from, at, MAX_EXTEND);
-    if (!best || length > best.length || (length === best.length && Math.abs(at - near) < Math.abs(best.at - near))) best = { at, length };
+    if (!best || length > best.length || (length === best.length && Math.abs(at - near) < Math.abs(best.at - near)))
+      best = { at, length };
   }
-  return best && best.length >= Math.min(MIN_MATCH, rest) && best.length >= Math.min(MIN_MATCH, probe.length) ? best : null;
+  return best && best.length >= Math.min(MIN_MATCH, rest) && best.length >= Math.min(MIN_MATCH, probe.length)
+    ? best
+    : null;
 }
 
 /**
@@ -72,17 +75,30 @@ export function firstDivergence(shown: string, scripted: string, others: OtherSc
   const same = commonPrefix(shown, scripted);
   if (same === shown.length && same === scripted.length) return null;
   if (same === shown.length) {
-    return { kind: 'truncated', offset: same, ...windows(shown, scripted, same), detail: `the shown text ends at char ${same} of the ${scripted.length} scripted` };
+    return {
+      kind: 'truncated',
+      offset: same,
+      ...windows(shown, scripted, same),
+      detail: `the shown text ends at char ${same} of the ${scripted.length} scripted`,
+    };
   }
   const offset = wordStart(shown, same);
-  const at = (kind: Divergence['kind'], detail: string): Divergence => ({ kind, offset, ...windows(shown, scripted, offset), detail });
+  const at = (kind: Divergence['kind'], detail: string): Divergence => ({
+    kind,
+    offset,
+    ...windows(shown, scripted, offset),
+    detail,
+  });
 
   // The pane shows another session's answer outright: its script matches the shown text further than this one's.
   for (const o of others) {
     if (o.text === scripted) continue;
     const n = commonPrefix(shown, o.text);
     if (n > offset && (n === shown.length || n - offset >= MIN_MATCH)) {
-      return at('foreign', `the shown text is session ${o.session}'s answer: it matches that script for ${n} chars, this session's for ${offset}`);
+      return at(
+        'foreign',
+        `the shown text is session ${o.session}'s answer: it matches that script for ${n} chars, this session's for ${offset}`,
+      );
     }
   }
 
@@ -94,26 +110,42 @@ export function firstDivergence(shown: string, scripted: string, others: OtherSc
     .sort((a, b) => b.place!.length - a.place!.length)[0];
   if (own && (!foreign || own.length >= foreign.place!.length)) {
     if (own.at < offset) {
-      return at('doubled', `text already shown appears again: the script's chars ${own.at}–${own.at + own.length} are shown a second time from char ${offset}`);
+      return at(
+        'doubled',
+        `text already shown appears again: the script's chars ${own.at}–${own.at + own.length} are shown a second time from char ${offset}`,
+      );
     }
     // Scripted text skipped: lost, unless the skipped part turns up later in the shown text (out of order).
     const skipped = scripted.slice(offset, own.at);
     const head = skipped.slice(0, Math.max(PROBE, MIN_MATCH));
     const later = shown.indexOf(head, offset + own.length);
     if (later >= 0 && (head.length >= MIN_MATCH || commonPrefix(shown, skipped, later) === skipped.length)) {
-      return at('reordered', `the script's text from char ${own.at} is shown before its chars ${offset}–${own.at}, which come later (shown at char ${later})`);
+      return at(
+        'reordered',
+        `the script's text from char ${own.at} is shown before its chars ${offset}–${own.at}, which come later (shown at char ${later})`,
+      );
     }
-    return at('lost', `${own.at - offset} scripted chars are missing (the script's chars ${offset}–${own.at}); the shown text goes on from the script's char ${own.at}`);
+    return at(
+      'lost',
+      `${own.at - offset} scripted chars are missing (the script's chars ${offset}–${own.at}); the shown text goes on from the script's char ${own.at}`,
+    );
   }
   if (foreign) {
-    return at('foreign', `the shown text from char ${offset} is from session ${foreign.session}'s answer (its char ${foreign.place!.at}), not this session's`);
+    return at(
+      'foreign',
+      `the shown text from char ${offset} is from session ${foreign.session}'s answer (its char ${foreign.place!.at}), not this session's`,
+    );
   }
-  if (offset === scripted.length) return at('extra', `${shown.length - offset} chars past the end of the script, from no session's script`);
+  if (offset === scripted.length)
+    return at('extra', `${shown.length - offset} chars past the end of the script, from no session's script`);
   // Text in no script put in, after which the script goes on: an insertion, not a change.
   const next = scripted.slice(offset, offset + PROBE);
   const resumes = shown.indexOf(next, offset + 1);
   if (resumes >= 0 && (next.length >= MIN_MATCH || offset + next.length === scripted.length)) {
-    return at('extra', `${resumes - offset} chars in no session's script put in; the script goes on at shown char ${resumes}`);
+    return at(
+      'extra',
+      `${resumes - offset} chars in no session's script put in; the script goes on at shown char ${resumes}`,
+    );
   }
   return at('changed', `the shown text from char ${offset} is in no session's script`);
 }
@@ -122,10 +154,24 @@ export function firstDivergence(shown: string, scripted: string, others: OtherSc
  * The text event for what the UI shows of a session's answer at t: its length against the script's, and, when it is not
  * a prefix of the script, where and how it left it (others: the other sessions' scripts, asked for only then).
  */
-export function textEvent(t: number, session: string, shown: string, scripted: string, others: () => OtherScript[]): Extract<TimelineEvent, { kind: 'text' }> {
+export function textEvent(
+  t: number,
+  session: string,
+  shown: string,
+  scripted: string,
+  others: () => OtherScript[],
+): Extract<TimelineEvent, { kind: 'text' }> {
   const prefixOk = scripted.startsWith(shown);
   const divergence = prefixOk ? null : firstDivergence(shown, scripted, others());
-  return { kind: 'text', t, session, length: shown.length, scripted: scripted.length, prefixOk, ...(divergence ? { divergence } : {}) };
+  return {
+    kind: 'text',
+    t,
+    session,
+    length: shown.length,
+    scripted: scripted.length,
+    prefixOk,
+    ...(divergence ? { divergence } : {}),
+  };
 }
 
 /** `"…before|after…"` of a window, `before` chars before the divergence and `after` after, for one-line summaries. */

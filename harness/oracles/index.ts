@@ -18,5 +18,7 @@ export const ORACLES: { [K in OracleName]: Oracle<NonNullable<Expect[K]>> } = {
 };
 
 export function judge(run: RunRecord, expect: Expect): Verdict[] {
-  return (Object.keys(expect) as OracleName[]).map((name) => (ORACLES[name] as Oracle<unknown>)(run, expect[name] ?? {}));
+  return (Object.keys(expect) as OracleName[]).map((name) =>
+    (ORACLES[name] as Oracle<unknown>)(run, expect[name] ?? {}),
+  );
 }

@@ -65,11 +65,24 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   const witnessPeaks: Record<string, number> = {};
   for (const e of events) {
     if (e.kind !== 'sample') continue;
-    for (const [k, v] of Object.entries(e.witnesses)) if (typeof v === 'number') witnessPeaks[k] = Math.max(witnessPeaks[k] ?? 0, v);
+    for (const [k, v] of Object.entries(e.witnesses))
+      if (typeof v === 'number') witnessPeaks[k] = Math.max(witnessPeaks[k] ?? 0, v);
   }
   const seenBy = (['server', 'page', 'cdp', 'cdpObjects'] as const).filter((k) => witnessPeaks[k] !== undefined);
-  const witnessNote = seenBy.length ? `; peaks by witness: ${seenBy.map((k) => `${{ server: 'server', page: 'page', cdp: 'CDP network', cdpObjects: 'CDP heap' }[k]} ${witnessPeaks[k]}`).join(', ')}` : '';
-  const evidence = { peakOpen: peak, witnessPeaks, finalOpen, baseline: 0, graceMs: grace, cyclePeaks, growthPerCycle: growth, worst, series: series.map((p) => [p.t, p.open, p.allowed]) };
+  const witnessNote = seenBy.length
+    ? `; peaks by witness: ${seenBy.map((k) => `${{ server: 'server', page: 'page', cdp: 'CDP network', cdpObjects: 'CDP heap' }[k]} ${witnessPeaks[k]}`).join(', ')}`
+    : '';
+  const evidence = {
+    peakOpen: peak,
+    witnessPeaks,
+    finalOpen,
+    baseline: 0,
+    graceMs: grace,
+    cyclePeaks,
+    growthPerCycle: growth,
+    worst,
+    series: series.map((p) => [p.t, p.open, p.allowed]),
+  };
   const labelOne = (id: string | null) => label([id])[0]!;
   if (firstViolation) {
     const v = worst!;
@@ -87,11 +100,25 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   // Judged before the runs end (a Playwright test's matcher, a run stopped early), the viewed session may still stream.
   if (finalOpen > (last?.allowed ?? 0)) {
     const leaked = leakedStreams(events, last!.excess, labelOne);
-    const ended = last!.allowed ? `while the user views ${last!.allowed} streaming session at the end` : 'after every run ended (baseline 0)';
-    return { oracle: 'liveStreams', pass: false, summary: `${finalOpen} chat streams still open ${ended}${sitesClause(leaked)}`, t: last!.t, step: stepAt(events, last!.t), evidence: { ...evidence, leaked } };
+    const ended = last!.allowed
+      ? `while the user views ${last!.allowed} streaming session at the end`
+      : 'after every run ended (baseline 0)';
+    return {
+      oracle: 'liveStreams',
+      pass: false,
+      summary: `${finalOpen} chat streams still open ${ended}${sitesClause(leaked)}`,
+      t: last!.t,
+      step: stepAt(events, last!.t),
+      evidence: { ...evidence, leaked },
+    };
   }
   if (grew) {
-    return { oracle: 'liveStreams', pass: false, summary: `open streams grow by ${growth.toFixed(2)} per cycle (peaks ${cyclePeaks.join('→')}), allowed ${maxGrowth}`, evidence };
+    return {
+      oracle: 'liveStreams',
+      pass: false,
+      summary: `open streams grow by ${growth.toFixed(2)} per cycle (peaks ${cyclePeaks.join('→')}), allowed ${maxGrowth}`,
+      evidence,
+    };
   }
   return {
     oracle: 'liveStreams',

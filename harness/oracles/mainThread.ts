@@ -3,7 +3,8 @@ import type { TimelineEvent } from '../timeline.ts';
 import { stepAt, type Oracle } from './types.ts';
 
 /** Streams are not polling: a held-open SSE request is judged by the stream oracles. */
-const isPoll = (path: string) => path.startsWith('/api/') && !path.startsWith('/api/chat/stream') && !path.endsWith('/events');
+const isPoll = (path: string) =>
+  path.startsWith('/api/') && !path.startsWith('/api/chat/stream') && !path.endsWith('/events');
 
 export function hiddenIntervals(events: TimelineEvent[], end: number): [number, number][] {
   const out: [number, number][] = [];
@@ -20,10 +21,16 @@ export function hiddenIntervals(events: TimelineEvent[], end: number): [number, 
   return out;
 }
 
-export const hiddenPollingOracle: Oracle<{ maxPerEndpoint?: number; endpoints?: Record<string, number>; graceMs?: number }> = (run, config) => {
+export const hiddenPollingOracle: Oracle<{
+  maxPerEndpoint?: number;
+  endpoints?: Record<string, number>;
+  graceMs?: number;
+}> = (run, config) => {
   const grace = config.graceMs ?? 300;
   const events = run.timeline.ordered();
-  const windows = hiddenIntervals(events, run.endedAt).map(([a, b]) => [a + grace, b] as const).filter(([a, b]) => b > a);
+  const windows = hiddenIntervals(events, run.endedAt)
+    .map(([a, b]) => [a + grace, b] as const)
+    .filter(([a, b]) => b > a);
   const inWindow = (t: number) => windows.some(([a, b]) => t >= a && t <= b);
   const server: Record<string, number> = {};
   const page: Record<string, number> = {};
@@ -39,7 +46,13 @@ export const hiddenPollingOracle: Oracle<{ maxPerEndpoint?: number; endpoints?: 
   const budget = (path: string) => config.endpoints?.[path] ?? config.maxPerEndpoint ?? 0;
   const over = Object.entries(server).filter(([p, n]) => n > budget(p));
   const evidence = { hiddenMs, graceMs: grace, serverCounts: server, pageCounts: page, windows };
-  if (!windows.length) return { oracle: 'hiddenPolling', pass: false, summary: 'nothing to judge: the page was never hidden (add a background or lock step)', evidence };
+  if (!windows.length)
+    return {
+      oracle: 'hiddenPolling',
+      pass: false,
+      summary: 'nothing to judge: the page was never hidden (add a background or lock step)',
+      evidence,
+    };
   if (over.length) {
     return {
       oracle: 'hiddenPolling',
@@ -51,7 +64,18 @@ export const hiddenPollingOracle: Oracle<{ maxPerEndpoint?: number; endpoints?: 
       evidence,
     };
   }
-  return { oracle: 'hiddenPolling', pass: true, summary: `hidden for ${hiddenMs} ms: ${Object.keys(server).length ? Object.entries(server).map(([p, n]) => `${p} ×${n}`).join(', ') : 'no polling requests'}, within budget`, evidence };
+  return {
+    oracle: 'hiddenPolling',
+    pass: true,
+    summary: `hidden for ${hiddenMs} ms: ${
+      Object.keys(server).length
+        ? Object.entries(server)
+            .map(([p, n]) => `${p} ×${n}`)
+            .join(', ')
+        : 'no polling requests'
+    }, within budget`,
+    evidence,
+  };
 };
 
 export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: number }> = (run, config) => {
@@ -60,7 +84,8 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   const events = run.timeline.ordered();
   // Stalls the harness caused itself (a CDP heap census holds the main thread) are not the page's.
   const pauses = events.filter((e): e is Extract<TimelineEvent, { kind: 'probe-pause' }> => e.kind === 'probe-pause');
-  const ours = (s: { t: number; duration: number }) => pauses.some((p) => s.t < p.t + p.duration + 20 && s.t + s.duration > p.t - 20);
+  const ours = (s: { t: number; duration: number }) =>
+    pauses.some((p) => s.t < p.t + p.duration + 20 && s.t + s.duration > p.t - 20);
   // Judged while streaming (a scripted answer playing at the backend): page boot and idle time are not the budget's.
   // A page that lags behind renders the stream long after the server sent its last event: the window lasts until
   // the session's shown text last changed.
@@ -83,7 +108,8 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
     }
   }
   for (const s of started.values()) streaming.push([s.t, run.endedAt]);
-  const whileStreaming = (s: { t: number; duration: number }) => streaming.some(([a, b]) => s.t < b && s.t + s.duration > a);
+  const whileStreaming = (s: { t: number; duration: number }) =>
+    streaming.some(([a, b]) => s.t < b && s.t + s.duration > a);
   const all = events.filter((e): e is Extract<TimelineEvent, { kind: 'stall' }> => e.kind === 'stall');
   const stalls = all.filter((s) => !ours(s) && whileStreaming(s));
   // Long tasks are exact where the browser reports them (the page's LoAF/longtask observer first, the CDP probe's
@@ -95,14 +121,25 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
   const unanswered = stalls.filter((s) => s.source === 'unresponsive');
   const basis = [...(tasks.length ? tasks : stalls.filter((s) => s.source === 'heartbeat')), ...unanswered];
   const total = basis.reduce((s, e) => s + Math.max(0, e.duration - 50), 0);
-  const worst = stalls.reduce<(typeof stalls)[number] | undefined>((w, s) => (!w || s.duration > w.duration ? s : w), undefined);
+  const worst = stalls.reduce<(typeof stalls)[number] | undefined>(
+    (w, s) => (!w || s.duration > w.duration ? s : w),
+    undefined,
+  );
   const bySource: Record<string, { count: number; longest: number }> = {};
   for (const s of stalls) {
     const b = (bySource[s.source] ??= { count: 0, longest: 0 });
     b.count++;
     b.longest = Math.max(b.longest, s.duration);
   }
-  const evidence = { longestMs: worst?.duration ?? 0, totalBlockedMs: total, budget: { longestMs: longestBudget, totalBlockedMs: totalBudget }, bySource, basis: pageTasks.length ? 'page long tasks' : cdpTasks.length ? 'CDP long tasks' : 'heartbeat', excludedProbePauses: all.filter(ours).length, outsideStreaming: all.filter((s) => !whileStreaming(s)).length };
+  const evidence = {
+    longestMs: worst?.duration ?? 0,
+    totalBlockedMs: total,
+    budget: { longestMs: longestBudget, totalBlockedMs: totalBudget },
+    bySource,
+    basis: pageTasks.length ? 'page long tasks' : cdpTasks.length ? 'CDP long tasks' : 'heartbeat',
+    excludedProbePauses: all.filter(ours).length,
+    outsideStreaming: all.filter((s) => !whileStreaming(s)).length,
+  };
   if ((worst?.duration ?? 0) > longestBudget || total > totalBudget) {
     return {
       oracle: 'stallBudget',
@@ -115,5 +152,10 @@ export const stallBudgetOracle: Oracle<{ longestMs?: number; totalBlockedMs?: nu
       evidence,
     };
   }
-  return { oracle: 'stallBudget', pass: true, summary: `longest stall ${worst?.duration ?? 0} ms, ${total} ms blocked in all (budgets ${longestBudget}/${totalBudget})`, evidence };
+  return {
+    oracle: 'stallBudget',
+    pass: true,
+    summary: `longest stall ${worst?.duration ?? 0} ms, ${total} ms blocked in all (budgets ${longestBudget}/${totalBudget})`,
+    evidence,
+  };
 };

@@ -44,7 +44,11 @@ export function uncausedOpens(events: TimelineEvent[]): { bySession: Map<string,
     else if (e.kind === 'step-start' && PAGE_CAUSES.has(e.step)) armAll();
     else if (e.kind === 'sse-open' && e.session) {
       if (armed.get(e.session) ?? pageCause) caused++;
-      else bySession.set(e.session, [...(bySession.get(e.session) ?? []), { t: e.t, socket: e.socket, streamId: e.streamId, afterSeq: e.afterSeq }]);
+      else
+        bySession.set(e.session, [
+          ...(bySession.get(e.session) ?? []),
+          { t: e.t, socket: e.socket, streamId: e.streamId, afterSeq: e.afterSeq },
+        ]);
       armed.set(e.session, false);
     }
   }
@@ -55,7 +59,10 @@ export function uncausedOpens(events: TimelineEvent[]): { bySession: Map<string,
  * The highest rate among a session's uncaused opens: over every run of two or more of them, their count divided by
  * their time span, the span counted as at least minWindowMs (so a lone reconnect, or two far apart, stay small).
  */
-export function worstRate(opens: UncausedOpen[], minWindowMs: number): { perMinute: number; from: number; to: number; count: number } | null {
+export function worstRate(
+  opens: UncausedOpen[],
+  minWindowMs: number,
+): { perMinute: number; from: number; to: number; count: number } | null {
   let worst: { perMinute: number; from: number; to: number; count: number } | null = null;
   for (let i = 0; i < opens.length; i++) {
     for (let j = i + 1; j < opens.length; j++) {
@@ -92,7 +99,15 @@ export const reconnectRateOracle: Oracle<ReconnectRateConfig> = (run, config) =>
       t: worst.from,
       // Opens that happened stay happened: nothing later in the run can take them back.
       definite: true,
-      evidence: { session: aliasOf(worst.session), opens: opens.map((o) => ({ ...o, step: stepAt(events, o.t) })), spanMs: span, perMinute: rate(worst.perMinute), ...budget, uncausedBySession: Object.fromEntries([...bySession].map(([s, o]) => [aliasOf(s), o.length])), caused },
+      evidence: {
+        session: aliasOf(worst.session),
+        opens: opens.map((o) => ({ ...o, step: stepAt(events, o.t) })),
+        spanMs: span,
+        perMinute: rate(worst.perMinute),
+        ...budget,
+        uncausedBySession: Object.fromEntries([...bySession].map(([s, o]) => [aliasOf(s), o.length])),
+        caused,
+      },
     };
   }
   return {

@@ -31,14 +31,26 @@ export const knownMarkSchema = z
 /** What an oracle returns: a verdict a person can check, with its evidence. The JSON report holds these as they are. */
 export const verdictSchema = z
   .object({
-    oracle: z.string().describe('liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, reconnectRate, steps or baseline'),
+    oracle: z
+      .string()
+      .describe(
+        'liveStreams, reattach, transcript, noBackgroundReconnect, hiddenPolling, stallBudget, lockRecovery, reconnectRate, steps or baseline',
+      ),
     pass: z.boolean(),
     summary: z.string().describe('one sentence with the numbers'),
     step: z.string().optional().describe('the step during which the problem started'),
     /** Time on the run clock (ms) the problem started, if any. */
     t: z.number().optional(),
-    definite: z.boolean().optional().describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
-    notJudged: z.string().optional().describe('why the oracle had nothing it could fairly judge (the user cut every recovery window short); such a verdict passes'),
+    definite: z
+      .boolean()
+      .optional()
+      .describe('a failure nothing later in the run could undo (a leak past its grace, a background reconnect)'),
+    notJudged: z
+      .string()
+      .optional()
+      .describe(
+        'why the oracle had nothing it could fairly judge (the user cut every recovery window short); such a verdict passes',
+      ),
     evidence: z.record(z.string(), z.unknown()).describe("the oracle's numbers; shape per oracle, see docs/report.md"),
     /** A failure a known-findings entry lists (set by the CLI with --known): its reason, and whether it still excuses. */
     known: knownMarkSchema.optional().describe('a failing verdict a known-findings entry lists (--known)'),

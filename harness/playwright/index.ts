@@ -104,7 +104,14 @@ export class Sse {
   private async step<T>(step: string, detail: string | undefined, act: () => Promise<T>): Promise<T> {
     const index = this.steps++;
     const path = `sse.${step}#${index + 1}`;
-    this.timeline.add({ kind: 'step-start', t: this.timeline.now(), index, path, step, ...(detail !== undefined ? { detail } : {}) });
+    this.timeline.add({
+      kind: 'step-start',
+      t: this.timeline.now(),
+      index,
+      path,
+      step,
+      ...(detail !== undefined ? { detail } : {}),
+    });
     let ok = false;
     try {
       const r = await act();
@@ -121,7 +128,13 @@ export class Sse {
 
   /** The user turns to a session: a view mark, whose end (shown) is set once the UI shows it. */
   private view(id: string | null): Extract<TimelineEvent, { kind: 'view' }> {
-    const e = { kind: 'view' as const, t: this.timeline.now(), session: id, alias: this.aliasOf(id), shown: undefined as number | undefined };
+    const e = {
+      kind: 'view' as const,
+      t: this.timeline.now(),
+      session: id,
+      alias: this.aliasOf(id),
+      shown: undefined as number | undefined,
+    };
     this.timeline.add(e);
     return e;
   }
@@ -144,12 +157,22 @@ export class Sse {
 
   /** Reads the page once: the probe's events and the viewed session's answer onto the timeline. */
   async sample(): Promise<void> {
-    const r = await this.probe.read({ sid: this.target.viewedSessionExpression, text: this.target.answerTextExpression }).catch(() => null);
+    const r = await this.probe
+      .read({ sid: this.target.viewedSessionExpression, text: this.target.answerTextExpression })
+      .catch(() => null);
     if (!r) return;
     recordProbeEvents(this.timeline, r.events, this.backend.url);
     // The two witnesses a Playwright test has: the server's sockets and the page's EventSources.
-    if (r.open !== undefined) this.timeline.add({ kind: 'sample', t: this.timeline.now(), step: 'tick', tick: true, witnesses: { server: this.backend.ledger.openChatStreams().length, page: r.open } });
-    if (r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined) this.texts.record({ sid: r.sid, text: r.text });
+    if (r.open !== undefined)
+      this.timeline.add({
+        kind: 'sample',
+        t: this.timeline.now(),
+        step: 'tick',
+        tick: true,
+        witnesses: { server: this.backend.ledger.openChatStreams().length, page: r.open },
+      });
+    if (r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined)
+      this.texts.record({ sid: r.sid, text: r.text });
   }
 
   /** The test so far as the oracles judge a run: its timeline up to now, its chats and their scripted answers. */
@@ -158,7 +181,9 @@ export class Sse {
       scenario: { name: 'playwright test', file: testFile, streams: {}, steps: [], expect: {} },
       timeline: this.timeline,
       sessions: { ...this.sessions },
-      scripted: Object.fromEntries(Object.values(this.sessions).map((id) => [id, this.backend.runFor(id)?.answer.join('') ?? ''])),
+      scripted: Object.fromEntries(
+        Object.values(this.sessions).map((id) => [id, this.backend.runFor(id)?.answer.join('') ?? '']),
+      ),
       endedAt: this.timeline.now(),
       cycles: [],
     };
@@ -169,11 +194,22 @@ export class Sse {
   }
 
   /** Loads the chat UI (query: extra parameters, e.g. { regress: 'leak-on-switch' } on the reference UI). */
-  async open(opts: { regress?: string[]; query?: Record<string, string>; poll?: number; reconnectMs?: number } = {}): Promise<void> {
-    const entry = this.target.entry({ regress: opts.regress ?? [], ui: { poll: opts.poll, reconnectMs: opts.reconnectMs }, query: opts.query });
+  async open(
+    opts: { regress?: string[]; query?: Record<string, string>; poll?: number; reconnectMs?: number } = {},
+  ): Promise<void> {
+    const entry = this.target.entry({
+      regress: opts.regress ?? [],
+      ui: { poll: opts.poll, reconnectMs: opts.reconnectMs },
+      query: opts.query,
+    });
     await this.step('open', undefined, async () => {
       await this.page.goto(this.backend.url + entry, { waitUntil: 'domcontentloaded' });
-      await baseExpect.poll(() => this.page.evaluate(this.target.readyExpression), { message: 'the chat UI to be ready', timeout: 15_000 }).toBe(true);
+      await baseExpect
+        .poll(() => this.page.evaluate(this.target.readyExpression), {
+          message: 'the chat UI to be ready',
+          timeout: 15_000,
+        })
+        .toBe(true);
       this.view(await this.viewed());
       this.startSampling();
     });
@@ -189,7 +225,9 @@ export class Sse {
     return this.step('newChat', alias, async () => {
       const before = await this.viewed();
       await this.target.newChat(this.driverPage);
-      await baseExpect.poll(() => this.viewed(), { message: 'the new chat to be shown', timeout: 10_000 }).not.toBe(before);
+      await baseExpect
+        .poll(() => this.viewed(), { message: 'the new chat to be shown', timeout: 10_000 })
+        .not.toBe(before);
       const id = (await this.viewed())!;
       this.sessions[alias] = id;
       this.view(id);
@@ -206,12 +244,20 @@ export class Sse {
     const viewed = await this.viewed();
     this.backend.arm(viewed ?? '*', `stream-${++this.chats}`, script);
     await this.target.send(this.driverPage, text);
-    await baseExpect.poll(() => (viewed ? !!this.backend.runFor(viewed) : true), { message: 'the chat to start at the backend', timeout: 10_000 }).toBe(true);
+    await baseExpect
+      .poll(() => (viewed ? !!this.backend.runFor(viewed) : true), {
+        message: 'the chat to start at the backend',
+        timeout: 10_000,
+      })
+      .toBe(true);
     // Sent means streaming: the page has opened the answer's stream (a test that moves on sooner races the UI).
     const run = viewed ? this.backend.runFor(viewed) : undefined;
     if (run) {
       await baseExpect
-        .poll(() => this.backend.ledger.sse.some((r) => r.streamId === run.streamId), { message: "the page to open the answer's stream", timeout: 10_000 })
+        .poll(() => this.backend.ledger.sse.some((r) => r.streamId === run.streamId), {
+          message: "the page to open the answer's stream",
+          timeout: 10_000,
+        })
         .toBe(true);
     }
   }
@@ -220,7 +266,9 @@ export class Sse {
     await this.step('switchTo', this.aliasOf(sessionId) ?? sessionId, async () => {
       const view = this.view(sessionId);
       await this.target.switchTo(this.driverPage, sessionId);
-      await baseExpect.poll(() => this.viewed(), { message: `the UI to show session ${sessionId}`, timeout: 10_000 }).toBe(sessionId);
+      await baseExpect
+        .poll(() => this.viewed(), { message: `the UI to show session ${sessionId}`, timeout: 10_000 })
+        .toBe(sessionId);
       view.shown = this.timeline.now();
     });
   }
@@ -288,7 +336,12 @@ const DEFAULT_GRACE_MS = 750;
  * sentences. A matcher samples the page as the runner's witnesses do until the oracle's verdict can no longer change
  * by waiting (it failed for good, or held once the window it needs has passed), or until its timeout.
  */
-async function judgeUntil(sse: Sse, oracle: (record: RunRecord) => Verdict, decided: (v: Verdict) => boolean, timeout: number): Promise<Verdict> {
+async function judgeUntil(
+  sse: Sse,
+  oracle: (record: RunRecord) => Verdict,
+  decided: (v: Verdict) => boolean,
+  timeout: number,
+): Promise<Verdict> {
   const deadline = Date.now() + timeout;
   for (;;) {
     await sse.sample();
@@ -330,7 +383,12 @@ export const expect = baseExpect.extend({
    */
   async toReattachWithin(streams: Streams, ms: number) {
     const sse = streams.sse;
-    const v = await judgeUntil(sse, (record) => reattachOracle(record, { withinMs: ms }), (v) => v.pass && !v.notJudged, ms + 1_000);
+    const v = await judgeUntil(
+      sse,
+      (record) => reattachOracle(record, { withinMs: ms }),
+      (v) => v.pass && !v.notJudged,
+      ms + 1_000,
+    );
     return settle(sse, v, this.isNot, 'toReattachWithin');
   },
 });

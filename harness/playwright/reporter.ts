@@ -16,7 +16,12 @@ export interface SseReporterOptions {
   stepSummary?: boolean;
 }
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'test';
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 80) || 'test';
 
 export default class SseHarnessReporter implements Reporter {
   private readonly results: ScenarioResult[] = [];
@@ -25,7 +30,11 @@ export default class SseHarnessReporter implements Reporter {
   constructor(private readonly opts: SseReporterOptions = {}) {}
 
   onBegin(config: FullConfig): void {
-    this.command = ['playwright', 'test', ...(config.projects.length ? [`(${config.projects.map((p) => p.name).join(', ')})`] : [])];
+    this.command = [
+      'playwright',
+      'test',
+      ...(config.projects.length ? [`(${config.projects.map((p) => p.name).join(', ')})`] : []),
+    ];
   }
 
   onTestEnd(test: TestCase, result: TestResult): void {
@@ -35,8 +44,14 @@ export default class SseHarnessReporter implements Reporter {
     const verdicts = rec.verdicts.map((v) => ({ ...v }));
     const passed = result.status === 'passed' || (result.status === 'failed' && test.expectedStatus === 'failed');
     if (!passed && !verdicts.some((v) => !v.pass)) {
-      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes from the test's error
-      verdicts.push({ oracle: 'test', pass: false, summary: (result.error?.message ?? result.status).split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, ''), evidence: {} });
+      verdicts.push({
+        oracle: 'test',
+        pass: false,
+        // strips ANSI colour codes from the test's error
+        // eslint-disable-next-line no-control-regex
+        summary: (result.error?.message ?? result.status).split('\n')[0]!.replace(/\u001b\[[0-9;]*m/g, ''),
+        evidence: {},
+      });
     }
     this.results.push({
       scenario: slug(test.title),
@@ -72,7 +87,9 @@ export default class SseHarnessReporter implements Reporter {
       regress: [],
       results: this.results,
     });
-    const file = writeReport(resolve(this.opts.outputDir ?? 'reports/playwright'), report, { stepSummary: this.opts.stepSummary });
+    const file = writeReport(resolve(this.opts.outputDir ?? 'reports/playwright'), report, {
+      stepSummary: this.opts.stepSummary,
+    });
     process.stdout.write(`sse-harness report: ${file.replace(/\.json$/, '.html')}\n`);
   }
 

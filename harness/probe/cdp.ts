@@ -48,7 +48,13 @@ export type CdpNetworkEvent =
   /** Response headers arrived: the request left the HTTP/1.1 pool's queue and holds a socket. */
   | { kind: 'es-response'; t: number; requestId: string; url: string; status: number }
   | { kind: 'es-message'; t: number; requestId: string; url: string; eventName: string; eventId: string; bytes: number }
-  | { kind: 'es-end'; t: number; requestId: string; url: string; reason: 'canceled' | 'finished' | `failed: ${string}` };
+  | {
+      kind: 'es-end';
+      t: number;
+      requestId: string;
+      url: string;
+      reason: 'canceled' | 'finished' | `failed: ${string}`;
+    };
 
 export interface CdpEventSourceRequest {
   requestId: string;
@@ -184,23 +190,38 @@ export class CdpProbe {
     let seen: CDP.Target[];
     for (;;) {
       seen = await this.within(CDP.List({ host, port: opts.port }), 'listing DevTools targets').catch((e) => {
-        throw new Error(`sse-harness: cannot list DevTools targets on ${host}:${opts.port} (${errText(e)}); was the browser started with --remote-debugging-port?`);
+        throw new Error(
+          `sse-harness: cannot list DevTools targets on ${host}:${opts.port} (${errText(e)}); was the browser started with --remote-debugging-port?`,
+        );
       });
       const pick = opts.targetId
         ? seen.find((t) => t.id === opts.targetId)
-        : seen.find((t) => t.type === 'page' && !t.url.startsWith('devtools://') && (opts.urlIncludes === undefined || t.url.includes(opts.urlIncludes)));
+        : seen.find(
+            (t) =>
+              t.type === 'page' &&
+              !t.url.startsWith('devtools://') &&
+              (opts.urlIncludes === undefined || t.url.includes(opts.urlIncludes)),
+          );
       if (pick) {
         this.target = pick;
         break;
       }
       if (Date.now() >= until) {
-        const what = opts.urlIncludes === undefined ? 'a page target' : `a page target whose URL contains "${opts.urlIncludes}"`;
-        throw new Error(`sse-harness: no ${what} on DevTools port ${opts.port}; targets: ${seen.map((t) => `${t.type} ${t.url}`).join(', ') || 'none'}.`);
+        const what =
+          opts.urlIncludes === undefined ? 'a page target' : `a page target whose URL contains "${opts.urlIncludes}"`;
+        throw new Error(
+          `sse-harness: no ${what} on DevTools port ${opts.port}; targets: ${seen.map((t) => `${t.type} ${t.url}`).join(', ') || 'none'}.`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    const client = await this.within(CDP({ host, port: opts.port, target: this.target, local: true }), 'connecting to the page target').catch((e) => {
-      throw new Error(`sse-harness: cannot attach to page ${this.target?.url} on DevTools port ${opts.port}: ${errText(e)}.`);
+    const client = await this.within(
+      CDP({ host, port: opts.port, target: this.target, local: true }),
+      'connecting to the page target',
+    ).catch((e) => {
+      throw new Error(
+        `sse-harness: cannot attach to page ${this.target?.url} on DevTools port ${opts.port}: ${errText(e)}.`,
+      );
     });
     this.client = client;
     this.attached = true;
@@ -211,11 +232,16 @@ export class CdpProbe {
     this.listen(client);
     try {
       // Small devtools body buffers: SSE responses never end, and a soak must not grow the renderer on our behalf.
-      await this.guarded('Network.enable', () => this.send('Network.enable', { maxTotalBufferSize: 1 << 20, maxResourceBufferSize: 64 << 10 }));
+      await this.guarded('Network.enable', () =>
+        this.send('Network.enable', { maxTotalBufferSize: 1 << 20, maxResourceBufferSize: 64 << 10 }),
+      );
       await this.guarded('Performance.enable', () => this.send('Performance.enable'));
     } catch (e) {
       await this.close();
-      throw new Error(`sse-harness: attached to ${this.target.url} but could not enable Network/Performance: ${errText(e)}.`, { cause: e });
+      throw new Error(
+        `sse-harness: attached to ${this.target.url} but could not enable Network/Performance: ${errText(e)}.`,
+        { cause: e },
+      );
     }
     // Installing early lets buffered:true catch tasks from page start; a failure here is retried on every drain.
     await this.longTasks().catch(() => {});
@@ -252,10 +278,14 @@ export class CdpProbe {
     const startedAt = Date.now();
     try {
       const proto = await this.send('Runtime.evaluate', { expression: NATIVE_PROTO, objectGroup: group, silent: true });
-      if (proto.exceptionDetails) throw new Error(`sse-harness: finding EventSource.prototype threw: ${proto.exceptionDetails.text}`);
+      if (proto.exceptionDetails)
+        throw new Error(`sse-harness: finding EventSource.prototype threw: ${proto.exceptionDetails.text}`);
       const c: CdpCensus = { open: 0, connecting: 0, closed: 0, total: 0, sources: [], stale: false, at: 0, startedAt };
       if (proto.result.objectId) {
-        const found = await this.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId, objectGroup: group });
+        const found = await this.send('Runtime.queryObjects', {
+          prototypeObjectId: proto.result.objectId,
+          objectGroup: group,
+        });
         if (!found.objects.objectId) throw new Error('sse-harness: Runtime.queryObjects returned no array.');
         const read = await this.send('Runtime.callFunctionOn', {
           objectId: found.objects.objectId,
@@ -264,7 +294,8 @@ export class CdpProbe {
           returnByValue: true,
           silent: true,
         });
-        if (read.exceptionDetails) throw new Error(`sse-harness: reading readyState threw: ${read.exceptionDetails.text}`);
+        if (read.exceptionDetails)
+          throw new Error(`sse-harness: reading readyState threw: ${read.exceptionDetails.text}`);
         c.sources = (read.result.value ?? []) as { url: string; readyState: number }[];
       }
       for (const s of c.sources) {
@@ -324,7 +355,13 @@ export class CdpProbe {
   async domCounters(): Promise<CdpDomCounters | null> {
     try {
       const d = await this.guarded('Memory.getDOMCounters', () => this.send('Memory.getDOMCounters'));
-      return (this.lastDom = { documents: d.documents, nodes: d.nodes, jsEventListeners: d.jsEventListeners, stale: false, at: Date.now() });
+      return (this.lastDom = {
+        documents: d.documents,
+        nodes: d.nodes,
+        jsEventListeners: d.jsEventListeners,
+        stale: false,
+        at: Date.now(),
+      });
     } catch (e) {
       return this.stale(this.lastDom, e);
     }
@@ -371,9 +408,18 @@ export class CdpProbe {
           const world = await this.send('Page.createIsolatedWorld', { frameId: frameTree.frame.id, worldName: WORLD });
           this.worldContext = world.executionContextId;
         }
-        const r = await this.send('Runtime.evaluate', { expression: LONG_TASKS(this.longTaskAck), contextId: this.worldContext, returnByValue: true, silent: true });
+        const r = await this.send('Runtime.evaluate', {
+          expression: LONG_TASKS(this.longTaskAck),
+          contextId: this.worldContext,
+          returnByValue: true,
+          silent: true,
+        });
         if (r.exceptionDetails) throw new Error(`sse-harness: the long-task drain threw: ${r.exceptionDetails.text}`);
-        const v = r.result.value as { entries: { seq: number; t: number; duration: number }[]; dropped: number; error: string | null };
+        const v = r.result.value as {
+          entries: { seq: number; t: number; duration: number }[];
+          dropped: number;
+          error: string | null;
+        };
         this.longTaskError = v.error;
         this.droppedLongTasks = v.dropped;
         const fresh = v.entries.filter((e) => e.seq > this.longTaskAck);
@@ -417,15 +463,22 @@ export class CdpProbe {
   }
 
   private listen(client: Client): void {
-    const epoch = (monotonicSec: number) => (this.clockOffset === null ? Date.now() : Math.round(this.clockOffset + monotonicSec * 1000));
+    const epoch = (monotonicSec: number) =>
+      this.clockOffset === null ? Date.now() : Math.round(this.clockOffset + monotonicSec * 1000);
     const push = (e: CdpNetworkEvent) => {
       this.events.push(e);
-      if (this.events.length > EVENT_CAP) this.droppedEvents += this.events.splice(0, this.events.length - EVENT_CAP).length;
+      if (this.events.length > EVENT_CAP)
+        this.droppedEvents += this.events.splice(0, this.events.length - EVENT_CAP).length;
     };
     client.on('Network.requestWillBeSent', (p) => {
       // A new main-frame document: the old document's streams die with it, but Chromium reports no end for them.
-      if (p.type === 'Document' && (p.frameId === this.target?.id || p.frameId === undefined) && p.redirectResponse === undefined) {
-        for (const [id, r] of this.requests) if (r.endedAt === null && this.loaders.get(id) !== p.loaderId) end(id, p.timestamp, 'canceled');
+      if (
+        p.type === 'Document' &&
+        (p.frameId === this.target?.id || p.frameId === undefined) &&
+        p.redirectResponse === undefined
+      ) {
+        for (const [id, r] of this.requests)
+          if (r.endedAt === null && this.loaders.get(id) !== p.loaderId) end(id, p.timestamp, 'canceled');
       }
       if (p.type === 'Script' && p.request.url.includes('/__harness/probe.js?')) {
         this.chatPath = new URL(p.request.url).searchParams.get('chat') ?? this.chatPath;
@@ -440,7 +493,16 @@ export class CdpProbe {
         return;
       }
       const t = epoch(p.timestamp);
-      this.requests.set(p.requestId, { requestId: p.requestId, url: p.request.url, startedAt: t, respondedAt: null, status: null, endedAt: null, endReason: null, messages: 0 });
+      this.requests.set(p.requestId, {
+        requestId: p.requestId,
+        url: p.request.url,
+        startedAt: t,
+        respondedAt: null,
+        status: null,
+        endedAt: null,
+        endReason: null,
+        messages: 0,
+      });
       push({ kind: 'es-request', t, requestId: p.requestId, url: p.request.url });
     });
     client.on('Network.responseReceived', (p) => {
@@ -454,7 +516,16 @@ export class CdpProbe {
       const r = this.requests.get(p.requestId);
       if (!r) return;
       r.messages++;
-      if (this.messageEvents) push({ kind: 'es-message', t: epoch(p.timestamp), requestId: r.requestId, url: r.url, eventName: p.eventName, eventId: p.eventId, bytes: p.data.length });
+      if (this.messageEvents)
+        push({
+          kind: 'es-message',
+          t: epoch(p.timestamp),
+          requestId: r.requestId,
+          url: r.url,
+          eventName: p.eventName,
+          eventId: p.eventId,
+          bytes: p.data.length,
+        });
     });
     const end = (requestId: string, timestamp: number, reason: 'canceled' | 'finished' | `failed: ${string}`) => {
       const r = this.requests.get(requestId);
@@ -471,7 +542,9 @@ export class CdpProbe {
         }
       }
     };
-    client.on('Network.loadingFailed', (p) => end(p.requestId, p.timestamp, p.canceled ? 'canceled' : `failed: ${p.errorText}`));
+    client.on('Network.loadingFailed', (p) =>
+      end(p.requestId, p.timestamp, p.canceled ? 'canceled' : `failed: ${p.errorText}`),
+    );
     client.on('Network.loadingFinished', (p) => end(p.requestId, p.timestamp, 'finished'));
   }
 
@@ -486,7 +559,10 @@ export class CdpProbe {
   }
 
   // No deadline here: callers go through guarded(), which puts one on the whole exchange.
-  private send<M extends keyof Commands>(method: M, ...params: Commands[M]['paramsType']): Promise<Commands[M]['returnType']> {
+  private send<M extends keyof Commands>(
+    method: M,
+    ...params: Commands[M]['paramsType']
+  ): Promise<Commands[M]['returnType']> {
     const c = this.client;
     if (!c || !this.attached) return Promise.reject(new Error('sse-harness: the CDP probe is not attached.'));
     return c.send(method, ...(params as [])) as Promise<Commands[M]['returnType']>;
@@ -506,7 +582,15 @@ export class CdpProbe {
   private within<T>(p: Promise<T>, what: string, ms = this.deadlineMs): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Deadline(`sse-harness: ${what} got no answer within ${ms} ms (main thread busy, page navigating, or browser gone).`)), ms);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Deadline(
+              `sse-harness: ${what} got no answer within ${ms} ms (main thread busy, page navigating, or browser gone).`,
+            ),
+          ),
+        ms,
+      );
     });
     // The losing promise may still reject later; swallow it so it is not an unhandled rejection.
     p.catch(() => {});

@@ -65,7 +65,11 @@ export function creationSite(stack: string | undefined, origin?: string): Creati
     }
     // Frames before the probe's own would be the stack's capture machinery, never the UI's call.
     if (!probeSeen && /^(new )?Error$/.test(f.fn)) continue;
-    const site: CreationSite = { file: printable(fileOf(f.url, origin)).slice(0, MAX_FIELD), line: f.line, column: f.column };
+    const site: CreationSite = {
+      file: printable(fileOf(f.url, origin)).slice(0, MAX_FIELD),
+      line: f.line,
+      column: f.column,
+    };
     // JSC names top-level code "global code" or "module code": no function.
     const fn = f.fn.replace(/^async /, '');
     if (fn && !/^(global|module|eval) code$/.test(fn)) site.function = printable(fn).slice(0, MAX_FIELD);

@@ -4,7 +4,17 @@
 
 /** An event the probe buffered in the page, drained with the next read. Times are epoch ms. */
 export interface ProbeEvent {
-  kind: 'es-create' | 'es-open' | 'es-error' | 'es-close' | 'stall' | 'page-error' | 'hidden-request' | 'visibility' | 'lifecycle' | (string & {});
+  kind:
+    | 'es-create'
+    | 'es-open'
+    | 'es-error'
+    | 'es-close'
+    | 'stall'
+    | 'page-error'
+    | 'hidden-request'
+    | 'visibility'
+    | 'lifecycle'
+    | (string & {});
   t: number;
   duration?: number;
   source?: 'heartbeat' | 'longtask' | 'loaf';
@@ -42,7 +52,9 @@ const H = 'window.__sseHarness';
 export const probeScripts = {
   /** ProbeRead; `shown` holds the target's expressions for the viewed session and its answer. */
   read(shown?: { sid: string; text: string }): string {
-    const text = shown ? `try { r.sid = ${shown.sid}; } catch (e) { r.sidError = String(e); } try { r.text = ${shown.text}; } catch (e) { r.textError = String(e); }` : '';
+    const text = shown
+      ? `try { r.sid = ${shown.sid}; } catch (e) { r.sidError = String(e); } try { r.text = ${shown.text}; } catch (e) { r.textError = String(e); }`
+      : '';
     return `(() => { const h = ${H}; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`;
   },
   /** The number of open chat EventSources (0 without a probe). */

@@ -122,7 +122,11 @@
         return nativeClose.call(es);
       };
       // A chat stream's creation site goes to the harness with it (stackOf runs when the event is drained).
-      push(rec.chat ? { kind: 'es-create', id: rec.id, url: absolute(rec.url), chat: true, rec: rec } : { kind: 'es-create', id: rec.id, url: rec.url });
+      push(
+        rec.chat
+          ? { kind: 'es-create', id: rec.id, url: absolute(rec.url), chat: true, rec: rec }
+          : { kind: 'es-create', id: rec.id, url: rec.url },
+      );
       if (forcedOffline) {
         // Emulated offline: the connection fails the way a real one does, with an error event.
         nativeClose.call(es);
@@ -181,12 +185,22 @@
     });
   });
   try {
-    var types = (PerformanceObserver.supportedEntryTypes || []);
-    var type = types.indexOf('long-animation-frame') >= 0 ? 'long-animation-frame' : types.indexOf('longtask') >= 0 ? 'longtask' : null;
+    var types = PerformanceObserver.supportedEntryTypes || [];
+    var type =
+      types.indexOf('long-animation-frame') >= 0
+        ? 'long-animation-frame'
+        : types.indexOf('longtask') >= 0
+          ? 'longtask'
+          : null;
     if (type) {
       new PerformanceObserver(function (list) {
         list.getEntries().forEach(function (e) {
-          push({ kind: 'stall', source: type === 'longtask' ? 'longtask' : 'loaf', t: Math.round(performance.timeOrigin + e.startTime), duration: Math.round(e.duration) });
+          push({
+            kind: 'stall',
+            source: type === 'longtask' ? 'longtask' : 'loaf',
+            t: Math.round(performance.timeOrigin + e.startTime),
+            duration: Math.round(e.duration),
+          });
         });
       }).observe({ type: type, buffered: true });
     }
@@ -197,11 +211,14 @@
     push({ kind: 'page-error', message: String(e.message || e) });
   });
   window.addEventListener('unhandledrejection', function (e) {
-    push({ kind: 'page-error', message: 'unhandled rejection: ' + String(e.reason && e.reason.message || e.reason) });
+    push({ kind: 'page-error', message: 'unhandled rejection: ' + String((e.reason && e.reason.message) || e.reason) });
   });
 
   function census() {
-    var open = 0, connecting = 0, closed = 0, list = [];
+    var open = 0,
+      connecting = 0,
+      closed = 0,
+      list = [];
     sources.forEach(function (r) {
       var st = r.es.readyState;
       if (!r.chat) {
@@ -209,7 +226,16 @@
       } else if (st === 1) open++;
       else if (st === 0) connecting++;
       else closed++;
-      list.push({ id: r.id, url: r.url, chat: r.chat, readyState: st, createdAt: r.createdAt, openedAt: r.openedAt, closedAt: r.closedAt, errors: r.errors });
+      list.push({
+        id: r.id,
+        url: r.url,
+        chat: r.chat,
+        readyState: st,
+        createdAt: r.createdAt,
+        openedAt: r.openedAt,
+        closedAt: r.closedAt,
+        errors: r.errors,
+      });
     });
     return { open: open, connecting: connecting, closed: closed, total: open + connecting + closed, sources: list };
   }
@@ -225,11 +251,13 @@
     },
     /** The creation stack of each EventSource still open (readyState OPEN), for watch --stacks. */
     openStacks: function () {
-      return sources.filter(function (r) {
-        return r.es.readyState === 1;
-      }).map(function (r) {
-        return { url: absolute(r.url), stack: stackOf(r) };
-      });
+      return sources
+        .filter(function (r) {
+          return r.es.readyState === 1;
+        })
+        .map(function (r) {
+          return { url: absolute(r.url), stack: stackOf(r) };
+        });
     },
     drain: function () {
       var out = log;

@@ -31,7 +31,12 @@ const shardSchema = z
 
 export const blobJobSchema = z
   .object({
-    key: z.string().min(1).describe('the job\'s key: scenario name, browser, regressions and repetition ("switch-return · chromium · regress leak-on-switch"), unique in the run'),
+    key: z
+      .string()
+      .min(1)
+      .describe(
+        'the job\'s key: scenario name, browser, regressions and repetition ("switch-return · chromium · regress leak-on-switch"), unique in the run',
+      ),
     scenario: z.string(),
     file: z.string(),
     browser: z.string(),
@@ -63,9 +68,15 @@ export const runBlobSchema = z
     browsers: z.array(z.string()),
     regress: z.array(z.string()),
     gate: reportSchema.shape.gate,
-    matrix: z.object({ classes: z.array(z.string()) }).strict().optional().describe('a detection-matrix run: the classes its cells cover'),
+    matrix: z
+      .object({ classes: z.array(z.string()) })
+      .strict()
+      .optional()
+      .describe('a detection-matrix run: the classes its cells cover'),
     jobs: z.array(blobJobSchema).describe('every job of the whole run, in the order an unsharded run has them'),
-    results: z.array(z.object({ key: z.string(), result: resultSchema }).strict()).describe("this shard's results, each with its job's key"),
+    results: z
+      .array(z.object({ key: z.string(), result: resultSchema }).strict())
+      .describe("this shard's results, each with its job's key"),
   })
   .strict();
 
@@ -75,14 +86,18 @@ export const sweepBlobSchema = z
     kind: z.literal('sweep'),
     refs: z
       .array(z.object({ commit: z.string().regex(/^[0-9a-f]{40,64}$/), label: z.string() }).strict())
-      .describe("every ref of the whole sweep, in history order; this shard's results are its sweep.json beside the blob"),
+      .describe(
+        "every ref of the whole sweep, in history order; this shard's results are its sweep.json beside the blob",
+      ),
   })
   .strict();
 
 export const blobSchema = z.discriminatedUnion('kind', [runBlobSchema, sweepBlobSchema]);
 
 /** Results as the runner types them (the schema checks the same fields, with looser string types in places). */
-export type RunBlob = Omit<Z.infer<typeof runBlobSchema>, 'results'> & { results: { key: string; result: ScenarioResult }[] };
+export type RunBlob = Omit<Z.infer<typeof runBlobSchema>, 'results'> & {
+  results: { key: string; result: ScenarioResult }[];
+};
 export type SweepBlob = Z.infer<typeof sweepBlobSchema>;
 export type Blob = RunBlob | SweepBlob;
 export type BlobJob = Z.infer<typeof blobJobSchema>;
@@ -97,5 +112,8 @@ export function writeBlob(dir: string, blob: Blob): string {
 }
 
 export function blobJsonSchema(): Record<string, unknown> {
-  return { title: 'sse-harness shard blob', ...(z.toJSONSchema(blobSchema, { unrepresentable: 'any' }) as Record<string, unknown>) };
+  return {
+    title: 'sse-harness shard blob',
+    ...(z.toJSONSchema(blobSchema, { unrepresentable: 'any' }) as Record<string, unknown>),
+  };
 }

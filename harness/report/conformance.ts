@@ -3,7 +3,10 @@ import type { ConformanceResult } from '../conformance/run.ts';
 import { oneLine } from '../printable.ts';
 
 export function conformanceText(r: ConformanceResult): string {
-  const lines = [`${oneLine(r.target)} ${oneLine(r.version)}: the mock (${oneLine(r.model)}) against ${oneLine(r.server)}`, ''];
+  const lines = [
+    `${oneLine(r.target)} ${oneLine(r.version)}: the mock (${oneLine(r.model)}) against ${oneLine(r.server)}`,
+    '',
+  ];
   for (const row of r.rows) {
     lines.push(`${row.agree ? 'same  ' : 'DIFFER'} ${oneLine(row.case)}: ${oneLine(row.asks)}`);
     if (row.agree) lines.push(`         both: ${oneLine(row.real, 300)}`);

@@ -17,7 +17,9 @@ const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCode
 const mockLine = (report: HarnessReport) => {
   // eslint-disable-next-line no-control-regex -- control characters flattened to spaces on purpose
   const flat = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${flat(r.mock.why)})`] : [])))];
+  const models = [
+    ...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${r.mock.resume} (${flat(r.mock.why)})`] : []))),
+  ];
   const real = [...new Set(report.results.flatMap((r) => (r.backend ? [flat(r.backend)] : [])))];
   return `${models.length ? `<br>mock server: ${esc(models.join('; '))}` : ''}${real.length ? `<br>real server: ${esc(real.join('; '))}` : ''}`;
 };
@@ -29,7 +31,9 @@ export function chartData(r: ScenarioResult) {
   const samples = tl.filter((e): e is Extract<typeof e, { kind: 'sample' }> => e.kind === 'sample');
   const texts = tl.filter((e): e is Extract<typeof e, { kind: 'text' }> => e.kind === 'text');
   const sessions = [...new Set(texts.map((t) => t.session))];
-  const xs = [...new Set([0, ...server.map((p) => p.t), ...samples.map((s) => s.t), ...texts.map((t) => t.t)])].sort((a, b) => a - b);
+  const xs = [...new Set([0, ...server.map((p) => p.t), ...samples.map((s) => s.t), ...texts.map((t) => t.t)])].sort(
+    (a, b) => a - b,
+  );
   let si = 0;
   let cur = 0;
   let allowed = 0;
@@ -44,11 +48,13 @@ export function chartData(r: ScenarioResult) {
     serverY.push(cur);
     allowedY.push(allowed);
   }
-  const at = <T,>(points: { t: number; v: T }[]) => {
+  const at = <T>(points: { t: number; v: T }[]) => {
     const m = new Map(points.map((p) => [p.t, p.v]));
     return xs.map((x) => (m.has(x) ? m.get(x)! : null));
   };
-  const pageY = at(samples.filter((s) => s.witnesses.page !== undefined).map((s) => ({ t: s.t, v: s.witnesses.page! })));
+  const pageY = at(
+    samples.filter((s) => s.witnesses.page !== undefined).map((s) => ({ t: s.t, v: s.witnesses.page! })),
+  );
   const cdpY = at(samples.filter((s) => s.witnesses.cdp !== undefined).map((s) => ({ t: s.t, v: s.witnesses.cdp! })));
   const textY = sessions.map((sid) => at(texts.filter((t) => t.session === sid).map((t) => ({ t: t.t, v: t.length }))));
   const alias = (sid: string) => Object.entries(r.sessions).find(([, id]) => id === sid)?.[0] ?? sid;
@@ -59,11 +65,25 @@ export function chartData(r: ScenarioResult) {
       { label: 'allowed (viewed & streaming)', values: allowedY, axis: 'conn', color: '#999', dash: true },
       { label: 'page: open EventSources', values: pageY, axis: 'conn', color: '#36c' },
       { label: 'cdp: open EventSources', values: cdpY, axis: 'conn', color: '#093' },
-      ...sessions.map((sid, i) => ({ label: `answer chars · ${alias(sid)}`, values: textY[i]!, axis: 'chars', color: ['#a6c', '#c80', '#0aa', '#666'][i % 4]! })),
+      ...sessions.map((sid, i) => ({
+        label: `answer chars · ${alias(sid)}`,
+        values: textY[i]!,
+        axis: 'chars',
+        color: ['#a6c', '#c80', '#0aa', '#666'][i % 4]!,
+      })),
     ],
-    steps: tl.filter((e) => e.kind === 'step-start').map((e) => ({ t: e.t / 1000, label: e.kind === 'step-start' ? `${e.step}${e.detail ? ` ${e.detail}` : ''}` : '' })),
-    stalls: tl.filter((e) => e.kind === 'stall').map((e) => (e.kind === 'stall' ? [e.t / 1000, (e.t + e.duration) / 1000] : [0, 0])),
-    hidden: tl.filter((e) => e.kind === 'visibility').map((e) => (e.kind === 'visibility' ? [e.t / 1000, e.hidden ? 1 : 0] : [0, 0])),
+    steps: tl
+      .filter((e) => e.kind === 'step-start')
+      .map((e) => ({
+        t: e.t / 1000,
+        label: e.kind === 'step-start' ? `${e.step}${e.detail ? ` ${e.detail}` : ''}` : '',
+      })),
+    stalls: tl
+      .filter((e) => e.kind === 'stall')
+      .map((e) => (e.kind === 'stall' ? [e.t / 1000, (e.t + e.duration) / 1000] : [0, 0])),
+    hidden: tl
+      .filter((e) => e.kind === 'visibility')
+      .map((e) => (e.kind === 'visibility' ? [e.t / 1000, e.hidden ? 1 : 0] : [0, 0])),
     failAt: r.verdicts.filter((v) => !v.pass && v.t !== undefined).map((v) => v.t! / 1000),
   };
 }
@@ -79,7 +99,10 @@ function divergenceBlock(d: Divergence): string {
 /** Each leaked stream and where the UI created it. */
 function leakedBlock(leaked: LeakedStream[]): string {
   const rows = leaked
-    .map((l) => `<tr><td>${esc(l.session)}</td><td>${l.socket}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr><td>${esc(l.session)}</td><td>${l.socket}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`,
+    )
     .join('');
   return `<table class="leaked"><tr><th>session</th><th>socket</th><th>opened at ms</th><th>created at</th></tr>${rows}</table>`;
 }
@@ -103,15 +126,22 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
   const attempts = attempt ? [] : attemptLines(r);
   const verdictRows = r.verdicts
     .map(
-      (v) => `<tr class="${v.pass ? 'ok' : v.known && !v.known.expired ? 'known' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.known ? `<div class="at">${esc(knownNote(v).trim())}</div>` : ''}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
+      (
+        v,
+      ) => `<tr class="${v.pass ? 'ok' : v.known && !v.known.expired ? 'known' : 'bad'}"><td>${v.notJudged ? '–' : v.pass ? '✓' : '✗'}</td><td>${esc(v.oracle)}</td><td>${esc(v.summary)}${v.known ? `<div class="at">${esc(knownNote(v).trim())}</div>` : ''}${v.step ? `<div class="at">at ${esc(v.step)}${v.t !== undefined ? ` · t=${v.t} ms` : ''}</div>` : ''}${v.pass ? '' : pointers(v.evidence)}
       <details${v.pass ? '' : ' open'}><summary>evidence</summary><pre>${esc(JSON.stringify({ ...v.evidence, series: undefined }, null, 1))}</pre></details></td></tr>`,
     )
     .join('');
   const steps = r.timeline
     .filter((e) => e.kind === 'step-end')
-    .map((e) => (e.kind === 'step-end' ? `<tr class="${e.ok ? '' : 'bad'}"><td>${e.t}</td><td>${esc(e.path)}</td><td>${esc(e.step)}</td><td>${e.ok ? '' : esc(e.error ?? 'failed')}</td></tr>` : ''))
+    .map((e) =>
+      e.kind === 'step-end'
+        ? `<tr class="${e.ok ? '' : 'bad'}"><td>${e.t}</td><td>${esc(e.path)}</td><td>${esc(e.step)}</td><td>${e.ok ? '' : esc(e.error ?? 'failed')}</td></tr>`
+        : '',
+    )
     .join('');
-  const n = (v: number | undefined, extra?: number) => (v === undefined ? '–' : `${v}${extra ? ` <small>+${extra} waiting</small>` : ''}`);
+  const n = (v: number | undefined, extra?: number) =>
+    v === undefined ? '–' : `${v}${extra ? ` <small>+${extra} waiting</small>` : ''}`;
   const samples = r.timeline
     .filter((e) => e.kind === 'sample' && !e.tick)
     .map((e) =>
@@ -120,7 +150,9 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
         : '',
     )
     .join('');
-  const findings = (r.findings ?? []).map((f) => `<li><b>${esc(f.finding)}</b> after ${esc(f.step)} (t=${f.t} ms): ${esc(f.summary)}</li>`).join('');
+  const findings = (r.findings ?? [])
+    .map((f) => `<li><b>${esc(f.finding)}</b> after ${esc(f.step)} (t=${f.t} ms): ${esc(f.summary)}</li>`)
+    .join('');
   const id = attempt ? `r${runIndex}a${attempt.n}` : `r${runIndex}`;
   return `<section id="${id}" class="result ${badge}${attempt ? ' attempt' : ''}">
   <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
@@ -140,9 +172,17 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
 function knownList(report: HarnessReport): string {
   const k = report.gate?.known;
   if (!k?.entries.length) return '';
-  const what = { excused: 'excused', expired: 'EXPIRED: no longer excuses', stale: 'stale: matched no failure (fixed? remove it)', unjudged: 'not judged in this run' } as const;
+  const what = {
+    excused: 'excused',
+    expired: 'EXPIRED: no longer excuses',
+    stale: 'stale: matched no failure (fixed? remove it)',
+    unjudged: 'not judged in this run',
+  } as const;
   return `<h2>Known findings · ${esc(k.file)}</h2><table><tr><th>entry</th><th>scenario · browser · oracle</th><th>reason</th><th>until</th><th>status</th></tr>${k.entries
-    .map((e) => `<tr class="${e.status === 'expired' ? 'bad' : e.status === 'excused' ? 'known' : ''}"><td>${esc(e.source)}</td><td>${esc(`${e.scenario} · ${e.browser ?? 'any'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}</td><td>${esc(e.reason)}</td><td>${esc(e.expires ?? '–')}</td><td>${esc(what[e.status])}${e.matched ? ` (${e.matched})` : ''}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr class="${e.status === 'expired' ? 'bad' : e.status === 'excused' ? 'known' : ''}"><td>${esc(e.source)}</td><td>${esc(`${e.scenario} · ${e.browser ?? 'any'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}</td><td>${esc(e.reason)}</td><td>${esc(e.expires ?? '–')}</td><td>${esc(what[e.status])}${e.matched ? ` (${e.matched})` : ''}</td></tr>`,
+    )
     .join('')}</table>`;
 }
 
@@ -184,20 +224,33 @@ export function renderHtml(report: HarnessReport): string {
   // Each run, followed by its earlier attempts (retries), each with its own chart.
   const shown: Shown[] = report.results.flatMap((r, run) => {
     const earlier = r.attempts ?? [];
-    return [{ r, badge: outcomeOf(r) }, ...earlier.map((a, k) => ({ r: a, badge: a.verdict, attempt: { n: k + 1, of: earlier.length + 1, run } }))];
+    return [
+      { r, badge: outcomeOf(r) },
+      ...earlier.map((a, k) => ({ r: a, badge: a.verdict, attempt: { n: k + 1, of: earlier.length + 1, run } })),
+    ];
   });
   const runIndexOf = (s: Shown) => s.attempt?.run ?? report.results.indexOf(s.r);
   const data = shown.map((s) => chartData(s.r));
   const matrix = report.matrix
-    ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${report.browsers.map((b) => `<th>${esc(b)}</th>`).join('')}</tr>${[...new Set(report.matrix.map((c) => c.klass))]
-        .map((k) => `<tr><td>${esc(k)}</td>${report.browsers.map((b) => {
-          const c = report.matrix!.find((x) => x.klass === k && x.browser === b);
-          return `<td class="${c?.ok ? 'ok' : 'bad'}">${c ? `${c.ok ? '✓' : '✗'} ${esc(c.detail)}` : '–'}</td>`;
-        }).join('')}</tr>`)
+    ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${report.browsers.map((b) => `<th>${esc(b)}</th>`).join('')}</tr>${[
+        ...new Set(report.matrix.map((c) => c.klass)),
+      ]
+        .map(
+          (k) =>
+            `<tr><td>${esc(k)}</td>${report.browsers
+              .map((b) => {
+                const c = report.matrix!.find((x) => x.klass === k && x.browser === b);
+                return `<td class="${c?.ok ? 'ok' : 'bad'}">${c ? `${c.ok ? '✓' : '✗'} ${esc(c.detail)}` : '–'}</td>`;
+              })
+              .join('')}</tr>`,
+        )
         .join('')}</table>`
     : '';
   const index = report.results
-    .map((r, i) => `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`)
+    .map(
+      (r, i) =>
+        `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`,
+    )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
 <style>${asset('uPlot.min.css')}

@@ -15,7 +15,8 @@ const xml = (s: unknown) =>
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-export const caseName = (r: ScenarioResult) => `${r.scenario}${r.regress.length ? ` [regress ${r.regress.join(',')}]` : ''}`;
+export const caseName = (r: ScenarioResult) =>
+  `${r.scenario}${r.regress.length ? ` [regress ${r.regress.join(',')}]` : ''}`;
 
 /** Earlier attempts as Surefire's flakyFailure / rerunFailure elements: flaky when the run held in the end, rerun when it never did. */
 function attemptElements(r: ScenarioResult, inMatrix: boolean, flaky: boolean): string {
@@ -23,7 +24,12 @@ function attemptElements(r: ScenarioResult, inMatrix: boolean, flaky: boolean): 
     .map((a, i) => {
       const problem = problemOf(a, inMatrix) ?? 'all oracles held';
       const kind = `${flaky ? 'flaky' : 'rerun'}${a.verdict === 'error' ? 'Error' : 'Failure'}`;
-      const type = a.verdict === 'error' ? 'harness-error' : inMatrix && a.expected === 'catch' ? 'missed-regression' : 'regression';
+      const type =
+        a.verdict === 'error'
+          ? 'harness-error'
+          : inMatrix && a.expected === 'catch'
+            ? 'missed-regression'
+            : 'regression';
       return `<${kind} message="${xml(`attempt ${i + 1}: ${problem.split('\n')[0]}`)}" type="${type}" time="${(a.durationMs / 1000).toFixed(3)}"><stackTrace>${xml(problem)}</stackTrace></${kind}>`;
     })
     .join('');
@@ -49,7 +55,12 @@ export function renderJUnit(report: HarnessReport, reportFile?: string): string 
             ? `<error message="${xml(p.split('\n')[0])}" type="harness-error">${xml(p)}</error>`
             : `<failure message="${xml(p.split('\n')[0])}" type="${xml(flaky ? 'flaky' : inMatrix && r.expected === 'catch' ? 'missed-regression' : 'regression')}">${xml(p)}</failure>`
           : '';
-      const out = [`engine: ${r.engine}`, `witnesses: ${r.witnesses.join(', ')}`, ...r.verdicts.map((v) => `${v.pass ? 'ok ' : 'FAIL'} ${v.oracle}: ${v.summary}${knownNote(v)}`), ...(r.emulation ?? []).map((e) => `emulated: ${e}`)];
+      const out = [
+        `engine: ${r.engine}`,
+        `witnesses: ${r.witnesses.join(', ')}`,
+        ...r.verdicts.map((v) => `${v.pass ? 'ok ' : 'FAIL'} ${v.oracle}: ${v.summary}${knownNote(v)}`),
+        ...(r.emulation ?? []).map((e) => `emulated: ${e}`),
+      ];
       if (flaky) out.unshift(flakySentence(r));
       return `    <testcase classname="sse-harness.${xml(browser)}" name="${xml(caseName(r))}" time="${(r.durationMs / 1000).toFixed(3)}" file="${xml(r.file)}">${body}${attemptElements(r, inMatrix, flaky)}<system-out>${xml(out.join('\n'))}</system-out></testcase>`;
     });

@@ -10,7 +10,8 @@
 import { printable } from '../printable.ts';
 
 /** A code span's or block's fence: longer than any run of backticks inside, and at least `min` long. */
-const fenceFor = (s: string, min: number) => '`'.repeat(Math.max(min, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+const fenceFor = (s: string, min: number) =>
+  '`'.repeat(Math.max(min, ...[...s.matchAll(/`+/g)].map((m) => m[0].length + 1)));
 
 /**
  * Text as an inline code span, on one line, acting characters escaped, cut at `max`. Text that starts or ends with a
@@ -42,11 +43,17 @@ export const mdCell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r
 
 /** Lines of text as a fenced code block: line breaks kept, everything else that acts escaped, each line cut. */
 export function mdBlock(lines: string[]): string[] {
-  const text = lines.flatMap((l) => l.split('\n')).map((l) => printable(l)).join('\n');
+  const text = lines
+    .flatMap((l) => l.split('\n'))
+    .map((l) => printable(l))
+    .join('\n');
   const f = fenceFor(text, 3);
   return [f, text, f];
 }
 
 /** Text inside an HTML element of the summary (`<summary>`), where Markdown is not read: entities only. */
 export const mdHtmlText = (s: unknown): string =>
-  printable(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  printable(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );

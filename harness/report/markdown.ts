@@ -14,7 +14,8 @@ const CELL_MAX = 1000;
 const code = (s: string) => mdCode(s, CELL_MAX);
 const text = (s: string) => mdText(s, CELL_MAX);
 /** A run's name: the scenario's, with the classes switched on (the brackets are the harness's own, on no line's start). */
-const runName = (r: HarnessReport['results'][number]) => `${text(r.scenario)}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
+const runName = (r: HarnessReport['results'][number]) =>
+  `${text(r.scenario)}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
 
 /** The evidence that points, as plain text lines: where a transcript diverged, where leaked streams were created. */
 function pointerLines(r: HarnessReport['results'][number]): string[] {
@@ -31,7 +32,10 @@ function pointerLines(r: HarnessReport['results'][number]): string[] {
     const leaked = v.evidence.leaked as LeakedStream[] | undefined;
     if (leaked?.length) {
       lines.push(`${v.oracle}: leaked streams`);
-      for (const l of leaked) lines.push(`  session ${printable(l.session)}, socket ${l.socket}, opened at ${l.openedAt} ms: ${l.site ? `created at ${l.site.file}:${l.site.line}:${l.site.column}${l.site.function ? ` in ${l.site.function}` : ''}` : 'creation site not recorded'}`);
+      for (const l of leaked)
+        lines.push(
+          `  session ${printable(l.session)}, socket ${l.socket}, opened at ${l.openedAt} ms: ${l.site ? `created at ${l.site.file}:${l.site.line}:${l.site.column}${l.site.function ? ` in ${l.site.function}` : ''}` : 'creation site not recorded'}`,
+        );
     }
   }
   return lines;
@@ -43,7 +47,10 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   const bad = report.results.filter(problemOfRun);
   const flaky = report.results.filter((r) => outcomeOf(r) === 'flaky').length;
   const known = report.results.filter((r) => outcomeOf(r) === 'known').length;
-  const asides = [flaky && `${flaky} flaky${policy === 'fail' ? ', failing the gate' : ''}`, known && `${known} known`].filter(Boolean);
+  const asides = [
+    flaky && `${flaky} flaky${policy === 'fail' ? ', failing the gate' : ''}`,
+    known && `${known} known`,
+  ].filter(Boolean);
   const lines: string[] = [];
   const head = !report.complete
     ? `⚠️ **sse-harness: incomplete run** (interrupted${report.interruptedBy ? ` by ${report.interruptedBy}` : ''})`
@@ -51,19 +58,31 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
       ? `❌ **sse-harness: ${bad.length} of ${report.results.length} run${report.results.length === 1 ? '' : 's'} failed**`
       : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**${asides.length ? ` (${asides.join(', ')})` : ''}`;
   lines.push(`### ${head}`, '');
-  lines.push(`Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))} · ${text(report.startedAt)}`, '');
-  const models = [...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${code(r.mock.resume)} (${text(r.mock.why)})`] : [])))];
+  lines.push(
+    `Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))} · ${text(report.startedAt)}`,
+    '',
+  );
+  const models = [
+    ...new Set(report.results.flatMap((r) => (r.mock ? [`resume ${code(r.mock.resume)} (${text(r.mock.why)})`] : []))),
+  ];
   if (models.length) lines.push(`Mock server: ${models.join('; ')}`, '');
   const real = [...new Set(report.results.flatMap((r) => (r.backend ? [text(r.backend)] : [])))];
   if (real.length) lines.push(`Real server: ${real.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
-    lines.push('| regression class | ' + report.browsers.join(' | ') + ' |', '|---|' + report.browsers.map(() => '---|').join(''));
+    lines.push(
+      '| regression class | ' + report.browsers.join(' | ') + ' |',
+      '|---|' + report.browsers.map(() => '---|').join(''),
+    );
     for (const k of classes) {
-      lines.push(`| ${mdCell(k === 'healthy' ? 'healthy UI' : text(k))} | ${report.browsers.map((b) => {
-        const c = report.matrix!.find((m) => m.klass === k && m.browser === b);
-        return c ? `${c.ok ? '✅' : '❌'} ${mdCell(text(c.detail))}` : '–';
-      }).join(' | ')} |`);
+      lines.push(
+        `| ${mdCell(k === 'healthy' ? 'healthy UI' : text(k))} | ${report.browsers
+          .map((b) => {
+            const c = report.matrix!.find((m) => m.klass === k && m.browser === b);
+            return c ? `${c.ok ? '✅' : '❌'} ${mdCell(text(c.detail))}` : '–';
+          })
+          .join(' | ')} |`,
+      );
     }
     lines.push('');
   }
@@ -87,38 +106,74 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
                 : '✅ pass';
     const first = failing[0];
     const known = first && knownNote(first).trim();
-    const oracleDetail = first ? `**${text(first.oracle)}**: ${text(first.summary)}${first.step ? ` (at ${code(first.step)})` : ''}${known ? ` ${text(known)}` : ''}${r.stoppedEarly ? ' · stopped there' : ''}` : text(holdLine(r.verdicts));
+    const oracleDetail = first
+      ? `**${text(first.oracle)}**: ${text(first.summary)}${first.step ? ` (at ${code(first.step)})` : ''}${known ? ` ${text(known)}` : ''}${r.stoppedEarly ? ' · stopped there' : ''}`
+      : text(holdLine(r.verdicts));
     const detail = r.verdict === 'error' ? text(r.error ?? 'error') : oracleDetail;
     const attempts = attemptLines(r);
-    lines.push(`| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${verdict} | ${mdCell(detail)}${attempts.length ? `<br>${attempts.map((a) => mdCell(text(a))).join('<br>')}` : ''} |`);
+    lines.push(
+      `| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${verdict} | ${mdCell(detail)}${attempts.length ? `<br>${attempts.map((a) => mdCell(text(a))).join('<br>')}` : ''} |`,
+    );
   }
   lines.push('');
   const entries = report.gate?.known?.entries ?? [];
   const notable = entries.filter((e) => e.status !== 'unjudged');
   if (notable.length) {
-    lines.push(`<details${entries.some((e) => e.status === 'expired' || e.status === 'stale') ? ' open' : ''}><summary>Known findings (<code>${mdHtmlText(report.gate!.known!.file)}</code>)</summary>`, '');
+    lines.push(
+      `<details${entries.some((e) => e.status === 'expired' || e.status === 'stale') ? ' open' : ''}><summary>Known findings (<code>${mdHtmlText(report.gate!.known!.file)}</code>)</summary>`,
+      '',
+    );
     for (const e of notable) {
-      const what = e.status === 'excused' ? `☑️ excused ${e.matched}: ${text(`${e.reason}${e.expires ? ` (until ${e.expires})` : ''}`)}` : e.status === 'expired' ? `❌ expired ${text(e.expires ?? '')}, no longer excuses: ${text(e.reason)}` : '⚠️ stale: matched no failure; remove it if the finding is fixed';
-      lines.push(`- ${code(e.source)} ${text(`${e.scenario} · ${e.browser ?? 'any browser'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}: ${what}`);
+      const what =
+        e.status === 'excused'
+          ? `☑️ excused ${e.matched}: ${text(`${e.reason}${e.expires ? ` (until ${e.expires})` : ''}`)}`
+          : e.status === 'expired'
+            ? `❌ expired ${text(e.expires ?? '')}, no longer excuses: ${text(e.reason)}`
+            : '⚠️ stale: matched no failure; remove it if the finding is fixed';
+      lines.push(
+        `- ${code(e.source)} ${text(`${e.scenario} · ${e.browser ?? 'any browser'} · ${e.oracle}${e.match ? ` "${e.match}"` : ''}`)}: ${what}`,
+      );
     }
     lines.push('', '</details>', '');
   }
-  const findings = report.results.flatMap((r) => (r.findings ?? []).map((f) => `- ⚠️ ${text(r.scenario)} · ${text(r.browser)}: **${text(f.finding)}** after ${code(f.step)}: ${text(f.summary)}`));
-  if (findings.length) lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
+  const findings = report.results.flatMap((r) =>
+    (r.findings ?? []).map(
+      (f) =>
+        `- ⚠️ ${text(r.scenario)} · ${text(r.browser)}: **${text(f.finding)}** after ${code(f.step)}: ${text(f.summary)}`,
+    ),
+  );
+  if (findings.length)
+    lines.push('<details><summary>Witness findings</summary>', '', ...[...new Set(findings)], '', '</details>', '');
   // run --compare: each run beside the same run at the base, and the gate's reading.
   const compared = report.results.filter((r) => r.compare);
   if (compared.length) {
-    lines.push(`Compared with the base ${text(compared[0]!.compare!.base)} (${text(compared[0]!.compare!.baseCommit.slice(0, 10))}):`, '', '| run | browser | this | base | gate |', '|---|---|---|---|---|');
-    for (const r of compared) lines.push(`| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${r.verdict} | ${r.compare!.baseVerdict} | ${mdCell(text([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · ')))} |`);
+    lines.push(
+      `Compared with the base ${text(compared[0]!.compare!.base)} (${text(compared[0]!.compare!.baseCommit.slice(0, 10))}):`,
+      '',
+      '| run | browser | this | base | gate |',
+      '|---|---|---|---|---|',
+    );
+    for (const r of compared)
+      lines.push(
+        `| ${mdCell(runName(r))} | ${mdCell(text(r.browser))} | ${r.verdict} | ${r.compare!.baseVerdict} | ${mdCell(text([r.compare!.status, ...r.compare!.oracles.map((o) => `${o.oracle}: ${o.status}`)].join(' · ')))} |`,
+      );
     lines.push('');
   }
   if (bad.length) {
     lines.push('<details><summary>Evidence</summary>', '');
     for (const r of bad) {
-      lines.push(`**${runName(r)} · ${text(r.browser)}**`, '', ...mdBlock([problemOfRun(r)!, ...attemptLines(r), ...pointerLines(r)]), '');
+      lines.push(
+        `**${runName(r)} · ${text(r.browser)}**`,
+        '',
+        ...mdBlock([problemOfRun(r)!, ...attemptLines(r), ...pointerLines(r)]),
+        '',
+      );
     }
     lines.push('</details>', '');
   }
-  if (files.html || files.json) lines.push(`Full report: ${[files.html && `${code(files.html)} (charts)`, files.json && code(files.json)].filter(Boolean).join(', ')}`);
+  if (files.html || files.json)
+    lines.push(
+      `Full report: ${[files.html && `${code(files.html)} (charts)`, files.json && code(files.json)].filter(Boolean).join(', ')}`,
+    );
   return `${lines.join('\n').trim()}\n`;
 }

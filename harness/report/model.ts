@@ -22,6 +22,13 @@ export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' 
     tool: 'sse-harness',
     ...input,
     results: r,
-    summary: { total: r.length, passed: count('pass'), failed: count('fail'), errors: count('error'), flaky: count('flaky'), known: count('known') },
+    summary: {
+      total: r.length,
+      passed: count('pass'),
+      failed: count('fail'),
+      errors: count('error'),
+      flaky: count('flaky'),
+      known: count('known'),
+    },
   };
 }

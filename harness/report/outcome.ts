@@ -53,8 +53,14 @@ export function problemOf(r: ScenarioResult, inMatrix = false, flaky: 'pass' | '
   if (inMatrix && r.expected === 'catch') {
     const oracles: string[] = r.regress.map((k) => CLASS_ORACLE[k as RegressionClass]).filter(Boolean);
     const caught = r.verdicts.some((v) => !v.pass && oracles.includes(v.oracle));
-    return caught ? null : `regression ${r.regress.join(',')} was not caught by ${oracles.join(', ') || 'its oracle'} (missed)`;
+    return caught
+      ? null
+      : `regression ${r.regress.join(',')} was not caught by ${oracles.join(', ') || 'its oracle'} (missed)`;
   }
-  if (r.verdict === 'fail') return r.verdicts.filter((v) => !v.pass).map((v) => `${v.oracle}: ${v.summary}${v.step ? ` (at ${v.step})` : ''}${knownNote(v)}`).join('\n');
+  if (r.verdict === 'fail')
+    return r.verdicts
+      .filter((v) => !v.pass)
+      .map((v) => `${v.oracle}: ${v.summary}${v.step ? ` (at ${v.step})` : ''}${knownNote(v)}`)
+      .join('\n');
   return null;
 }

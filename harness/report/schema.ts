@@ -48,13 +48,13 @@ export const reportSchema = z
       .optional()
       .describe('how the gate judged the runs'),
     results: z.array(resultSchema),
-    matrix: z
-      .array(matrixCellSchema)
-      .optional()
-      .describe('present when the run was a detection matrix'),
+    matrix: z.array(matrixCellSchema).optional().describe('present when the run was a detection matrix'),
   })
   .strict();
 
 export function reportJsonSchema(): Record<string, unknown> {
-  return { title: 'sse-harness report', ...(z.toJSONSchema(reportSchema, { unrepresentable: 'any' }) as Record<string, unknown>) };
+  return {
+    title: 'sse-harness report',
+    ...(z.toJSONSchema(reportSchema, { unrepresentable: 'any' }) as Record<string, unknown>),
+  };
 }

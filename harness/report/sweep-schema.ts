@@ -10,11 +10,16 @@ export const sweepCellSchema = z
   .object({
     scenario: z.string(),
     browser: z.string(),
-    verdict: z.enum(['pass', 'fail', 'error', 'not run']).describe("a run's verdict; not run: the sweep was interrupted before this run"),
+    verdict: z
+      .enum(['pass', 'fail', 'error', 'not run'])
+      .describe("a run's verdict; not run: the sweep was interrupted before this run"),
     failing: z.array(z.string()).describe('oracles that failed'),
     detail: z.string().optional().describe("each failing oracle's sentence, or the error"),
     durationMs: z.number().optional(),
-    report: z.string().optional().describe("that run's section in the ref's HTML report, relative to the sweep's folder"),
+    report: z
+      .string()
+      .optional()
+      .describe("that run's section in the ref's HTML report, relative to the sweep's folder"),
   })
   .strict();
 
@@ -25,7 +30,10 @@ export const sweepRowSchema = z
     subject: z.string(),
     date: z.string(),
     dir: z.string().describe("the ref's report folder, relative to the sweep's folder"),
-    report: z.string().optional().describe("the ref's JSON report, relative to the sweep's folder (absent until the ref has run)"),
+    report: z
+      .string()
+      .optional()
+      .describe("the ref's JSON report, relative to the sweep's folder (absent until the ref has run)"),
     targetVersion: z.string().optional().describe('the version the target named (git describe at the ref)'),
     cells: z.array(sweepCellSchema),
   })
@@ -54,10 +62,17 @@ export const sweepSummarySchema = z
       .strict()
       .optional()
       .describe('--shard: this sweep ran the refs dealt to this shard (rows hold only those)'),
-    backend: z.literal('real').optional().describe('the runs were played against the real server (--backend real); absent: the mock'),
-    columns: z.array(z.object({ scenario: z.string(), browser: z.string() }).strict()).describe('the cells of every row, in this order'),
+    backend: z
+      .literal('real')
+      .optional()
+      .describe('the runs were played against the real server (--backend real); absent: the mock'),
+    columns: z
+      .array(z.object({ scenario: z.string(), browser: z.string() }).strict())
+      .describe('the cells of every row, in this order'),
     rows: z.array(sweepRowSchema),
-    totals: z.object({ refs: count, cells: count, passed: count, failed: count, errors: count, notRun: count }).strict(),
+    totals: z
+      .object({ refs: count, cells: count, passed: count, failed: count, errors: count, notRun: count })
+      .strict(),
   })
   .strict();
 

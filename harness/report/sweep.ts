@@ -42,20 +42,39 @@ const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 export function sweepTable(s: SweepSummary): string {
   const heads = s.columns.map((c) => oneLine(`${c.scenario}·${c.browser}`));
   const refWidth = Math.min(28, Math.max(3, ...s.rows.map((r) => oneLine(r.label).length)));
-  const widths = heads.map((h, i) => Math.min(32, Math.max(h.length, ...s.rows.map((r) => cellMark(r.cells[i]!).length))));
+  const widths = heads.map((h, i) =>
+    Math.min(32, Math.max(h.length, ...s.rows.map((r) => cellMark(r.cells[i]!).length))),
+  );
   const head = [pad('ref', refWidth), ...heads.map((h, i) => pad(h, widths[i]!))].join('  ');
   const lines = [head.trimEnd(), '-'.repeat(head.length)];
-  for (const r of s.rows) lines.push([pad(oneLine(r.label), refWidth), ...r.cells.map((c, i) => pad(oneLine(cellMark(c)), widths[i]!))].join('  ').trimEnd());
+  for (const r of s.rows)
+    lines.push(
+      [pad(oneLine(r.label), refWidth), ...r.cells.map((c, i) => pad(oneLine(cellMark(c)), widths[i]!))]
+        .join('  ')
+        .trimEnd(),
+    );
   const t = s.totals;
-  lines.push('', `${t.refs} ref${t.refs === 1 ? '' : 's'} × ${s.columns.length} cell${s.columns.length === 1 ? '' : 's'}: ${t.passed} pass, ${t.failed} fail, ${t.errors} error${t.errors === 1 ? '' : 's'}${t.notRun ? `, ${t.notRun} not run` : ''}`);
-  const notes = s.rows.flatMap((r) => r.cells.filter((c) => c.verdict === 'fail' || c.verdict === 'error').map((c) => `  ${oneLine(r.label)} · ${oneLine(c.scenario)} · ${c.browser}: ${c.verdict === 'error' ? 'ERROR ' : ''}${oneLine(c.detail ?? '').slice(0, 220)}`));
+  lines.push(
+    '',
+    `${t.refs} ref${t.refs === 1 ? '' : 's'} × ${s.columns.length} cell${s.columns.length === 1 ? '' : 's'}: ${t.passed} pass, ${t.failed} fail, ${t.errors} error${t.errors === 1 ? '' : 's'}${t.notRun ? `, ${t.notRun} not run` : ''}`,
+  );
+  const notes = s.rows.flatMap((r) =>
+    r.cells
+      .filter((c) => c.verdict === 'fail' || c.verdict === 'error')
+      .map(
+        (c) =>
+          `  ${oneLine(r.label)} · ${oneLine(c.scenario)} · ${c.browser}: ${c.verdict === 'error' ? 'ERROR ' : ''}${oneLine(c.detail ?? '').slice(0, 220)}`,
+      ),
+  );
   if (notes.length) lines.push(...notes);
   return lines.join('\n');
 }
 
 export function renderSweepHtml(s: SweepSummary): string {
   const scenarios = [...new Set(s.columns.map((c) => c.scenario))];
-  const head1 = scenarios.map((sc) => `<th colspan="${s.columns.filter((c) => c.scenario === sc).length}">${esc(sc)}</th>`).join('');
+  const head1 = scenarios
+    .map((sc) => `<th colspan="${s.columns.filter((c) => c.scenario === sc).length}">${esc(sc)}</th>`)
+    .join('');
   const head2 = s.columns.map((c) => `<th>${esc(c.browser)}</th>`).join('');
   const rows = s.rows
     .map((r) => {
@@ -70,7 +89,12 @@ export function renderSweepHtml(s: SweepSummary): string {
     })
     .join('\n');
   const failing = s.rows.flatMap((r) =>
-    r.cells.filter((c) => c.verdict === 'fail' || c.verdict === 'error').map((c) => `<li><b>${esc(r.label)}</b> · ${esc(c.scenario)} · ${esc(c.browser)}: ${c.report ? `<a href="${esc(encodeURI(c.report))}">${esc(cellMark(c))}</a>` : esc(cellMark(c))} ${esc(c.detail ?? '')}</li>`),
+    r.cells
+      .filter((c) => c.verdict === 'fail' || c.verdict === 'error')
+      .map(
+        (c) =>
+          `<li><b>${esc(r.label)}</b> · ${esc(c.scenario)} · ${esc(c.browser)}: ${c.report ? `<a href="${esc(encodeURI(c.report))}">${esc(cellMark(c))}</a>` : esc(cellMark(c))} ${esc(c.detail ?? '')}</li>`,
+      ),
   );
   const t = s.totals;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness sweep · ${esc(s.target)} · ${esc(s.startedAt)}</title>
@@ -105,18 +129,25 @@ export function sweepDiffText(d: SweepDiff, aName: string, bName: string): strin
   ];
   if (d.differing.length) {
     lines.push('', 'differing cells:');
-    for (const p of d.differing) lines.push(`  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: A ${oneLine(mark(p.a))}, B ${oneLine(mark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`);
+    for (const p of d.differing)
+      lines.push(
+        `  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: A ${oneLine(mark(p.a))}, B ${oneLine(mark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`,
+      );
   }
   return lines.join('\n');
 }
 
 /** The cells where a sweep on the mock and the same sweep on the real server differ, with both reports. */
 export function backendDiffText(d: SweepDiff, dir: string): string {
-  const lines = [`mock and real server: ${d.compared} cell${d.compared === 1 ? '' : 's'} in both, ${d.sameVerdict} with the same verdict, ${d.sameOracles} also failing on the same oracles`];
+  const lines = [
+    `mock and real server: ${d.compared} cell${d.compared === 1 ? '' : 's'} in both, ${d.sameVerdict} with the same verdict, ${d.sameOracles} also failing on the same oracles`,
+  ];
   if (!d.differing.length) return lines.join('\n');
   lines.push('', 'cells where they differ:');
   for (const p of d.differing) {
-    lines.push(`  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: mock ${oneLine(cellMark(p.a))}, real ${oneLine(cellMark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`);
+    lines.push(
+      `  ${oneLine(p.ref)} · ${oneLine(p.scenario)} · ${p.browser}: mock ${oneLine(cellMark(p.a))}, real ${oneLine(cellMark(p.b))}${p.differs === 'oracles' ? ' (same verdict)' : ''}`,
+    );
     if (p.reports.a) lines.push(`      mock: ${oneLine(join(dir, 'mock', p.reports.a))}`);
     if (p.reports.b) lines.push(`      real: ${oneLine(join(dir, 'real', p.reports.b))}`);
   }

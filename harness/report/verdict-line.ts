@@ -4,5 +4,7 @@ import type { Verdict } from '../oracles/types.ts';
 export function holdLine(verdicts: Verdict[]): string {
   const held = verdicts.filter((v) => !v.notJudged).map((v) => v.oracle);
   const notJudged = verdicts.filter((v) => v.notJudged).map((v) => `${v.oracle} (${v.notJudged})`);
-  return [held.length ? `${held.join(', ')} hold` : '', notJudged.length ? `not judged: ${notJudged.join('; ')}` : ''].filter(Boolean).join(' · ');
+  return [held.length ? `${held.join(', ')} hold` : '', notJudged.length ? `not judged: ${notJudged.join('; ')}` : '']
+    .filter(Boolean)
+    .join(' · ');
 }

@@ -20,7 +20,10 @@ export function writeReport(dir: string, report: HarnessReport, opts: { stepSumm
   const text = renderJson(report);
   const html = renderHtml(report);
   const junit = renderJUnit(report, basename(file));
-  const md = renderMarkdown(report, { html: relative(process.cwd(), `${base}.html`), json: relative(process.cwd(), file) });
+  const md = renderMarkdown(report, {
+    html: relative(process.cwd(), `${base}.html`),
+    json: relative(process.cwd(), file),
+  });
   const outputs: [string, string][] = [
     [file, text],
     [`${base}.html`, html],

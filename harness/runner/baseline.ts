@@ -35,7 +35,8 @@ const SLACK: Record<string, number> = {
 };
 
 /** The most a metric may reach against a recorded value before it counts as worse: the ratio plus the metric's slack. */
-export const limitOf = (metric: string, was: number, ratio: number) => Math.round(was * (1 + ratio) + (SLACK[metric] ?? 0));
+export const limitOf = (metric: string, was: number, ratio: number) =>
+  Math.round(was * (1 + ratio) + (SLACK[metric] ?? 0));
 
 const ev = (vs: Verdict[], oracle: string) => vs.find((v) => v.oracle === oracle)?.evidence;
 const slowest = (e: Record<string, unknown> | undefined) => {
@@ -62,7 +63,8 @@ export function metricsOf(r: ScenarioResult): Metrics {
   const lock = slowest(ev(r.verdicts, 'lockRecovery'));
   if (lock !== undefined) m.slowestUnlockMs = lock;
   const hidden = ev(r.verdicts, 'hiddenPolling');
-  if (hidden) m.hiddenRequests = Object.values((hidden.serverCounts ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
+  if (hidden)
+    m.hiddenRequests = Object.values((hidden.serverCounts ?? {}) as Record<string, number>).reduce((a, b) => a + b, 0);
   m.witnessFindings = (r.findings ?? []).length;
   return m;
 }
@@ -80,10 +82,15 @@ export function readBaseline(file: string): BaselineFile {
   try {
     data = JSON.parse(raw) as BaselineFile;
   } catch (e) {
-    throw new Error(`sse-harness: ${file} is not JSON (${(e as Error).message}); record it again with --update-baseline ${file}`, { cause: e });
+    throw new Error(
+      `sse-harness: ${file} is not JSON (${(e as Error).message}); record it again with --update-baseline ${file}`,
+      { cause: e },
+    );
   }
   if (data?.baselineVersion !== BASELINE_VERSION || typeof data.runs !== 'object') {
-    throw new Error(`sse-harness: ${file} is not a baseline file of version ${BASELINE_VERSION}; record it again with --update-baseline ${file}`);
+    throw new Error(
+      `sse-harness: ${file} is not a baseline file of version ${BASELINE_VERSION}; record it again with --update-baseline ${file}`,
+    );
   }
   return data;
 }
@@ -121,5 +128,10 @@ export function compareToBaseline(r: ScenarioResult, base: BaselineFile, tol: To
       evidence,
     };
   }
-  return { oracle: 'baseline', pass: true, summary: `${rows.length} metrics within ${Math.round(tol.ratio * 100)} % of the baseline`, evidence };
+  return {
+    oracle: 'baseline',
+    pass: true,
+    summary: `${rows.length} metrics within ${Math.round(tol.ratio * 100)} % of the baseline`,
+    evidence,
+  };
 }

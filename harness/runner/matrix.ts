@@ -34,12 +34,19 @@ export const matrixCellSchema = z
 export type MatrixCell = Omit<Z.infer<typeof matrixCellSchema>, 'klass'> & { klass: RegressionClass | 'healthy' };
 
 /** Jobs for the matrix: every scenario healthy, plus each class in the scenarios that declare they catch it. */
-export function matrixJobs(scenarios: Scenario[], browsers: string[], classes: readonly RegressionClass[], healthyRepeats = 1): Job[] {
+export function matrixJobs(
+  scenarios: Scenario[],
+  browsers: string[],
+  classes: readonly RegressionClass[],
+  healthyRepeats = 1,
+): Job[] {
   const jobs: Job[] = [];
   for (const browser of browsers) {
-    for (let i = 0; i < healthyRepeats; i++) for (const scenario of scenarios) jobs.push({ scenario, browser, regress: [], expect: 'pass' });
+    for (let i = 0; i < healthyRepeats; i++)
+      for (const scenario of scenarios) jobs.push({ scenario, browser, regress: [], expect: 'pass' });
     for (const klass of classes) {
-      for (const scenario of scenarios.filter((s) => s.catches?.includes(klass))) jobs.push({ scenario, browser, regress: [klass], expect: 'catch', klass });
+      for (const scenario of scenarios.filter((s) => s.catches?.includes(klass)))
+        jobs.push({ scenario, browser, regress: [klass], expect: 'catch', klass });
     }
   }
   return jobs;
@@ -64,9 +71,17 @@ export function caughtBy(result: ScenarioResult, klass: RegressionClass): boolea
  * or a flaky catch is named in its cell, and counts as a false alarm or a miss when flaky runs fail the gate. A
  * healthy run that failed only as known findings allow is no false alarm.
  */
-export function matrixCells(jobs: MatrixJob[], results: ScenarioResult[], browsers: string[], classes: readonly RegressionClass[], flaky: 'pass' | 'fail' = 'pass'): MatrixCell[] {
+export function matrixCells(
+  jobs: MatrixJob[],
+  results: ScenarioResult[],
+  browsers: string[],
+  classes: readonly RegressionClass[],
+  flaky: 'pass' | 'fail' = 'pass',
+): MatrixCell[] {
   const cells: MatrixCell[] = [];
-  const pairs = jobs.map((job, i) => ({ job, result: results[i] })).filter((p): p is { job: MatrixJob; result: ScenarioResult } => p.result !== undefined);
+  const pairs = jobs
+    .map((job, i) => ({ job, result: results[i] }))
+    .filter((p): p is { job: MatrixJob; result: ScenarioResult } => p.result !== undefined);
   const isFlaky = (r: ScenarioResult) => r.outcome === 'flaky';
   const tally = (list: { result: ScenarioResult }[], what: 'flaky' | 'known') => {
     const names = list.filter((p) => (p.result.outcome ?? p.result.verdict) === what).map((p) => p.result.scenario);
@@ -74,13 +89,29 @@ export function matrixCells(jobs: MatrixJob[], results: ScenarioResult[], browse
   };
   for (const browser of browsers) {
     const healthy = pairs.filter((p) => p.job.browser === browser && p.job.expect === 'pass');
-    const alarms = healthy.filter((p) => !['pass', 'known', ...(flaky === 'pass' ? ['flaky'] : [])].includes(p.result.outcome ?? p.result.verdict));
+    const alarms = healthy.filter(
+      (p) => !['pass', 'known', ...(flaky === 'pass' ? ['flaky'] : [])].includes(p.result.outcome ?? p.result.verdict),
+    );
     cells.push({
       klass: 'healthy',
       browser,
       ok: alarms.length === 0 && healthy.length > 0,
       detail: alarms.length
-        ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms.map((a) => `${a.result.scenario} (${isFlaky(a.result) ? 'flaky' : a.result.verdict === 'error' ? a.result.error : a.result.verdicts.filter((v) => !v.pass).map((v) => v.oracle).join(', ')})`).join('; ')}`
+        ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms
+            .map(
+              (a) =>
+                `${a.result.scenario} (${
+                  isFlaky(a.result)
+                    ? 'flaky'
+                    : a.result.verdict === 'error'
+                      ? a.result.error
+                      : a.result.verdicts
+                          .filter((v) => !v.pass)
+                          .map((v) => v.oracle)
+                          .join(', ')
+                })`,
+            )
+            .join('; ')}`
         : `pass ${healthy.length}/${healthy.length}${tally(healthy, 'flaky')}${tally(healthy, 'known')}`,
       scenarios: [...new Set(healthy.map((p) => p.job.scenario.name))],
     });
@@ -109,7 +140,8 @@ export function matrixCells(jobs: MatrixJob[], results: ScenarioResult[], browse
  * catches is a miss in every shard). A cell whose runs all fell to other shards is theirs to judge.
  */
 export function shardCells(cells: MatrixCell[], shardJobs: MatrixJob[], allJobs: MatrixJob[]): MatrixCell[] {
-  const has = (jobs: MatrixJob[], c: MatrixCell) => jobs.some((j) => j.browser === c.browser && (c.klass === 'healthy' ? j.expect === 'pass' : j.klass === c.klass));
+  const has = (jobs: MatrixJob[], c: MatrixCell) =>
+    jobs.some((j) => j.browser === c.browser && (c.klass === 'healthy' ? j.expect === 'pass' : j.klass === c.klass));
   return cells.filter((c) => has(shardJobs, c) || !has(allJobs, c));
 }
 
@@ -118,7 +150,10 @@ const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
   const rows = [...new Set(cells.map((c) => c.klass))];
   // Wide enough for the longest oracle name; failing cells are spelled out in full below the table.
-  const width = Math.min(40, Math.max(12, ...cells.map((c) => (c.ok ? c.detail.length + 2 : 0)), ...browsers.map((b) => b.length)));
+  const width = Math.min(
+    40,
+    Math.max(12, ...cells.map((c) => (c.ok ? c.detail.length + 2 : 0)), ...browsers.map((b) => b.length)),
+  );
   const lines = [`${pad('regression class', 22)} ${browsers.map((b) => pad(b, width)).join(' ')}`];
   lines.push('-'.repeat(22 + (width + 1) * browsers.length));
   for (const klass of rows) {

@@ -15,7 +15,13 @@ export function recordProbeEvents(timeline: Timeline, events: ProbeEvent[], back
     if (e.kind === 'stall' && e.source) timeline.add({ kind: 'stall', t, duration: e.duration ?? 0, source: e.source });
     else if (e.kind === 'page-error') timeline.add({ kind: 'page-error', t, message: e.message ?? '' });
     else if (e.kind === 'hidden-request') timeline.add({ kind: 'hidden-request', t, path: e.path ?? '' });
-    else if (e.kind === 'es-create' && e.chat) timeline.add({ kind: 'page-open', t, ...chatStreamKey(e.url ?? ''), site: creationSite(e.stack, backendUrl) ?? undefined });
+    else if (e.kind === 'es-create' && e.chat)
+      timeline.add({
+        kind: 'page-open',
+        t,
+        ...chatStreamKey(e.url ?? ''),
+        site: creationSite(e.stack, backendUrl) ?? undefined,
+      });
     else if (e.kind === 'es-close') {
       timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
       closes++;

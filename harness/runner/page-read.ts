@@ -20,4 +20,6 @@ export interface PageRead {
 
 /** Both the session and the answer a read saw, or null when either was not read or threw. */
 export const shownOf = (r: PageRead): { sid: string | null; text: string | null } | null =>
-  r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined ? { sid: r.sid, text: r.text } : null;
+  r.sidError === undefined && r.textError === undefined && r.sid !== undefined && r.text !== undefined
+    ? { sid: r.sid, text: r.text }
+    : null;

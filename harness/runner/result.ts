@@ -13,9 +13,18 @@ export const comparisonSchema = z
     baseCommit: z.string(),
     baseVerdict: z.enum(['pass', 'fail', 'error', 'not run']),
     baseFailing: z.array(z.string()).describe('oracles that failed at the base'),
-    baseReport: z.string().optional().describe("the base run's section in the base report, relative to this report's folder"),
-    status: z.enum(['new', 'worse', 'pre-existing', 'fixed', 'ok', 'error']).describe('new and worse fail the gate; pre-existing does not; fixed and ok passed; error could not run'),
-    oracles: z.array(z.object({ oracle: z.string(), status: z.enum(['new', 'worse', 'pre-existing']), detail: z.string() }).strict()).describe('each oracle failing in this run, and why it counts as it does'),
+    baseReport: z
+      .string()
+      .optional()
+      .describe("the base run's section in the base report, relative to this report's folder"),
+    status: z
+      .enum(['new', 'worse', 'pre-existing', 'fixed', 'ok', 'error'])
+      .describe('new and worse fail the gate; pre-existing does not; fixed and ok passed; error could not run'),
+    oracles: z
+      .array(
+        z.object({ oracle: z.string(), status: z.enum(['new', 'worse', 'pre-existing']), detail: z.string() }).strict(),
+      )
+      .describe('each oracle failing in this run, and why it counts as it does'),
   })
   .strict();
 
@@ -28,29 +37,59 @@ const attemptSchema = z
     file: z.string(),
     description: z.string().optional(),
     catches: z.array(z.string()),
-    timeScale: z.number().optional().describe("the stream time scale the scenario's streams were played at (absent: 1)"),
+    timeScale: z
+      .number()
+      .optional()
+      .describe("the stream time scale the scenario's streams were played at (absent: 1)"),
     browser: z.string(),
     engine: z.string().describe('browser binary, version and protocol'),
-    emulation: z.array(z.string()).optional().describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
+    emulation: z
+      .array(z.string())
+      .optional()
+      .describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
     target: z.string(),
     targetVersion: z.string(),
-    readySignal: z.string().optional().describe('the readiness signal the target used, for targets that pick one per version of the UI'),
-    bootFailed: z.boolean().optional().describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
+    readySignal: z
+      .string()
+      .optional()
+      .describe('the readiness signal the target used, for targets that pick one per version of the UI'),
+    bootFailed: z
+      .boolean()
+      .optional()
+      .describe('the UI never became ready at the first open: the checkout cannot be judged in this browser'),
     mock: serverModelSummarySchema.optional().describe('the server behaviour the mock played for chat streams'),
-    backend: z.string().optional().describe('the real server the run was played against, in place of the mock (--backend real)'),
+    backend: z
+      .string()
+      .optional()
+      .describe('the real server the run was played against, in place of the mock (--backend real)'),
     regress: z.array(z.string()),
-    expected: z.enum(['pass', 'catch']).optional().describe('what the run was for: a healthy run must pass, a regression run must be caught'),
+    expected: z
+      .enum(['pass', 'catch'])
+      .optional()
+      .describe('what the run was for: a healthy run must pass, a regression run must be caught'),
     verdict: z.enum(['pass', 'fail', 'error']),
     verdicts: z.array(verdictSchema),
     stepFailures: z.array(z.object({ step: z.string(), t: z.number(), error: z.string() }).strict()),
-    findings: z.array(z.object({ t: z.number(), step: z.string(), finding: z.string(), summary: z.string(), witnesses: witnessCountsSchema }).strict()),
+    findings: z.array(
+      z
+        .object({
+          t: z.number(),
+          step: z.string(),
+          finding: z.string(),
+          summary: z.string(),
+          witnesses: witnessCountsSchema,
+        })
+        .strict(),
+    ),
     witnesses: z.array(z.enum(['server', 'page', 'cdp'])).describe('the witnesses the verdicts rest on'),
     error: z.string().optional(),
     stoppedEarly: z
       .object({ t: z.number(), oracle: z.string(), notJudged: z.array(z.string()) })
       .strict()
       .optional()
-      .describe('the run stopped at its first failure that nothing later could undo (--fail-fast, the detection matrix); verdicts then hold only such failures, and notJudged names the oracles not given the whole run'),
+      .describe(
+        'the run stopped at its first failure that nothing later could undo (--fail-fast, the detection matrix); verdicts then hold only such failures, and notJudged names the oracles not given the whole run',
+      ),
     durationMs: z.number(),
     sessions: z.record(z.string(), z.string()).describe('scenario alias → session id'),
     timeline: z.array(timelineEventSchema),
@@ -66,7 +105,10 @@ export const resultSchema = attemptSchema
       .describe(
         'what the run amounts to for the gate: its verdict, or flaky (what the run was for failed in an earlier attempt and held in the last; --retries), or known (it failed only as known findings allow; --known)',
       ),
-    attempts: z.array(attemptSchema).optional().describe('the earlier attempts of a retried run, oldest first; the result itself is the last attempt'),
+    attempts: z
+      .array(attemptSchema)
+      .optional()
+      .describe('the earlier attempts of a retried run, oldest first; the result itself is the last attempt'),
   })
   .strict();
 

@@ -49,7 +49,10 @@ export interface RetryOptions {
  * Runs attempt(1), and again while the result is judged bad and retries are left; returns the last attempt with the
  * earlier ones in `attempts` and its `outcome` set. A failure a known finding excuses is not retried: it is expected.
  */
-export async function runWithRetries(attempt: (n: number) => Promise<ScenarioResult>, opts: RetryOptions): Promise<ScenarioResult> {
+export async function runWithRetries(
+  attempt: (n: number) => Promise<ScenarioResult>,
+  opts: RetryOptions,
+): Promise<ScenarioResult> {
   const earlier: ScenarioResult[] = [];
   for (let n = 1; ; n++) {
     const r = await attempt(n);
@@ -61,7 +64,8 @@ export async function runWithRetries(attempt: (n: number) => Promise<ScenarioRes
 }
 
 function settle(last: ScenarioResult, earlier: ScenarioResult[], judged: Judgement): ScenarioResult {
-  const outcome: Outcome = judged === 'bad' ? last.verdict : earlier.length ? 'flaky' : judged === 'excused' ? 'known' : last.verdict;
+  const outcome: Outcome =
+    judged === 'bad' ? last.verdict : earlier.length ? 'flaky' : judged === 'excused' ? 'known' : last.verdict;
   return { ...last, outcome, ...(earlier.length ? { attempts: earlier } : {}) };
 }
 

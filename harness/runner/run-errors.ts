@@ -10,7 +10,12 @@ export class RunStopped extends Error {}
 export type Check<T> = () => Promise<T | null | undefined | false> | T | null | undefined | false;
 
 /** Waits on a condition with a deadline; never a bare sleep. A stopped run stops waiting. */
-export async function untilDeadline<T>(what: string, timeoutMs: number, check: Check<T>, stop?: AbortSignal): Promise<T> {
+export async function untilDeadline<T>(
+  what: string,
+  timeoutMs: number,
+  check: Check<T>,
+  stop?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (stop?.aborted) throw new RunStopped();

@@ -78,7 +78,8 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
       } catch (e) {
         if (e instanceof PageUnresponsiveError) throw unresponsive(e);
         // Playwright's action timeout: the element was there but the page did not take the input in time.
-        if ((e as Error).name === 'TimeoutError') throw new StepFailure(`${action} ${String(args[0])}: ${(e as Error).message.split('\n')[0]}`);
+        if ((e as Error).name === 'TimeoutError')
+          throw new StepFailure(`${action} ${String(args[0])}: ${(e as Error).message.split('\n')[0]}`);
         throw e;
       }
     };
@@ -91,10 +92,12 @@ export const SAMPLE_MS = 200;
 /** How long a step's witnesses get to agree before a disagreement is a finding. */
 const SETTLE_MS = 1000;
 
-
 /** The target's own server behind the harness's front, for --backend real. */
 function realBackend(target: Target, timeline: Timeline, port: number | undefined): ChatBackend {
-  if (!target.realBackend) throw new Error(`sse-harness: --backend real needs a target that can start its own server (hermes-webui); ${target.name} cannot. Leave out --backend, or use -t hermes-webui.`);
+  if (!target.realBackend)
+    throw new Error(
+      `sse-harness: --backend real needs a target that can start its own server (hermes-webui); ${target.name} cannot. Leave out --backend, or use -t hermes-webui.`,
+    );
   return new RealBackend({ ...target.realBackend(), port }, timeline);
 }
 
@@ -102,7 +105,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const started = Date.now();
   const timeline = new Timeline(started);
   const { target, regress } = opts;
-  const backend: ChatBackend = opts.backend === 'real' ? realBackend(target, timeline, opts.port) : new MockBackend({ ...target.backend(), heartbeatMs: scenario.server?.heartbeatMs, retryMs: scenario.server?.retryMs, port: opts.port }, timeline);
+  const backend: ChatBackend =
+    opts.backend === 'real'
+      ? realBackend(target, timeline, opts.port)
+      : new MockBackend(
+          {
+            ...target.backend(),
+            heartbeatMs: scenario.server?.heartbeatMs,
+            retryMs: scenario.server?.retryMs,
+            port: opts.port,
+          },
+          timeline,
+        );
   const sessions: Record<string, string> = {};
   const cycles: RunRecord['cycles'] = [];
   const stepFailures: ScenarioResult['stepFailures'] = [];
@@ -118,7 +132,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const say = (s: string) => opts.progress?.(s);
   const stopper = new AbortController();
   let stoppedBy: { t: number; verdict: Verdict } | undefined;
-  const until = <T>(what: string, timeoutMs: number, check: Check<T>) => untilDeadline(what, timeoutMs, check, stopper.signal);
+  const until = <T>(what: string, timeoutMs: number, check: Check<T>) =>
+    untilDeadline(what, timeoutMs, check, stopper.signal);
   /** What the oracles judge: the run so far (mid-run, for stopWhen) or, at the end, all of it. */
   const recordSoFar = (): RunRecord => ({
     scenario,
@@ -134,14 +149,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const definite = judge(recordSoFar(), scenario.expect).filter((v) => !v.pass && v.definite);
     if (definite.length && opts.stopWhen(definite)) {
       stoppedBy = { t: timeline.now(), verdict: definite[0]! };
-      timeline.add({ kind: 'note', t: stoppedBy.t, message: `stopped early: ${definite.map((v) => v.oracle).join(', ')} failed for good (${definite[0]!.summary})` });
+      timeline.add({
+        kind: 'note',
+        t: stoppedBy.t,
+        message: `stopped early: ${definite.map((v) => v.oracle).join(', ')} failed for good (${definite[0]!.summary})`,
+      });
       say(`  stopping early: ${definite.map((v) => v.oracle).join(', ')} failed for good`);
       stopper.abort();
     }
   };
 
   /** Rejects with RunStopped once the run is stopped at a definite failure. */
-  const stoppedPromise = new Promise<never>((_, reject) => stopper.signal.addEventListener('abort', () => reject(new RunStopped()), { once: true }));
+  const stoppedPromise = new Promise<never>((_, reject) =>
+    stopper.signal.addEventListener('abort', () => reject(new RunStopped()), { once: true }),
+  );
   stoppedPromise.catch(() => {});
   /**
    * The page's last events and text. Once the run is stopped the page may be the reason (blocked behind a command
@@ -172,8 +193,18 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     verdict: 'error',
     verdicts: [],
     stepFailures,
-    findings: timeline.ordered().flatMap((e) => (e.kind === 'finding' ? [{ t: e.t, step: e.step, finding: e.finding, summary: e.summary, witnesses: e.witnesses }] : [])),
-    witnesses: ['server' as const, ...(page ? (['page'] as const) : []), ...(cdp?.status().attached ? (['cdp'] as const) : [])],
+    findings: timeline
+      .ordered()
+      .flatMap((e) =>
+        e.kind === 'finding'
+          ? [{ t: e.t, step: e.step, finding: e.finding, summary: e.summary, witnesses: e.witnesses }]
+          : [],
+      ),
+    witnesses: [
+      'server' as const,
+      ...(page ? (['page'] as const) : []),
+      ...(cdp?.status().attached ? (['cdp'] as const) : []),
+    ],
     durationMs: Date.now() - started,
     sessions,
     timeline: timeline.ordered(),
@@ -184,8 +215,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const emulationNotes = (): string[] => {
     const notes = [...(page?.emulation ?? [])];
     const how = timeline.events.flatMap((e) => (e.kind === 'visibility' && e.how.includes('emulated') ? [e.how] : []));
-    if (how.length) notes.push('page visibility and freezing emulated in the page by the probe (document.hidden, visibilitychange, timers paused), not by the browser');
-    if (timeline.events.some((e) => e.kind === 'note' && e.message.startsWith('offline (emulated'))) notes.push('offline emulated in the page (fetch and EventSource fail), not by the browser');
+    if (how.length)
+      notes.push(
+        'page visibility and freezing emulated in the page by the probe (document.hidden, visibilitychange, timers paused), not by the browser',
+      );
+    if (timeline.events.some((e) => e.kind === 'note' && e.message.startsWith('offline (emulated')))
+      notes.push('offline emulated in the page (fetch and EventSource fail), not by the browser');
     return notes;
   };
 
@@ -200,7 +235,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    * the old one's answer for a moment.
    */
   const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
-    const got = await probe!.read(withText ? { sid: target.viewedSessionExpression, text: target.answerTextExpression } : undefined);
+    const got = await probe!.read(
+      withText ? { sid: target.viewedSessionExpression, text: target.answerTextExpression } : undefined,
+    );
     const closes = recordProbeEvents(timeline, got.events, backend.url);
     // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
     if (closes) released = pageReleases(timeline.ordered()).bySocket;
@@ -222,7 +259,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
    */
   const shownInUi = async (need: 'sid' | 'text'): Promise<PageRead> => {
     if (state.frozen || state.pageHung) {
-      const v = await page!.evaluate<string | null>(need === 'sid' ? target.viewedSessionExpression : target.answerTextExpression);
+      const v = await page!.evaluate<string | null>(
+        need === 'sid' ? target.viewedSessionExpression : target.answerTextExpression,
+      );
       return { counts: null, [need]: v };
     }
     const r = await readPage(true, false);
@@ -245,7 +284,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   };
 
   /** Every witness's count: the server's and the network's read now, the page's as drained from its probe. */
-  const witnessCounts = (page: PageCounts | null): WitnessCounts => ({ ...serverCounts(), page: page?.open, pageConnecting: page?.connecting, ...cdpCounts() });
+  const witnessCounts = (page: PageCounts | null): WitnessCounts => ({
+    ...serverCounts(),
+    page: page?.open,
+    pageConnecting: page?.connecting,
+    ...cdpCounts(),
+  });
 
   /** Cheap witnesses between steps: server ledger, page probe counts, CDP network counts, CDP long tasks. */
   const tick = async () => {
@@ -257,7 +301,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: witnessCounts(census) });
     }
     if (cdp && ticks % 3 === 0 && !state.frozen && !state.pageHung) {
-      for (const lt of await cdp.longTasks()) timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
+      for (const lt of await cdp.longTasks())
+        timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
     }
   };
 
@@ -277,7 +322,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await new Promise((r) => setTimeout(r, 10));
       w = await read();
     }
-    const extra: { dom?: { nodes: number; listeners: number; documents: number }; taskMs?: number; heapBytes?: number } = {};
+    const extra: {
+      dom?: { nodes: number; listeners: number; documents: number };
+      taskMs?: number;
+      heapBytes?: number;
+    } = {};
     // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
     if (cdp?.status().attached && !state.frozen && !state.pageHung) {
       // The heap census forces a full garbage collection in the page (60-400 ms of its main thread on a loaded
@@ -289,10 +338,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const heap = due ? await cdp.census() : null;
       if (heap && !heap.stale) {
         w.cdpObjects = heap.open;
-        timeline.add({ kind: 'probe-pause', t: timeline.fromEpoch(heap.startedAt), duration: heap.at - heap.startedAt, what: 'CDP heap census (Runtime.queryObjects)' });
+        timeline.add({
+          kind: 'probe-pause',
+          t: timeline.fromEpoch(heap.startedAt),
+          duration: heap.at - heap.startedAt,
+          what: 'CDP heap census (Runtime.queryObjects)',
+        });
       }
       const [dom, m] = await Promise.all([cdp.domCounters(), cdp.metrics()]);
-      if (dom && !dom.stale) extra.dom = { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents };
+      if (dom && !dom.stale)
+        extra.dom = { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents };
       if (m && !m.stale) Object.assign(extra, { taskMs: Math.round(m.taskDurationMs), heapBytes: m.jsHeapUsedBytes });
     }
     // The heap census takes time; if the streams moved meanwhile (one ended, one opened), its count is not comparable.
@@ -342,10 +397,20 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await probe
         .attach({ port: page.cdpPort, targetId: page.cdpTargetId })
         .then(() => (cdp = probe))
-        .catch((e) => timeline.add({ kind: 'note', t: timeline.now(), message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}` }));
+        .catch((e) =>
+          timeline.add({
+            kind: 'note',
+            t: timeline.now(),
+            message: `CDP probe unavailable, verdicts rest on the server ledger and the page probe: ${(e as Error).message}`,
+          }),
+        );
     }
     // What the run cost before its first step (a new tab in Chromium; a browser start on a worker's first run or after a hung page).
-    timeline.add({ kind: 'note', t: timeline.now(), message: `setup: backend ${setupStart} ms, browser page ${cdpStart - setupStart} ms${page.cdpPort ? `, CDP probe ${timeline.now() - cdpStart} ms` : ''}` });
+    timeline.add({
+      kind: 'note',
+      t: timeline.now(),
+      message: `setup: backend ${setupStart} ms, browser page ${cdpStart - setupStart} ms${page.cdpPort ? `, CDP probe ${timeline.now() - cdpStart} ms` : ''}`,
+    });
     sampling = setInterval(() => {
       if (sampleBusy) return;
       sampleBusy = true;
@@ -355,7 +420,13 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const setViewed = (id: string | null) => {
       state.viewed = id;
       const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
-      const e = { kind: 'view' as const, t: timeline.now(), session: id, alias, shown: undefined as number | undefined };
+      const e = {
+        kind: 'view' as const,
+        t: timeline.now(),
+        session: id,
+        alias,
+        shown: undefined as number | undefined,
+      };
       timeline.add(e);
       return e;
     };
@@ -372,7 +443,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const runStep = async (step: Step, path: string): Promise<void> => {
       const name = Object.keys(step)[0]!;
       const arg = (step as Record<string, unknown>)[name];
-      const detail = typeof arg === 'string' || typeof arg === 'number' ? String(arg) : name === 'send' ? (arg as { stream: string }).stream : undefined;
+      const detail =
+        typeof arg === 'string' || typeof arg === 'number'
+          ? String(arg)
+          : name === 'send'
+            ? (arg as { stream: string }).stream
+            : undefined;
       if (name === 'repeat') {
         const r = (step as { repeat: { times: number; steps: Step[] } }).repeat;
         for (let i = 0; i < r.times; i++) {
@@ -419,27 +495,44 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
     // Hidden time starts once the page is hidden, and ends the moment the harness starts showing it again:
     // a request the page sends while becoming visible is not a hidden-time request.
-    const visibility = (hidden: boolean, how: string, t = timeline.now()) => timeline.add({ kind: 'visibility', t, hidden, frozen: state.frozen, how });
+    const visibility = (hidden: boolean, how: string, t = timeline.now()) =>
+      timeline.add({ kind: 'visibility', t, hidden, frozen: state.frozen, how });
     const dropSockets = (why: string) => {
       const n = backend.dropAllStreams(why);
-      timeline.add({ kind: 'note', t: timeline.now(), message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped` });
+      timeline.add({
+        kind: 'note',
+        t: timeline.now(),
+        message: `${why}: ${n} SSE socket${n === 1 ? '' : 's'} dropped`,
+      });
     };
     /** Ready once the target's page expression holds and the backend has answered what the target needs (since `since`). */
-    const answered = (path: string, since: number) => timeline.events.some((e) => e.kind === 'request' && e.path === path && e.t >= since && e.status >= 200 && e.status < 300);
+    const answered = (path: string, since: number) =>
+      timeline.events.some(
+        (e) => e.kind === 'request' && e.path === path && e.t >= since && e.status >= 200 && e.status < 300,
+      );
     const waitReady = async (since: number, first: boolean) => {
       let pageReady = false as boolean | string;
       try {
         await until('the UI to be ready', BOOT_MS, async () => {
-          pageReady = await page!.evaluate<boolean>(target.readyExpression).catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
+          pageReady = await page!
+            .evaluate<boolean>(target.readyExpression)
+            .catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
           return pageReady === true && (target.readyRequests ?? []).every((p) => answered(p, since));
         });
       } catch (e) {
         if (!first || !(e instanceof StepFailure)) throw e;
         // Say what held and what did not, and what the page threw: that is where a boot went wrong.
-        const parts = [`the page's ready expression ${pageReady === true ? 'held' : pageReady === false ? 'never held' : String(pageReady)}`];
+        const parts = [
+          `the page's ready expression ${pageReady === true ? 'held' : pageReady === false ? 'never held' : String(pageReady)}`,
+        ];
         for (const p of target.readyRequests ?? []) {
-          const got = timeline.events.filter((x): x is Extract<TimelineEvent, { kind: 'request' }> => x.kind === 'request' && x.path === p && x.t >= since);
-          parts.push(got.length ? `GET ${p} answered ${got.map((x) => x.status).join(', ')}` : `GET ${p} never requested`);
+          const got = timeline.events.filter(
+            (x): x is Extract<TimelineEvent, { kind: 'request' }> =>
+              x.kind === 'request' && x.path === p && x.t >= since,
+          );
+          parts.push(
+            got.length ? `GET ${p} answered ${got.map((x) => x.status).join(', ')}` : `GET ${p} never requested`,
+          );
         }
         await drainPage();
         const errors = timeline.events.flatMap((x) => (x.kind === 'page-error' ? [x.message.slice(0, 200)] : []));
@@ -492,17 +585,27 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // A run stopped at a definite failure does not wait for the rest: its verdict is in.
     const stopped = stopper.signal.aborted;
     if (scenario.settle === 'fast' && !stopped) for (const r of backend.runs.values()) r.hurry();
-    const longest = stopped ? 0 : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (state.pageHung ? 2_000 : 60_000) : 0)));
+    const longest = stopped
+      ? 0
+      : Math.max(0, ...[...backend.runs.values()].map((r) => (r.active ? (state.pageHung ? 2_000 : 60_000) : 0)));
     if (longest) {
       say('  settling: waiting for every run to end');
-      await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(() => {});
+      await until('every run to end', longest, () => [...backend.runs.values()].every((r) => !r.active)).catch(
+        () => {},
+      );
     }
-    await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(() => {});
+    await until('open chat streams to drain', 2_000, () => backend.ledger.openChatStreams().length === 0).catch(
+      () => {},
+    );
     // Give the viewed session's final answer time to render before the last text sample (a hurried answer arrives
     // as one burst: a UI that re-renders per token may take seconds over it on a loaded machine).
     if (state.viewed && backend.runFor(state.viewed) && !state.frozen && !state.pageHung) {
       const want = backend.runFor(state.viewed)!.answer.join('');
-      await until('the final answer to render', 10_000, async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want).catch(() => {});
+      await until(
+        'the final answer to render',
+        10_000,
+        async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want,
+      ).catch(() => {});
     }
     const pageCounts = await drainStopped();
     if (!stopped) await sample('settled', pageCounts);
@@ -538,4 +641,5 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 }
 
 /** Total scripted answer length per stream, for progress lines. */
-export const answerTokens = (scenario: Scenario, stream: string) => scriptedAnswer(scenario.streams[stream] ?? []).length;
+export const answerTokens = (scenario: Scenario, stream: string) =>
+  scriptedAnswer(scenario.streams[stream] ?? []).length;

@@ -14,7 +14,8 @@ export interface Schedulable {
 }
 
 /** Runs that measure main-thread stalls (or load the CPU on purpose): one at a time. */
-export const stallSensitive = (j: Schedulable) => j.scenario.expect.stallBudget !== undefined || j.regress.includes('flood-stall');
+export const stallSensitive = (j: Schedulable) =>
+  j.scenario.expect.stallBudget !== undefined || j.regress.includes('flood-stall');
 
 export class JobQueue<J extends Schedulable> {
   private readonly pending: number[];
@@ -30,7 +31,9 @@ export class JobQueue<J extends Schedulable> {
   ) {
     // A regression run usually stops once it is caught: count it at half its scripted time.
     const estimate = (j: J) => scriptedMs(j.scenario) * (j.expect === 'catch' ? 0.5 : 1);
-    this.pending = jobs.map((_, i) => i).sort((a, b) => group(a) - group(b) || estimate(jobs[b]!) - estimate(jobs[a]!) || a - b);
+    this.pending = jobs
+      .map((_, i) => i)
+      .sort((a, b) => group(a) - group(b) || estimate(jobs[b]!) - estimate(jobs[a]!) || a - b);
   }
 
   get remaining(): number {
@@ -48,7 +51,8 @@ export class JobQueue<J extends Schedulable> {
       const first = this.group(this.pending[0]!);
       const eligible = this.pending.filter((i) => !this.sensitiveRunning || !stallSensitive(this.jobs[i]!));
       const sameGroup = eligible.filter((i) => this.group(i) === first);
-      const want = browser ?? sameGroup.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined && !this.begun.has(b));
+      const want =
+        browser ?? sameGroup.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined && !this.begun.has(b));
       const index = sameGroup.find((i) => want !== undefined && this.jobs[i]!.browser === want) ?? eligible[0];
       if (index !== undefined) {
         this.pending.splice(this.pending.indexOf(index), 1);

@@ -43,7 +43,10 @@ export interface ShardJob {
  * the same scenario name add their paths, and a file named twice its occurrence (such jobs are the same run).
  */
 export function jobKeys(jobs: ShardJob[]): string[] {
-  const base = jobs.map((j) => `${j.scenario.name} · ${j.browser}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`);
+  const base = jobs.map(
+    (j) =>
+      `${j.scenario.name} · ${j.browser}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`,
+  );
   const files = new Map<string, Set<string>>();
   base.forEach((k, i) => files.set(k, (files.get(k) ?? new Set()).add(jobs[i]!.scenario.file)));
   const withFile = base.map((k, i) => (files.get(k)!.size > 1 ? `${k} · ${jobs[i]!.scenario.file}` : k));
@@ -56,14 +59,21 @@ export function jobKeys(jobs: ShardJob[]): string[] {
 }
 
 /** A job's expected length for balancing: its scripted time; a regression run usually stops once caught (half). */
-export const jobWeight = (j: { scenario: Scenario; expect?: 'pass' | 'catch' }): number => Math.round(scriptedMs(j.scenario) * (j.expect === 'catch' ? 0.5 : 1));
+export const jobWeight = (j: { scenario: Scenario; expect?: 'pass' | 'catch' }): number =>
+  Math.round(scriptedMs(j.scenario) * (j.expect === 'catch' ? 0.5 : 1));
 
 /**
  * The shard (1-based) of each item, index for index: longest first (then by key), each to the shard with the least
  * weight so far. Depends only on the set of (key, weight) pairs, not on their order.
  */
 export function assignShards(items: { key: string; weight: number }[], total: number): number[] {
-  const order = items.map((_, i) => i).sort((a, b) => items[b]!.weight - items[a]!.weight || (items[a]!.key < items[b]!.key ? -1 : items[a]!.key > items[b]!.key ? 1 : 0));
+  const order = items
+    .map((_, i) => i)
+    .sort(
+      (a, b) =>
+        items[b]!.weight - items[a]!.weight ||
+        (items[a]!.key < items[b]!.key ? -1 : items[a]!.key > items[b]!.key ? 1 : 0),
+    );
   const load = new Array<number>(total).fill(0);
   const shardOf = new Array<number>(items.length);
   for (const i of order) {
@@ -77,7 +87,9 @@ export function assignShards(items: { key: string; weight: number }[], total: nu
 
 /** A sweep's refs by shard: sorted by commit, dealt round-robin (refs cost about the same). 1-based, index for index. */
 export function dealRefs(commits: string[], total: number): number[] {
-  const order = commits.map((_, i) => i).sort((a, b) => (commits[a]! < commits[b]! ? -1 : commits[a]! > commits[b]! ? 1 : 0));
+  const order = commits
+    .map((_, i) => i)
+    .sort((a, b) => (commits[a]! < commits[b]! ? -1 : commits[a]! > commits[b]! ? 1 : 0));
   const shardOf = new Array<number>(commits.length);
   order.forEach((i, k) => (shardOf[i] = (k % total) + 1));
   return shardOf;
@@ -94,10 +106,17 @@ export interface Planned<J> {
 }
 
 /** Every job of `rounds` repetitions of `round`, in the order an unsharded run has them, each with its shard. */
-export function planJobs<J extends { scenario: Scenario; browser: string; regress: string[]; expect?: 'pass' | 'catch' }>(round: J[], rounds: number, total = 1): Planned<J>[] {
+export function planJobs<
+  J extends { scenario: Scenario; browser: string; regress: string[]; expect?: 'pass' | 'catch' },
+>(round: J[], rounds: number, total = 1): Planned<J>[] {
   const all = Array.from({ length: rounds }, (_, repeat) => round.map((job) => ({ job, repeat }))).flat();
-  const keys = jobKeys(all.map(({ job, repeat }) => ({ scenario: job.scenario, browser: job.browser, regress: job.regress, repeat })));
+  const keys = jobKeys(
+    all.map(({ job, repeat }) => ({ scenario: job.scenario, browser: job.browser, regress: job.regress, repeat })),
+  );
   const weights = all.map(({ job }) => jobWeight(job));
-  const shards = assignShards(keys.map((key, i) => ({ key, weight: weights[i]! })), total);
+  const shards = assignShards(
+    keys.map((key, i) => ({ key, weight: weights[i]! })),
+    total,
+  );
   return all.map(({ job, repeat }, i) => ({ job, repeat, key: keys[i]!, weight: weights[i]!, shard: shards[i]! }));
 }

@@ -73,7 +73,8 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
     const first = !state.opened;
     state.opened = true;
     if (!first) ctx.pageUnloaded(how === 'reload' ? 'reload' : 'navigate', since);
-    if (how === 'open') await page.goto(backend.url + target.entry({ regress: ctx.regress, ui: scenario.ui ?? {}, query }));
+    if (how === 'open')
+      await page.goto(backend.url + target.entry({ regress: ctx.regress, ui: scenario.ui ?? {}, query }));
     else {
       ctx.forgetText();
       await page.reload();
@@ -143,10 +144,16 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
     async newChat(alias) {
       const before = new Set(backend.sessions.keys());
       await target.newChat(page);
-      const id = await ctx.until('the new chat to be created at the backend', STEP_MS, () => [...backend.sessions.keys()].find((k) => !before.has(k)));
+      const id = await ctx.until('the new chat to be created at the backend', STEP_MS, () =>
+        [...backend.sessions.keys()].find((k) => !before.has(k)),
+      );
       sessions[alias] = id;
       let read: PageRead | undefined;
-      await ctx.until(`the UI to show session ${alias}`, STEP_MS, async () => (read = await ctx.shownInUi('sid')).sid === id);
+      await ctx.until(
+        `the UI to show session ${alias}`,
+        STEP_MS,
+        async () => (read = await ctx.shownInUi('sid')).sid === id,
+      );
       ctx.setViewed(id);
       return read;
     },
@@ -174,13 +181,21 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
         await target.switchTo(page, id);
         try {
           let read: PageRead | undefined;
-          await ctx.until(`the UI to show session ${alias}`, attempt < 3 ? RECLICK_MS : STEP_MS, async () => (read = await ctx.shownInUi('sid')).sid === id);
+          await ctx.until(
+            `the UI to show session ${alias}`,
+            attempt < 3 ? RECLICK_MS : STEP_MS,
+            async () => (read = await ctx.shownInUi('sid')).sid === id,
+          );
           view.shown = timeline.now();
           state.switching = false;
           return read;
         } catch (e) {
           if (attempt >= 3 || !(e instanceof StepFailure) || state.pageHung) throw e;
-          timeline.add({ kind: 'note', t: timeline.now(), message: `switchTo ${alias}: the click did not switch within ${RECLICK_MS / 1000} s, clicking again` });
+          timeline.add({
+            kind: 'note',
+            t: timeline.now(),
+            message: `switchTo ${alias}: the click did not switch within ${RECLICK_MS / 1000} s, clicking again`,
+          });
         }
       }
     },
@@ -188,12 +203,20 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
     async waitFor(w) {
       const timeout = w.timeout ?? STEP_MS;
       if (w.connections !== undefined) {
-        await ctx.until(`${w.connections} open chat streams at the server`, timeout, () => backend.ledger.openChatStreams().length === w.connections);
+        await ctx.until(
+          `${w.connections} open chat streams at the server`,
+          timeout,
+          () => backend.ledger.openChatStreams().length === w.connections,
+        );
         return undefined;
       }
       const id = ctx.sessionId(w.session);
       if (w.runEnded) {
-        await ctx.until('the run to end at the backend', timeout, () => backend.runFor(id) && !backend.runFor(id)!.active);
+        await ctx.until(
+          'the run to end at the backend',
+          timeout,
+          () => backend.runFor(id) && !backend.runFor(id)!.active,
+        );
         return undefined;
       }
       let tokens = w.tokens;
@@ -202,11 +225,16 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
         const now = (await ctx.shownInUi('text')).text ?? '';
         const answer = answerFor(id);
         let [shownTokens, len] = [0, 0];
-        while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length) len += answer[shownTokens++]!.length;
+        while (shownTokens < answer.length && len + answer[shownTokens]!.length <= now.length)
+          len += answer[shownTokens++]!.length;
         tokens = shownTokens + w.moreTokens;
       }
       const want = w.complete ? answerFor(id).join('') : answerFor(id).slice(0, tokens).join('');
-      const what = w.complete ? 'the whole scripted answer to render' : w.moreTokens ? `${w.moreTokens} more tokens to render (${tokens} in all)` : `${tokens} tokens to render`;
+      const what = w.complete
+        ? 'the whole scripted answer to render'
+        : w.moreTokens
+          ? `${w.moreTokens} more tokens to render (${tokens} in all)`
+          : `${tokens} tokens to render`;
       // A shown answer that left the script (lost its start, doubled a token) after the run ended cannot come right
       // by waiting: once it has stood still for DIVERGED_MS the step fails instead of sitting out its timeout.
       let shown: string | null = null;
@@ -218,29 +246,47 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
         const census = await ctx.drainPage();
         const parts = [
           `the UI shows ${shown === null ? 'no answer' : `${shown.length} of ${want.length} chars`}`,
-          run ? `the server ${run.active ? 'has sent' : 'sent all'} ${run.lastSeq} events of the run` : 'no run started for the session',
+          run
+            ? `the server ${run.active ? 'has sent' : 'sent all'} ${run.lastSeq} events of the run`
+            : 'no run started for the session',
           `${sockets.filter((r) => r.closedAt === null).length} of its ${sockets.length} stream sockets open (${sockets.reduce((n, r) => n + r.events, 0)} events written)`,
         ];
         if (census) parts.push(`page EventSources: ${census.open} open, ${census.connecting} connecting`);
         // What the UI believes of the page (a UI holds its stream back while hidden or offline).
-        const pageState = await page.evaluate<string>(`document.visibilityState + (navigator.onLine ? ', online' : ', offline')`).catch(() => null);
+        const pageState = await page
+          .evaluate<string>(`document.visibilityState + (navigator.onLine ? ', online' : ', offline')`)
+          .catch(() => null);
         if (pageState) parts.push(`the page is ${pageState}`);
         return parts.join('; ');
       };
       let read: PageRead | undefined;
       await ctx
         .until(what, timeout, async () => {
-          if (state.viewed !== id) throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
+          if (state.viewed !== id)
+            throw new StepFailure(`waitFor on session ${w.session} while viewing another session; switch to it first`);
           const text = (read = await ctx.shownInUi('text')).text ?? null;
           if (text !== shown) [shown, shownSince] = [text, Date.now()];
           const run = backend.runFor(id);
-          if (w.complete && text !== null && text !== want && !want.startsWith(text) && run && !run.active && Date.now() - shownSince >= DIVERGED_MS) {
-            throw new StepFailure(`the answer shown (${text.length} chars) is not the scripted one (${want.length} chars), the run has ended and it has not changed for ${DIVERGED_MS / 1000} s`);
+          if (
+            w.complete &&
+            text !== null &&
+            text !== want &&
+            !want.startsWith(text) &&
+            run &&
+            !run.active &&
+            Date.now() - shownSince >= DIVERGED_MS
+          ) {
+            throw new StepFailure(
+              `the answer shown (${text.length} chars) is not the scripted one (${want.length} chars), the run has ended and it has not changed for ${DIVERGED_MS / 1000} s`,
+            );
           }
           return text !== null && (w.complete ? text === want : text.length >= want.length);
         })
         .catch(async (e: unknown) => {
-          if (e instanceof StepFailure && e.message.startsWith('timed out')) throw new StepFailure(`${e.message} (${await whereItStopped().catch(() => 'no more detail: the page did not answer')})`);
+          if (e instanceof StepFailure && e.message.startsWith('timed out'))
+            throw new StepFailure(
+              `${e.message} (${await whereItStopped().catch(() => 'no more detail: the page did not answer')})`,
+            );
           throw e;
         });
       return read;

@@ -18,8 +18,18 @@ export class ScenarioError extends Error {
 
   /** An exception the loader did not expect, as one line that says what to do with it (never a stack trace). */
   static internal(file: string, cause: unknown): ScenarioError {
-    const message = clip(String(cause instanceof Error ? cause.message : cause).split('\n')[0]!.trim(), 200);
-    return new ScenarioError(file, 0, 0, `internal error while reading this scenario (${message}); please report it with the file`);
+    const message = clip(
+      String(cause instanceof Error ? cause.message : cause)
+        .split('\n')[0]!
+        .trim(),
+      200,
+    );
+    return new ScenarioError(
+      file,
+      0,
+      0,
+      `internal error while reading this scenario (${message}); please report it with the file`,
+    );
   }
 }
 
@@ -56,4 +66,12 @@ export const fmtPath = (path: Path) =>
 
 /** A value as an error line names it: a quoted string, a number, or its kind. */
 export const describe = (v: unknown) =>
-  v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : typeof v === 'string' ? quote(v) : String(v);
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'a list'
+      : typeof v === 'object'
+        ? 'a mapping'
+        : typeof v === 'string'
+          ? quote(v)
+          : String(v);

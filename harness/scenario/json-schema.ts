@@ -26,7 +26,10 @@ export function scenarioJsonSchema(): Json {
   const top = toJson(scenarioSchema) as { properties: Record<string, Json> } & Json;
   const repeat = {
     type: 'object',
-    properties: { times: { type: 'integer', minimum: 1, maximum: 1000 }, steps: { type: 'array', minItems: 1, items: { $ref: '#/$defs/step' } } },
+    properties: {
+      times: { type: 'integer', minimum: 1, maximum: 1000 },
+      steps: { type: 'array', minItems: 1, items: { $ref: '#/$defs/step' } },
+    },
     required: ['times', 'steps'],
     additionalProperties: false,
   };
@@ -37,8 +40,15 @@ export function scenarioJsonSchema(): Json {
     propertyNames: { pattern: '^[\\w-]+$', not: { enum: RESERVED_NAMES } },
     additionalProperties: { type: 'array', minItems: 1, items: { $ref: '#/$defs/streamItem' } },
   };
-  top.properties.steps = { type: 'array', description: steps.description, minItems: 1, items: { $ref: '#/$defs/step' } };
-  top.properties.expect = toJson(z.object(Object.fromEntries(Object.entries(expectShape).map(([k, s]) => [k, s.optional()]))).strict());
+  top.properties.steps = {
+    type: 'array',
+    description: steps.description,
+    minItems: 1,
+    items: { $ref: '#/$defs/step' },
+  };
+  top.properties.expect = toJson(
+    z.object(Object.fromEntries(Object.entries(expectShape).map(([k, s]) => [k, s.optional()]))).strict(),
+  );
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'sse-harness scenario',

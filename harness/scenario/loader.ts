@@ -79,7 +79,15 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-const TYPE_WORDS: Record<string, string> = { int: 'a whole number', array: 'a list', record: 'a mapping', object: 'a mapping', string: 'a string', number: 'a number', boolean: 'true or false' };
+const TYPE_WORDS: Record<string, string> = {
+  int: 'a whole number',
+  array: 'a list',
+  record: 'a mapping',
+  object: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+};
 
 /** Words from zod's own messages ("Too big: expected number to be <=10") are ours to write; a schema's are hints. */
 const ownHint = (message: string) => (/^(Too (big|small)|Invalid)\b/.test(message) ? undefined : message);
@@ -110,9 +118,18 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(file, line, col, path.length ? `${fmtPath(path)}: ${problem}` : problem, hint);
   };
 
-  if (raw === null || raw === undefined) fail([], 'the file is empty: a scenario is a mapping with name, streams and steps', 'see scenarios/switch-return.yaml');
+  if (raw === null || raw === undefined)
+    fail(
+      [],
+      'the file is empty: a scenario is a mapping with name, streams and steps',
+      'see scenarios/switch-return.yaml',
+    );
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    fail([], `a scenario is a mapping with name, streams and steps; got ${describe(raw)}`, 'see scenarios/switch-return.yaml');
+    fail(
+      [],
+      `a scenario is a mapping with name, streams and steps; got ${describe(raw)}`,
+      'see scenarios/switch-return.yaml',
+    );
   }
 
   // Top level: unknown keys first, so a typo reads as a typo rather than a missing key.
@@ -120,7 +137,11 @@ export function parseScenario(text: string, file: string): Scenario {
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(top, key)) {
       const guess = nearest(key, Object.keys(top));
-      fail([key], `unknown key ${quote(key)}`, guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`);
+      fail(
+        [key],
+        `unknown key ${quote(key)}`,
+        guess ? `did you mean "${guess}"?` : `allowed keys: ${Object.keys(top).join(', ')}`,
+      );
     }
   }
   zodCheck(scenarioSchema, raw, [], fail);
@@ -129,10 +150,29 @@ export function parseScenario(text: string, file: string): Scenario {
   for (const [name, items] of Object.entries(raw.streams as Record<string, unknown[]>)) {
     // Before the name becomes a key: assigning to "__proto__" would replace the object's prototype instead.
     if (RESERVED_NAMES.includes(name)) fail(['streams', name], `${quote(name)} is a reserved name`, RESERVED_HINT);
-    streams[name] = items.map((item, i) => oneOf('stream item', streamItemShape, streamItemNames, [], 'tokens: { count: 50 }', item, ['streams', name, i], fail) as StreamItem);
+    streams[name] = items.map(
+      (item, i) =>
+        oneOf(
+          'stream item',
+          streamItemShape,
+          streamItemNames,
+          [],
+          'tokens: { count: 50 }',
+          item,
+          ['streams', name, i],
+          fail,
+        ) as StreamItem,
+    );
     streams[name].forEach((item, i) => {
-      if (('tokens' in item && !item.tokens.count && !item.tokens.text) || ('burst' in item && !item.burst.count && !item.burst.text)) {
-        fail(['streams', name, i], 'tokens need either count or text', 'write { count: 50 } or { text: "Hello there" }');
+      if (
+        ('tokens' in item && !item.tokens.count && !item.tokens.text) ||
+        ('burst' in item && !item.burst.count && !item.burst.text)
+      ) {
+        fail(
+          ['streams', name, i],
+          'tokens need either count or text',
+          'write { count: 50 } or { text: "Hello there" }',
+        );
       }
       if ('tokens' in item && item.tokens.count && item.tokens.text) {
         fail(['streams', name, i], 'give tokens either count or text, not both');
@@ -167,11 +207,21 @@ function objectKeysAt(schema: Z.ZodType, path: Path): string[] {
   let s: unknown = schema;
   // Optional and default wrappers are looked through; an array is not (its unwrap() is its element: the path says).
   const unwrap = () => {
-    for (let i = 0; i < 5 && s && typeof (s as { unwrap?: unknown }).unwrap === 'function' && (s as { def?: { type?: string } }).def?.type !== 'array'; i++) s = (s as { unwrap(): unknown }).unwrap();
+    for (
+      let i = 0;
+      i < 5 &&
+      s &&
+      typeof (s as { unwrap?: unknown }).unwrap === 'function' &&
+      (s as { def?: { type?: string } }).def?.type !== 'array';
+      i++
+    )
+      s = (s as { unwrap(): unknown }).unwrap();
   };
   for (const key of path) {
     unwrap();
-    const def = (s as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } }).def;
+    const def = (
+      s as { def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; valueType?: unknown } }
+    ).def;
     if (def?.type === 'object' && typeof key === 'string') s = def.shape?.[key];
     else if (def?.type === 'array') s = def.element;
     else if (def?.type === 'record') s = def.valueType;
@@ -188,34 +238,67 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
   const issue = r.error.issues[0]!;
   const rel = issue.path as Path;
   const path = [...base, ...rel];
-  const got = rel.reduce<unknown>((v, k) => (v && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined), value);
-  if (typeof got === 'number' && !Number.isFinite(got)) fail(path, `${got} is not a finite number`, 'write a number like 1000');
+  const got = rel.reduce<unknown>(
+    (v, k) =>
+      v && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string | number, unknown>)[k] : undefined,
+    value,
+  );
+  if (typeof got === 'number' && !Number.isFinite(got))
+    fail(path, `${got} is not a finite number`, 'write a number like 1000');
   switch (issue.code) {
     case 'unrecognized_keys': {
       const key = issue.keys[0]!;
       const allowed = objectKeysAt(schema, rel);
       const guess = nearest(key, allowed);
-      fail([...path, key], `unknown key ${quote(key)}`, guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`);
+      fail(
+        [...path, key],
+        `unknown key ${quote(key)}`,
+        guess ? `did you mean "${guess}"?` : `allowed here: ${allowed.join(', ')}`,
+      );
       break;
     }
     case 'invalid_type':
-      if (got === undefined) fail(path, `missing "${path[path.length - 1]}" (${TYPE_WORDS[issue.expected] ?? issue.expected} expected)`, `add "${path[path.length - 1]}:"${path.length > 1 ? ` under ${fmtPath(path.slice(0, -1))}` : " at the top level"}`);
+      if (got === undefined)
+        fail(
+          path,
+          `missing "${path[path.length - 1]}" (${TYPE_WORDS[issue.expected] ?? issue.expected} expected)`,
+          `add "${path[path.length - 1]}:"${path.length > 1 ? ` under ${fmtPath(path.slice(0, -1))}` : ' at the top level'}`,
+        );
       fail(path, `expected ${TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`}, got ${describe(got)}`);
       break;
     case 'too_small':
-      if (issue.origin === 'array') fail(path, `${Array.isArray(got) && got.length === 0 ? 'the list is empty' : 'too few items'}: at least ${issue.minimum} needed`);
-      fail(path, `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`, typeof got === 'number' && got < 0 ? 'durations, budgets and counts cannot be negative' : ownHint(issue.message));
+      if (issue.origin === 'array')
+        fail(
+          path,
+          `${Array.isArray(got) && got.length === 0 ? 'the list is empty' : 'too few items'}: at least ${issue.minimum} needed`,
+        );
+      fail(
+        path,
+        `${describe(got)} is too small: must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`,
+        typeof got === 'number' && got < 0
+          ? 'durations, budgets and counts cannot be negative'
+          : ownHint(issue.message),
+      );
       break;
     case 'too_big':
-      if (issue.origin === 'string' || issue.origin === 'array') fail(path, `too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}`);
-      fail(path, `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`, ownHint(issue.message));
+      if (issue.origin === 'string' || issue.origin === 'array')
+        fail(path, `too long: at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'items'}`);
+      fail(
+        path,
+        `${describe(got)} is too big: must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`,
+        ownHint(issue.message),
+      );
       break;
     case 'invalid_key': {
       // A mapping key the record refuses (a stream name): the key's own issue says why.
       const inner = issue.issues[0];
       const key = String(path[path.length - 1]);
       const hint = inner?.code === 'custom' ? (inner.params as { hint?: string } | undefined)?.hint : undefined;
-      fail(path, `${quote(key)} ${inner?.code === 'custom' ? inner.message : `is not a valid name: ${inner?.message ?? 'refused'}`}`, hint);
+      fail(
+        path,
+        `${quote(key)} ${inner?.code === 'custom' ? inner.message : `is not a valid name: ${inner?.message ?? 'refused'}`}`,
+        hint,
+      );
       break;
     }
     case 'custom':
@@ -226,7 +309,10 @@ export function zodCheck(schema: Z.ZodType, value: unknown, base: Path, fail: Fa
       fail(path, `got ${describe(got)}, expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`);
       break;
     default:
-      fail(path, `${issue.message.replace(/^Invalid input: /, '')}${got !== undefined ? `, got ${describe(got)}` : ''}`);
+      fail(
+        path,
+        `${issue.message.replace(/^Invalid input: /, '')}${got !== undefined ? `, got ${describe(got)}` : ''}`,
+      );
   }
 }
 
@@ -247,17 +333,28 @@ function oneOf(
     fail(path, `unknown ${what} ${quote(value)}`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    fail(path, `a ${what} is ${bare.length ? `a word like "- ${bare[0]}" or ` : ''}a mapping with one key like "- ${example}"; got ${describe(value)}`);
+    fail(
+      path,
+      `a ${what} is ${bare.length ? `a word like "- ${bare[0]}" or ` : ''}a mapping with one key like "- ${example}"; got ${describe(value)}`,
+    );
   }
   const keys = Object.keys(value as object);
   if (keys.length !== 1) {
-    fail(path, `a ${what} has exactly one key, got ${keys.length ? listed(keys) : 'none'}`, 'put each on its own "- " line');
+    fail(
+      path,
+      `a ${what} has exactly one key, got ${keys.length ? listed(keys) : 'none'}`,
+      'put each on its own "- " line',
+    );
   }
   const key = keys[0]!;
   // Own keys only: "constructor" or "toString" is in every object, and no step.
   if (!Object.hasOwn(shape, key)) {
     const guess = nearest(key, names);
-    fail([...path, key], `unknown ${what} ${quote(key)}`, guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`);
+    fail(
+      [...path, key],
+      `unknown ${what} ${quote(key)}`,
+      guess ? `did you mean "${guess}"?` : `known: ${names.join(', ')}`,
+    );
   }
   const arg = (value as Record<string, unknown>)[key];
   zodCheck(shape[key]!, arg === null && bare.includes(key) ? {} : arg, [...path, key], fail);
@@ -268,12 +365,21 @@ function parseSteps(items: unknown[], base: Path, fail: Fail): Step[] {
   return items.map((item, i) => {
     const step = oneOf('step', stepShape, stepNames, bareSteps, 'newChat: a', item, [...base, i], fail) as Step;
     if ('repeat' in step) {
-      return { repeat: { times: step.repeat.times, steps: parseSteps(step.repeat.steps as unknown[], [...base, i, 'repeat', 'steps'], fail) } };
+      return {
+        repeat: {
+          times: step.repeat.times,
+          steps: parseSteps(step.repeat.steps as unknown[], [...base, i, 'repeat', 'steps'], fail),
+        },
+      };
     }
     if ('waitFor' in step) {
       const conds = ['tokens', 'moreTokens', 'complete', 'runEnded', 'connections'].filter((k) => k in step.waitFor);
       if (conds.length !== 1) {
-        fail([...base, i, 'waitFor'], `waitFor needs exactly one condition, got ${conds.length ? conds.join(' and ') : 'none'}`, 'use one of tokens, moreTokens, complete, runEnded, connections');
+        fail(
+          [...base, i, 'waitFor'],
+          `waitFor needs exactly one condition, got ${conds.length ? conds.join(' and ') : 'none'}`,
+          'use one of tokens, moreTokens, complete, runEnded, connections',
+        );
       }
     }
     return step;
@@ -303,20 +409,34 @@ function checkMeaning(s: Scenario, fail: Fail): void {
       const at = [...base, i];
       const needSession = (name: string | undefined, key: string, sub?: string) => {
         if (name !== undefined && !known.has(name)) {
-          fail(sub ? [...at, key, sub] : [...at, key], `session ${quote(name)} is not created by an earlier newChat`, `add "- newChat: ${clip(name)}" before this step`);
+          fail(
+            sub ? [...at, key, sub] : [...at, key],
+            `session ${quote(name)} is not created by an earlier newChat`,
+            `add "- newChat: ${clip(name)}" before this step`,
+          );
         }
       };
-      if (!('open' in step) && !opened) fail(at, 'the first step must be "open" (load the chat UI)', 'start steps with "- open"');
+      if (!('open' in step) && !opened)
+        fail(at, 'the first step must be "open" (load the chat UI)', 'start steps with "- open"');
       if ('open' in step) opened = true;
       if ('newChat' in step) {
-        if (known.has(step.newChat)) fail([...at, 'newChat'], `session ${quote(step.newChat)} is already created`, 'give each new chat its own name');
+        if (known.has(step.newChat))
+          fail(
+            [...at, 'newChat'],
+            `session ${quote(step.newChat)} is already created`,
+            'give each new chat its own name',
+          );
         known.add(step.newChat);
       }
       if ('send' in step) {
         needSession(step.send.session, 'send', 'session');
         if (!Object.hasOwn(s.streams, step.send.stream)) {
           const guess = nearest(step.send.stream, Object.keys(s.streams));
-          fail([...at, 'send', 'stream'], `stream ${quote(step.send.stream)} is not defined under streams:`, guess ? `did you mean "${guess}"?` : `defined: ${listed(Object.keys(s.streams))}`);
+          fail(
+            [...at, 'send', 'stream'],
+            `stream ${quote(step.send.stream)} is not defined under streams:`,
+            guess ? `did you mean "${guess}"?` : `defined: ${listed(Object.keys(s.streams))}`,
+          );
         }
       }
       if ('switchTo' in step) needSession(step.switchTo, 'switchTo');

@@ -20,14 +20,22 @@ export const DEFAULT_TOKEN_RATE = 20;
 
 // Every duration is capped: Node's timers overflow past 2^31-1 ms and fire at once (see limits.ts).
 const DURATION_HINT = 'a duration is in milliseconds and lasts 1 hour at most';
-const ms = (what: string) => z.number().int().nonnegative().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
-const positiveMs = (what: string) => z.number().int().positive().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
+const ms = (what: string) =>
+  z.number().int().nonnegative().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
+const positiveMs = (what: string) =>
+  z.number().int().positive().max(MAX_DURATION_MS, DURATION_HINT).describe(`${what}; at most ${MAX_DURATION_MS} ms`);
 const tokenCount = (what: string) =>
-  z.number().int().positive().max(MAX_TOKENS_PER_STREAM, `a stream sends at most ${MAX_TOKENS_PER_STREAM} tokens`).describe(`${what}; at most ${MAX_TOKENS_PER_STREAM}`);
+  z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TOKENS_PER_STREAM, `a stream sends at most ${MAX_TOKENS_PER_STREAM} tokens`)
+    .describe(`${what}; at most ${MAX_TOKENS_PER_STREAM}`);
 /** The fix for a reserved name, wherever one is refused. */
 export const RESERVED_HINT = `pick another name; ${RESERVED_NAMES.join(', ')} are reserved`;
 /** A stream or session name: it becomes a key, so JavaScript's object internals are not names. */
-const notReserved = <T extends Z.ZodString>(s: T) => s.refine((v) => !RESERVED_NAMES.includes(v), { message: 'is a reserved name', params: { hint: RESERVED_HINT } });
+const notReserved = <T extends Z.ZodString>(s: T) =>
+  s.refine((v) => !RESERVED_NAMES.includes(v), { message: 'is a reserved name', params: { hint: RESERVED_HINT } });
 const alias = notReserved(
   z.string().regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)'),
 );
@@ -59,14 +67,21 @@ export const streamItemShape = {
     .describe('send tokens all at once, in one socket write'),
   reasoning: z.string().min(1).describe('a reasoning event'),
   tool: z
-    .object({ name: z.string().min(1), preview: z.string().optional(), duration: ms('how long the tool runs').optional() })
+    .object({
+      name: z.string().min(1),
+      preview: z.string().optional(),
+      duration: ms('how long the tool runs').optional(),
+    })
     .strict()
     .describe('a tool call that runs for duration ms'),
   wait: ms('pause, heartbeats continue'),
   stall: positiveMs('pause with no events and no heartbeats'),
   drop: z.literal(true).describe('the server drops every client socket of this stream; the run goes on'),
   event: z
-    .object({ name: z.string().regex(/^[a-z_]+$/, 'an event name is lower_snake_case, like "token" or "tool_result"'), data: z.record(z.string(), z.unknown()).optional() })
+    .object({
+      name: z.string().regex(/^[a-z_]+$/, 'an event name is lower_snake_case, like "token" or "tool_result"'),
+      data: z.record(z.string(), z.unknown()).optional(),
+    })
     .strict()
     .describe('a raw named event'),
   apperror: z.object({ message: z.string() }).strict().describe('an apperror event'),
@@ -145,13 +160,27 @@ export const stepShape = {
       steps: z.array(z.unknown()).min(1),
     })
     .strict()
-    .describe(`repeat steps; each repetition is one cycle for growth checks (nested repeats multiply: at most ${MAX_STEPS} steps in all)`),
+    .describe(
+      `repeat steps; each repetition is one cycle for growth checks (nested repeats multiply: at most ${MAX_STEPS} steps in all)`,
+    ),
 } as const;
 
 export type StepName = keyof typeof stepShape;
 export const stepNames = Object.keys(stepShape) as StepName[];
 /** Steps that may be written as a bare word (`- open`). */
-export const bareSteps: StepName[] = ['open', 'background', 'foreground', 'lock', 'unlock', 'freeze', 'unfreeze', 'dropSockets', 'offline', 'online', 'reload'];
+export const bareSteps: StepName[] = [
+  'open',
+  'background',
+  'foreground',
+  'lock',
+  'unlock',
+  'freeze',
+  'unfreeze',
+  'dropSockets',
+  'offline',
+  'online',
+  'reload',
+];
 
 export type WaitForArg = Z.infer<typeof waitForArg>;
 /** A repeat's steps are checked one by one by the loader (so errors name each one's path), hence unknown[] above. */
@@ -170,7 +199,11 @@ export const expectShape = {
   liveStreams: z
     .object({
       graceMs: ms('how long an excess connection may last before it counts (default 750)').optional(),
-      maxGrowthPerCycle: z.number().nonnegative().optional().describe('allowed growth of peak per repeat cycle (default 0)'),
+      maxGrowthPerCycle: z
+        .number()
+        .nonnegative()
+        .optional()
+        .describe('allowed growth of peak per repeat cycle (default 0)'),
     })
     .strict()
     .describe('open chat streams never exceed the viewed streaming sessions; back to baseline; no growth'),
@@ -180,7 +213,10 @@ export const expectShape = {
     .describe('returning to a streaming session reopens its stream and renders new tokens'),
   transcript: z
     .object({
-      final: z.boolean().optional().describe('also require the final text of the viewed session to equal the script (default true)'),
+      final: z
+        .boolean()
+        .optional()
+        .describe('also require the final text of the viewed session to equal the script (default true)'),
     })
     .strict()
     .describe('shown text is always a prefix of the scripted answer that never shrinks; final text is exact'),
@@ -190,8 +226,16 @@ export const expectShape = {
     .describe('no SSE opened for a session that is not being viewed'),
   hiddenPolling: z
     .object({
-      maxPerEndpoint: z.number().int().nonnegative().optional().describe('requests allowed per endpoint while hidden (default 0)'),
-      endpoints: z.record(z.string(), z.number().int().nonnegative()).optional().describe('per-path budgets that override maxPerEndpoint'),
+      maxPerEndpoint: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('requests allowed per endpoint while hidden (default 0)'),
+      endpoints: z
+        .record(z.string(), z.number().int().nonnegative())
+        .optional()
+        .describe('per-path budgets that override maxPerEndpoint'),
       graceMs: ms('requests this soon after hiding are forgiven (default 300)').optional(),
     })
     .strict()
@@ -209,11 +253,19 @@ export const expectShape = {
     .describe('after unlock the stream is reattached and the answer completes exactly'),
   reconnectRate: z
     .object({
-      maxPerMinute: z.number().positive().optional().describe('stream opens per minute the user did not cause, per session (default 6)'),
-      minWindowMs: positiveMs('the shortest span a rate is measured over, so a lone reconnect after a drop stays within budget (default 10000)').optional(),
+      maxPerMinute: z
+        .number()
+        .positive()
+        .optional()
+        .describe('stream opens per minute the user did not cause, per session (default 6)'),
+      minWindowMs: positiveMs(
+        'the shortest span a rate is measured over, so a lone reconnect after a drop stays within budget (default 10000)',
+      ).optional(),
     })
     .strict()
-    .describe('no reconnect storms: per session, stream opens the user did not cause (no send, switch to it, open, reload, unlock, online or foreground since its last open) stay under a rate budget'),
+    .describe(
+      'no reconnect storms: per session, stream opens the user did not cause (no send, switch to it, open, reload, unlock, online or foreground since its last open) stay under a rate budget',
+    ),
 } as const;
 
 export type OracleName = keyof typeof expectShape;
@@ -298,7 +350,8 @@ export function scaleStream(items: StreamItem[], scale: number): StreamItem[] {
   const ms = (v: number, min = 0) => Math.max(min, Math.round(v * scale));
   return items.map((item): StreamItem => {
     if ('tokens' in item) return { tokens: { ...item.tokens, rate: (item.tokens.rate ?? DEFAULT_TOKEN_RATE) / scale } };
-    if ('tool' in item && item.tool.duration !== undefined) return { tool: { ...item.tool, duration: ms(item.tool.duration) } };
+    if ('tool' in item && item.tool.duration !== undefined)
+      return { tool: { ...item.tool, duration: ms(item.tool.duration) } };
     if ('wait' in item) return { wait: ms(item.wait) };
     if ('stall' in item) return { stall: ms(item.stall, 1) };
     return item;
@@ -308,5 +361,9 @@ export function scaleStream(items: StreamItem[], scale: number): StreamItem[] {
 /** The scenario with its streams played `scale` times as long (a scenario's own timeScale is applied at load). */
 export function withTimeScale(s: Scenario, scale: number): Scenario {
   if (scale === 1) return s;
-  return { ...s, timeScale: (s.timeScale ?? 1) * scale, streams: Object.fromEntries(Object.entries(s.streams).map(([k, v]) => [k, scaleStream(v, scale)])) };
+  return {
+    ...s,
+    timeScale: (s.timeScale ?? 1) * scale,
+    streams: Object.fromEntries(Object.entries(s.streams).map(([k, v]) => [k, scaleStream(v, scale)])),
+  };
 }

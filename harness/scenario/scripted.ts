@@ -85,7 +85,8 @@ function playSteps(s: Scenario, visit: (path: Path, clock: number, streamEnd?: n
           clock = Math.max(clock, run.at + at);
         }
       } else if ('repeat' in step) {
-        for (let r = 0; r < step.repeat.times; r++) if (walk(step.repeat.steps, [...path, 'repeat', 'steps'])) return true;
+        for (let r = 0; r < step.repeat.times; r++)
+          if (walk(step.repeat.steps, [...path, 'repeat', 'steps'])) return true;
         continue;
       }
       if (visit(path, clock, streamEnd)) return true;

@@ -26,7 +26,11 @@ export function readScenarioText(path: string, shown: string): string {
   const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? String(e);
   const regular = (st: Stats) => {
     if (!st.isFile()) refuse(`not a regular file: this is ${kindOf(st)}`, 'give a .yaml scenario file');
-    if (st.size > MAX_FILE_BYTES) refuse(`the file is ${st.size} bytes; a scenario file may be at most ${MAX_FILE_BYTES} (1 MiB)`, 'split it into smaller scenarios');
+    if (st.size > MAX_FILE_BYTES)
+      refuse(
+        `the file is ${st.size} bytes; a scenario file may be at most ${MAX_FILE_BYTES} (1 MiB)`,
+        'split it into smaller scenarios',
+      );
   };
 
   // stat first: opening a named pipe to read would block until a writer comes, and that may be never.
@@ -55,14 +59,24 @@ export function readScenarioText(path: string, shown: string): string {
       if (r === 0) break;
       n += r;
     }
-    if (n > MAX_FILE_BYTES) refuse(`the file is over ${MAX_FILE_BYTES} bytes; a scenario file may be at most 1 MiB`, 'split it into smaller scenarios');
+    if (n > MAX_FILE_BYTES)
+      refuse(
+        `the file is over ${MAX_FILE_BYTES} bytes; a scenario file may be at most 1 MiB`,
+        'split it into smaller scenarios',
+      );
     bytes = buf.subarray(0, n);
   } finally {
     closeSync(fd);
   }
   if (!isUtf8(bytes)) {
     const { offset, line, col } = firstBadByte(bytes);
-    throw new ScenarioError(shown, line, col, `not UTF-8 text: byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset} is not part of a valid UTF-8 character`, 'save the file as UTF-8');
+    throw new ScenarioError(
+      shown,
+      line,
+      col,
+      `not UTF-8 text: byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at byte offset ${offset} is not part of a valid UTF-8 character`,
+      'save the file as UTF-8',
+    );
   }
   return bytes.toString('utf8');
 }

@@ -58,10 +58,20 @@ export function readYaml(text: string, file: string): YamlSource {
     // Where the parser ran out of stack depends on the stack it was given (the CLI's and a test's differ), so a
     // too-deep nesting is placed at its first bracket past FLOW_DEPTH, the same on every run.
     const at = /call stack/i.test(msg) ? (deepFlowAt(text) ?? error.pos[0]) : error.pos[0];
-    failAt(at, [], `YAML syntax error: ${/call stack/i.test(msg) ? 'nested too deeply to read' : clip(msg, 200)}`, hint);
+    failAt(
+      at,
+      [],
+      `YAML syntax error: ${/call stack/i.test(msg) ? 'nested too deeply to read' : clip(msg, 200)}`,
+      hint,
+    );
   }
   if (docs.length > 1) {
-    failAt(docs[1]!.range[0], [], `a second YAML document starts here; a scenario file holds one scenario`, 'remove the "---" line, or split the file into one scenario per file');
+    failAt(
+      docs[1]!.range[0],
+      [],
+      `a second YAML document starts here; a scenario file holds one scenario`,
+      'remove the "---" line, or split the file into one scenario per file',
+    );
   }
   guard(doc, text, failAt);
   // Aliases are bounded by the guard's expanded size, not by the library's count of alias uses.
@@ -74,17 +84,33 @@ interface Size {
 }
 
 /** One pass over the document in its own order, so an alias finds the anchor the YAML reader would give it. */
-function guard(doc: Document, text: string, failAt: (offset: number, path: Path, problem: string, hint?: string) => never): void {
+function guard(
+  doc: Document,
+  text: string,
+  failAt: (offset: number, path: Path, problem: string, hint?: string) => never,
+): void {
   const anchors = new Map<string, YamlNode>();
   const sizes = new Map<YamlNode, Size>();
   const inside = new Set<YamlNode>();
-  const at = (node: unknown, fallback: number) => ((node as YamlNode | null)?.range?.[0] ?? fallback);
+  const at = (node: unknown, fallback: number) => (node as YamlNode | null)?.range?.[0] ?? fallback;
 
   const target = (node: YamlNode, path: Path): YamlNode => {
     if (!isAlias(node)) return node;
     const to = anchors.get(node.source);
-    if (!to) failAt(at(node, 0), path, `alias *${clip(node.source, 40)} has no anchor &${clip(node.source, 40)} before it`, `put "&${clip(node.source, 40)}" on an earlier value, or write the value out`);
-    if (inside.has(to!)) failAt(at(node, 0), path, `alias *${clip(node.source, 40)} stands for a value that contains it, so it would never end`, 'an alias may only name a value outside itself');
+    if (!to)
+      failAt(
+        at(node, 0),
+        path,
+        `alias *${clip(node.source, 40)} has no anchor &${clip(node.source, 40)} before it`,
+        `put "&${clip(node.source, 40)}" on an earlier value, or write the value out`,
+      );
+    if (inside.has(to!))
+      failAt(
+        at(node, 0),
+        path,
+        `alias *${clip(node.source, 40)} stands for a value that contains it, so it would never end`,
+        'an alias may only name a value outside itself',
+      );
     return to!;
   };
 
@@ -95,7 +121,12 @@ function guard(doc: Document, text: string, failAt: (offset: number, path: Path,
     if (isScalar(node)) {
       if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
         const range = node.range ?? [from, from];
-        failAt(range[0], path, `${clip(text.slice(range[0], range[1]).trim(), 40)} is not a finite number`, 'write a number like 1000');
+        failAt(
+          range[0],
+          path,
+          `${clip(text.slice(range[0], range[1]).trim(), 40)} is not a finite number`,
+          'write a number like 1000',
+        );
       }
       const size = { values: 1, chars: typeof node.value === 'string' ? node.value.length : 0 };
       sizes.set(node, size);
@@ -108,11 +139,24 @@ function guard(doc: Document, text: string, failAt: (offset: number, path: Path,
       total.values += s.values;
       total.chars += s.chars;
       if (total.values <= MAX_EXPANDED_VALUES && total.chars <= MAX_EXPANDED_CHARS) return;
-      const over = total.values > MAX_EXPANDED_VALUES ? `${MAX_EXPANDED_VALUES} values` : `${MAX_EXPANDED_CHARS} characters of text`;
+      const over =
+        total.values > MAX_EXPANDED_VALUES
+          ? `${MAX_EXPANDED_VALUES} values`
+          : `${MAX_EXPANDED_CHARS} characters of text`;
       if (isAlias(child)) {
-        failAt(at(child, offset), childPath, `alias *${clip(child.source, 40)} makes the file expand past ${over}, the limit`, 'each alias counts as the value it names: reuse fewer or smaller anchors');
+        failAt(
+          at(child, offset),
+          childPath,
+          `alias *${clip(child.source, 40)} makes the file expand past ${over}, the limit`,
+          'each alias counts as the value it names: reuse fewer or smaller anchors',
+        );
       }
-      failAt(at(child, offset), childPath, `the file holds more than ${over}, the limit`, 'split it into smaller scenarios');
+      failAt(
+        at(child, offset),
+        childPath,
+        `the file holds more than ${over}, the limit`,
+        'split it into smaller scenarios',
+      );
     };
     const start = at(node, from);
     if (isMap(node)) {

@@ -40,7 +40,8 @@ const SIGNALS: { defines: RegExp; signal: BootSignal }[] = [
 /** Releases before the boot flag: boot ends by showing the empty state with the composer enabled. */
 const EMPTY_STATE: BootSignal = {
   name: 'emptyState+sessionsAnswered',
-  means: 'the empty state shows, the composer is enabled and the backend has answered the sidebar request (GET /api/sessions)',
+  means:
+    'the empty state shows, the composer is enabled and the backend has answered the sidebar request (GET /api/sessions)',
   expression: `(() => { const e = document.getElementById('emptyState'); const m = document.getElementById('msg'); return typeof S !== 'undefined' && !!e && e.style.display !== 'none' && e.getClientRects().length > 0 && !!m && !m.disabled; })()`,
   requests: ['/api/sessions'],
 };

@@ -28,7 +28,10 @@ export const controlEventSchema = z
 export type ControlEvent = Z.infer<typeof controlEventSchema>;
 
 /** What a turn plays when nothing was armed for its session: the stub's own default when it runs without a channel. */
-export const DEFAULT_CONTROL_SCRIPT: ControlScript = { name: 'default', items: [{ tokens: { count: 20, rate: DEFAULT_TOKEN_RATE } }] };
+export const DEFAULT_CONTROL_SCRIPT: ControlScript = {
+  name: 'default',
+  items: [{ tokens: { count: 20, rate: DEFAULT_TOKEN_RATE } }],
+};
 
 /** An event body is a few dozen bytes; a larger one is refused before it is read whole. */
 const MAX_EVENT_BYTES = 64 * 1024;

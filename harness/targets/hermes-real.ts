@@ -93,7 +93,9 @@ class Tail {
  */
 export function bootFailure(lines: string[]): string {
   const meaningful = lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('[webui] {'));
-  const exception = [...meaningful].reverse().find((l) => /^[\w.]*(Error|Exception|Exit)\b.*:/.test(l) || /^\[!!\]/.test(l));
+  const exception = [...meaningful]
+    .reverse()
+    .find((l) => /^[\w.]*(Error|Exception|Exit)\b.*:/.test(l) || /^\[!!\]/.test(l));
   const text = exception ?? meaningful.slice(-2).join(' / ');
   return oneLine(text || 'it wrote nothing', 300);
 }
@@ -136,19 +138,28 @@ export class HermesRealServer {
    */
   static async start(opts: HermesRealOptions): Promise<HermesRealServer> {
     const appDir = hermesAppDir(opts.appDir);
-    if (!existsSync(join(appDir, 'server.py'))) throw new HermesRealError(`sse-harness: ${oneLine(opts.appDir)} has no server.py, so its server cannot be run: give a hermes-webui checkout from v0.51.0 or later.`);
+    if (!existsSync(join(appDir, 'server.py')))
+      throw new HermesRealError(
+        `sse-harness: ${oneLine(opts.appDir)} has no server.py, so its server cannot be run: give a hermes-webui checkout from v0.51.0 or later.`,
+      );
     const version = hermesVersion(appDir);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       try {
         return await HermesRealServer.boot(appDir, version, port, opts);
       } catch (e) {
-        if (!(e instanceof PortTaken) || attempt >= PORT_ATTEMPTS) throw e instanceof PortTaken ? new HermesRealError(e.message) : e;
+        if (!(e instanceof PortTaken) || attempt >= PORT_ATTEMPTS)
+          throw e instanceof PortTaken ? new HermesRealError(e.message) : e;
       }
     }
   }
 
-  private static async boot(appDir: string, version: string, port: number, opts: HermesRealOptions): Promise<HermesRealServer> {
+  private static async boot(
+    appDir: string,
+    version: string,
+    port: number,
+    opts: HermesRealOptions,
+  ): Promise<HermesRealServer> {
     const folder = tempDir('hermes-real');
     let child: ChildProcess | undefined;
     try {
@@ -183,19 +194,26 @@ export class HermesRealServer {
           out.flush();
           err.flush();
           const lines = [...out.lines, ...err.lines];
-          if (lines.some((l) => /Address already in use|already responding on/.test(l))) throw new PortTaken(`sse-harness: ${what}: no free port could be bound on 127.0.0.1.`);
-          throw new HermesRealError(`sse-harness: ${what} did not boot with the stub agent: ${bootFailure(err.lines.length ? err.lines : out.lines)}`);
+          if (lines.some((l) => /Address already in use|already responding on/.test(l)))
+            throw new PortTaken(`sse-harness: ${what}: no free port could be bound on 127.0.0.1.`);
+          throw new HermesRealError(
+            `sse-harness: ${what} did not boot with the stub agent: ${bootFailure(err.lines.length ? err.lines : out.lines)}`,
+          );
         }
         if (await healthy(port)) break;
         if (Date.now() > deadline) {
-          throw new HermesRealError(`sse-harness: ${what} did not answer GET /health within ${Math.round(timeoutMs / 1000)} s: ${bootFailure([...out.lines, ...err.lines])}`);
+          throw new HermesRealError(
+            `sse-harness: ${what} did not answer GET /health within ${Math.round(timeoutMs / 1000)} s: ${bootFailure([...out.lines, ...err.lines])}`,
+          );
         }
       }
       // The server boots without its agent when run_agent cannot be imported, and every turn would then fail.
       const missing = out.lines.findIndex((l) => /missing modules:/.test(l));
       if (missing >= 0) {
         const detail = out.lines.slice(missing + 1).find((l) => /^\s+\w[\w.]*: \w+(Error|Exception)\b/.test(l));
-        throw new HermesRealError(`sse-harness: ${what} cannot use the stub agent: ${oneLine(`${out.lines[missing]!.replace(/^.*?Warning: /, '')}${detail ? ` (${detail.trim()})` : ''}`, 300)}`);
+        throw new HermesRealError(
+          `sse-harness: ${what} cannot use the stub agent: ${oneLine(`${out.lines[missing]!.replace(/^.*?Warning: /, '')}${detail ? ` (${detail.trim()})` : ''}`, 300)}`,
+        );
       }
       return server;
     } catch (e) {
@@ -232,12 +250,16 @@ function prepareFolder(folder: string, port: number, control: string | undefined
   const hermesHome = join(home, '.hermes');
   const state = join(hermesHome, 'webui');
   const agent = join(folder, 'agent');
-  for (const d of [home, hermesHome, state, join(folder, 'tmp'), join(folder, 'workspace')]) mkdirSync(d, { recursive: true });
+  for (const d of [home, hermesHome, state, join(folder, 'tmp'), join(folder, 'workspace')])
+    mkdirSync(d, { recursive: true });
   // A copy, so that the agent the server imported cannot change under a run (an edit, a checkout of another branch).
   cpSync(agentDir, agent, { recursive: true, filter: (src) => !src.includes('__pycache__') });
   // Update checks would run git against the checkout and reach the network; the setting switches them off. A user
   // past the first-run guide, as the mock's settings say: its overlay would cover the page the scenario drives.
-  writeFileSync(join(state, 'settings.json'), `${JSON.stringify({ check_for_updates: false, onboarding_completed: true, show_cli_sessions: false })}\n`);
+  writeFileSync(
+    join(state, 'settings.json'),
+    `${JSON.stringify({ check_for_updates: false, onboarding_completed: true, show_cli_sessions: false })}\n`,
+  );
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     LANG: 'C.UTF-8',

@@ -18,7 +18,12 @@ export interface HermesServerModel {
 export const SIDE_FEEDS = ['/api/sessions/events', '/api/session/stream'] as const;
 
 /** The newest server's chat-stream headers, for a checkout whose server files say nothing. */
-const NEWEST_SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no', connection: 'close' };
+const NEWEST_SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+  connection: 'close',
+};
 
 /** A top-level Python `def NAME(` or `class NAME` with its body: up to the next line that starts in column 0. */
 function block(src: string, head: RegExp): string | null {
@@ -34,7 +39,8 @@ const fnBody = (src: string, name: string) => block(src, new RegExp(`^def ${name
 /** Literal `send_header("Name", "value")` calls, in order; names in lower case. */
 function sentHeaders(body: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of body.matchAll(/send_header\(\s*(["'])([^"']+)\1\s*,\s*(["'])([^"']*)\3\s*\)/g)) out[m[2]!.toLowerCase()] = m[4]!;
+  for (const m of body.matchAll(/send_header\(\s*(["'])([^"']+)\1\s*,\s*(["'])([^"']*)\3\s*\)/g))
+    out[m[2]!.toLowerCase()] = m[4]!;
   return out;
 }
 
@@ -53,8 +59,14 @@ function bufferCap(channel: string): { cap: number | null; read: string } {
   const arg = /maxlen\s*=\s*([\w.]+)/.exec(m[1]!)?.[1];
   if (!arg) return { cap: null, read: 'StreamChannel keeps its offline buffer without a cap' };
   const name = arg.replace(/^self\./, '');
-  const value = /^[\d_]+$/.test(name) ? name : new RegExp(`^\\s*${name}\\s*(?::[^=\\n]*)?=\\s*([\\d_]+)\\s*$`, 'm').exec(channel)?.[1];
-  if (!value) return { cap: null, read: `StreamChannel caps its offline buffer at ${name}, whose value was not read (no cap modelled)` };
+  const value = /^[\d_]+$/.test(name)
+    ? name
+    : new RegExp(`^\\s*${name}\\s*(?::[^=\\n]*)?=\\s*([\\d_]+)\\s*$`, 'm').exec(channel)?.[1];
+  if (!value)
+    return {
+      cap: null,
+      read: `StreamChannel caps its offline buffer at ${name}, whose value was not read (no cap modelled)`,
+    };
   const cap = Number(value.replace(/_/g, ''));
   return { cap, read: `StreamChannel caps its offline buffer at ${cap} events` };
 }
@@ -70,14 +82,20 @@ function readApi(root: string): { routes: string | null; channel: string | null;
     const routes = existsSync(join(dir, 'routes.py')) ? read('api/routes.py') : null;
     let channel: string | null = null;
     if (existsSync(dir)) {
-      for (const f of readdirSync(dir).filter((n) => n.endsWith('.py')).sort()) {
+      for (const f of readdirSync(dir)
+        .filter((n) => n.endsWith('.py'))
+        .sort()) {
         channel = block(read(`api/${f}`), /^class StreamChannel\b/m);
         if (channel) break;
       }
     }
     return { routes, channel };
   } catch (e) {
-    return { routes: null, channel: null, unreadable: e instanceof ConfinedError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable') };
+    return {
+      routes: null,
+      channel: null,
+      unreadable: e instanceof ConfinedError ? e.message : ((e as NodeJS.ErrnoException).code ?? 'unreadable'),
+    };
   }
 }
 
@@ -91,7 +109,11 @@ export function hermesServerModel(root: string): HermesServerModel {
   const { routes, channel, unreadable } = readApi(root);
   const handler = routes && fnBody(routes, '_handle_sse_stream');
   if (!routes || !handler) {
-    const missing = unreadable ? `the checkout's api/ files could not be read (${unreadable})` : routes ? 'api/routes.py has no _handle_sse_stream' : 'the checkout has no api/routes.py';
+    const missing = unreadable
+      ? `the checkout's api/ files could not be read (${unreadable})`
+      : routes
+        ? 'api/routes.py has no _handle_sse_stream'
+        : 'the checkout has no api/routes.py';
     return {
       model: { ...DEFAULT_SERVER_MODEL, sseHeaders: NEWEST_SSE_HEADERS },
       why: `${missing}: the newest server's rules are assumed (journal after a cursor, Last-Event-ID, a capped offline buffer)`,
@@ -102,17 +124,30 @@ export function hermesServerModel(root: string): HermesServerModel {
   // point a finished run is answered.
   const sub = handler.search(/\.subscribe(?:_with_snapshot)?\(/);
   const live = sub >= 0 ? handler.slice(sub) : handler;
-  const helpers = [...new Set([...handler.matchAll(/\b(_\w+)\(/g)].map((m) => m[1]!))].map((n) => fnBody(routes, n) ?? '');
+  const helpers = [...new Set([...handler.matchAll(/\b(_\w+)\(/g)].map((m) => m[1]!))].map(
+    (n) => fnBody(routes, n) ?? '',
+  );
   const journal = /_replay_run_journal|replay_cutoff_seq/.test(live);
   const lastEventId = journal && [handler, ...helpers].some((b) => /["']Last-Event-ID["']/i.test(b));
   const journalKept = /find_run_summary/.test(handler);
   // The finished-run replay comes before the subscribe; whether it reads the event-id cursor is said there.
   const finished = sub >= 0 ? handler.slice(0, sub) : handler;
-  const finishedHelpers = [...new Set([...finished.matchAll(/\b(_\w+)\(/g)].map((m) => m[1]!))].map((n) => fnBody(routes, n) ?? '');
+  const finishedHelpers = [...new Set([...finished.matchAll(/\b(_\w+)\(/g)].map((m) => m[1]!))].map(
+    (n) => fnBody(routes, n) ?? '',
+  );
   const finishedEventId = [finished, ...finishedHelpers].some((b) => /after_event_id/.test(b));
-  const frameIds = /_sse_with_id/.test(live) ? (/queued_event_id|len\(item\)\s*>=\s*3/.test(live) ? 'own' : 'latest') : 'none';
+  const frameIds = /_sse_with_id/.test(live)
+    ? /queued_event_id|len\(item\)\s*>=\s*3/.test(live)
+      ? 'own'
+      : 'latest'
+    : 'none';
   const headers = sentHeaders(live);
-  const { cap, read: capRead } = channel ? bufferCap(channel) : { cap: null, read: 'no StreamChannel: one queue per run, read by whichever subscriber takes each event, modelled as an unbounded offline buffer' };
+  const { cap, read: capRead } = channel
+    ? bufferCap(channel)
+    : {
+        cap: null,
+        read: 'no StreamChannel: one queue per run, read by whichever subscriber takes each event, modelled as an unbounded offline buffer',
+      };
   const why = [
     journal
       ? `api/routes.py: _handle_sse_stream replays the run journal after a cursor for a live run${lastEventId ? ' and reads Last-Event-ID' : ' (Last-Event-ID not read)'}`

@@ -16,9 +16,11 @@ import type { Target } from './types.ts';
 /** Cache-bust token put in for __WEBUI_VERSION__; /api/settings reports the same one, so no stale-client banner. */
 const BUNDLE_TOKEN = 'sse-harness';
 
-
 /** An SSE reply that stays open with heartbeats until the client goes: hermes-webui's side feeds, never chat streams. */
-function sideFeed(headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, heartbeatMs = 5_000): Response {
+function sideFeed(
+  headers: Record<string, string> = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+  heartbeatMs = 5_000,
+): Response {
   const enc = new TextEncoder();
   let timer: NodeJS.Timeout | undefined;
   const body = new ReadableStream<Uint8Array>({
@@ -80,7 +82,8 @@ function unknownRoute(method: string, path: string): Response {
 }
 
 /** CDN tags (Prism, xterm): optional for the app, and a hung connection to them would stall boot. */
-const EXTERNAL_TAG = /<script\b[^>]*\bsrc="https?:\/\/[^"]*"[^>]*>\s*<\/script>|<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/gi;
+const EXTERNAL_TAG =
+  /<script\b[^>]*\bsrc="https?:\/\/[^"]*"[^>]*>\s*<\/script>|<link\b[^>]*\bhref="https?:\/\/[^"]*"[^>]*>/gi;
 
 /** Polls a page expression until it is true or the deadline passes; the caller acts either way. Says whether it held. */
 async function settle(page: BrowserPage, expression: string, ms: number): Promise<boolean> {
@@ -194,7 +197,9 @@ export function hermesTarget(appDir: string | undefined): Target {
           http.get('*/api/approval/stream', () => sideFeed()),
           http.get('*/api/clarify/stream', () => sideFeed()),
         ],
-        fallbackHandlers: [http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname))],
+        fallbackHandlers: [
+          http.all('*/api/*', ({ request }) => unknownRoute(request.method, new URL(request.url).pathname)),
+        ],
       };
     },
     entry({ query }) {
@@ -235,7 +240,9 @@ export function hermesTarget(appDir: string | undefined): Target {
     async newChat(page) {
       // On an empty, idle chat the button only focuses the composer (by design: no clutter of blank chats);
       // the scenario asks for a new one, so call what the button calls otherwise.
-      const reuses = await page.evaluate<boolean>(`typeof _currentSessionIsReusableEmptyChat === 'function' && _currentSessionIsReusableEmptyChat()`);
+      const reuses = await page.evaluate<boolean>(
+        `typeof _currentSessionIsReusableEmptyChat === 'function' && _currentSessionIsReusableEmptyChat()`,
+      );
       if (reuses) await page.evaluate(`newSession().then(() => renderSessionList()).then(() => true)`);
       else await page.click('#btnNewChat');
     },
@@ -245,7 +252,11 @@ export function hermesTarget(appDir: string | undefined): Target {
       // The button turns to Send once the app has seen the input; a WebDriver click on it before then does nothing
       // (Playwright's click waits by itself). While the app counts itself busy with another answer it offers Steer
       // or Queue instead; if Send does not come within 3 s the click goes anyway and the step fails on it.
-      await settle(page, `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action === 'send'; })()`, 3_000);
+      await settle(
+        page,
+        `(() => { const b = document.getElementById('btnSend'); return !!b && !b.disabled && b.dataset.action === 'send'; })()`,
+        3_000,
+      );
       // The app takes a message by emptying the composer (or turning the button to Stop). In WebKitGTK one click in
       // six or so did not reach the app while the button re-rendered (no chat started); like a person, click again
       // while the message still sits there untouched, up to three times in all.

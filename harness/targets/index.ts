@@ -38,6 +38,11 @@ export async function useTarget(spec: string, label = '--target'): Promise<strin
 /** Throws a one-sentence Error naming the problem and the fix (unknown target, missing or wrong --app-dir). */
 export function targetFor(name: string, opts: TargetOptions = {}): Target {
   const make = TARGETS[name];
-  if (!make) throw new Error(`sse-harness: unknown target "${name}". Known targets: ${targetNames().filter((n) => !isTargetPath(n)).join(', ')}, or the path of a target module (./my-target.ts).`);
+  if (!make)
+    throw new Error(
+      `sse-harness: unknown target "${name}". Known targets: ${targetNames()
+        .filter((n) => !isTargetPath(n))
+        .join(', ')}, or the path of a target module (./my-target.ts).`,
+    );
   return make(opts);
 }

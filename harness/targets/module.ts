@@ -11,7 +11,8 @@ import { RESUME_BEHAVIOURS } from '../mock/server-model.ts';
 import type { Target, TargetFactory, TargetOptions } from './types.ts';
 
 /** A --target value that names a file rather than a built-in target. */
-export const isTargetPath = (spec: string): boolean => spec.startsWith('.') || isAbsolute(spec) || /\.(c|m)?(t|j)s$/.test(spec);
+export const isTargetPath = (spec: string): boolean =>
+  spec.startsWith('.') || isAbsolute(spec) || /\.(c|m)?(t|j)s$/.test(spec);
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', { message: 'expected a function' });
 const text = (max: number) => z.string().min(1).max(max);
@@ -51,28 +52,44 @@ export interface LoadedTargetModule {
 
 /** An error's first line; with the next one when it only introduces it (esbuild: "Transform failed with 1 error:"). */
 function firstLine(e: unknown): string {
-  const lines = String((e as Error)?.message ?? e).split('\n').filter((l) => l.trim());
-  return oneLine(lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0] ?? '', 300);
+  const lines = String((e as Error)?.message ?? e)
+    .split('\n')
+    .filter((l) => l.trim());
+  return oneLine(lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : (lines[0] ?? ''), 300);
 }
 
 /** Loads the module at spec (relative to cwd) and checks its default export; throws one sentence on any failure. */
-export async function loadTargetModule(spec: string, label = '--target', cwd = process.cwd()): Promise<LoadedTargetModule> {
+export async function loadTargetModule(
+  spec: string,
+  label = '--target',
+  cwd = process.cwd(),
+): Promise<LoadedTargetModule> {
   const file = resolve(cwd, spec);
   const said = `sse-harness: ${label} ${oneLine(spec, 300)}`;
-  if (!existsSync(file)) throw new Error(`${said}: no such file. Give the path of a target module (its default export made with defineTarget from 'sse-harness'), or a built-in target name.`);
-  if (!statSync(file).isFile()) throw new Error(`${said}: not a file. Give the path of a target module (e.g. ./my-target.ts).`);
+  if (!existsSync(file))
+    throw new Error(
+      `${said}: no such file. Give the path of a target module (its default export made with defineTarget from 'sse-harness'), or a built-in target name.`,
+    );
+  if (!statSync(file).isFile())
+    throw new Error(`${said}: not a file. Give the path of a target module (e.g. ./my-target.ts).`);
   let exported: unknown;
   try {
     const url = pathToFileURL(file).href;
     // TypeScript through tsx (a dependency), so a target needs no build step of its own; JavaScript as it is.
-    const mod: unknown = /\.(c|m)?ts$/.test(file) ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url) : await import(url);
+    const mod: unknown = /\.(c|m)?ts$/.test(file)
+      ? await (await import('tsx/esm/api')).tsImport(url, import.meta.url)
+      : await import(url);
     exported = (mod as { default?: unknown }).default;
     // A .ts file in a package that is not "type": "module" is compiled to CommonJS: its exports arrive one level down.
-    if (exported && typeof exported === 'object' && (exported as { __esModule?: unknown }).__esModule) exported = (exported as { default?: unknown }).default;
+    if (exported && typeof exported === 'object' && (exported as { __esModule?: unknown }).__esModule)
+      exported = (exported as { default?: unknown }).default;
   } catch (e) {
     throw new Error(`${said}: it threw while loading: ${firstLine(e)}. Fix the module so that it loads.`, { cause: e });
   }
-  if (exported === undefined) throw new Error(`${said}: no default export. Write \`export default defineTarget({ … })\` (defineTarget from 'sse-harness').`);
+  if (exported === undefined)
+    throw new Error(
+      `${said}: no default export. Write \`export default defineTarget({ … })\` (defineTarget from 'sse-harness').`,
+    );
   if (typeof exported === 'function') {
     const factory = exported as (opts: TargetOptions) => unknown;
     return {
@@ -85,7 +102,10 @@ export async function loadTargetModule(spec: string, label = '--target', cwd = p
         } catch (e) {
           throw new Error(`${said}: its factory threw: ${firstLine(e)}.`, { cause: e });
         }
-        if (made instanceof Promise) throw new Error(`${said}: its factory returned a promise. Return the target itself (a factory is synchronous).`);
+        if (made instanceof Promise)
+          throw new Error(
+            `${said}: its factory returned a promise. Return the target itself (a factory is synchronous).`,
+          );
         return checked(made, said, 'its factory returned');
       },
     };
@@ -96,12 +116,19 @@ export async function loadTargetModule(spec: string, label = '--target', cwd = p
 
 /** The value itself (not a copy: a class instance keeps its prototype) once it has the shape of a target. */
 function checked(value: unknown, said: string, what: string): Target {
-  if (value === null || typeof value !== 'object') throw new Error(`${said}: ${what} ${value === null ? 'null' : typeof value}, not a target. Export defineTarget({ name, version, … }) or a factory that returns one.`);
+  if (value === null || typeof value !== 'object')
+    throw new Error(
+      `${said}: ${what} ${value === null ? 'null' : typeof value}, not a target. Export defineTarget({ name, version, … }) or a factory that returns one.`,
+    );
   const r = targetShape.safeParse(value);
   if (r.success) return value as Target;
   const issue = r.error.issues[0]!;
   const field = issue.path.map(String).join('.');
   const missing = issue.path.length === 1 && (value as Record<string, unknown>)[field] === undefined;
-  const why = missing ? `it has no ${oneLine(field, 100)}` : `${oneLine(field, 100)}: ${oneLine(issue.message.replace(/^Invalid input: /, ''), 200)}`;
-  throw new Error(`${said}: ${what} not a target: ${why}. Give every field of Target (docs/targets.md); defineTarget from 'sse-harness' checks them as you type.`);
+  const why = missing
+    ? `it has no ${oneLine(field, 100)}`
+    : `${oneLine(field, 100)}: ${oneLine(issue.message.replace(/^Invalid input: /, ''), 200)}`;
+  throw new Error(
+    `${said}: ${what} not a target: ${why}. Give every field of Target (docs/targets.md); defineTarget from 'sse-harness' checks them as you type.`,
+  );
 }

@@ -10,10 +10,19 @@ export const REFERENCE_UI_DIR = join(ROOT, 'fixtures', 'chat-ui') + sep;
 /** Checks that dir holds a copy of the reference UI; throws one sentence with the fix otherwise. */
 export function referenceAppDir(dir: string): string {
   const abs = resolve(dir);
-  if (!existsSync(abs)) throw new Error(`sse-harness: --app-dir ${dir}: no such directory. Give the folder that holds the chat UI's index.html (for the reference UI: fixtures/chat-ui).`);
-  if (!statSync(abs).isDirectory()) throw new Error(`sse-harness: --app-dir ${dir}: not a directory. Give the folder that holds the chat UI's index.html.`);
+  if (!existsSync(abs))
+    throw new Error(
+      `sse-harness: --app-dir ${dir}: no such directory. Give the folder that holds the chat UI's index.html (for the reference UI: fixtures/chat-ui).`,
+    );
+  if (!statSync(abs).isDirectory())
+    throw new Error(
+      `sse-harness: --app-dir ${dir}: not a directory. Give the folder that holds the chat UI's index.html.`,
+    );
   for (const f of ['index.html', 'app.js']) {
-    if (!existsSync(resolve(abs, f))) throw new Error(`sse-harness: --app-dir ${dir}: no ${f} there, so it is not a copy of the reference UI. Give the folder that holds index.html and app.js, or leave --app-dir out.`);
+    if (!existsSync(resolve(abs, f)))
+      throw new Error(
+        `sse-harness: --app-dir ${dir}: no ${f} there, so it is not a copy of the reference UI. Give the folder that holds index.html and app.js, or leave --app-dir out.`,
+      );
   }
   return abs;
 }
@@ -22,7 +31,11 @@ export function referenceAppDir(dir: string): string {
 export function referenceTargetAt(appDir?: string): Target {
   if (!appDir) return referenceTarget;
   const root = referenceAppDir(appDir);
-  return { ...referenceTarget, version: `reference-ui@1 (${root})`, backend: () => ({ root: root.endsWith('/') ? root : `${root}/` }) };
+  return {
+    ...referenceTarget,
+    version: `reference-ui@1 (${root})`,
+    backend: () => ({ root: root.endsWith('/') ? root : `${root}/` }),
+  };
 }
 
 export const referenceTarget: Target = {
@@ -31,7 +44,10 @@ export const referenceTarget: Target = {
   regressions: REGRESSION_CLASSES,
   backend: () => ({ root: REFERENCE_UI_DIR }),
   // The UI resumes with after_seq and applies each seq once, as written for the newest server's rules.
-  backendModel: { resume: 'journal', why: "the reference UI resumes with after_seq; the mock plays the newest hermes-webui server's rules (its default)" },
+  backendModel: {
+    resume: 'journal',
+    why: "the reference UI resumes with after_seq; the mock plays the newest hermes-webui server's rules (its default)",
+  },
   entry({ regress, ui, query }) {
     const q = new URLSearchParams();
     if (regress.length) q.set('regress', regress.join(','));

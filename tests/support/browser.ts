@@ -29,7 +29,10 @@ export function launcherOrSkip(): { launcher: ReturnType<typeof launcherFor>; la
  * `test` with `kept`: this project's browser, started once per worker and given to each test as a fresh page, as the
  * CLI's workers do (driver/reuse.ts). Tests that judge runs, not browser start-up, use it.
  */
-export const test = base.extend<{ kept: { launcher: BrowserLauncher; launch: LaunchOptions } }, { keptBrowser: ReusedBrowser | null }>({
+export const test = base.extend<
+  { kept: { launcher: BrowserLauncher; launch: LaunchOptions } },
+  { keptBrowser: ReusedBrowser | null }
+>({
   keptBrowser: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use, info) => {

@@ -29,7 +29,11 @@ export async function startCdpTestServer(opts: { withPageProbe?: boolean } = {})
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/sse') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
       // Headers and a first message right away: the browser counts the stream as answered only once headers arrive.
       res.write('retry: 60000\ndata: hello\n\n');
       streams.add(res);
@@ -73,13 +77,20 @@ export async function startCdpTestServer(opts: { withPageProbe?: boolean } = {})
 }
 
 /** Polls a condition until it holds or the deadline passes; the message names what was awaited and the last value seen. */
-export async function waitFor<T>(what: string, read: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  read: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await read();
     if (ok(last)) return last;
-    if (Date.now() >= until) throw new Error(`sse-harness: waited ${timeoutMs} ms for ${what}; last seen: ${JSON.stringify(last)}`);
+    if (Date.now() >= until)
+      throw new Error(`sse-harness: waited ${timeoutMs} ms for ${what}; last seen: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

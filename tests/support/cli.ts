@@ -24,13 +24,19 @@ export function startCli(args: string[], env: Record<string, string> = {}, cwd =
   made.add(tmp);
   // "TMP" in an argument stands for this run's private temp folder.
   args = args.map((a) => a.replace(/^TMP(?=\/|$)/, tmp));
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, TMPDIR: tmp, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, TMPDIR: tmp, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: (() => void)[] = [];
   child.stdout!.on('data', (d: Buffer) => ((out += d), waiters.forEach((w) => w())));
   child.stderr!.on('data', (d: Buffer) => ((err += d), waiters.forEach((w) => w())));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) => child.on('exit', (code, signal) => ok({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((ok) =>
+    child.on('exit', (code, signal) => ok({ code, signal })),
+  );
   return {
     child,
     tmp,
@@ -41,10 +47,21 @@ export function startCli(args: string[], env: Record<string, string> = {}, cwd =
       const has = () => (typeof text === 'string' ? (out + err).includes(text) : text.test(out + err));
       return new Promise((ok, fail) => {
         if (has()) return ok();
-        const timer = setTimeout(() => fail(new Error(`CLI never printed ${text} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => fail(new Error(`CLI never printed ${text} within ${timeoutMs} ms.\nstdout:\n${out}\nstderr:\n${err}`)),
+          timeoutMs,
+        );
         const check = () => has() && (clearTimeout(timer), ok());
         waiters.push(check);
-        void exited.then(() => setTimeout(() => !has() && (clearTimeout(timer), fail(new Error(`CLI exited before printing ${text}.\nstdout:\n${out}\nstderr:\n${err}`))), 50));
+        void exited.then(() =>
+          setTimeout(
+            () =>
+              !has() &&
+              (clearTimeout(timer),
+              fail(new Error(`CLI exited before printing ${text}.\nstdout:\n${out}\nstderr:\n${err}`))),
+            50,
+          ),
+        );
       });
     },
   };
@@ -71,10 +88,14 @@ function reportDigests(dir: string): string[] {
           const report = JSON.parse(readFileSync(join(d, f.name), 'utf8'));
           for (const x of report.results ?? []) {
             if (x.verdict === (x.expected === 'catch' ? 'fail' : 'pass')) continue;
-            const events = (x.timeline ?? []).filter((e: { kind: string }) => !['text', 'stall', 'probe-pause'].includes(e.kind)).slice(-40);
+            const events = (x.timeline ?? [])
+              .filter((e: { kind: string }) => !['text', 'stall', 'probe-pause'].includes(e.kind))
+              .slice(-40);
             out.push(
               `run ${x.scenario} · ${x.browser}${x.regress?.length ? ` · regress ${x.regress.join(',')}` : ''}: ${x.verdict}${x.error ? ` (${x.error})` : ''}`,
-              ...(x.verdicts ?? []).filter((v: { pass: boolean }) => !v.pass).map((v: { oracle: string; summary: string }) => `  ${v.oracle}: ${v.summary}`),
+              ...(x.verdicts ?? [])
+                .filter((v: { pass: boolean }) => !v.pass)
+                .map((v: { oracle: string; summary: string }) => `  ${v.oracle}: ${v.summary}`),
               '  last events:',
               ...events.map((e: object) => `    ${JSON.stringify(e).slice(0, 240)}`),
             );
@@ -104,7 +125,9 @@ export function processesMentioning(path: string): string[] {
     if (l.includes(path)) return true;
     try {
       // A run keeps its temp files in a run folder inside its TMPDIR, and hands that folder on as TMPDIR.
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((kv) => kv === `TMPDIR=${path}` || kv.startsWith(`TMPDIR=${path}/`));
+      return readFileSync(`/proc/${pid}/environ`, 'latin1')
+        .split('\0')
+        .some((kv) => kv === `TMPDIR=${path}` || kv.startsWith(`TMPDIR=${path}/`));
     } catch {
       return false;
     }
@@ -113,7 +136,13 @@ export function processesMentioning(path: string): string[] {
 
 /** What a run left in its private TMPDIR: our folders, and any a browser or Playwright made for itself (Chromium's Singleton*, artifacts). */
 export function leftoverTempDirs(tmp: string): string[] {
-  return readdirSync(tmp).filter((f) => f.startsWith('sse-harness-') || f.startsWith('org.chromium.') || f.startsWith('.org.chromium.') || f.startsWith('playwright-artifacts-'));
+  return readdirSync(tmp).filter(
+    (f) =>
+      f.startsWith('sse-harness-') ||
+      f.startsWith('org.chromium.') ||
+      f.startsWith('.org.chromium.') ||
+      f.startsWith('playwright-artifacts-'),
+  );
 }
 
 // The tests' private TMPDIRs go when the test worker does.

@@ -54,7 +54,7 @@ function withoutCodeSpans(line: string): string {
 /** The inline code spans of a line, their content as CommonMark reads it (one padding space each side stripped). */
 export function codeSpans(line: string): string[] {
   const spans: string[] = [];
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     if (line[i] !== '`') {
       i++;
       continue;

@@ -5,7 +5,13 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './cli.ts';
 
-const ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
 
 export class UiRepo {
   readonly commits: string[] = [];
@@ -19,7 +25,10 @@ export class UiRepo {
 
   git(...args: string[]): string {
     const date = `@${this.clock} +0000`;
-    return execFileSync('git', ['-C', this.dir, ...args], { encoding: 'utf8', env: { ...ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } }).trim();
+    return execFileSync('git', ['-C', this.dir, ...args], {
+      encoding: 'utf8',
+      env: { ...ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+    }).trim();
   }
 
   /** Commits every change in the folder; returns the commit. */
@@ -57,11 +66,19 @@ export class UiRepo {
 
   /** Switches a regression class on in the reference UI's copy, as a code change would. */
   switchOn(klass: string): void {
-    this.edit('app.js', (s) => s.replace('const REGRESS = new Set(', `const REGRESS = new Set(['${klass}', ...`).replace('.filter(Boolean));', '.filter(Boolean)]);'));
+    this.edit('app.js', (s) =>
+      s
+        .replace('const REGRESS = new Set(', `const REGRESS = new Set(['${klass}', ...`)
+        .replace('.filter(Boolean));', '.filter(Boolean)]);'),
+    );
   }
 
   /** The state a test checks the user's checkout is left in. */
   state(): { head: string; status: string; worktrees: number } {
-    return { head: this.git('rev-parse', 'HEAD'), status: this.git('status', '--porcelain'), worktrees: this.git('worktree', 'list').split('\n').length };
+    return {
+      head: this.git('rev-parse', 'HEAD'),
+      status: this.git('status', '--porcelain'),
+      worktrees: this.git('worktree', 'list').split('\n').length,
+    };
   }
 }
