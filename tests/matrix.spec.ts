@@ -11,6 +11,7 @@ import { referenceTarget } from '../harness/targets/reference.ts';
 import { join } from 'node:path';
 import { ROOT } from './support/cli.ts';
 import { test } from './support/browser.ts';
+import { expectLeakSeenByEveryWitness, expectWitnessesAgree } from './support/witness-checks.ts';
 
 // The default suite: scenarios/*.yaml (the nightly soak lives in scenarios/nightly/).
 const dir = join(ROOT, 'scenarios');
@@ -45,6 +46,8 @@ for (const klass of REGRESSION_CLASSES) {
       const v = r.verdicts.find((x) => x.oracle === CLASS_ORACLE[klass] && !x.pass)!;
       // The verdict says where it happened and what was seen.
       expect(v.summary.length).toBeGreaterThan(20);
+      // The switch leak, the witness cross-check's own case: every witness sees it.
+      if (klass === 'leak-on-switch' && scenario.name === 'switch-return') expectLeakSeenByEveryWitness(r);
     }
   });
 }
@@ -55,6 +58,7 @@ for (const scenario of scenarios) {
       const r = await runScenario(scenario, { target: referenceTarget, launcher, launch, regress: [] });
       expect(r.verdict, failed(r)).toBe('pass');
       expect(r.findings, JSON.stringify(r.findings)).toEqual([]);
+      if (scenario.name === 'switch-return') expectWitnessesAgree(r);
     });
   }
 }
