@@ -1,6 +1,6 @@
-// What the witness cross-check promises on the switch-return scenario, asserted where its runs happen (the matrix in
-// Chromium and WebKit, the detection spec on the iPhone profile): on the healthy UI every witness agrees with the
-// server at every step; with leak-on-switch every witness sees the extra streams, and the verdict names them.
+// What the witness cross-check promises on the switch-return scenario (tests/detection.spec.ts, in each browser): on
+// the healthy UI every witness agrees with the server at every step; with leak-on-switch every witness sees the
+// extra streams, and the verdict names them.
 import { expect } from '@playwright/test';
 import type { ScenarioResult } from '../../harness/runner/run.ts';
 
