@@ -78,7 +78,6 @@ export default defineConfig(
       'stub-agents/',
       'reports/',
       'schemas/',
-      'scripts/',
       '.build/',
       'dist/',
       '.scratch/',

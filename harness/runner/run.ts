@@ -41,6 +41,8 @@ export interface RunOptions {
    * a caught regression needs no more steps. The oracles not yet decided are then reported as not judged.
    */
   stopWhen?: (definiteFailures: Verdict[]) => boolean;
+  /** Given what the oracles judged at the end of the run (recorded timelines for oracle tests are made with it). */
+  onRecord?: (record: RunRecord) => void;
   /** On a failing verdict, keep the browser and backend up (and say where) until this promise settles. */
   keepOpenOnFailure?: (where: { backend: string; cdpPort?: number }) => Promise<void>;
 }
@@ -610,6 +612,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const pageCounts = await drainStopped();
     if (!stopped) await sample('settled', pageCounts);
     const record = recordSoFar(); // the whole run, now that it is over
+    opts.onRecord?.(record);
     let verdicts: Verdict[] = judge(record, scenario.expect);
     let stoppedEarly: ScenarioResult['stoppedEarly'];
     if (stoppedBy) {
