@@ -5,18 +5,17 @@ import { RealBackend } from '../mock/real-backend.ts';
 import { scriptedAnswer } from '../mock/player.ts';
 import { summarizeServerModel } from '../mock/server-model.ts';
 import { judge } from '../oracles/index.ts';
-import { pageReleases } from '../timeline-queries.ts';
 import type { RunRecord, Verdict } from '../oracles/types.ts';
 import type { Scenario, Step } from '../scenario/schema.ts';
 import { PageUnresponsiveError, type BrowserLauncher, type BrowserPage, type LaunchOptions } from '../driver/types.ts';
 import type { Target } from '../targets/types.ts';
-import { Timeline, type TimelineEvent, type WitnessCounts } from '../timeline.ts';
+import { Timeline, type TimelineEvent } from '../timeline.ts';
 import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
 import { PageProbeClient } from '../probe/page-probe-client.ts';
-import { recordProbeEvents, TextRecorder } from './page-events.ts';
-import { agree, crossCheck } from '../probe/crosscheck.ts';
+import { TextRecorder } from './page-events.ts';
+import { WitnessSampler } from './witness-sampler.ts';
 import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
 import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from './run-errors.ts';
 import { perform } from './step-table.ts';
@@ -91,8 +90,6 @@ function watchResponsiveness(page: BrowserPage, record: (e: PageUnresponsiveErro
 
 /** Page probe drain and text sampling period; the probe buffers events in between, so nothing is lost. */
 export const SAMPLE_MS = 200;
-/** How long a step's witnesses get to agree before a disagreement is a finding. */
-const SETTLE_MS = 1000;
 
 /** The target's own server behind the harness's front, for --backend real. */
 function realBackend(target: Target, timeline: Timeline, port: number | undefined): ChatBackend {
@@ -129,7 +126,6 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   let cdp: CdpProbe | undefined;
   /** The in-page probe, over the page's evaluate (set once the page is up). */
   let probe: PageProbeClient | undefined;
-  let ticks = 0;
   let unresponsiveUntil = 0;
   const say = (s: string) => opts.progress?.(s);
   const stopper = new AbortController();
@@ -226,148 +222,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     return notes;
   };
 
-  /** Server sockets whose EventSource the page closed (see pageReleases), kept up to date by drainPage. */
-  let released = new Map<number, number>();
-  /**
-   * Drains the page probe's events onto the timeline and returns its EventSource counts (null without a probe);
-   * withText also reads the session the UI shows and its answer, in the same round trip (one script per tick, not
-   * two), and steps that wait on the UI poll with it: their last read starts the step's sample. Throws what the
-   * page script threw (a page that stopped answering); an expression of the target that threw is returned. Only
-   * the witnesses' own reads record the text: a step polls mid-switch, where a UI may show the new session's id over
-   * the old one's answer for a moment.
-   */
-  const readPage = async (withText: boolean, recordShown = withText): Promise<PageRead> => {
-    const got = await probe!.read(
-      withText ? { sid: target.viewedSessionExpression, text: target.answerTextExpression } : undefined,
-    );
-    const closes = recordProbeEvents(timeline, got.events, backend.url);
-    // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
-    if (closes) released = pageReleases(timeline.ordered()).bySocket;
-    const { events: _events, open, connecting, ...shown } = got;
-    const read: PageRead = { counts: open === undefined ? null : { open, connecting: connecting ?? 0 }, ...shown };
-    const both = shownOf(read);
-    if (both && recordShown) recordText(both);
-    return read;
-  };
-  /** readPage for the witnesses: null when frozen, gone or not answering. */
-  const drainPage = async (withText = false): Promise<PageCounts | null> => {
-    if (!page || state.frozen || state.pageHung) return null;
-    return (await readPage(withText).catch(() => null))?.counts ?? null;
-  };
-  /**
-   * What the UI shows, for a step waiting on it (the session it views, or the answer): read with the page's events
-   * and counts while the page can be asked (the read that ends the step starts its sample), else by the expression
-   * alone. The step fails if the expression it needs throws.
-   */
-  const shownInUi = async (need: 'sid' | 'text'): Promise<PageRead> => {
-    if (state.frozen || state.pageHung) {
-      const v = await page!.evaluate<string | null>(
-        need === 'sid' ? target.viewedSessionExpression : target.answerTextExpression,
-      );
-      return { counts: null, [need]: v };
-    }
-    const r = await readPage(true, false);
-    const error = need === 'sid' ? r.sidError : r.textError;
-    if (error !== undefined) throw new Error(`sse-harness: page script failed: ${error.split('\n')[0]}`);
-    return r;
-  };
-
-  /** The server's open chat streams, and how many of them the page already closed (the browser still reading them). */
-  const serverCounts = (): Pick<WitnessCounts, 'server' | 'serverDraining'> => {
-    const open = backend.ledger.openChatStreams();
-    const draining = open.filter((r) => released.has(r.socket)).length;
-    return draining ? { server: open.length, serverDraining: draining } : { server: open.length };
-  };
-
-  const cdpCounts = (): Pick<WitnessCounts, 'cdp' | 'cdpQueued'> => {
-    if (!cdp?.status().attached) return {};
-    const queued = cdp.networkQueued();
-    return { cdp: cdp.networkOpen() - queued, cdpQueued: queued };
-  };
-
-  /** Every witness's count: the server's and the network's read now, the page's as drained from its probe. */
-  const witnessCounts = (page: PageCounts | null): WitnessCounts => ({
-    ...serverCounts(),
-    page: page?.open,
-    pageConnecting: page?.connecting,
-    ...cdpCounts(),
-  });
-
-  /** Cheap witnesses between steps: server ledger, page probe counts, CDP network counts, CDP long tasks. */
-  const tick = async () => {
-    ticks++;
-    const census = await drainPage(true);
-    // A run that stops at its first definite failure is judged at every tick: its verdict is what it waits for.
-    checkStop();
-    if (ticks % 2 === 0) {
-      timeline.add({ kind: 'sample', t: timeline.now(), step: 'tick', tick: true, witnesses: witnessCounts(census) });
-    }
-    if (cdp && ticks % 3 === 0 && !state.frozen && !state.pageHung) {
-      for (const lt of await cdp.longTasks())
-        timeline.add({ kind: 'stall', t: timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
-    }
-  };
-
   const texts = new TextRecorder(timeline, backend, sessions);
-  const recordText = (shown: { sid: string | null; text: string | null }) => texts.record(shown);
-
-  /**
-   * A step's settled sample: waits (up to SETTLE_MS) for the witnesses to agree, then records each one's count,
-   * a CDP heap census and DOM counters; a lasting disagreement becomes a finding.
-   */
-  const sample = async (step: string, pageCounts?: PageCounts | null) => {
-    const read = async () => witnessCounts(await drainPage());
-    // The page's counts just drained with its events save a second script when the sample starts from them.
-    let w = pageCounts ? witnessCounts(pageCounts) : await read();
-    const deadline = Date.now() + (state.frozen || state.pageHung ? 0 : SETTLE_MS);
-    while (!agree(w) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-      w = await read();
-    }
-    const extra: {
-      dom?: { nodes: number; listeners: number; documents: number };
-      taskMs?: number;
-      heapBytes?: number;
-    } = {};
-    // Heap, DOM and metrics calls run on the page's main thread: not asked of a page that stopped answering.
-    if (cdp?.status().attached && !state.frozen && !state.pageHung) {
-      // The heap census forces a full garbage collection in the page (60-400 ms of its main thread on a loaded
-      // machine, most of a Chromium run's fixed cost when taken at every step). It corroborates a suspect count: it
-      // is taken when a witness sees more than one chat stream open, or when they still disagree after the wait
-      // above. One stream or none, on which server, page probe and network agree, leaves it nothing to confirm: an
-      // open EventSource holds a socket the server sees, a connecting one a request the network sees.
-      const due = Math.max(w.server ?? 0, w.page ?? 0, w.cdp ?? 0) >= 2 || !agree(w);
-      const heap = due ? await cdp.census() : null;
-      if (heap && !heap.stale) {
-        w.cdpObjects = heap.open;
-        timeline.add({
-          kind: 'probe-pause',
-          t: timeline.fromEpoch(heap.startedAt),
-          duration: heap.at - heap.startedAt,
-          what: 'CDP heap census (Runtime.queryObjects)',
-        });
-      }
-      const [dom, m] = await Promise.all([cdp.domCounters(), cdp.metrics()]);
-      if (dom && !dom.stale)
-        extra.dom = { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents };
-      if (m && !m.stale) Object.assign(extra, { taskMs: Math.round(m.taskDurationMs), heapBytes: m.jsHeapUsedBytes });
-    }
-    // The heap census takes time; if the streams moved meanwhile (one ended, one opened), its count is not comparable.
-    let judged = w;
-    if (w.cdpObjects !== undefined) {
-      const after = await read();
-      if (after.server !== w.server || after.page !== w.page) {
-        const { cdpObjects: _moved, ...rest } = w;
-        judged = rest;
-      }
-    }
-    const t = timeline.now();
-    timeline.add({ kind: 'sample', t, step, witnesses: w, ...extra });
-    // A frozen page learns of its dropped sockets only when it thaws: no verdict on its witnesses until then.
-    // A blocked page cannot read its sockets either: what the witnesses then disagree on is the blockage, already recorded.
-    const f = state.frozen || state.pageHung ? null : crossCheck(judged);
-    if (f) timeline.add({ kind: 'finding', t, step, ...f, witnesses: w });
-  };
+  const witnesses = new WitnessSampler({
+    timeline,
+    backend,
+    target,
+    state,
+    texts,
+    page: () => page,
+    probe: () => probe,
+    cdp: () => cdp,
+  });
+  const drainPage = (withText = false) => witnesses.drainPage(withText);
+  const sample = (step: string, pageCounts?: PageCounts | null) => witnesses.sample(step, pageCounts);
 
   const stopCleanup = onCleanup(async () => {
     clearInterval(sampling);
@@ -416,7 +283,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     sampling = setInterval(() => {
       if (sampleBusy) return;
       sampleBusy = true;
-      void tick().finally(() => (sampleBusy = false));
+      void witnesses.tick(checkStop).finally(() => (sampleBusy = false));
     }, SAMPLE_MS);
 
     const setViewed = (id: string | null) => {
@@ -486,7 +353,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         let pageCounts: PageCounts | null;
         if (read?.counts && !stopper.signal.aborted) {
           const both = shownOf(read);
-          if (both) recordText(both);
+          if (both) texts.record(both);
           pageCounts = read.counts;
         } else pageCounts = await drainStopped();
         if (!stopper.signal.aborted) await sample(`${path} ${name}`, pageCounts);
@@ -558,12 +425,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       until,
       setViewed,
       sessionId,
-      shownInUi,
+      shownInUi: (need) => witnesses.shownInUi(need),
       drainPage: () => drainPage(),
       waitReady,
       pageUnloaded: (how, t) => {
         timeline.add({ kind: 'page-unload', t, how });
-        released = pageReleases(timeline.ordered()).bySocket;
+        witnesses.pageLetGo();
       },
       forgetText: () => texts.forget(),
       visibility,
