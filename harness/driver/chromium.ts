@@ -187,8 +187,8 @@ class ChromiumHost implements BrowserHost {
   }
 
   /**
-   * The tab the last run handed back, blank and reset: the next run's page. A new tab costs 0.3 s on a quiet machine
-   * and up to 1.5 s on a loaded one (a renderer process, Playwright's page setup, a CDP session), a handover 0.05 s.
+   * The tab the last run handed back, blank and reset: the next run's page. A new tab costs a renderer process,
+   * Playwright's page setup and a CDP session; handing an open one over costs almost nothing.
    */
   private idle: { page: Page; cdp: CDPSession } | null = null;
 
@@ -250,7 +250,7 @@ class ChromiumHost implements BrowserHost {
           uploadThroughput: -1,
         });
       // Asked of the page itself: a blank document of the same origin stays in the tab's renderer (a navigation the
-      // browser starts to about:blank moves the tab to a new renderer process, 0.3-0.5 s, and the next run's page back).
+      // browser starts to about:blank moves the tab to a new renderer process, and the next run's page back).
       // Session storage belongs to the tab, and Storage.clearDataForOrigin does not cover it: the page clears it.
       await Promise.all([
         page.waitForURL('about:blank', { timeout: HANDOVER_MS }),

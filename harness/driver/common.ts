@@ -81,7 +81,8 @@ export function playwrightActions(
   state: { hung: boolean } = { hung: false },
 ): Pick<BrowserPage, 'goto' | 'evaluate' | 'click' | 'type' | 'press' | 'reload'> {
   // Playwright's evaluate waits as long as the page is busy; a blocked page would hold the run for as long as it is
-  // blocked (40 s in the reference UI's flood-stall). Past the deadline the page counts as unresponsive, as on WebDriver.
+  // blocked (the reference UI's flood-stall blocks it for most of a run). Past the deadline the page counts as
+  // unresponsive, as on WebDriver.
   // Scripts waiting on the page when it is found blocked all fail at once: none of them will be answered sooner.
   const pending = new Set<(e: PageUnresponsiveError) => void>();
   const evaluate = async <T>(expression: string): Promise<T> => {
@@ -116,8 +117,8 @@ export function playwrightActions(
   return {
     goto: async (url) => void (await page.goto(url, { waitUntil: 'domcontentloaded' })),
     evaluate,
-    // Playwright's click first checks over two animation frames that the element stands still (40-90 ms a click in
-    // headless Chromium, most of a switch step's time). An element found, visible, enabled and hit at its centre in
+    // Playwright's click first checks over two animation frames that the element stands still (most of a switch
+    // step's time in headless Chromium). An element found, visible, enabled and hit at its centre in
     // one script is clicked there with the mouse at once, as a WebDriver click does; any other goes to Playwright's
     // click, which waits for it to become clickable.
     click: async (selector) => {

@@ -263,7 +263,7 @@ export class CdpProbe {
 
   /**
    * Live EventSource objects in the page's main world, by readyState. Costly: queryObjects walks the whole JS heap
-   * on the page's main thread (≈25 ms on a bare page, ≈600 ms with 1 M objects), which the page sees as a stall.
+   * on the page's main thread, for longer the bigger the heap, and the page sees that as a stall.
    */
   async census(): Promise<CdpCensus | null> {
     try {

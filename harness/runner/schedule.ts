@@ -2,7 +2,7 @@
 // never two runs that judge main-thread stalls at the same time: on a small machine each would load the CPU the
 // other's stall budget is measured on (a flood next to a flood-stall regression reads as a stalled page); and a
 // worker stays with the browser it already has running while that browser has runs left (each worker keeps its
-// browsers; a second one costs a start of 1-4 s on a loaded machine), workers starting on different browsers.
+// browsers; a second one costs a browser start), workers starting on different browsers.
 import type { Scenario } from '../scenario/schema.ts';
 import { scriptedMs } from '../scenario/scripted.ts';
 
