@@ -211,6 +211,15 @@ interface RunFlags {
   shard?: Shard;
 }
 
+interface StressFlags {
+  runs: number;
+  target: string;
+  appDir?: string;
+  browser?: string[];
+  workers?: number;
+  shard?: Shard;
+}
+
 /** The sweep --resume goes on from; a missing one means a fresh start, one of other scenarios or browsers an error. */
 type Backend = 'mock' | 'real';
 
@@ -859,10 +868,17 @@ Examples:
   program
     .command('stress')
     .description(
-      'flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms',
+      "flake budget: run a target's detection matrix (default: the reference UI's) again and again and count misses and false alarms",
     )
     .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
     .option('-c, --config <file>', CONFIG_HELP)
+    .addOption(
+      new Option(
+        '-t, --target <name|path>',
+        `chat UI target whose switchable regressions make the matrix: ${targetNames().join(', ')}, or the path of a target module`,
+      ).default('reference'),
+    )
+    .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one')
     .addOption(
       new Option(
         '-b, --browser <list>',
@@ -875,7 +891,17 @@ Examples:
       "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up",
       shardArg,
     )
-    .action(async (opts: { runs: number; browser?: string[]; workers?: number; shard?: Shard }) => {
+    .action(async (opts: StressFlags) => {
+      let target: Target;
+      try {
+        target = targetFor(opts.target, { appDir: opts.appDir });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if (!target.regressions.length)
+        throw new UsageError(
+          `sse-harness stress: the ${target.name} target has no switchable regressions; stress needs a target with switchable regressions (-t reference, or a target module that lists its regressions).`,
+        );
       const installed = (b: string) => {
         try {
           return launcherFor(b).missing() === null;
@@ -894,9 +920,10 @@ Examples:
       const scenarios = loadAll([]);
       const log = (s: string) => toStderr(`${oneLine(s)}\n`);
       log(
-        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
+        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix of target "${target.name}" in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
       );
       const o = await stress(scenarios, {
+        target,
         runs: opts.runs,
         browsers,
         workers: opts.workers ?? defaultWorkers(),

@@ -8,10 +8,12 @@ import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { runSuite } from './runner/suite.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { oneLine } from './printable.ts';
-import { REGRESSION_CLASSES } from './scenario/classes.ts';
-import { referenceTarget } from './targets/reference.ts';
+import type { RegressionClass } from './scenario/classes.ts';
+import type { Target } from './targets/types.ts';
 
 export interface StressOptions {
+  /** The UI whose switchable regressions make the matrix (Target.regressions; none: nothing to stress). */
+  target: Target;
   runs: number;
   browsers: BrowserName[];
   workers: number;
@@ -42,7 +44,8 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
   const started = Date.now();
   const out: StressOutcome = { rounds: 0, jobs: 0, misses: [], falseAlarms: [], errors: [], wallMs: 0 };
   const shard = opts.shard;
-  const jobs = planJobs(matrixJobs(scenarios, opts.browsers, REGRESSION_CLASSES), 1, shard?.total)
+  const classes = opts.target.regressions as readonly RegressionClass[];
+  const jobs = planJobs(matrixJobs(scenarios, opts.browsers, classes), 1, shard?.total)
     .filter((p) => !shard || p.shard === shard.index)
     .map((p) => p.job);
   if (!jobs.length) return out;
@@ -54,7 +57,7 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
       browsers: { workers: opts.workers, launcherFor },
       run: (job, _i, browsers) =>
         runScenario(job.scenario, {
-          target: referenceTarget,
+          target: opts.target,
           launcher: browsers.get(job.browser),
           regress: job.regress,
           stopWhen: stopWhenFor(job),
