@@ -30,7 +30,7 @@ import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { ConfigError, loadConfig, type SseHarnessConfig } from './config.ts';
-import { WorkerBrowsers } from './driver/reuse.ts';
+import type { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames, useTarget } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
@@ -39,7 +39,7 @@ import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job
 import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
 import { blobJsonSchema, writeBlob, type BlobJob } from './report/blob.ts';
 import { byKind, findBlobs, MergeError, mergedOutcome, mergeRuns, mergeSweeps } from './merge-reports.ts';
-import { JobQueue } from './runner/schedule.ts';
+import { runSuite } from './runner/suite.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
 import { buildReport } from './report/model.ts';
 import { writeReport } from './report/write.ts';
@@ -208,6 +208,15 @@ interface RunFlags {
   flaky: FlakyPolicy;
   known?: string;
   compare?: string;
+  shard?: Shard;
+}
+
+interface StressFlags {
+  runs: number;
+  target: string;
+  appDir?: string;
+  browser?: string[];
+  workers?: number;
   shard?: Shard;
 }
 
@@ -510,64 +519,43 @@ blob: ${file}
     );
     return r;
   };
-  // Longest runs first, repetitions in order, stall-budget runs one at a time (see JobQueue).
-  const queue = new JobQueue(jobs, (i) => mine[i]!.repeat);
+  // Longest runs first, repetitions in order, stall-budget runs one at a time (runner/suite.ts, runner/schedule.ts);
+  // each worker keeps one browser per browser name for all its runs (a fresh page each time).
   let stopRepeating = false;
-  /** Browser → why the UI did not boot there (its remaining runs are not started). */
-  const bootFailures = new Map<string, string>();
-  const closing: Promise<void>[] = [];
-  // Each worker keeps one browser per browser name for all its runs (a fresh page each time).
-  const worker = async () => {
-    const browsers = new WorkerBrowsers(launcherFor);
-    try {
-      let last: string | undefined;
-      while (!wasInterrupted() && !stopRepeating) {
-        const taken = await queue.take(last);
-        if (!taken || wasInterrupted() || stopRepeating) {
-          taken?.done();
-          break;
-        }
-        const i = taken.index;
-        // The browser starts now, while the run's backend and page script load: both take a good part of a second.
-        if (last === undefined) browsers.get(taken.job.browser).warm(launchOpts);
-        last = taken.job.browser;
-        queue.warmAfter(taken.job, (b) => browsers.get(b).warm(launchOpts));
-        const job = taken.job;
-        // A run that did not do what it was for is run again (--retries), in place, with this worker's browsers.
-        const r = await runWithRetries((n) => runJob(job, i, browsers, n), {
-          retries: flags.retries,
-          judge: (x) => judge(job, x),
-          stop: () => !!wasInterrupted() || stopRepeating,
-          final: (x) => !!x.bootFailed,
-        }).finally(taken.done);
-        if (wasInterrupted()) return; // the signal handler writes the partial report and exits
-        if (known && !(matrix && job.expect === 'catch')) known.annotate(r);
-        if (r.attempts)
-          log(
-            `[${i + 1}/${jobs.length}] ${r.scenario} · ${r.browser} → ${outcomeOf(r).toUpperCase()} after ${r.attempts!.length + 1} attempts`,
-          );
-        slots[i] = r;
-        // A UI that cannot boot cannot be judged: one attempt per browser says so, not a timeout per scenario.
-        if (r.bootFailed && !bootFailures.has(r.browser)) {
-          bootFailures.set(r.browser, r.error ?? 'the UI did not boot');
-          const skipped = queue.drop((j) => j.browser === r.browser);
-          toStderr(
-            `${oneLine(r.error)}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${r.browser} not started: the UI did not boot there\n` : ''}`,
-          );
-        }
-        if (rounds > 1 && failsGate(r, (x) => judge(job, x), flags.flaky) && !stopRepeating) {
-          stopRepeating = true;
-          queue.clear();
-          log(
-            `sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${mine[i]!.repeat + 1} of ${rounds}; no more repetitions`,
-          );
-        }
-      }
-    } finally {
-      closing.push(browsers.dispose());
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
+  const suite = await runSuite({
+    jobs,
+    group: (i) => mine[i]!.repeat,
+    browsers: { workers, launcherFor },
+    launch: launchOpts,
+    // A run that did not do what it was for is run again (--retries), in place, with this worker's browsers.
+    run: (job, i, browsers) =>
+      runWithRetries((n) => runJob(job, i, browsers, n), {
+        retries: flags.retries,
+        judge: (x) => judge(job, x),
+        stop: () => !!wasInterrupted() || stopRepeating,
+        final: (x) => !!x.bootFailed,
+      }),
+    onResult: (r, job, i) => {
+      if (known && !(matrix && job.expect === 'catch')) known.annotate(r);
+      if (r.attempts)
+        log(
+          `[${i + 1}/${jobs.length}] ${r.scenario} · ${r.browser} → ${outcomeOf(r).toUpperCase()} after ${r.attempts!.length + 1} attempts`,
+        );
+      slots[i] = r;
+    },
+    onBootFailure: ({ result: r, browser, skipped: { length: skipped } }) =>
+      toStderr(
+        `${oneLine(r.error)}\n${skipped ? `sse-harness: ${skipped} more run${skipped === 1 ? '' : 's'} in ${browser} not started: the UI did not boot there\n` : ''}`,
+      ),
+    stopAfter: (r, job, i) => {
+      if (rounds === 1 || !failsGate(r, (x) => judge(job, x), flags.flaky)) return false;
+      stopRepeating = true;
+      log(
+        `sse-harness: ${r.scenario} · ${r.browser} ${outcomeOf(r) === 'flaky' ? 'was flaky' : r.verdict === 'error' ? 'errored' : 'failed'} in repetition ${mine[i]!.repeat + 1} of ${rounds}; no more repetitions`,
+      );
+      return true;
+    },
+  });
   // The browsers close while the verdict is written and printed; the command ends once they have.
   try {
     const results = done();
@@ -667,7 +655,7 @@ blob: ${file}
       ? EXIT.regression
       : EXIT.ok;
   } finally {
-    await Promise.all(closing);
+    await suite.closed;
   }
 }
 
@@ -880,10 +868,17 @@ Examples:
   program
     .command('stress')
     .description(
-      'flake budget: run the detection matrix (reference UI) again and again and count misses and false alarms',
+      "flake budget: run a target's detection matrix (default: the reference UI's) again and again and count misses and false alarms",
     )
     .option('--runs <n>', 'rounds of the whole matrix', intIn(1, 1000), 5)
     .option('-c, --config <file>', CONFIG_HELP)
+    .addOption(
+      new Option(
+        '-t, --target <name|path>',
+        `chat UI target whose switchable regressions make the matrix: ${targetNames().join(', ')}, or the path of a target module`,
+      ).default('reference'),
+    )
+    .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one')
     .addOption(
       new Option(
         '-b, --browser <list>',
@@ -896,7 +891,17 @@ Examples:
       "run only shard i of n of each round's runs (1 ≤ i ≤ n ≤ 1000; the same split as run's); the shards' counts add up",
       shardArg,
     )
-    .action(async (opts: { runs: number; browser?: string[]; workers?: number; shard?: Shard }) => {
+    .action(async (opts: StressFlags) => {
+      let target: Target;
+      try {
+        target = targetFor(opts.target, { appDir: opts.appDir });
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      if (!target.regressions.length)
+        throw new UsageError(
+          `sse-harness stress: the ${target.name} target has no switchable regressions; stress needs a target with switchable regressions (-t reference, or a target module that lists its regressions).`,
+        );
       const installed = (b: string) => {
         try {
           return launcherFor(b).missing() === null;
@@ -915,9 +920,10 @@ Examples:
       const scenarios = loadAll([]);
       const log = (s: string) => toStderr(`${oneLine(s)}\n`);
       log(
-        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
+        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix of target "${target.name}" in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
       );
       const o = await stress(scenarios, {
+        target,
         runs: opts.runs,
         browsers,
         workers: opts.workers ?? defaultWorkers(),

@@ -2,17 +2,18 @@
 import { launcherFor } from './driver/index.ts';
 import type { BrowserName } from './driver/types.ts';
 import { wasInterrupted } from './driver/reaper.ts';
-import { WorkerBrowsers } from './driver/reuse.ts';
 import { caughtBy, matrixJobs, stopWhenFor, type Job } from './runner/matrix.ts';
-import { JobQueue } from './runner/schedule.ts';
 import { planJobs, type Shard } from './runner/shard.ts';
 import { runScenario, type ScenarioResult } from './runner/run.ts';
+import { runSuite } from './runner/suite.ts';
 import type { Scenario } from './scenario/schema.ts';
 import { oneLine } from './printable.ts';
-import { REGRESSION_CLASSES } from './scenario/classes.ts';
-import { referenceTarget } from './targets/reference.ts';
+import type { RegressionClass } from './scenario/classes.ts';
+import type { Target } from './targets/types.ts';
 
 export interface StressOptions {
+  /** The UI whose switchable regressions make the matrix (Target.regressions; none: nothing to stress). */
+  target: Target;
   runs: number;
   browsers: BrowserName[];
   workers: number;
@@ -43,44 +44,49 @@ export async function stress(scenarios: Scenario[], opts: StressOptions): Promis
   const started = Date.now();
   const out: StressOutcome = { rounds: 0, jobs: 0, misses: [], falseAlarms: [], errors: [], wallMs: 0 };
   const shard = opts.shard;
-  const jobs = planJobs(matrixJobs(scenarios, opts.browsers, REGRESSION_CLASSES), 1, shard?.total)
+  const classes = opts.target.regressions as readonly RegressionClass[];
+  const jobs = planJobs(matrixJobs(scenarios, opts.browsers, classes), 1, shard?.total)
     .filter((p) => !shard || p.shard === shard.index)
     .map((p) => p.job);
   if (!jobs.length) return out;
   for (let round = 1; round <= opts.runs && !wasInterrupted(); round++) {
     const t = Date.now();
-    const queue = new JobQueue(jobs);
     const bad = { miss: 0, alarm: 0, error: 0 };
-    const worker = async () => {
-      const browsers = new WorkerBrowsers(launcherFor);
-      try {
-        for (let taken = await queue.take(); taken && !wasInterrupted(); taken = await queue.take(taken.job.browser)) {
-          const job = taken.job;
-          queue.warmAfter(job, (b) => browsers.get(b).warm());
-          const r = await runScenario(job.scenario, {
-            target: referenceTarget,
-            launcher: browsers.get(job.browser),
-            regress: job.regress,
-            stopWhen: stopWhenFor(job),
-          }).finally(taken.done);
-          out.jobs++;
-          const entry = { round, label: label(job), why: why(r) };
-          if (r.verdict === 'error') {
-            out.errors.push(entry);
-            bad.error++;
-          } else if (job.expect === 'pass' && r.verdict !== 'pass') {
-            out.falseAlarms.push(entry);
-            bad.alarm++;
-          } else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) {
-            out.misses.push(entry);
-            bad.miss++;
-          }
+    const suite = await runSuite({
+      jobs,
+      browsers: { workers: opts.workers, launcherFor },
+      run: (job, _i, browsers) =>
+        runScenario(job.scenario, {
+          target: opts.target,
+          launcher: browsers.get(job.browser),
+          regress: job.regress,
+          stopWhen: stopWhenFor(job),
+        }),
+      onResult: (r, job) => {
+        out.jobs++;
+        const entry = { round, label: label(job), why: why(r) };
+        if (r.verdict === 'error') {
+          out.errors.push(entry);
+          bad.error++;
+        } else if (job.expect === 'pass' && r.verdict !== 'pass') {
+          out.falseAlarms.push(entry);
+          bad.alarm++;
+        } else if (job.expect === 'catch' && !caughtBy(r, job.klass!)) {
+          out.misses.push(entry);
+          bad.miss++;
         }
-      } finally {
-        await browsers.dispose();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
+      },
+      onBootFailure: ({ browser, skipped }) => {
+        if (!skipped.length) return;
+        out.errors.push({
+          round,
+          label: `${skipped.length} more run${skipped.length === 1 ? '' : 's'} in ${browser}`,
+          why: 'not started: the UI did not boot there',
+        });
+        bad.error++;
+      },
+    });
+    await suite.closed;
     out.rounds = round;
     opts.log(
       `round ${round}/${opts.runs}: ${jobs.length} runs in ${((Date.now() - t) / 1000).toFixed(0)} s · ${bad.miss} miss${bad.miss === 1 ? '' : 'es'}, ${bad.alarm} false alarm${bad.alarm === 1 ? '' : 's'}${bad.error ? `, ${bad.error} harness error${bad.error === 1 ? '' : 's'}` : ''}`,

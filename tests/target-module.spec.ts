@@ -140,3 +140,27 @@ test('a config entry names a target module, relative to the config, and validate
     `sse-harness: config target ${join(project, 'broken.mjs')}: its default export is not a target: readyExpression: `,
   );
 });
+
+test('stress takes a target; one without switchable regressions is one line and exit 2, before any browser', async () => {
+  const none = mod('no-regressions.mjs', `export default { ${FIELDS}, name: 'mine\\u001b[31m' };`);
+  const why =
+    /^sse-harness stress: the mine\S* target has no switchable regressions; stress needs a target with switchable regressions \(-t reference, or a target module that lists its regressions\)\.$/;
+  // "-b nosuch" would be refused too: the target is judged first, before any browser is looked for.
+  const r = await runCli(['stress', '--target', none, '-b', 'nosuch']);
+  expect(r.code, r.explain()).toBe(2);
+  expect(r.stderr.trim()).toMatch(why);
+  expect(r.stderr).not.toContain('\u001b');
+  // The same from a config's target.
+  const project = join(dir, 'stress-project');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'sse-harness.config.mjs'), `export default { target: ${JSON.stringify(none)} };\n`);
+  const configured = await runCli(['stress', '-b', 'nosuch'], {}, project);
+  expect(configured.code, configured.explain()).toBe(2);
+  expect(configured.stderr.trim().split('\n').pop()).toMatch(why);
+  // A built-in target takes its --app-dir, checked the same way as run's.
+  const hermes = await runCli(['stress', '-t', 'hermes-webui', '-b', 'nosuch']);
+  expect(hermes.code, hermes.explain()).toBe(2);
+  expect(hermes.stderr.trim()).toMatch(
+    /^sse-harness: --target hermes-webui needs --app-dir <path to a hermes-webui checkout>/,
+  );
+});

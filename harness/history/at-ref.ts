@@ -1,11 +1,10 @@
 // Runs scenarios against the UI as it was at one commit: a temporary worktree of the repository, the target read
 // from it, each run in a browser its worker keeps across refs. Shared by bisect, sweep and run --compare.
 import { join } from 'node:path';
-import { wasInterrupted } from '../driver/reaper.ts';
 import { BrowserPool, type WorkerBrowsers } from '../driver/reuse.ts';
 import type { LaunchOptions } from '../driver/types.ts';
 import { runScenario, type RunOptions, type ScenarioResult } from '../runner/run.ts';
-import { JobQueue } from '../runner/schedule.ts';
+import { runSuite } from '../runner/suite.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { targetFor } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
@@ -73,7 +72,6 @@ export function errorResult(job: RefJob, target: string, error: string, engine =
  * records it in the row and goes on.
  */
 export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undefined)[]> {
-  const results: (ScenarioResult | undefined)[] = new Array(o.jobs.length).fill(undefined);
   let wt: string | undefined;
   let target: Target;
   try {
@@ -93,49 +91,14 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
       return r;
     });
   }
+  const notStarted: ScenarioResult[] = [];
   try {
-    const queue = new JobQueue(o.jobs);
-    // A UI that did not boot in a browser (a result marked bootFailed) is not tried there again at this ref: one
-    // error says so, not a timeout per scenario.
-    const bootFailed = new Map<string, string>();
-    const pool = o.browsers instanceof BrowserPool ? o.browsers : new BrowserPool(o.browsers);
-    let drained = false;
-    const worker = async () => {
-      // A worker that finds nothing left gives its browsers back at once, for the next ref's runs.
-      if (!queue.remaining) return;
-      const browsers = await pool.acquire();
-      try {
-        await runJobs(browsers);
-      } finally {
-        pool.release(browsers);
-      }
-    };
-    const runJobs = async (browsers: WorkerBrowsers) => {
-      while (!wasInterrupted()) {
-        const taken = await queue.take(browsers.last);
-        if (!taken) break;
-        if (!queue.remaining && !drained) {
-          drained = true;
-          o.onDrained?.();
-        }
-        if (wasInterrupted()) {
-          taken.done();
-          break;
-        }
-        const { job, index } = taken;
-        browsers.last = job.browser;
-        const noBoot = bootFailed.get(job.browser);
-        if (noBoot !== undefined) {
-          taken.done();
-          results[index] = errorResult(
-            job,
-            target.name,
-            `not started: the UI did not boot in ${job.browser} at this ref (${noBoot})`,
-          );
-          o.onResult?.(job, results[index]!, index);
-          continue;
-        }
-        queue.warmAfter(job, (b) => browsers.get(b).warm(o.launch));
+    const suite = await runSuite({
+      jobs: o.jobs,
+      browsers: o.browsers instanceof BrowserPool ? o.browsers : new BrowserPool(o.browsers),
+      launch: o.launch,
+      onDrained: o.onDrained,
+      run: async (job, index, browsers) => {
         o.onStart?.(job, index);
         let r: ScenarioResult;
         try {
@@ -149,20 +112,28 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
           });
         } catch (e) {
           r = errorResult(job, target.name, (e as Error).message.replace(/^sse-harness: /, ''));
-        } finally {
-          taken.done();
         }
-        if (wasInterrupted()) return;
         r.expected = job.expect;
-        if ((r as ScenarioResult & { bootFailed?: boolean }).bootFailed)
-          bootFailed.set(job.browser, (r.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200));
-        results[index] = r;
-        o.onResult?.(job, r, index);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(pool.size, o.jobs.length)) }, worker));
+        return r;
+      },
+      onResult: (r, job, index) => o.onResult?.(job, r, index),
+      // A UI that did not boot in a browser is not tried there again at this ref: one error result per run not
+      // started says so, not a timeout per scenario.
+      onBootFailure: ({ result, skipped }) => {
+        const why = (result.error ?? 'the UI did not boot').split('\n')[0]!.slice(0, 200);
+        for (const i of skipped) {
+          const job = o.jobs[i]!;
+          notStarted[i] = errorResult(
+            job,
+            target.name,
+            `not started: the UI did not boot in ${job.browser} at this ref (${why})`,
+          );
+          o.onResult?.(job, notStarted[i], i);
+        }
+      },
+    });
+    return suite.results.map((r, i) => r ?? notStarted[i]);
   } finally {
     o.worktrees.remove(wt);
   }
-  return results;
 }

@@ -26,7 +26,7 @@ export class JobQueue<J extends Schedulable> {
 
   /** `group(i)` keeps groups in order (repetitions of a round); within a group the longest run goes first. */
   constructor(
-    private readonly jobs: J[],
+    private readonly jobs: readonly J[],
     private readonly group: (i: number) => number = () => 0,
   ) {
     // A regression run usually stops once it is caught: count it at half its scripted time.
@@ -92,12 +92,12 @@ export class JobQueue<J extends Schedulable> {
     if (next && !stallSensitive(job)) warm(next);
   }
 
-  /** Drops the runs not yet taken that `which` picks (a browser the UI cannot boot in); returns how many. */
-  drop(which: (job: J) => boolean): number {
+  /** Drops the runs not yet taken that `which` picks (a browser the UI cannot boot in); returns their indexes. */
+  drop(which: (job: J) => boolean): number[] {
     const gone = this.pending.filter((i) => which(this.jobs[i]!));
     for (const i of gone) this.pending.splice(this.pending.indexOf(i), 1);
     for (const w of this.wake.splice(0)) w();
-    return gone.length;
+    return gone;
   }
 
   /** Drops every run not yet taken (interrupted, or a repetition failed). */
