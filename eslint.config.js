@@ -53,6 +53,7 @@ export const LAYERS = [
       'harness/bisect.ts',
       'harness/doctor.ts',
       'harness/config.ts',
+      'harness/projects.ts',
     ],
   },
   { name: 'cli', paths: ['harness/cli.ts', 'harness/index.ts'] },

@@ -29,7 +29,8 @@ import { MAX_TIME_SCALE, MIN_TIME_SCALE } from './scenario/limits.ts';
 import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
-import { ConfigError, loadConfig, type SseHarnessConfig } from './config.ts';
+import { ConfigError, loadConfig, type ConfigProject, type SseHarnessConfig } from './config.ts';
+import { ProjectError, runProjects, type ProjectSettings, type RunProject } from './projects.ts';
 import type { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames, useTarget } from './targets/index.ts';
@@ -85,6 +86,8 @@ const CONFIG_HELP =
 const CONFIG_COMMANDS = new Set(['run', 'stress', 'sweep', 'validate']);
 /** The config's scenarios, for a command given none. */
 let configScenarios: string[] | undefined;
+/** The config's projects, for run. */
+let configProjects: ConfigProject[] | undefined;
 
 /** Sets each option the command line left at its default to the config's value (a flag always wins). */
 function applyConfig(command: Command, config: SseHarnessConfig): void {
@@ -101,6 +104,20 @@ function applyConfig(command: Command, config: SseHarnessConfig): void {
     );
   }
   configScenarios = config.scenarios;
+  configProjects = config.projects;
+  // sweep and stress run in the projects' browsers; run takes the projects themselves (readyProjects).
+  const browsers = config.projects && [...new Set(config.projects.map((p) => p.browser))];
+  if (browsers && command.options.some((o) => o.attributeName() === 'browser'))
+    if (command.getOptionValueSource('browser') !== 'cli')
+      command.setOptionValueWithSource('browser', browsers, 'config');
+}
+
+/** Every scenario path the config names (its own and its projects'), for validate. */
+function configScenarioPaths(): string[] {
+  const own = configProjects?.flatMap((p) => p.scenarios ?? []) ?? [];
+  if (!own.length) return configScenarios ?? [];
+  const top = configScenarios ?? (configProjects!.every((p) => p.scenarios) ? [] : [DEFAULT_SCENARIOS]);
+  return [...new Set([...top, ...own])];
 }
 
 const list = (v: string) =>
@@ -155,7 +172,11 @@ const CELL_MAX = 1000;
 export function verdictTable(results: ScenarioResult[]): string {
   // Every field may carry untrusted text (scenario names, the UI's words in a summary, a target's error): one line each.
   const cell = (s: string) => oneLine(s, CELL_MAX);
-  const rows = [`${pad('scenario', 26)} ${pad('browser', 9)} ${pad('verdict', 7)} detail`];
+  // A project column where the runs belong to projects.
+  const projects = results.some((r) => r.project !== undefined);
+  const project = (s: string) => (projects ? `${pad(s, 14)} ` : '');
+  const indent = ' '.repeat(projects ? 60 : 45);
+  const rows = [`${pad('scenario', 26)} ${project('project')}${pad('browser', 9)} ${pad('verdict', 7)} detail`];
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = outcomeOf(r).toUpperCase();
@@ -165,17 +186,19 @@ export function verdictTable(results: ScenarioResult[]): string {
         : failing.length
           ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}`
           : holdLine(r.verdicts);
-    rows.push(`${pad(cell(r.scenario), 26)} ${pad(cell(r.browser), 9)} ${pad(mark, 7)} ${cell(first)}`);
+    rows.push(
+      `${pad(cell(r.scenario), 26)} ${project(cell(r.project ?? ''))}${pad(cell(r.browser), 9)} ${pad(mark, 7)} ${cell(first)}`,
+    );
     for (const v of failing) {
-      if (v.step) rows.push(`${' '.repeat(45)}  at ${cell(v.step)}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
-      if (v !== failing[0]) rows.push(`${' '.repeat(45)}  ${cell(`${v.oracle}: ${v.summary}${knownNote(v)}`)}`);
+      if (v.step) rows.push(`${indent}  at ${cell(v.step)}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
+      if (v !== failing[0]) rows.push(`${indent}  ${cell(`${v.oracle}: ${v.summary}${knownNote(v)}`)}`);
     }
-    for (const line of attemptLines(r)) rows.push(`${' '.repeat(45)}  ${cell(line)}`);
+    for (const line of attemptLines(r)) rows.push(`${indent}  ${cell(line)}`);
     const seen = new Set<string>();
     for (const f of r.findings ?? []) {
       if (seen.has(f.summary)) continue;
       seen.add(f.summary);
-      rows.push(`${' '.repeat(45)}  ⚠ ${cell(`${f.finding} after ${f.step}: ${f.summary}`)}`);
+      rows.push(`${indent}  ⚠ ${cell(`${f.finding} after ${f.step}: ${f.summary}`)}`);
     }
   }
   return rows.join('\n');
@@ -209,6 +232,7 @@ interface RunFlags {
   known?: string;
   compare?: string;
   shard?: Shard;
+  project?: string[];
 }
 
 interface StressFlags {
@@ -264,31 +288,64 @@ function writableOrUsage(check: () => void): void {
   }
 }
 
-async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Promise<number> {
-  let target: Target;
+/** A project ready to run: its target made, its scenarios loaded (its time scale and --grep applied). */
+interface ReadyProject extends RunProject {
+  made: Target;
+  loaded: Scenario[];
+}
+
+/** The projects of a run (projects.ts), each target made and each scenario list loaded once. */
+async function readyProjects(
+  paths: string[],
+  flags: RunFlags,
+  given: ReadonlySet<keyof ProjectSettings>,
+): Promise<ReadyProject[]> {
+  let projects: RunProject[];
   try {
-    target = targetFor(flags.target, { appDir: flags.appDir });
+    const { device, target, appDir, timeScale } = flags;
+    projects = runProjects(
+      configProjects,
+      { browsers: flags.browser, device, target, appDir, scenarios: paths, timeScale },
+      given,
+      flags.project,
+    );
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw e instanceof ProjectError ? new UsageError(e.message) : e;
   }
-  for (const r of flags.regress) {
-    if (!target.regressions.includes(r)) {
-      throw new UsageError(
-        `sse-harness: --regress ${r}: the ${target.name} target cannot switch that on. Known: ${target.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`,
-      );
-    }
+  const targets = new Map<string, Target>();
+  const lists = new Map<string, Scenario[]>();
+  const ready: ReadyProject[] = [];
+  for (const p of projects) {
+    const at = JSON.stringify([p.target, p.appDir]);
+    if (!targets.has(at))
+      try {
+        // A project's own target module is loaded here; the run's was loaded before the command (preAction).
+        const name = targetNames().includes(p.target)
+          ? p.target
+          : await useTarget(p.target, `config project ${p.name} target`);
+        targets.set(at, targetFor(name, { appDir: p.appDir }));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+    const files = JSON.stringify(p.scenarios);
+    if (!lists.has(files)) lists.set(files, loadAll(p.scenarios));
+    let loaded = lists.get(files)!;
+    if (p.timeScale !== undefined)
+      loaded = loaded.map((s) => (s.timeScale === undefined ? withTimeScale(s, p.timeScale!) : s));
+    if (flags.grep) loaded = loaded.filter((s) => s.name.includes(flags.grep!));
+    ready.push({ ...p, made: targets.get(at)!, loaded });
   }
-  if (flags.backend === 'real') {
-    if (!target.realBackend)
-      throw new UsageError(
-        `sse-harness: --backend real: the ${target.name} target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.`,
-      );
-    if (flags.matrix || flags.compare)
-      throw new UsageError(
-        `sse-harness: --backend real cannot be combined with ${flags.matrix ? '--matrix' : '--compare'}. Run it on its own.`,
-      );
-  }
-  const compare = flags.compare ? prepareCompare(flags.compare, flags.appDir, { matrix: flags.matrix }) : undefined;
+  if (ready.every((p) => !p.loaded.length))
+    throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
+  return ready;
+}
+
+async function runCommand(
+  paths: string[],
+  flags: RunFlags,
+  argv: string[],
+  given: ReadonlySet<keyof ProjectSettings> = new Set(),
+): Promise<number> {
   // "all": every browser this machine has (doctor says how to get the rest).
   if (flags.browser.includes('all')) {
     const here = BROWSERS.filter((b) => launcherFor(b).missing() === null);
@@ -303,11 +360,43 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       );
     flags.browser = here;
   }
-  let scenarios = loadAll(paths);
-  if (flags.timeScale !== undefined)
-    scenarios = scenarios.map((s) => (s.timeScale === undefined ? withTimeScale(s, flags.timeScale!) : s));
-  if (flags.grep) scenarios = scenarios.filter((s) => s.name.includes(flags.grep!));
-  if (!scenarios.length) throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
+  const projects = await readyProjects(paths, flags, given);
+  flags.browser = [...new Set(projects.map((p) => p.browser))];
+  const targets = [...new Set(projects.map((p) => p.made))];
+  // What takes one target (the matrix's classes, --compare) takes the first: the projects must share it (below).
+  const target = targets[0]!;
+  const targetName = [...new Set(targets.map((t) => t.name))].join(', ');
+  for (const t of targets)
+    for (const r of flags.regress) {
+      if (!t.regressions.includes(r)) {
+        throw new UsageError(
+          `sse-harness: --regress ${r}: the ${t.name} target cannot switch that on. Known: ${t.regressions.join(', ') || 'none (real UIs carry their own bugs)'}`,
+        );
+      }
+    }
+  if (flags.backend === 'real') {
+    const own = targets.find((t) => !t.realBackend);
+    if (own)
+      throw new UsageError(
+        `sse-harness: --backend real: the ${own.name} target has no server of its own to start. Use -t hermes-webui --app-dir <checkout>, or leave out --backend.`,
+      );
+    if (flags.matrix || flags.compare)
+      throw new UsageError(
+        `sse-harness: --backend real cannot be combined with ${flags.matrix ? '--matrix' : '--compare'}. Run it on its own.`,
+      );
+  }
+  const shared = (key: (p: RunProject) => unknown[]) => new Set(projects.map((p) => JSON.stringify(key(p)))).size === 1;
+  if (flags.compare && !shared((p) => [p.target, p.appDir, p.device]))
+    throw new UsageError(
+      `sse-harness: --compare runs the base once for the whole run: the projects must share target, appDir and device. Pick such projects with --project.`,
+    );
+  if (flags.matrix && !shared((p) => [p.target]))
+    throw new UsageError(
+      `sse-harness: --matrix needs one target for the whole run, and the projects have several (${targetName}). Pick projects of one target with --project.`,
+    );
+  const compare = flags.compare
+    ? prepareCompare(flags.compare, projects[0]!.appDir, { matrix: flags.matrix })
+    : undefined;
   const launchers = new Map(flags.browser.map((b) => [b, launcherFor(b)]));
   for (const l of launchers.values()) {
     const missing = l.missing();
@@ -321,20 +410,21 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
     );
   // A narrowed selection (files or --grep) is judged on the classes its scenarios are built to catch; the full
   // default suite on every class, so a class no scenario catches shows up as a miss.
-  const narrowed = paths.length > 0 || flags.grep !== undefined;
+  const narrowed = projects.some((p) => p.scenarios.length > 0) || flags.grep !== undefined;
   const classes = (target.regressions as readonly RegressionClass[]).filter(
-    (k) => !narrowed || scenarios.some((s) => s.catches?.includes(k)),
+    (k) => !narrowed || projects.some((p) => p.loaded.some((s) => s.catches?.includes(k))),
   );
-  const round: Job[] = matrix
-    ? matrixJobs(scenarios, flags.browser, classes)
-    : flags.browser.flatMap((browser) =>
-        scenarios.map((scenario) => ({
+  const round: Job[] = projects.flatMap((p) =>
+    (matrix
+      ? matrixJobs(p.loaded, [p.browser], classes)
+      : p.loaded.map((scenario) => ({
           scenario,
-          browser,
+          browser: p.browser,
           regress: flags.regress,
           expect: flags.regress.length ? ('catch' as const) : ('pass' as const),
-        })),
-      );
+        }))
+    ).map((job) => ({ ...job, project: p.name, target: p.made, device: p.device })),
+  );
   // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
   // --shard i/n: this machine's part of the whole (runner/shard.ts); the whole's job list goes into the blob.
@@ -410,7 +500,7 @@ async function runCommand(paths: string[], flags: RunFlags, argv: string[]): Pro
       complete: complete && !wasInterrupted(),
       ...(wasInterrupted() ? { interruptedBy: wasInterrupted()! } : {}),
       command: argv,
-      target: target.name,
+      target: targetName,
       browsers: flags.browser,
       regress: flags.regress,
       gate: gateOf(results.filter((r): r is ScenarioResult => r !== undefined)),
@@ -450,7 +540,7 @@ blob: ${file}
         complete: complete && !wasInterrupted(),
         interruptedBy: wasInterrupted() ?? undefined,
         command: argv,
-        target: target.name,
+        target: targetName,
         browsers: flags.browser,
         regress: flags.regress,
         results: done(),
@@ -471,19 +561,20 @@ blob: ${file}
       ? 1
       : Math.max(1, Math.min(flags.workers ?? defaultWorkers(), jobs.length));
   log(
-    `sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${target.name}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`,
+    `sse-harness: ${jobs.length} run${jobs.length === 1 ? '' : 's'} against target "${targetName}"${matrix ? ' (detection matrix: healthy UI, then each regression class)' : flags.regress.length ? ` with regressions ${flags.regress.join(', ')}` : ' (healthy)'}${workers > 1 ? `, ${workers} at a time` : ''}`,
   );
   const launchOpts = { headed: flags.headed, slowMo: flags.slowMo, device: flags.device };
+  const launchOf = (job: Job) => ({ ...launchOpts, device: job.device });
   const runJob = async (job: Job, i: number, browsers: WorkerBrowsers, attempt = 1): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}${attempt > 1 ? ` retry ${attempt - 1}/${flags.retries}` : ''}]`;
     log(
-      `${tag} ${job.scenario.name} · ${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`,
+      `${tag} ${job.scenario.name} · ${job.project ? `${job.project} · ` : ''}${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`,
     );
     const r = await runScenario(job.scenario, {
-      target,
+      target: job.target ?? target,
       launcher: browsers.get(job.browser),
       regress: job.regress,
-      launch: launchOpts,
+      launch: launchOf(job),
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
       backend: flags.backend,
@@ -498,6 +589,7 @@ blob: ${file}
         : undefined,
     });
     r.expected = job.expect;
+    if (job.project !== undefined) r.project = job.project;
     // The baseline gate: a healthy run must also be no worse than the recorded one.
     const vs =
       baseline && job.expect === 'pass' && r.verdict !== 'error'
@@ -526,7 +618,9 @@ blob: ${file}
     jobs,
     group: (i) => mine[i]!.repeat,
     browsers: { workers, launcherFor },
-    launch: launchOpts,
+    launch: launchOf,
+    // A UI that did not boot is that target's in that browser: another project's target there is still tried.
+    bootKey: (j) => `${j.browser} ${j.target}`,
     // A run that did not do what it was for is run again (--retries), in place, with this worker's browsers.
     run: (job, i, browsers) =>
       runWithRetries((n) => runJob(job, i, browsers, n), {
@@ -566,10 +660,10 @@ blob: ${file}
       compare && !wasInterrupted()
         ? await compareWithBase(compare, results, {
             jobs,
-            target: flags.target,
+            target: projects[0]!.target,
             workers,
             launcherFor,
-            launch: launchOpts,
+            launch: launchOf(jobs[0]!),
             stopWhen: () => (flags.failFast ? (f) => f.length > 0 : undefined),
             ratio: flags.baselineTolerance,
             reportDir: flags.reportDir,
@@ -611,7 +705,8 @@ blob: ${file}
           scenario: r.scenario,
           browser: r.browser,
           engine: r.engine,
-          device: flags.device ?? null,
+          ...(r.project !== undefined ? { project: r.project } : {}),
+          device: projects.find((p) => p.name === r.project)?.device ?? null,
           regress: r.regress,
           verdict: r.verdict,
           outcome: outcomeOf(r),
@@ -723,9 +818,12 @@ export function buildProgram(): Command {
     const spec: unknown = command.getOptionValue('target');
     if (typeof spec === 'string') {
       try {
-        command.setOptionValue(
+        const source = command.getOptionValueSource('target');
+        // Its source is kept: run tells a --target given (it replaces every project's) from the config's.
+        command.setOptionValueWithSource(
           'target',
-          await useTarget(spec, command.getOptionValueSource('target') === 'config' ? 'config target' : '--target'),
+          await useTarget(spec, source === 'config' ? 'config target' : '--target'),
+          source,
         );
       } catch (e) {
         throw new UsageError((e as Error).message);
@@ -847,9 +945,18 @@ export function buildProgram(): Command {
       'also switch each regression class on in turn and print the detection matrix (reference target; ignored with --regress)',
     )
     .option('--shard <i/n>', SHARD_HELP, shardArg)
+    .option(
+      '--project <names>',
+      "only these of the config's projects, comma-separated or repeated (default: every project)",
+      (v: string, prev: string[] = []) => [...prev, ...names(v)],
+    )
     .addHelpText(
       'after',
       `
+Projects: with projects in the config, each runs in its own browser with its own settings; a flag given here
+(-b, --device, -t, --app-dir, --time-scale, scenario paths) replaces that setting in every project, and -b runs
+each project in each browser given.
+
 Exit codes: 0 every scenario as expected, 1 a regression was found (with --matrix: a class was
 missed or the healthy UI failed; with --compare: a failure new since the base, or worse), 2 usage or harness error.
 
@@ -861,8 +968,22 @@ Examples:
   sse-harness scenarios -t hermes-webui --app-dir ../hermes-webui --compare origin/master
                                                 # a pull request's gate: fail only on what the PR made fail`,
     )
-    .action(async (paths: string[], flags: RunFlags) => {
-      process.exitCode = await runCommand(paths.length ? paths : (configScenarios ?? []), flags, process.argv.slice(2));
+    .action(async (paths: string[], flags: RunFlags, command: Command) => {
+      const flagOf: [keyof ProjectSettings, string][] = [
+        ['browsers', 'browser'],
+        ['device', 'device'],
+        ['target', 'target'],
+        ['appDir', 'appDir'],
+        ['timeScale', 'timeScale'],
+      ];
+      const given = new Set(flagOf.filter(([, o]) => command.getOptionValueSource(o) === 'cli').map(([k]) => k));
+      if (paths.length) given.add('scenarios');
+      process.exitCode = await runCommand(
+        paths.length ? paths : (configScenarios ?? []),
+        flags,
+        process.argv.slice(2),
+        given,
+      );
     });
 
   program
@@ -959,7 +1080,7 @@ Examples:
           throw new UsageError((e as Error).message);
         }
       }
-      const files = scenarioFiles(paths.length ? paths : (configScenarios ?? []));
+      const files = scenarioFiles(paths.length ? paths : configScenarioPaths());
       let bad = 0;
       for (const f of files) {
         try {

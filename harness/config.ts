@@ -7,6 +7,33 @@ import { z } from './deps.ts';
 import { oneLine } from './printable.ts';
 import type { z as Z } from 'zod';
 
+const BROWSER_NAMES = ['chromium', 'webkit'] as const;
+const DEVICES = ['iphone'] as const;
+
+/**
+ * One project: a browser (with an optional device profile) and the settings that may differ per project; what a
+ * project leaves out it takes from the top of the config.
+ */
+export const projectSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$/,
+        'a project name is 1 to 60 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      )
+      .describe('what --project and the reports call it'),
+    browser: z.enum(BROWSER_NAMES).describe('the browser it runs in'),
+    device: z.enum(DEVICES).optional().describe('mobile emulation profile'),
+    target: z.string().min(1).optional().describe("this project's target (a name, or a path to a target module)"),
+    appDir: z.string().min(1).optional().describe("this project's UI checkout"),
+    scenarios: z.array(z.string().min(1)).min(1).optional().describe("this project's scenario files or folders"),
+    timeScale: z.number().min(0.05).max(20).optional().describe('play scripted streams at this speed'),
+  })
+  .strict();
+
+export type ConfigProject = Z.infer<typeof projectSchema>;
+
 export const configSchema = z
   .object({
     scenarios: z
@@ -17,11 +44,16 @@ export const configSchema = z
     target: z.string().min(1).optional().describe('the chat UI target (a name, or a path to a target module)'),
     appDir: z.string().min(1).optional().describe("the UI's checkout, for targets that read one"),
     browsers: z
-      .array(z.enum(['chromium', 'webkit']))
+      .array(z.enum(BROWSER_NAMES))
       .min(1)
       .optional()
-      .describe('browsers to run in'),
-    device: z.enum(['iphone']).optional().describe('mobile emulation profile'),
+      .describe('browsers to run in (one implicit project each); not with projects'),
+    device: z.enum(DEVICES).optional().describe('mobile emulation profile; not with projects (set it per project)'),
+    projects: z
+      .array(projectSchema)
+      .min(1)
+      .optional()
+      .describe('run once per project: its browser and device, and its own target, appDir, scenarios, timeScale'),
     workers: z.number().int().min(1).max(32).optional().describe('runs at once'),
     reportDir: z.string().min(1).optional().describe('where reports go'),
     retries: z
@@ -91,19 +123,59 @@ export async function loadConfig(
   const parsed = configSchema.safeParse(exported);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.length ? issue.path.join('.') : 'the default export';
-    const known =
-      issue.code === 'unrecognized_keys' ? ` (known keys: ${Object.keys(configSchema.shape).join(', ')})` : '';
+    const inProject = issue.path[0] === 'projects' && issue.path.length === 2;
+    const keys = Object.keys((inProject ? projectSchema : configSchema).shape);
+    const known = issue.code === 'unrecognized_keys' ? ` (known keys: ${keys.join(', ')})` : '';
     throw new ConfigError(
-      `sse-harness: config ${shown}: ${oneLine(where, 100)}: ${oneLine(issue.message, 200)}${known}. Fix that entry.`,
+      `sse-harness: config ${shown}: ${placeOf(issue.path, exported)}: ${oneLine(issue.message, 200)}${known}. Fix that entry.`,
     );
   }
   const config = { ...parsed.data };
+  checkProjects(config, `sse-harness: config ${shown}`);
   const base = dirname(file);
-  for (const k of PATH_KEYS)
-    if (config[k] !== undefined && !isAbsolute(config[k])) config[k] = resolve(base, config[k]);
+  const path = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   // A target given as a path is a module path, relative to the config too; a name stays a name.
-  if (config.target !== undefined && /^\.{1,2}\//.test(config.target)) config.target = resolve(base, config.target);
-  if (config.scenarios) config.scenarios = config.scenarios.map((s) => (isAbsolute(s) ? s : resolve(base, s)));
+  const target = (t: string) => (/^\.{1,2}\//.test(t) ? resolve(base, t) : t);
+  for (const k of PATH_KEYS) if (config[k] !== undefined) config[k] = path(config[k]);
+  if (config.target !== undefined) config.target = target(config.target);
+  if (config.scenarios) config.scenarios = config.scenarios.map(path);
+  config.projects = config.projects?.map((p) => ({
+    ...p,
+    ...(p.target !== undefined ? { target: target(p.target) } : {}),
+    ...(p.appDir !== undefined ? { appDir: path(p.appDir) } : {}),
+    ...(p.scenarios ? { scenarios: p.scenarios.map(path) } : {}),
+  }));
+  if (!config.projects) delete config.projects;
   return { file, config };
+}
+
+/** Where an issue is, a project named as the config wrote it: `projects[1] "mobile": browser`. */
+function placeOf(path: PropertyKey[], exported: unknown): string {
+  if (path[0] !== 'projects' || typeof path[1] !== 'number')
+    return path.length ? oneLine(path.map(String).join('.'), 100) : 'the default export';
+  const entry = (exported as { projects?: unknown[] }).projects?.[path[1]] as { name?: unknown } | undefined;
+  const name = typeof entry?.name === 'string' ? ` "${oneLine(entry.name, 60)}"` : '';
+  const rest = path.slice(2).map(String).join('.');
+  return `projects[${path[1]}]${name}${rest ? `: ${oneLine(rest, 100)}` : ''}`;
+}
+
+/** What the schema cannot say: project names are unique, and projects replace the flat browsers and device. */
+function checkProjects(config: SseHarnessConfig, said: string): void {
+  const { projects } = config;
+  if (!projects) return;
+  if (config.browsers)
+    throw new ConfigError(
+      `${said}: projects and browsers both given: each project names its browser. Move each browser into a project ({ name, browser }), or leave projects out.`,
+    );
+  if (config.device)
+    throw new ConfigError(
+      `${said}: projects and device both given: each project names its device. Set device in the projects that need it, or leave projects out.`,
+    );
+  projects.forEach((p, i) => {
+    const first = projects.findIndex((q) => q.name === p.name);
+    if (first < i)
+      throw new ConfigError(
+        `${said}: projects[${i}] "${p.name}": name: projects[${first}] is called that too. Give each project its own name.`,
+      );
+  });
 }

@@ -28,4 +28,4 @@ export type { RealBackendOptions } from './mock/real-backend.ts';
 export type { ResumeBehaviour } from './mock/server-model.ts';
 
 /** Types sse-harness.config.ts as it is written (`export default defineConfig({ … })`); the CLI checks it again. */
-export { defineConfig, type SseHarnessConfig } from './config.ts';
+export { defineConfig, type ConfigProject, type SseHarnessConfig } from './config.ts';

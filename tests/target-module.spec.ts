@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTargetModule } from '../harness/targets/module.ts';
-import { targetFor, useTarget } from '../harness/targets/index.ts';
+import { resolveTarget, targetFor, useTarget } from '../harness/targets/index.ts';
 import { ROOT, runCli } from './support/cli.ts';
 
 let dir: string;
@@ -162,5 +162,19 @@ test('stress takes a target; one without switchable regressions is one line and 
   expect(hermes.code, hermes.explain()).toBe(2);
   expect(hermes.stderr.trim()).toMatch(
     /^sse-harness: --target hermes-webui needs --app-dir <path to a hermes-webui checkout>/,
+  );
+});
+
+test('code gives a target by name, by a path relative to its folder, or as a value checked as a module is', async () => {
+  mod('relative.mjs', `export default { ${FIELDS}, name: 'relative' };`);
+  expect((await resolveTarget('./relative.mjs', {}, 'sseTarget', dir)).name).toBe('relative');
+  expect((await resolveTarget('reference', {}, 'sseTarget')).name).toBe('reference');
+  await expect(resolveTarget('./relative.mjs', {}, 'sseTarget', join(dir, 'elsewhere'))).rejects.toThrow(
+    /^sse-harness: sseTarget \.\/relative\.mjs: no such file\./,
+  );
+  const value = (await loadTargetModule(mod('value.mjs', `export default { ${FIELDS} };`))).make({});
+  expect(await resolveTarget(value, {}, 'sseTarget')).toBe(value);
+  await expect(resolveTarget({ ...value, switchTo: undefined } as never, {}, 'sseTarget')).rejects.toThrow(
+    /^sse-harness: sseTarget: the value given is not a target: it has no switchTo\. /,
   );
 });

@@ -8,10 +8,11 @@
 //     await sse.newChat();
 //     await expect(sse.streams).toHaveNoLeaks();
 //   });
+import { dirname, resolve } from 'node:path';
 import { test as base, expect as baseExpect, type Page, type TestInfo } from '@playwright/test';
 import { MockBackend } from '../mock/backend.ts';
 import { Timeline, type TimelineEvent } from '../timeline.ts';
-import { targetFor } from '../targets/index.ts';
+import { resolveTarget } from '../targets/index.ts';
 import type { Target } from '../targets/types.ts';
 import { emulatedLifecycle, playwrightActions } from '../driver/common.ts';
 import type { BrowserPage } from '../driver/types.ts';
@@ -306,9 +307,13 @@ export class Sse {
 }
 
 export interface SseOptions {
-  /** Target UI (default: the built-in reference chat UI). */
-  sseTarget: string;
-  /** Checkout of the UI for targets that read one. */
+  /**
+   * Target UI (default: the built-in reference chat UI): a built-in target's name, the path of a target module
+   * (relative to the Playwright config's folder), or a target made with defineTarget. (A factory, being a function,
+   * would be taken for a fixture: give what it makes.)
+   */
+  sseTarget: string | Target;
+  /** Checkout of the UI for targets that read one (relative to the Playwright config's folder). */
   sseAppDir: string | undefined;
 }
 
@@ -316,7 +321,10 @@ export const test = base.extend<SseOptions & { sse: Sse }>({
   sseTarget: ['reference', { option: true }],
   sseAppDir: [undefined, { option: true }],
   sse: async ({ page, sseTarget, sseAppDir }, use, testInfo: TestInfo) => {
-    const sse = new Sse(page, targetFor(sseTarget, { appDir: sseAppDir }));
+    // Paths in the options read as Playwright's own paths in a config do: from the config's folder.
+    const base = testInfo.config.configFile ? dirname(testInfo.config.configFile) : process.cwd();
+    const appDir = sseAppDir === undefined ? undefined : resolve(base, sseAppDir);
+    const sse = new Sse(page, await resolveTarget(sseTarget, { appDir }, 'sseTarget', base));
     await sse.backend.start();
     try {
       await use(sse);

@@ -155,7 +155,7 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
     .join('');
   const id = attempt ? `r${runIndex}a${attempt.n}` : `r${runIndex}`;
   return `<section id="${id}" class="result ${badge}${attempt ? ' attempt' : ''}">
-  <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
+  <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · project ${esc(r.project)}` : ''}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
   ${attempts.length ? `<ol class="attempts">${attempts.map((a, k) => `<li>${k < attempts.length - 1 ? `<a href="#r${runIndex}a${k + 1}">${esc(a)}</a>` : esc(a)}</li>`).join('')}</ol>` : ''}
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)})${r.readySignal ? ` · ready signal ${esc(r.readySignal)}` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}${esc(knownNote(v))}`).join('<br>')}</div>` : ''}
@@ -249,7 +249,7 @@ export function renderHtml(report: HarnessReport): string {
   const index = report.results
     .map(
       (r, i) =>
-        `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`,
+        `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · ${esc(r.project)}` : ''}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>

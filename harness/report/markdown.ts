@@ -13,9 +13,12 @@ import { mdBlock, mdCell, mdCode, mdHtmlText, mdText } from './markdown-text.ts'
 const CELL_MAX = 1000;
 const code = (s: string) => mdCode(s, CELL_MAX);
 const text = (s: string) => mdText(s, CELL_MAX);
-/** A run's name: the scenario's, with the classes switched on (the brackets are the harness's own, on no line's start). */
+/**
+ * A run's name: the scenario's, with its project and the classes switched on (the brackets are the harness's own, on
+ * no line's start).
+ */
 const runName = (r: HarnessReport['results'][number]) =>
-  `${text(r.scenario)}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
+  `${text(r.scenario)}${r.project !== undefined ? ` [project ${text(r.project)}]` : ''}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
 
 /** The evidence that points, as plain text lines: where a transcript diverged, where leaked streams were created. */
 function pointerLines(r: HarnessReport['results'][number]): string[] {

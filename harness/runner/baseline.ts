@@ -13,7 +13,7 @@ export type Metrics = Record<string, number>;
 export interface BaselineFile {
   baselineVersion: number;
   recordedAt: string;
-  /** "scenario · browser" → metrics of that healthy run. */
+  /** "scenario · browser" (and " · project" with projects) → metrics of that healthy run. */
   runs: Record<string, Metrics>;
 }
 
@@ -69,7 +69,8 @@ export function metricsOf(r: ScenarioResult): Metrics {
   return m;
 }
 
-export const keyOf = (r: Pick<ScenarioResult, 'scenario' | 'browser'>) => `${r.scenario} · ${r.browser}`;
+export const keyOf = (r: Pick<ScenarioResult, 'scenario' | 'browser' | 'project'>) =>
+  `${r.scenario} · ${r.browser}${r.project ? ` · ${r.project}` : ''}`;
 
 export function readBaseline(file: string): BaselineFile {
   let raw: string;

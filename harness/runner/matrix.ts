@@ -5,6 +5,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { CLASS_ORACLE } from '../oracles/classes.ts';
 import type { RegressionClass } from '../scenario/classes.ts';
 import type { Verdict } from '../oracles/types.ts';
+import type { Target } from '../targets/types.ts';
 import type { ScenarioResult } from './run.ts';
 import { oneLine } from '../printable.ts';
 
@@ -15,6 +16,10 @@ export interface Job {
   /** What a correct harness reports: the healthy UI passes; a switched-on class is caught. */
   expect: 'pass' | 'catch';
   klass?: RegressionClass;
+  /** The config project the run belongs to (absent without projects), its target and device profile. */
+  project?: string;
+  target?: Target;
+  device?: 'iphone';
 }
 
 /** What the matrix's cells need of a job (a shard blob's job list has this much). */

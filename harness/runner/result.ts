@@ -42,6 +42,7 @@ const attemptSchema = z
       .optional()
       .describe("the stream time scale the scenario's streams were played at (absent: 1)"),
     browser: z.string(),
+    project: z.string().optional().describe('the config project the run belongs to (absent without projects)'),
     engine: z.string().describe('browser binary, version and protocol'),
     emulation: z
       .array(z.string())

@@ -78,8 +78,14 @@ export class JobQueue<J extends Schedulable> {
    * run's. Null while runs of `browser` wait, or when none is left.
    */
   nextBrowserAfter(browser: string | undefined): string | null {
+    return this.nextJobAfter(browser)?.browser ?? null;
+  }
+
+  /** The first run not yet taken in the browser nextBrowserAfter names (its launch options may be its own). */
+  private nextJobAfter(browser: string | undefined): J | null {
     if (browser === undefined || this.pending.some((i) => this.jobs[i]!.browser === browser)) return null;
-    return this.pending.map((i) => this.jobs[i]!.browser).find((b) => b !== undefined) ?? null;
+    const i = this.pending.find((i) => this.jobs[i]!.browser !== undefined);
+    return i === undefined ? null : this.jobs[i]!;
   }
 
   /**
@@ -87,9 +93,9 @@ export class JobQueue<J extends Schedulable> {
    * start meanwhile. Not during a run that judges stalls (a browser start beside it loads the CPU its budget is
    * measured on).
    */
-  warmAfter(job: J, warm: (browser: string) => void): void {
-    const next = this.nextBrowserAfter(job.browser);
-    if (next && !stallSensitive(job)) warm(next);
+  warmAfter(job: J, warm: (browser: string, next: J) => void): void {
+    const next = this.nextJobAfter(job.browser);
+    if (next?.browser && !stallSensitive(job)) warm(next.browser, next);
   }
 
   /** Drops the runs not yet taken that `which` picks (a browser the UI cannot boot in); returns their indexes. */

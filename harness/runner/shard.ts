@@ -1,9 +1,9 @@
 // --shard i/n: which part of a run (or sweep) one CI machine takes. The split depends only on the jobs themselves,
 // never on the order they were named in or on the machine: every job has a key made of what it is (scenario,
-// browser, regressions, repetition), the jobs are sorted by scripted time and key, and each goes to the shard with
-// the least scripted time so far (the lowest-numbered on a tie). Every job lands in exactly one shard, and shards
-// take about equal time even when one scenario scripts far longer than the rest. A sweep deals whole refs instead
-// (dealRefs), each about as long as another.
+// project, browser, regressions, repetition), the jobs are sorted by scripted time and key, and each goes to the
+// shard with the least scripted time so far (the lowest-numbered on a tie). Every job lands in exactly one shard,
+// and shards take about equal time even when one scenario scripts far longer than the rest. A sweep deals whole
+// refs instead (dealRefs), each about as long as another.
 import { scriptedMs } from '../scenario/scripted.ts';
 import type { Scenario } from '../scenario/schema.ts';
 
@@ -33,19 +33,22 @@ export const shardLabel = (s: Shard) => `${s.index}/${s.total}`;
 export interface ShardJob {
   scenario: Pick<Scenario, 'name' | 'file'>;
   browser: string;
+  /** The config project, where there are projects. */
+  project?: string;
   regress: string[];
   /** Which repetition (--repeat-until-fail), from 0. */
   repeat: number;
 }
 
 /**
- * One key per job, unique in the list. Normally scenario name, browser, regressions and repetition; two files with
- * the same scenario name add their paths, and a file named twice its occurrence (such jobs are the same run).
+ * One key per job, unique in the list. Normally scenario name, project, browser, regressions and repetition; two
+ * files with the same scenario name add their paths, and a file named twice its occurrence (such jobs are the same
+ * run).
  */
 export function jobKeys(jobs: ShardJob[]): string[] {
   const base = jobs.map(
     (j) =>
-      `${j.scenario.name} · ${j.browser}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`,
+      `${j.scenario.name} · ${j.project ? `${j.project} · ` : ''}${j.browser}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`,
   );
   const files = new Map<string, Set<string>>();
   base.forEach((k, i) => files.set(k, (files.get(k) ?? new Set()).add(jobs[i]!.scenario.file)));
@@ -107,11 +110,17 @@ export interface Planned<J> {
 
 /** Every job of `rounds` repetitions of `round`, in the order an unsharded run has them, each with its shard. */
 export function planJobs<
-  J extends { scenario: Scenario; browser: string; regress: string[]; expect?: 'pass' | 'catch' },
+  J extends { scenario: Scenario; browser: string; project?: string; regress: string[]; expect?: 'pass' | 'catch' },
 >(round: J[], rounds: number, total = 1): Planned<J>[] {
   const all = Array.from({ length: rounds }, (_, repeat) => round.map((job) => ({ job, repeat }))).flat();
   const keys = jobKeys(
-    all.map(({ job, repeat }) => ({ scenario: job.scenario, browser: job.browser, regress: job.regress, repeat })),
+    all.map(({ job, repeat }) => ({
+      scenario: job.scenario,
+      browser: job.browser,
+      project: job.project,
+      regress: job.regress,
+      repeat,
+    })),
   );
   const weights = all.map(({ job }) => jobWeight(job));
   const shards = assignShards(

@@ -31,8 +31,13 @@ export interface SuiteOptions<J extends SuiteJob> {
    * per worker and given back as soon as the worker finds nothing left; its size is the number of workers.
    */
   browsers: { workers: number; launcherFor: (name: string) => BrowserLauncher } | BrowserPool;
-  /** How a worker's browsers are started ahead of a run (warm). */
-  launch?: LaunchOptions;
+  /** How a worker's browsers are started ahead of a run (warm): one way for all, or the job's own (its device). */
+  launch?: LaunchOptions | ((job: J) => LaunchOptions);
+  /**
+   * What a boot failure is about (default: the job's browser): the jobs with the same key not yet started are
+   * dropped. A run of several targets keys on browser and target.
+   */
+  bootKey?: (job: J) => string;
   /** Runs one job with the worker's browsers; retries, if any, happen in here. */
   run: (job: J, index: number, browsers: WorkerBrowsers) => Promise<ScenarioResult>;
   /** Each result as it comes (already in Suite.results). */
@@ -62,6 +67,8 @@ export async function runSuite<J extends SuiteJob>(o: SuiteOptions<J>): Promise<
   const results: (ScenarioResult | undefined)[] = new Array(o.jobs.length).fill(undefined);
   const queue = new JobQueue(o.jobs, o.group);
   const bootFailed = new Set<string>();
+  const bootKey = o.bootKey ?? ((j: J) => j.browser);
+  const launchOf = (j: J) => (typeof o.launch === 'function' ? o.launch(j) : o.launch);
   let stopped = false;
   let drained = false;
   const checkDrained = () => {
@@ -81,17 +88,17 @@ export async function runSuite<J extends SuiteJob>(o: SuiteOptions<J>): Promise<
       }
       const { job, index } = taken;
       // A browser the worker moves to starts now, while the run's backend and page script load.
-      if (browsers.last !== job.browser) browsers.get(job.browser).warm(o.launch);
+      if (browsers.last !== job.browser) browsers.get(job.browser).warm(launchOf(job));
       browsers.last = job.browser;
-      queue.warmAfter(job, (b) => browsers.get(b).warm(o.launch));
+      queue.warmAfter(job, (b, next) => browsers.get(b).warm(launchOf(next)));
       const r = await o.run(job, index, browsers).finally(taken.done);
       // The signal handler writes what the command has so far and exits: a run cut short is no result.
       if (interrupted()) return;
       results[index] = r;
       o.onResult?.(r, job, index);
-      if (r.bootFailed && !bootFailed.has(job.browser)) {
-        bootFailed.add(job.browser);
-        const skipped = queue.drop((j) => j.browser === job.browser);
+      if (r.bootFailed && !bootFailed.has(bootKey(job))) {
+        bootFailed.add(bootKey(job));
+        const skipped = queue.drop((j) => bootKey(j) === bootKey(job));
         o.onBootFailure?.({ browser: job.browser, result: r, job, index, skipped });
         checkDrained();
       }

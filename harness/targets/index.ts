@@ -1,7 +1,7 @@
 // Target registry: the built-in targets by name, and the target modules a command was given by path (module.ts).
 import { hermesTarget } from './hermes.ts';
 import { referenceTargetAt } from './reference.ts';
-import { isTargetPath, loadTargetModule } from './module.ts';
+import { isTargetPath, loadTargetModule, targetOf } from './module.ts';
 import type { Target, TargetFactory as Factory, TargetOptions } from './types.ts';
 
 export type { TargetOptions } from './types.ts';
@@ -27,9 +27,9 @@ export const hasOwnServer = (name: string): boolean => OWN_SERVER.has(name);
  * and registered under its absolute path, which every command then uses as the name (a sweep builds the target
  * anew for each ref). Throws a one-sentence Error naming the file and the fix.
  */
-export async function useTarget(spec: string, label = '--target'): Promise<string> {
+export async function useTarget(spec: string, label = '--target', cwd = process.cwd()): Promise<string> {
   if (!isTargetPath(spec)) return spec;
-  const loaded = await loadTargetModule(spec, label);
+  const loaded = await loadTargetModule(spec, label, cwd);
   if (!TARGETS[loaded.file]) registerTarget(loaded.file, loaded.make);
   if (loaded.ownServer) OWN_SERVER.add(loaded.file);
   return loaded.file;
@@ -45,4 +45,18 @@ export function targetFor(name: string, opts: TargetOptions = {}): Target {
         .join(', ')}, or the path of a target module (./my-target.ts).`,
     );
   return make(opts);
+}
+
+/**
+ * A target given in code (the Playwright fixture's sseTarget): a built-in name, the path of a target module (relative
+ * to cwd), or a target or factory made with defineTarget, checked as a module's default export is.
+ */
+export async function resolveTarget(
+  spec: string | Target | Factory,
+  opts: TargetOptions,
+  label: string,
+  cwd = process.cwd(),
+): Promise<Target> {
+  if (typeof spec === 'string') return targetFor(await useTarget(spec, label, cwd), opts);
+  return targetOf(spec, `sse-harness: ${label}`, cwd, 'the value given is').make(opts);
 }

@@ -90,10 +90,22 @@ export async function loadTargetModule(
     throw new Error(
       `${said}: no default export. Write \`export default defineTarget({ … })\` (defineTarget from 'sse-harness').`,
     );
-  if (typeof exported === 'function') {
-    const factory = exported as (opts: TargetOptions) => unknown;
+  return { file, ...targetOf(exported, said, cwd) };
+}
+
+/**
+ * A target from a value: a target, or a factory that makes one from a command's options (its app dir read from cwd).
+ * `said` begins every error; `what` names the value in it.
+ */
+export function targetOf(
+  value: unknown,
+  said: string,
+  cwd = process.cwd(),
+  what = 'its default export is',
+): Omit<LoadedTargetModule, 'file'> {
+  if (typeof value === 'function') {
+    const factory = value as (opts: TargetOptions) => unknown;
     return {
-      file,
       ownServer: true,
       make: (opts) => {
         let made: unknown;
@@ -110,8 +122,8 @@ export async function loadTargetModule(
       },
     };
   }
-  const target = checked(exported, said, 'its default export is');
-  return { file, ownServer: !!target.realBackend, make: () => target };
+  const target = checked(value, said, what);
+  return { ownServer: !!target.realBackend, make: () => target };
 }
 
 /** The value itself (not a copy: a class instance keeps its prototype) once it has the shape of a target. */

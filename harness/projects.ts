@@ -1,0 +1,66 @@
+// Which projects a run runs, and with what settings: the config's projects (sse-harness.config.ts), those named
+// with --project, or without projects one per browser. A flag given on the command line replaces that setting in
+// every project: -b runs each project in each browser given.
+import type { ConfigProject } from './config.ts';
+import { oneLine } from './printable.ts';
+
+/** The settings a project may set for itself. */
+export interface ProjectSettings {
+  browsers: string[];
+  device?: 'iphone';
+  target: string;
+  appDir?: string;
+  /** Scenario files or folders (none: the built-in scenarios). */
+  scenarios: string[];
+  timeScale?: number;
+}
+
+/** One browser of one project, with the settings its runs use. */
+export interface RunProject extends Omit<ProjectSettings, 'browsers'> {
+  /** The config project's name; absent for the one project per browser of a run without projects. */
+  name?: string;
+  browser: string;
+}
+
+export class ProjectError extends Error {}
+
+/**
+ * The projects to run. `run` holds the run's settings (flags over the config's top level over the defaults),
+ * `given` those set on the command line, `only` the names given with --project (none: every project).
+ * Throws ProjectError, one sentence naming the fix.
+ */
+export function runProjects(
+  projects: readonly ConfigProject[] | undefined,
+  run: ProjectSettings,
+  given: ReadonlySet<keyof ProjectSettings>,
+  only: readonly string[] = [],
+): RunProject[] {
+  if (!projects) {
+    if (only.length)
+      throw new ProjectError(
+        `sse-harness: --project ${oneLine(only.join(','), 200)}: the config has no projects. Define projects in sse-harness.config.ts, or leave --project out.`,
+      );
+    const { browsers, ...rest } = run;
+    return browsers.map((browser) => ({ ...rest, browser }));
+  }
+  const names = projects.map((p) => p.name);
+  const unknown = only.find((n) => !names.includes(n));
+  if (unknown !== undefined)
+    throw new ProjectError(
+      `sse-harness: --project ${oneLine(unknown, 100)}: no such project. Known: ${names.join(', ')}.`,
+    );
+  const chosen = only.length ? projects.filter((p) => only.includes(p.name)) : projects;
+  const own = <K extends keyof ProjectSettings & keyof ConfigProject>(p: ConfigProject, key: K) =>
+    given.has(key) ? run[key] : (p[key] ?? run[key]);
+  return chosen.flatMap((p) =>
+    (given.has('browsers') ? run.browsers : [p.browser]).map((browser) => ({
+      name: p.name,
+      browser,
+      device: given.has('device') ? run.device : p.device,
+      target: own(p, 'target')!,
+      appDir: own(p, 'appDir'),
+      scenarios: own(p, 'scenarios')!,
+      timeScale: own(p, 'timeScale'),
+    })),
+  );
+}
