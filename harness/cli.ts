@@ -79,6 +79,7 @@ const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
   ['known', 'known'],
   ['backend', 'backend'],
   ['timeScale', 'timeScale'],
+  ['bootTimeout', 'bootTimeout'],
 ];
 const CONFIG_HELP =
   'the config file (default: sse-harness.config.ts, .mts, .js or .mjs in the working folder, if there is one); flags win over it';
@@ -205,6 +206,7 @@ export function verdictTable(results: ScenarioResult[]): string {
 }
 
 interface RunFlags {
+  bootTimeout?: number;
   target: string;
   appDir?: string;
   regress: string[];
@@ -577,6 +579,7 @@ blob: ${file}
       launch: launchOf(job),
       progress: flags.quiet ? undefined : workers > 1 ? (line) => log(`${tag}${line}`) : log,
       port: flags.port,
+      bootTimeoutMs: flags.bootTimeout && flags.bootTimeout * 1000,
       backend: flags.backend,
       stopWhen: matrix ? stopWhenFor(job) : flags.failFast ? (f) => f.length > 0 : undefined,
       keepOpenOnFailure: flags.keepOpen
@@ -870,6 +873,11 @@ export function buildProgram(): Command {
       '--time-scale <factor>',
       'play scripted streams at this speed where a scenario sets no timeScale of its own (0.5 = twice as fast; step waits, UI timings and budgets unchanged)',
       scaleArg,
+    )
+    .option(
+      '--boot-timeout <s>',
+      "seconds the UI gets to become ready at a run's first open before the run is a boot failure (default 15)",
+      intIn(1, 600),
     )
     .option(
       '--port <port>',
@@ -1180,6 +1188,11 @@ Examples:
         .default(['chromium']),
     )
     .option(
+      '--boot-timeout <s>',
+      "seconds the UI gets to become ready at a run's first open before the run is a boot failure (default 15)",
+      intIn(1, 600),
+    )
+    .option(
       '-w, --workers <n>',
       `runs at once, each worker keeping its browsers across refs (default: ${defaultWorkers()} on this machine)`,
       intIn(1, 32),
@@ -1221,6 +1234,7 @@ Examples:
           target: string;
           browser: string[];
           workers?: number;
+          bootTimeout?: number;
           reportDir: string;
           dryRun?: boolean;
           resume?: boolean;
@@ -1288,6 +1302,7 @@ Examples:
             appSubdir: o.appSubdir,
             reportDir: dir,
             workers: o.workers ?? defaultWorkers(),
+            bootTimeoutMs: o.bootTimeout && o.bootTimeout * 1000,
             launcherFor,
             command: process.argv.slice(2),
             log,

@@ -67,6 +67,13 @@ export const configSchema = z
     known: z.string().min(1).optional().describe('known findings file'),
     backend: z.enum(['mock', 'real']).optional().describe("the mock, or the UI's own server (hermes-webui)"),
     timeScale: z.number().min(0.05).max(20).optional().describe('play scripted streams at this speed'),
+    bootTimeout: z
+      .number()
+      .int()
+      .min(1)
+      .max(600)
+      .optional()
+      .describe("seconds the UI gets to become ready at a run's first open (default 15)"),
   })
   .strict();
 

@@ -169,13 +169,16 @@ test.describe('booting every release', () => {
       'chromium',
       '-w',
       '1',
+      // A boot that cannot succeed need not be waited out for the default 15 s.
+      '--boot-timeout',
+      '4',
       '-q',
       '-o',
       'TMP/r',
     ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(
-      "did not boot in chromium within 15 s (ready signal bootReady+sessionsAnswered): the page's ready expression held; GET /api/sessions never requested; page errors: Uncaught Error: boot exploded",
+      "did not boot in chromium within 4 s (ready signal bootReady+sessionsAnswered): the page's ready expression held; GET /api/sessions never requested; page errors: Uncaught Error: boot exploded",
     );
     expect(r.stderr).toContain('sse-harness: 1 more run in chromium not started: the UI did not boot there');
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -31,6 +31,8 @@ export interface AtRefOptions {
   /** Called once every job has been taken by a worker (the last runs may still be going): a sweep starts its next ref. */
   onDrained?: () => void;
   launch?: LaunchOptions;
+  /** RunOptions.bootTimeoutMs. */
+  bootTimeoutMs?: number;
   /** Play the runs against the mock (default) or the UI's own server (RunOptions.backend). */
   backend?: 'mock' | 'real';
   /** Per run: when to stop it early (see RunOptions.stopWhen). */
@@ -108,6 +110,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
             regress: job.regress,
             launch: o.launch,
             backend: o.backend,
+            bootTimeoutMs: o.bootTimeoutMs,
             stopWhen: o.stopWhen?.(job),
           });
         } catch (e) {

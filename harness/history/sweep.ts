@@ -32,6 +32,8 @@ export interface SweepOptions {
   workers: number;
   launcherFor: (name: string) => BrowserLauncher;
   launch?: LaunchOptions;
+  /** RunOptions.bootTimeoutMs. */
+  bootTimeoutMs?: number;
   command: string[];
   log: (line: string) => void;
   /** An earlier, interrupted sweep of the same scenarios and browsers: refs it finished are kept, not run again. */
@@ -221,6 +223,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
       browsers: pool,
       onDrained: drained,
       launch: o.launch,
+      bootTimeoutMs: o.bootTimeoutMs,
       backend: o.backend,
       onResult: (job, r) =>
         o.log(

@@ -40,6 +40,8 @@ export interface RunOptions {
    * a caught regression needs no more steps. The oracles not yet decided are then reported as not judged.
    */
   stopWhen?: (definiteFailures: Verdict[]) => boolean;
+  /** How long the UI gets to become ready at the first open before the run is a boot failure (default 15 s). */
+  bootTimeoutMs?: number;
   /** Given what the oracles judged at the end of the run (recorded timelines for oracle tests are made with it). */
   onRecord?: (record: RunRecord) => void;
   /** On a failing verdict, keep the browser and backend up (and say where) until this promise settles. */
@@ -379,10 +381,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       timeline.events.some(
         (e) => e.kind === 'request' && e.path === path && e.t >= since && e.status >= 200 && e.status < 300,
       );
+    const bootMs = opts.bootTimeoutMs ?? BOOT_MS;
     const waitReady = async (since: number, first: boolean) => {
       let pageReady = false as boolean | string;
       try {
-        await until('the UI to be ready', BOOT_MS, async () => {
+        await until('the UI to be ready', bootMs, async () => {
           pageReady = await page!
             .evaluate<boolean>(target.readyExpression)
             .catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
@@ -407,7 +410,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         const errors = timeline.events.flatMap((x) => (x.kind === 'page-error' ? [x.message.slice(0, 200)] : []));
         if (errors.length) parts.push(`page errors: ${errors.slice(0, 3).join(' | ')}`);
         throw new BootFailure(
-          `sse-harness: ${target.version} did not boot in ${opts.launcher.browser} within ${BOOT_MS / 1000} s${target.readySignal ? ` (ready signal ${target.readySignal})` : ''}: ${parts.join('; ')}`,
+          `sse-harness: ${target.version} did not boot in ${opts.launcher.browser} within ${bootMs / 1000} s${target.readySignal ? ` (ready signal ${target.readySignal})` : ''}: ${parts.join('; ')}`,
         );
       }
     };
