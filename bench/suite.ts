@@ -35,6 +35,13 @@ for (let i = 1; i <= rounds; i++) {
   // The summary reporter's last line: "N passed, N failed, N skipped".
   const summary = /\d+ passed, \d+ failed, \d+ skipped/.exec(r.stdout)?.[0] ?? `exit ${r.status}`;
   runs.push({ ms, code: r.status, calibrationMs: calibration, summary });
+  // A failed round's output is kept: what failed under this load is worth reading.
+  if (r.status !== 0) {
+    const log = join(ROOT, 'reports', `bench-suite-round-${i}-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+    mkdirSync(join(ROOT, 'reports'), { recursive: true });
+    writeFileSync(log, `${r.stdout}\n${r.stderr}`);
+    say(`  its output: ${log}`);
+  }
   say(
     `round ${i}/${rounds}: ${(ms / 60_000).toFixed(2)} min, exit ${r.status} (${summary}); calibration ${calibration.toFixed(0)} ms`,
   );
