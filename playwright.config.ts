@@ -9,6 +9,13 @@ import { CHROMIUM_FLAGS, findChromium } from './harness/driver/chromium.ts';
 const chromium = findChromium();
 
 const browserBound = /(detection|reuse)\.spec\.ts$/;
+// The longest tests (the detection matrix under load; npm pack and install) go first, in a project listed first, so
+// the rest of the suite fills the other workers beside them instead of waiting on them at the end.
+const long = /(loaded|package)\.spec\.ts$/;
+const harnessUse = {
+  browserName: 'chromium' as const,
+  launchOptions: { executablePath: chromium?.source === 'system' ? chromium.path : undefined, args: CHROMIUM_FLAGS },
+};
 
 export default defineConfig({
   testDir: 'tests',
@@ -21,17 +28,8 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['./tests/support/summary-reporter.ts']],
   projects: [
-    {
-      name: 'harness',
-      testIgnore: browserBound,
-      use: {
-        browserName: 'chromium',
-        launchOptions: {
-          executablePath: chromium?.source === 'system' ? chromium.path : undefined,
-          args: CHROMIUM_FLAGS,
-        },
-      },
-    },
+    { name: 'long', testMatch: long, use: harnessUse },
+    { name: 'harness', testIgnore: [browserBound, long], use: harnessUse },
     { name: 'chromium', testMatch: browserBound, metadata: { browser: 'chromium' } },
     { name: 'webkit', testMatch: browserBound, metadata: { browser: 'webkit' } },
     // iPhone profile: on Playwright's WebKit a real device descriptor; on WebKitGTK what WebDriver allows (window size).

@@ -22,6 +22,9 @@ import { findChromium } from '../harness/driver/chromium.ts';
 import { reportSchema } from '../harness/report/schema.ts';
 import { ROOT } from './support/cli.ts';
 
+// The two tests are independent and slow: on two workers they run side by side.
+test.describe.configure({ mode: 'parallel' });
+
 const childEnv = (): NodeJS.ProcessEnv =>
   // The machine's environment without this test runner's own (a nested Playwright would read them as its own).
   Object.fromEntries(
