@@ -52,6 +52,9 @@ interface Watched {
   stacks: string[];
 }
 
+/** How long a request goes without response headers before it counts as waiting for a connection. */
+const WAITING_MS = 1000;
+
 const origin = (u: string) => {
   try {
     return new URL(u).origin;
@@ -158,12 +161,22 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
         o.open++;
         byOrigin.set(origin(s.url), o);
       }
-      for (const r of reqs.filter((r) => r.respondedAt === null)) {
-        const o = byOrigin.get(origin(r.url)) ?? { open: 0, queued: 0 };
+      // Waiting: an EventSource not yet answered, or any other request (the UI's polls, its fetches) sent at least a
+      // refresh ago and still without response headers. Either one, while the origin's six are held, is queued.
+      const waiting = [
+        ...reqs.filter((r) => r.respondedAt === null).map((r) => r.url),
+        ...w.probe.waitingRequests(Math.max(WAITING_MS, opts.intervalMs)).map((r) => r.url),
+      ];
+      for (const url of waiting) {
+        const o = byOrigin.get(origin(url)) ?? { open: 0, queued: 0 };
         o.queued++;
-        byOrigin.set(origin(r.url), o);
+        byOrigin.set(origin(url), o);
       }
-      const full = [...byOrigin].filter(([, c]) => c.open >= POOL_PER_HOST && c.queued > 0);
+      // Over HTTP/2 or later an origin's streams share one connection: no pool of six to run out of.
+      const multiplexed = new Set(
+        reqs.filter((r) => r.protocol && !/^http\/1/i.test(r.protocol)).map((r) => origin(r.url)),
+      );
+      const full = [...byOrigin].filter(([o, c]) => c.open >= POOL_PER_HOST && c.queued > 0 && !multiplexed.has(o));
       if (full.length && !w.poolFull) {
         const summary = full
           .map(

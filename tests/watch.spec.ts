@@ -59,6 +59,33 @@ test('shows the leak count rising as the page leaks EventSources; Ctrl-C saves a
   expect(cli.stdout()).toContain(`peak ${Math.max(...heapCounts)}`);
 });
 
+test('a full pool shows in what waits behind it: a fetch queued behind six EventSources, no seventh stream', async () => {
+  server = await startCdpTestServer();
+  page = await launcher.launch();
+  await page.goto(`${server.url}/`);
+  const cli = startCli(['watch', '--attach', String(page.cdpPort), '--interval', '200', '--plain', '-o', 'TMP/r']);
+  await cli.waitFor(/EventSources open 0/, 20_000);
+  await page.evaluate(`(window.leaked = Array.from({ length: 6 }, () => new EventSource('/sse')), 6)`);
+  await cli.waitFor(/EventSources open 6 /, 10_000);
+  // Six streams hold the six connections, but nothing waits yet: no finding.
+  expect(cli.stdout()).not.toContain('POOL EXHAUSTED');
+  // The UI's poll, a plain fetch: it waits for a connection that never comes.
+  await page.evaluate(`(fetch('/?poll').then(() => (window.polled = true)), 1)`);
+  await cli.waitFor(/POOL EXHAUSTED/, 10_000);
+  expect(cli.stdout()).toMatch(/by origin: \S+ 6 \(\+1 queued\)/);
+  expect(await page.evaluate('window.polled === true')).toBe(false);
+  cli.child.kill('SIGINT');
+  const { code } = await cli.exited;
+  expect(code, cli.stderr()).toBe(1);
+  const file = /report: (\S+\.json)/.exec(cli.stdout())![1]!;
+  const watched = reportSchema
+    .parse(JSON.parse(readFileSync(file, 'utf8')))
+    .results.find((r) => r.file.startsWith(server!.url))!;
+  expect(watched.findings.map((f) => f.summary)).toEqual([
+    expect.stringMatching(/6 EventSources hold .* 1 request queued/),
+  ]);
+});
+
 test('a port nothing listens on is a clear error', async () => {
   const r = await runCli(['watch', '--attach', '1', '-o', 'TMP/r']);
   expect(r.code).toBe(2);

@@ -61,6 +61,8 @@ export interface CdpEventSourceRequest {
   url: string;
   startedAt: number;
   respondedAt: number | null;
+  /** The protocol it was answered over (http/1.1, h2…): the 6-per-host pool limits HTTP/1.1 only. */
+  protocol?: string;
   status: number | null;
   endedAt: number | null;
   endReason: string | null;
@@ -100,6 +102,8 @@ class Deadline extends Error {}
 const EVENT_CAP = 50_000;
 // Ended requests kept for networkRequests(); a soak that reconnects every few seconds must not grow without bound.
 const ENDED_CAP = 5_000;
+/** Unanswered non-EventSource requests kept at most (the oldest go first): a page never answered stays bounded. */
+const UNANSWERED_CAP = 1_000;
 const WORLD = 'sse-harness-cdp';
 
 // Walks up from whatever `EventSource` is now to the interface prototype that owns the native readyState
@@ -158,6 +162,11 @@ export class CdpProbe {
   private lastMetrics: CdpMetrics | null = null;
 
   private readonly requests = new Map<string, CdpEventSourceRequest>();
+  /**
+   * Requests of every other kind (fetch, XHR, documents, scripts) sent and not yet answered with headers: a request
+   * that waits while its origin's six connections are held by EventSources is how a full pool shows.
+   */
+  private readonly unanswered = new Map<string, { url: string; startedAt: number }>();
   /** requestId → the document (loaderId) that opened it. */
   private readonly loaders = new Map<string, string>();
   private events: CdpNetworkEvent[] = [];
@@ -340,6 +349,12 @@ export class CdpProbe {
     return n;
   }
 
+  /** Requests other than EventSources sent at least minAgeMs ago and still without response headers. */
+  waitingRequests(minAgeMs: number): { url: string; startedAt: number }[] {
+    const before = Date.now() - minAgeMs;
+    return [...this.unanswered.values()].filter((r) => r.startedAt <= before).map((r) => ({ ...r }));
+  }
+
   /** Every EventSource request seen since attach (requests started before attach are invisible). */
   networkRequests(): CdpEventSourceRequest[] {
     return [...this.requests.values()].map((r) => ({ ...r }));
@@ -483,7 +498,13 @@ export class CdpProbe {
       if (p.type === 'Script' && p.request.url.includes('/__harness/probe.js?')) {
         this.chatPath = new URL(p.request.url).searchParams.get('chat') ?? this.chatPath;
       }
-      if (p.type !== 'EventSource') return;
+      if (p.type !== 'EventSource') {
+        if (/^https?:/.test(p.request.url) && !this.unanswered.has(p.requestId)) {
+          if (this.unanswered.size >= UNANSWERED_CAP) this.unanswered.delete(this.unanswered.keys().next().value!);
+          this.unanswered.set(p.requestId, { url: p.request.url, startedAt: epoch(p.timestamp) });
+        }
+        return;
+      }
       this.loaders.set(p.requestId, p.loaderId);
       this.clockOffset = p.wallTime * 1000 - p.timestamp * 1000;
       // A redirect reuses the requestId: same connection attempt, new URL.
@@ -506,10 +527,12 @@ export class CdpProbe {
       push({ kind: 'es-request', t, requestId: p.requestId, url: p.request.url });
     });
     client.on('Network.responseReceived', (p) => {
+      this.unanswered.delete(p.requestId);
       const r = this.requests.get(p.requestId);
       if (!r || r.respondedAt !== null) return;
       r.respondedAt = epoch(p.timestamp);
       r.status = p.response.status;
+      if (p.response.protocol) r.protocol = p.response.protocol;
       push({ kind: 'es-response', t: r.respondedAt, requestId: r.requestId, url: r.url, status: r.status });
     });
     client.on('Network.eventSourceMessageReceived', (p) => {
@@ -542,10 +565,14 @@ export class CdpProbe {
         }
       }
     };
-    client.on('Network.loadingFailed', (p) =>
-      end(p.requestId, p.timestamp, p.canceled ? 'canceled' : `failed: ${p.errorText}`),
-    );
-    client.on('Network.loadingFinished', (p) => end(p.requestId, p.timestamp, 'finished'));
+    client.on('Network.loadingFailed', (p) => {
+      this.unanswered.delete(p.requestId);
+      end(p.requestId, p.timestamp, p.canceled ? 'canceled' : `failed: ${p.errorText}`);
+    });
+    client.on('Network.loadingFinished', (p) => {
+      this.unanswered.delete(p.requestId);
+      end(p.requestId, p.timestamp, 'finished');
+    });
   }
 
   private stale<T extends CdpReading>(last: T | null, e: unknown): T | null {
