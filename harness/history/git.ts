@@ -92,6 +92,13 @@ export class Worktrees {
   }
 
   private readonly adding = new Set<ChildProcess>();
+  /**
+   * The checkouts under way or waiting, one at a time: git's worktree commands are not safe side by side (an add
+   * reads every entry of .git/worktrees/ and fails on one another add or a removal has half written or removed).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  private queued = 0;
+  private disposed = false;
 
   /**
    * Checks out commit in a new worktree without blocking the event loop (a checkout of a large UI takes a second
@@ -100,25 +107,42 @@ export class Worktrees {
   addLater(commit: string): Promise<string> {
     const wt = join(this.root, `${++this.made}-${commit.slice(0, 10)}`);
     this.live.add(wt);
-    return new Promise((done, fail) => {
-      const child = execFile(
-        'git',
-        ['-C', this.repo, 'worktree', 'add', '--detach', '--force', wt, commit],
-        { encoding: 'utf8' },
-        (err, _out, stderr) => {
-          this.adding.delete(child);
-          if (err)
-            fail(
-              new Error(`git worktree add ${commit.slice(0, 10)}: ${(stderr || err.message).trim().split('\n').pop()}`),
-            );
-          else done(wt);
-        },
-      );
-      this.adding.add(child);
-    });
+    this.queued++;
+    const checkout = () =>
+      new Promise<string>((done, fail) => {
+        if (this.disposed) return fail(new Error(`git worktree add ${commit.slice(0, 10)}: stopped`));
+        const child = execFile(
+          'git',
+          ['-C', this.repo, 'worktree', 'add', '--detach', '--force', wt, commit],
+          { encoding: 'utf8' },
+          (err, _out, stderr) => {
+            this.adding.delete(child);
+            if (err)
+              fail(
+                new Error(
+                  `git worktree add ${commit.slice(0, 10)}: ${(stderr || err.message).trim().split('\n').pop()}`,
+                ),
+              );
+            else done(wt);
+          },
+        );
+        this.adding.add(child);
+      }).finally(() => this.queued--);
+    const added = this.queue.then(checkout, checkout);
+    this.queue = added.catch(() => {});
+    return added;
   }
 
+  /** Removes a worktree now, or, while a checkout is under way or waiting, once the checkouts before it are done. */
   remove(wt: string): void {
+    if (this.queued) {
+      this.queue = this.queue.then(() => this.removeNow(wt));
+      return;
+    }
+    this.removeNow(wt);
+  }
+
+  private removeNow(wt: string): void {
     try {
       git(this.repo, 'worktree', 'remove', '--force', wt);
     } catch {
@@ -129,8 +153,9 @@ export class Worktrees {
 
   /** Removes every worktree still there and the temp folder; safe to call twice. */
   dispose(): void {
+    this.disposed = true;
     for (const child of this.adding) child.kill();
-    for (const wt of [...this.live]) this.remove(wt);
+    for (const wt of [...this.live]) this.removeNow(wt);
     removeTempDir(this.root);
     // A worktree whose removal failed is gone with the folder; git forgets it here.
     try {
