@@ -88,8 +88,13 @@ test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUM
   const failing = asList(junit.testsuites.testsuite)
     .flatMap((s: Json) => asList(s.testcase))
     .filter((c: Json) => c.failure);
-  expect(failing.map((c: Json) => c.name)).toContain('switch-return [regress leak-on-switch]');
-  expect(failing.find((c: Json) => c.name.startsWith('switch-return')).failure.message).toMatch(/^liveStreams: /);
+  expect(
+    failing.map((c: Json) => c.name),
+    r.explain(),
+  ).toContain('switch-return [regress leak-on-switch]');
+  expect(failing.find((c: Json) => c.name.startsWith('switch-return')).failure.message, r.explain()).toMatch(
+    /^liveStreams: /,
+  );
 
   const summary = readFileSync(summaryFile, 'utf8');
   expect(summary.startsWith('# earlier step\n')).toBe(true);
