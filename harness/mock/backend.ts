@@ -15,6 +15,8 @@ import { isOwnHost, listenOnLoopback } from './own-host.ts';
 import { oneLine } from '../printable.ts';
 import { Run, type Subscriber } from './player.ts';
 import { resumeCursor, serverModel, type ResumeCursor, type ServerModel } from './server-model.ts';
+import type { ProfileHost, ProtocolProfile, SessionRecord } from './profile.ts';
+import { hermesWire, type Wire } from './wire.ts';
 
 const REQ_HEADER = 'x-sse-harness-request';
 /** The only SSE path the ledger counts as a chat stream; a UI's side feeds (session lists, notifications) are not. */
@@ -40,13 +42,7 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export interface SessionRecord {
-  session_id: string;
-  title: string;
-  messages: { role: 'user' | 'assistant'; content: string }[];
-  active_stream_id: string | null;
-  updated_at: number;
-}
+export type { SessionRecord } from './profile.ts';
 
 export interface BackendOptions {
   /** Folder with the UI's static files. */
@@ -72,9 +68,11 @@ export interface BackendOptions {
   probe?: boolean;
   /** The server release the mock plays for chat streams (resume rules, offline buffer, headers); see server-model.ts. */
   server?: Partial<ServerModel>;
+  /** The protocol the UI speaks when it is not hermes-webui's: its routes go in front of the built-in ones. */
+  profile?: ProtocolProfile;
 }
 
-export class MockBackend implements ChatBackend {
+export class MockBackend implements ChatBackend, ProfileHost {
   readonly ledger: ConnectionLedger;
   readonly model: ServerModel;
   readonly sessions = new Map<string, SessionRecord>();
@@ -98,7 +96,12 @@ export class MockBackend implements ChatBackend {
     this.timeline = timeline;
     this.ledger = new ConnectionLedger(timeline);
     this.model = serverModel(opts.server);
-    this.handlers = [...(opts.handlers ?? []), ...this.apiHandlers(), ...(opts.fallbackHandlers ?? [])];
+    this.handlers = [
+      ...(opts.handlers ?? []),
+      ...(opts.profile?.handlers(this) ?? []),
+      ...this.apiHandlers(),
+      ...(opts.fallbackHandlers ?? []),
+    ];
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
   }
@@ -297,6 +300,47 @@ export class MockBackend implements ChatBackend {
     return id ? this.sessions.get(id) : undefined;
   }
 
+  newSession(id?: string): SessionRecord {
+    const sid = id ?? `s${this.sessions.size + 1}-${Math.random().toString(36).slice(2, 6)}`;
+    const s: SessionRecord = {
+      session_id: sid,
+      title: 'New chat',
+      messages: [],
+      active_stream_id: null,
+      updated_at: Date.now(),
+    };
+    this.sessions.set(sid, s);
+    return s;
+  }
+
+  startRun(s: SessionRecord, message: string): Run {
+    const armed = this.armed.get(s.session_id) ??
+      this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
+    this.armed.delete(s.session_id);
+    const streamId = `run${this.runs.size + 1}`;
+    s.messages.push({ role: 'user', content: message });
+    if (s.title === 'New chat') s.title = (message || 'chat').slice(0, 40);
+    s.active_stream_id = streamId;
+    s.updated_at = Date.now();
+    const run = new Run(
+      streamId,
+      s.session_id,
+      armed.name,
+      armed.script,
+      { heartbeatMs: this.opts.heartbeatMs ?? 5000, retryMs: this.opts.retryMs, server: this.model },
+      this.ledger,
+      this.timeline,
+      (r) => {
+        s.active_stream_id = null;
+        s.messages.push({ role: 'assistant', content: r.answer.join('') });
+        s.updated_at = Date.now();
+        return { ...s, messages: [...s.messages], message_count: s.messages.length };
+      },
+    );
+    this.runs.set(streamId, run);
+    return run;
+  }
+
   private apiHandlers(): RequestHandler[] {
     const { http, HttpResponse } = msw();
     const json = HttpResponse.json;
@@ -314,18 +358,7 @@ export class MockBackend implements ChatBackend {
       http.get('*/api/sessions', () =>
         json({ sessions: [...this.sessions.values()].sort((a, b) => b.updated_at - a.updated_at).map(row) }),
       ),
-      http.post('*/api/session/new', () => {
-        const id = `s${this.sessions.size + 1}-${Math.random().toString(36).slice(2, 6)}`;
-        const s: SessionRecord = {
-          session_id: id,
-          title: 'New chat',
-          messages: [],
-          active_stream_id: null,
-          updated_at: Date.now(),
-        };
-        this.sessions.set(id, s);
-        return json({ session: { ...s } });
-      }),
+      http.post('*/api/session/new', () => json({ session: { ...this.newSession() } })),
       http.get('*/api/session', ({ request }) => {
         const s = this.session(new URL(request.url).searchParams.get('session_id'));
         if (!s) return json({ error: 'Session not available' }, { status: 404 });
@@ -342,31 +375,8 @@ export class MockBackend implements ChatBackend {
         if (!s) return json({ error: 'unknown session_id' }, { status: 404 });
         if (s.active_stream_id)
           return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });
-        const armed = this.armed.get(s.session_id) ??
-          this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
-        this.armed.delete(s.session_id);
-        const streamId = `run${this.runs.size + 1}`;
-        s.messages.push({ role: 'user', content: body.message ?? '' });
-        if (s.title === 'New chat') s.title = (body.message ?? 'chat').slice(0, 40);
-        s.active_stream_id = streamId;
-        s.updated_at = Date.now();
-        const run = new Run(
-          streamId,
-          s.session_id,
-          armed.name,
-          armed.script,
-          { heartbeatMs: this.opts.heartbeatMs ?? 5000, retryMs: this.opts.retryMs, server: this.model },
-          this.ledger,
-          this.timeline,
-          (r) => {
-            s.active_stream_id = null;
-            s.messages.push({ role: 'assistant', content: r.answer.join('') });
-            s.updated_at = Date.now();
-            return { ...s, messages: [...s.messages], message_count: s.messages.length };
-          },
-        );
-        this.runs.set(streamId, run);
-        return json({ stream_id: streamId, session_id: s.session_id });
+        const run = this.startRun(s, body.message ?? '');
+        return json({ stream_id: run.streamId, session_id: s.session_id });
       }),
       http.get('*/api/chat/stream/status', ({ request }) => {
         const id = new URL(request.url).searchParams.get('stream_id') ?? '';
@@ -386,22 +396,24 @@ export class MockBackend implements ChatBackend {
         // Without a kept journal a finished run is gone from the server, like one it never had.
         if (!run || (!run.active && !this.model.journalKept))
           return json({ error: 'unknown stream_id' }, { status: 404 });
-        const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
         const url = new URL(request.url);
         const params = new URLSearchParams(url.searchParams);
         if (!run.active && this.model.finishedEventId === false) params.delete('after_event_id');
         const cursor = resumeCursor(params, request.headers.get('last-event-id'), run.streamId, this.model);
-        return this.sseResponse(run, { afterSeq, cursor }, res, url.pathname);
+        return this.streamResponse(run, { afterSeq, cursor }, request, url.pathname, hermesWire());
       }),
     ];
   }
 
-  private sseResponse(
+  streamResponse(
     run: Run,
     ask: { afterSeq: number; cursor: ResumeCursor },
-    res: ServerResponse | undefined,
+    request: Request,
     path: string,
+    wire: Wire,
+    headers: Record<string, string> = this.model.sseHeaders,
   ): Response {
+    const res = this.responses.get(request.headers.get(REQ_HEADER) ?? '');
     // MSW may hand back a wrapped body; the sentinel must reach the pipe loop as the same object.
     const encoder = new TextEncoder();
     let sub: Subscriber | undefined;
@@ -411,7 +423,8 @@ export class MockBackend implements ChatBackend {
         const rec = this.ledger.open({ path, streamId: run.streamId, session: run.session, afterSeq: ask.afterSeq });
         sub = {
           rec,
-          write: (chunk) => open && controller.enqueue(encoder.encode(chunk)),
+          wire,
+          write: (chunks) => open && controller.enqueue(encoder.encode(chunks.join(''))),
           end: () => {
             if (open) controller.close();
             open = false;
@@ -428,7 +441,7 @@ export class MockBackend implements ChatBackend {
         if (sub) run.unsubscribe(sub, 'client');
       },
     });
-    return new (msw().HttpResponse)(body, { headers: this.model.sseHeaders });
+    return new (msw().HttpResponse)(body, { headers });
   }
 }
 

@@ -3,6 +3,9 @@ import { DEFAULT_TOKEN_RATE, type StreamItem } from '../scenario/schema.ts';
 import type { Timeline } from '../timeline.ts';
 import type { ConnectionLedger, SseRecord } from './ledger.ts';
 import type { ResumeCursor, ServerModel } from './server-model.ts';
+import type { JournalEntry, Wire } from './wire.ts';
+
+export type { JournalEntry } from './wire.ts';
 
 const WORDS = [
   'lorem',
@@ -44,16 +47,12 @@ export function scriptedAnswer(script: StreamItem[]): string[] {
   return tokens;
 }
 
-export interface JournalEntry {
-  seq: number;
-  event: string;
-  /** The event's data, as JSON. */
-  data: string;
-}
-
 export interface Subscriber {
   rec: SseRecord;
-  write(chunk: string): void;
+  /** How this connection carries events (the target's protocol profile). */
+  wire: Wire;
+  /** Chunks written together: an SSE response sends them as one write, a WebSocket as one message each. */
+  write(chunks: string[]): void;
   /** Graceful end of the response (server finished). */
   end(): void;
   /** Abrupt socket loss (scripted drop, OS killing the socket on lock). */
@@ -120,12 +119,9 @@ export class Run {
    * ends the response when the run is over.
    */
   subscribe(sub: Subscriber, cursor: ResumeCursor): void {
-    if (this.opts.retryMs) this.send(sub, `retry: ${this.opts.retryMs}\n\n`, 0);
-    // Comment first so the browser fires `open` at once even if nothing is due yet.
-    this.send(sub, ': connected\n\n', 0);
+    this.send(sub, sub.wire.hello(this.opts.retryMs), 0);
     const first = this.active ? this.liveBacklog(cursor) : this.journalAfter(cursor);
-    if (first.entries.length)
-      this.send(sub, first.entries.map((e) => this.frame(e, first.id)).join(''), first.entries.length);
+    if (first.entries.length) this.send(sub, this.frames(sub, first.entries, first.id), first.entries.length);
     if (!this.active) {
       sub.end();
       this.ledger.close(sub.rec, 'server');
@@ -151,10 +147,12 @@ export class Run {
     return { entries: this.journal.slice(Math.min(after, this.journal.length)), id: 'own' };
   }
 
-  private frame(e: JournalEntry, id: 'own' | 'latest'): string {
+  private frames(sub: Subscriber, entries: JournalEntry[], id: 'own' | 'latest'): string[] {
     const ids = this.opts.server.frameIds;
-    const seq = ids === 'latest' && id === 'latest' ? this.lastSeq : e.seq;
-    return `${ids === 'none' ? '' : `id: ${this.streamId}:${seq}\n`}event: ${e.event}\ndata: ${e.data}\n\n`;
+    return entries.flatMap((e) => {
+      const seq = ids === 'latest' && id === 'latest' ? this.lastSeq : e.seq;
+      return sub.wire.event(e, ids === 'none' ? null : `${this.streamId}:${seq}`);
+    });
   }
 
   /** `lost`: the client went away (its close, a drop) rather than the server ending its reply. */
@@ -167,7 +165,10 @@ export class Run {
   /** Writes a heartbeat to every subscriber now, as the interval does; a client that went away is noticed here. */
   heartbeatNow(): void {
     this.unnoticed = false;
-    for (const s of this.subscribers) this.send(s, ': heartbeat\n\n', 0);
+    for (const s of this.subscribers) {
+      const beat = s.wire.heartbeat();
+      if (beat.length) this.send(s, beat, 0);
+    }
   }
 
   /** Drops every client socket abruptly; the run goes on. */
@@ -210,9 +211,11 @@ export class Run {
     this.active = false;
   }
 
-  private send(sub: Subscriber, chunk: string, events: number): void {
-    sub.write(chunk);
-    this.ledger.sent(sub.rec, Buffer.byteLength(chunk), events);
+  private send(sub: Subscriber, chunks: string[], events: number): void {
+    sub.write(chunks);
+    let bytes = 0;
+    for (const c of chunks) bytes += Buffer.byteLength(c);
+    this.ledger.sent(sub.rec, bytes, events);
   }
 
   private emit(event: string, data: unknown): void {
@@ -245,8 +248,7 @@ export class Run {
     this.offlineBuffer.length = 0;
     // Events emitted together (a burst) reach the server's writer together: a server that stamps frames from the
     // run's newest id ('latest') gives them all the last one.
-    const text = entries.map((e) => this.frame(e, 'latest')).join('');
-    for (const s of this.subscribers) this.send(s, text, entries.length);
+    for (const s of this.subscribers) this.send(s, this.frames(s, entries, 'latest'), entries.length);
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,0 +1,48 @@
+// ProtocolProfile: the wire a target's UI speaks to its server (routes, framing, resume), played by the mock from the
+// same scenario stream items as every other profile. hermes-webui's is built into the mock; a profile adds routes in
+// front of it and answers them with the mock's sessions and runs.
+import type { RequestHandler } from 'msw';
+import type { ConnectionLedger } from './ledger.ts';
+import type { Run } from './player.ts';
+import type { ResumeCursor, ServerModel } from './server-model.ts';
+import type { Wire } from './wire.ts';
+
+export interface SessionRecord {
+  session_id: string;
+  title: string;
+  messages: { role: 'user' | 'assistant'; content: string }[];
+  active_stream_id: string | null;
+  updated_at: number;
+}
+
+/** What a profile's routes may use of the mock. */
+export interface ProfileHost {
+  readonly url: string;
+  readonly sessions: Map<string, SessionRecord>;
+  readonly runs: Map<string, Run>;
+  readonly ledger: ConnectionLedger;
+  readonly model: ServerModel;
+  /** A new, empty session under this id (a client-made id), or a made-up one. */
+  newSession(id?: string): SessionRecord;
+  /** Starts the armed script for a session's new turn; the session must have no active run. */
+  startRun(s: SessionRecord, message: string): Run;
+  /**
+   * A streamed response following `run` from `cursor`, carried by `wire`, counted by the ledger on `path`. `request`
+   * is the route's request (its socket is what a drop destroys).
+   */
+  streamResponse(
+    run: Run,
+    ask: { afterSeq: number; cursor: ResumeCursor },
+    request: Request,
+    path: string,
+    wire: Wire,
+    headers?: Record<string, string>,
+  ): Response;
+}
+
+export interface ProtocolProfile {
+  /** The profile's name, as a target and the report give it. */
+  readonly name: string;
+  /** Routes tried before the built-in hermes-webui ones. */
+  handlers(host: ProfileHost): RequestHandler[];
+}
