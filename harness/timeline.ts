@@ -101,6 +101,14 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   }),
   ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
   ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
+  /** The user sent a message in a session (the send step), before the UI had a chance to request anything. */
+  ev('turn-sent', { session: z.string() }),
+  /** The server got a request that starts a turn (a chat start, an AI SDK chat POST), accepted or refused. */
+  ev('turn-request', {
+    session: z.string().nullable(),
+    path: z.string(),
+    status: z.number().int().describe('what the server answered: 2xx started a run, 409 found one running'),
+  }),
   ev('run-end', { streamId: z.string(), session: z.string(), reason: z.enum(['complete', 'cancel']) }),
   ev('sse-open', {
     socket: z.number().int(),

@@ -313,6 +313,10 @@ export class MockBackend implements ChatBackend, ProfileHost {
     return s;
   }
 
+  turnRequest(session: string | null, path: string, status: number): void {
+    this.timeline.add({ kind: 'turn-request', t: this.timeline.now(), session, path, status });
+  }
+
   startRun(s: SessionRecord, message: string): Run {
     const armed = this.armed.get(s.session_id) ??
       this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
@@ -372,6 +376,8 @@ export class MockBackend implements ChatBackend, ProfileHost {
           return json({ error: 'body must be JSON' }, { status: 400 });
         }
         const s = this.session(body.session_id ?? null);
+        const path = new URL(request.url).pathname;
+        this.turnRequest(s?.session_id ?? null, path, !s ? 404 : s.active_stream_id ? 409 : 200);
         if (!s) return json({ error: 'unknown session_id' }, { status: 404 });
         if (s.active_stream_id)
           return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });

@@ -24,6 +24,8 @@ export interface ProfileHost {
   readonly model: ServerModel;
   /** A new, empty session under this id (a client-made id), or a made-up one. */
   newSession(id?: string): SessionRecord;
+  /** Notes a request that starts a turn (accepted or not), for the one-request-per-turn oracle. */
+  turnRequest(session: string | null, path: string, status: number): void;
   /** Starts the armed script for a session's new turn; the session must have no active run. */
   startRun(s: SessionRecord, message: string): Run;
   /**

@@ -302,13 +302,18 @@ export class RealBackend implements ChatBackend {
 
   /** Session and run ids from the server's replies, so the ledger and the oracles can name them. */
   private learn(path: string, status: number, raw: Buffer): void {
-    if (status !== 200) return;
     let body: { session?: { session_id?: unknown }; stream_id?: unknown; session_id?: unknown };
     try {
       body = JSON.parse(raw.toString('utf8')) as typeof body;
     } catch {
-      return;
+      body = {};
     }
+    // A refused start names no session; the oracle takes it for the session the user viewed then.
+    if (path === '/api/chat/start') {
+      const session = typeof body.session_id === 'string' ? body.session_id : null;
+      this.timeline.add({ kind: 'turn-request', t: this.timeline.now(), session, path, status });
+    }
+    if (status !== 200) return;
     if (path === '/api/session/new' && typeof body.session?.session_id === 'string')
       this.sessions.set(body.session.session_id, true);
     if (path === '/api/chat/start' && typeof body.stream_id === 'string' && typeof body.session_id === 'string') {

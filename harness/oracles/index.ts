@@ -4,6 +4,7 @@ import { liveStreamsOracle } from './liveStreams.ts';
 import { hiddenPollingOracle, stallBudgetOracle } from './mainThread.ts';
 import { reconnectRateOracle } from './reconnectRate.ts';
 import { lockRecoveryOracle, noBackgroundReconnectOracle, reattachOracle, transcriptOracle } from './streaming.ts';
+import { oneRequestPerTurnOracle, stopEndsStreamOracle } from './turns.ts';
 import type { Oracle, RunRecord, Verdict } from './types.ts';
 
 export const ORACLES: { [K in OracleName]: Oracle<NonNullable<Expect[K]>> } = {
@@ -15,6 +16,8 @@ export const ORACLES: { [K in OracleName]: Oracle<NonNullable<Expect[K]>> } = {
   stallBudget: stallBudgetOracle,
   lockRecovery: lockRecoveryOracle,
   reconnectRate: reconnectRateOracle,
+  oneRequestPerTurn: oneRequestPerTurnOracle,
+  stopEndsStream: stopEndsStreamOracle,
 };
 
 export function judge(run: RunRecord, expect: Expect): Verdict[] {

@@ -163,6 +163,7 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
       if (state.viewed !== id) await table.switchTo(Object.entries(sessions).find(([, s]) => s === id)![0]);
       const before = backend.runFor(id);
       backend.arm(id, arg.stream, scenario.streams[arg.stream]!);
+      timeline.add({ kind: 'turn-sent', t: timeline.now(), session: id });
       await target.send(page, arg.text ?? `Please answer with stream ${arg.stream}`);
       await ctx.until('the chat to start at the backend', STEP_MS, () => {
         const r = backend.runFor(id);
@@ -198,6 +199,15 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
           });
         }
       }
+    },
+
+    async stop() {
+      if (!target.stop)
+        throw new StepFailure(
+          `the ${target.name} target has no stop button to press; remove the stop step or give the target a stop()`,
+        );
+      await target.stop(page);
+      return undefined;
     },
 
     async waitFor(w) {

@@ -154,6 +154,10 @@ export const stepShape = {
   offline: z.object({}).strict().describe('the network goes away (and the SSE sockets with it)'),
   online: z.object({}).strict().describe('the network comes back'),
   reload: z.object({}).strict().describe('reload the page'),
+  stop: z
+    .object({})
+    .strict()
+    .describe("press the UI's stop button: the viewed session's answer is stopped, and its stream must end"),
   repeat: z
     .object({
       times: z.number().int().min(1).max(1000),
@@ -180,6 +184,7 @@ export const bareSteps: StepName[] = [
   'offline',
   'online',
   'reload',
+  'stop',
 ];
 
 export type WaitForArg = Z.infer<typeof waitForArg>;
@@ -266,6 +271,20 @@ export const expectShape = {
     .describe(
       'no reconnect storms: per session, stream opens the user did not cause (no send, switch to it, open, reload, unlock, online or foreground since its last open) stay under a rate budget',
     ),
+  oneRequestPerTurn: z
+    .object({})
+    .strict()
+    .describe(
+      'each message the user sends reaches the server as one chat request: none sent again on a visibility change, an unlock or a reconnect',
+    ),
+  stopEndsStream: z
+    .object({
+      withinMs: positiveMs(
+        "deadline for the stopped session's streams to close at the server (default 2000)",
+      ).optional(),
+    })
+    .strict()
+    .describe("after a stop step, the viewed session's streams close at the server"),
 } as const;
 
 export type OracleName = keyof typeof expectShape;

@@ -34,6 +34,7 @@ export const targetShape = z.object({
   newChat: fn,
   send: fn,
   switchTo: fn,
+  stop: fn.optional(),
 });
 
 // Every field of Target is checked, and only those: a field added to Target (or the shape) alone fails tsc here.

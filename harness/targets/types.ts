@@ -39,6 +39,8 @@ export interface Target {
   newChat(page: BrowserPage): Promise<void>;
   send(page: BrowserPage, text: string): Promise<void>;
   switchTo(page: BrowserPage, sessionId: string): Promise<void>;
+  /** Presses the UI's stop button for the viewed session's answer; absent when the UI has none. */
+  stop?(page: BrowserPage): Promise<void>;
 }
 
 /** What a target is made with: the options a command gives it (--app-dir). */

@@ -1,0 +1,127 @@
+// The turn oracles on hand-built timelines: a message requested twice is a finding (even one the server refused),
+// a request naming no session counts for the viewed one; a stop must close the stopped session's streams.
+import { expect, test } from '@playwright/test';
+import { oneRequestPerTurnOracle, stopEndsStreamOracle } from '../harness/oracles/turns.ts';
+import type { RunRecord } from '../harness/oracles/types.ts';
+import type { Scenario } from '../harness/scenario/schema.ts';
+import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
+
+function record(events: TimelineEvent[], endedAt = 10_000): RunRecord {
+  const timeline = new Timeline(0);
+  for (const e of events) timeline.add(e);
+  return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted: {}, endedAt, cycles: [] };
+}
+const step = (t: number, name: string): TimelineEvent => ({
+  kind: 'step-start',
+  t,
+  index: 0,
+  path: 'steps[0]',
+  step: name,
+});
+const request = (t: number, session: string | null, status = 200): TimelineEvent => ({
+  kind: 'turn-request',
+  t,
+  session,
+  path: '/api/chat',
+  status,
+});
+const open = (t: number, socket: number, session: string): TimelineEvent => ({
+  kind: 'sse-open',
+  t,
+  socket,
+  streamId: `run-${session}`,
+  session,
+  path: '/api/chat',
+  afterSeq: 0,
+});
+const close = (t: number, socket: number, session: string): TimelineEvent => ({
+  kind: 'sse-close',
+  t,
+  socket,
+  streamId: `run-${session}`,
+  session,
+  by: 'client',
+  events: 1,
+  bytes: 1,
+});
+
+test.describe('oneRequestPerTurn', () => {
+  test('one request per message sent passes, in several sessions', () => {
+    const v = oneRequestPerTurnOracle(
+      record([
+        { kind: 'turn-sent', t: 100, session: 'A' },
+        request(120, 'A'),
+        { kind: 'turn-sent', t: 500, session: 'B' },
+        request(520, 'B'),
+        { kind: 'turn-sent', t: 900, session: 'A' },
+        request(920, 'A'),
+      ]),
+      {},
+    );
+    expect(v.pass, v.summary).toBe(true);
+    expect(v.summary).toBe('3 messages sent, 3 turn requests at the server');
+  });
+
+  test('a request sent again on foreground fails, even when the server refused it', () => {
+    const v = oneRequestPerTurnOracle(
+      record([
+        { kind: 'view', t: 0, session: 'A', alias: 'a' },
+        { kind: 'turn-sent', t: 100, session: 'A' },
+        request(120, 'A'),
+        step(2000, 'foreground'),
+        request(2050, null, 409),
+      ]),
+      {},
+    );
+    expect(v.pass).toBe(false);
+    expect(v.definite).toBe(true);
+    expect(v.step).toContain('foreground');
+    expect(v.summary).toContain(
+      'session a: a turn was requested again at 2.0 s (/api/chat, answered 409); 2 turn requests for 1 message sent',
+    );
+  });
+});
+
+test.describe('stopEndsStream', () => {
+  const base: TimelineEvent[] = [
+    { kind: 'view', t: 0, session: 'A', alias: 'a' },
+    { kind: 'run-start', t: 100, streamId: 'run-A', session: 'A', script: 'long' },
+    open(110, 1, 'A'),
+    step(1000, 'stop'),
+  ];
+
+  test('a stream closed soon after stop passes', () => {
+    const v = stopEndsStreamOracle(record([...base, close(1200, 1, 'A')]), {});
+    expect(v.pass, v.summary).toBe(true);
+    expect(v.notJudged).toBeUndefined();
+  });
+
+  test('a stream still open past the deadline fails', () => {
+    const v = stopEndsStreamOracle(record([...base, close(3500, 1, 'A')]), {});
+    expect(v.pass).toBe(false);
+    expect(v.summary).toBe('session a: 1 stream still open at the server 2.0 s after stop');
+    expect(stopEndsStreamOracle(record([...base, close(3500, 1, 'A')]), { withinMs: 3000 }).pass).toBe(true);
+  });
+
+  test('a stream reopened for the stopped session inside the window fails', () => {
+    const v = stopEndsStreamOracle(record([...base, close(1100, 1, 'A'), open(1500, 2, 'A')]), {});
+    expect(v.pass).toBe(false);
+  });
+
+  test('an answer that ended by itself inside the window is not judged', () => {
+    const v = stopEndsStreamOracle(
+      record([
+        ...base,
+        { kind: 'run-end', t: 1100, streamId: 'run-A', session: 'A', reason: 'complete' },
+        close(1100, 1, 'A'),
+      ]),
+      {},
+    );
+    expect(v.pass).toBe(true);
+    expect(v.notJudged).toContain('finished by itself');
+  });
+
+  test('no stop step: not judged', () => {
+    expect(stopEndsStreamOracle(record(base.slice(0, 3)), {}).notJudged).toBe('the scenario has no stop step');
+  });
+});
