@@ -164,7 +164,11 @@ export class MockBackend implements ChatBackend, ProfileHost {
     try {
       // Only requests for this server's own address, in origin form: DNS rebinding, and proxy-style absolute URLs, are refused.
       if (!isOwnHost(req.headers.host, this.hosts) || !req.url?.startsWith('/')) return this.refuseHost(req, res, t);
-      if (path.startsWith('/api/') || this.opts.apiPaths?.includes(path)) {
+      if (
+        path.startsWith('/api/') ||
+        this.opts.apiPaths?.includes(path) ||
+        this.opts.profile?.apiPrefixes?.some((p) => path.startsWith(p))
+      ) {
         await this.handleApi(req, res, id);
       } else {
         await this.serveStatic(path, res);

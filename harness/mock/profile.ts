@@ -45,6 +45,8 @@ export interface ProfileHost {
 export interface ProtocolProfile {
   /** The profile's name, as a target and the report give it. */
   readonly name: string;
+  /** Path prefixes outside /api/ that go to the routes, not to the static files. */
+  readonly apiPrefixes?: readonly string[];
   /** Routes tried before the built-in hermes-webui ones. */
   handlers(host: ProfileHost): RequestHandler[];
 }
