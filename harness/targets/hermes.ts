@@ -269,5 +269,15 @@ export function hermesTarget(appDir: string | undefined): Target {
     async switchTo(page, sessionId) {
       await page.click(await page.evaluate<string>(sidebarRow(sessionId)));
     },
+    async stop(page) {
+      // The composer's one button turns to Stop while the viewed chat streams and its input is empty (every
+      // release swept: getComposerPrimaryAction); it then calls cancelStream, which asks the server to cancel.
+      await settle(
+        page,
+        `(() => { const b = document.getElementById('btnSend'); return !!b && b.dataset.action === 'stop'; })()`,
+        3_000,
+      );
+      await page.click('#btnSend');
+    },
   };
 }
