@@ -22,6 +22,16 @@ export function viewMarks(events: TimelineEvent[]): { t: number; viewed: (string
 }
 
 /** The sessions counted as viewed at time t (see viewMarks). */
+/** The session the user viewed at time t (events in time order), null before the first view. */
+export function viewedAt(events: TimelineEvent[], t: number): string | null {
+  let viewed: string | null = null;
+  for (const e of events) {
+    if (e.t > t) break;
+    if (e.kind === 'view') viewed = e.session;
+  }
+  return viewed;
+}
+
 export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (string | null)[] {
   let v: (string | null)[] = [null];
   for (const m of marks) {

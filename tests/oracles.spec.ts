@@ -8,36 +8,11 @@ import {
   reattachOracle,
   transcriptOracle,
 } from '../harness/oracles/streaming.ts';
-import type { RunRecord } from '../harness/oracles/types.ts';
 import { crossCheck } from '../harness/probe/crosscheck.ts';
-import type { Scenario } from '../harness/scenario/schema.ts';
-import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
+import type { TimelineEvent } from '../harness/timeline.ts';
+import { runRecord, sseClose, sseOpen } from './support/timeline-events.ts';
 
-const open = (t: number, socket: number, session: string): TimelineEvent => ({
-  kind: 'sse-open',
-  t,
-  socket,
-  streamId: `run-${session}`,
-  session,
-  path: '/api/chat/stream',
-  afterSeq: 0,
-});
-const close = (t: number, socket: number, session: string): TimelineEvent => ({
-  kind: 'sse-close',
-  t,
-  socket,
-  streamId: `run-${session}`,
-  session,
-  by: 'client',
-  events: 1,
-  bytes: 1,
-});
-
-function record(events: TimelineEvent[], endedAt: number): RunRecord {
-  const timeline = new Timeline(0);
-  for (const e of events) timeline.add(e);
-  return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted: {}, endedAt, cycles: [] };
-}
+const [open, close, record] = [sseOpen, sseClose, runRecord];
 
 /** Chat a has finished, b is streaming; the user views b, then switches to a at t=1000. */
 function switchAt1000(opts: { shown?: number; bClosesAt: number; aOpensAt: number }): TimelineEvent[] {

@@ -2,15 +2,10 @@
 // a request naming no session counts for the viewed one; a stop must close the stopped session's streams.
 import { expect, test } from '@playwright/test';
 import { oneRequestPerTurnOracle, stopEndsStreamOracle } from '../harness/oracles/turns.ts';
-import type { RunRecord } from '../harness/oracles/types.ts';
-import type { Scenario } from '../harness/scenario/schema.ts';
-import { Timeline, type TimelineEvent } from '../harness/timeline.ts';
+import type { TimelineEvent } from '../harness/timeline.ts';
+import { runRecord, sseClose, sseOpen } from './support/timeline-events.ts';
 
-function record(events: TimelineEvent[], endedAt = 10_000): RunRecord {
-  const timeline = new Timeline(0);
-  for (const e of events) timeline.add(e);
-  return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted: {}, endedAt, cycles: [] };
-}
+const record = (events: TimelineEvent[], endedAt = 10_000) => runRecord(events, endedAt);
 const step = (t: number, name: string): TimelineEvent => ({
   kind: 'step-start',
   t,
@@ -25,25 +20,8 @@ const request = (t: number, session: string | null, status = 200): TimelineEvent
   path: '/api/chat',
   status,
 });
-const open = (t: number, socket: number, session: string): TimelineEvent => ({
-  kind: 'sse-open',
-  t,
-  socket,
-  streamId: `run-${session}`,
-  session,
-  path: '/api/chat',
-  afterSeq: 0,
-});
-const close = (t: number, socket: number, session: string): TimelineEvent => ({
-  kind: 'sse-close',
-  t,
-  socket,
-  streamId: `run-${session}`,
-  session,
-  by: 'client',
-  events: 1,
-  bytes: 1,
-});
+const open = (t: number, socket: number, session: string) => sseOpen(t, socket, session, '/api/chat');
+const close = sseClose;
 
 test.describe('oneRequestPerTurn', () => {
   test('one request per message sent passes, in several sessions', () => {

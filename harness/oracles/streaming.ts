@@ -1,7 +1,7 @@
 // Oracles about streams and text: reattach on return, exact transcripts, no background reconnects, lock recovery.
 import type { TimelineEvent } from '../timeline.ts';
 import { describeDivergence, firstDivergence, quoteAround, type Divergence } from './divergence.ts';
-import { viewedSetAt, viewMarks } from '../timeline-queries.ts';
+import { viewedAt, viewedSetAt, viewMarks } from '../timeline-queries.ts';
 import { stepAt, type Oracle, type RunRecord, type Verdict } from './types.ts';
 
 type Ev<K extends TimelineEvent['kind']> = Extract<TimelineEvent, { kind: K }>;
@@ -19,15 +19,6 @@ function activeThrough(events: TimelineEvent[], session: string, from: number, t
     if (e.kind === 'run-end' && e.session === session) active = false;
   }
   return active && endedAt >= to;
-}
-
-function viewedAt(events: TimelineEvent[], t: number): string | null {
-  let v: string | null = null;
-  for (const e of events) {
-    if (e.t > t) break;
-    if (e.kind === 'view') v = e.session;
-  }
-  return v;
 }
 
 const aliasOf = (run: RunRecord, id: string | null) =>

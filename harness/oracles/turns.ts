@@ -2,21 +2,12 @@
 // that read fetch streams own the request that starts a turn, so a visibility handler or a reconnect path that runs
 // it again sends the message twice (the server starts a second answer, or refuses one it already runs).
 import type { TimelineEvent } from '../timeline.ts';
+import { viewedAt } from '../timeline-queries.ts';
 import { stepAt, type Oracle, type RunRecord } from './types.ts';
 
 export const STOP_DEFAULTS = { withinMs: 2000 } as const;
 
 const aliasIn = (run: RunRecord) => (id: string) => Object.entries(run.sessions).find(([, s]) => s === id)?.[0] ?? id;
-
-/** The session the user viewed at each event, in time order (a request that names none is the viewed one's). */
-function viewedAt(events: TimelineEvent[], t: number): string | null {
-  let viewed: string | null = null;
-  for (const e of events) {
-    if (e.t > t) break;
-    if (e.kind === 'view') viewed = e.session;
-  }
-  return viewed;
-}
 
 export const oneRequestPerTurnOracle: Oracle<Record<string, never>> = (run) => {
   const events = run.timeline.ordered();

@@ -71,3 +71,4 @@ export function stepAt(events: TimelineEvent[], t: number): string | undefined {
   }
   return found;
 }
+
