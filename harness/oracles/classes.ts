@@ -11,4 +11,6 @@ export const CLASS_ORACLE: Record<RegressionClass, OracleName> = {
   'lock-drop': 'lockRecovery',
   'flood-stall': 'stallBudget',
   'reconnect-storm': 'reconnectRate',
+  'resend-on-return': 'oneRequestPerTurn',
+  'stop-leaves-stream': 'stopEndsStream',
 };

@@ -71,4 +71,3 @@ export function stepAt(events: TimelineEvent[], t: number): string | undefined {
   }
   return found;
 }
-

@@ -9,5 +9,7 @@ export const REGRESSION_CLASSES = [
   'lock-drop',
   'flood-stall',
   'reconnect-storm',
+  'resend-on-return',
+  'stop-leaves-stream',
 ] as const;
 export type RegressionClass = (typeof REGRESSION_CLASSES)[number];

@@ -70,4 +70,7 @@ export const referenceTarget: Target = {
   async switchTo(page, sessionId) {
     await page.click(`#sessions .session[data-sid="${sessionId}"]`);
   },
+  async stop(page) {
+    await page.click('#stop');
+  },
 };
