@@ -3,6 +3,8 @@
 import { join } from 'node:path';
 import { BrowserPool, type WorkerBrowsers } from '../driver/reuse.ts';
 import type { LaunchOptions } from '../driver/types.ts';
+import { buildReport } from '../report/model.ts';
+import { writeReport } from '../report/write.ts';
 import { runScenario, type RunOptions, type ScenarioResult } from '../runner/run.ts';
 import { runSuite } from '../runner/suite.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -139,4 +141,27 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
   } finally {
     o.worktrees.remove(wt);
   }
+}
+
+/** Writes the report of one ref's runs into dir (no step summary: the sweep or compare report is the summary). */
+export function writeRefReport(
+  dir: string,
+  o: { startedAt: string; command: string[]; target: string; browsers: string[]; regress: string[]; jobs: number },
+  results: (ScenarioResult | undefined)[],
+): string {
+  const ran = results.filter((r): r is ScenarioResult => r !== undefined);
+  return writeReport(
+    dir,
+    buildReport({
+      startedAt: o.startedAt,
+      finishedAt: new Date().toISOString(),
+      complete: ran.length === o.jobs,
+      command: o.command,
+      target: o.target,
+      browsers: o.browsers,
+      regress: o.regress,
+      results: ran,
+    }),
+    { stepSummary: false },
+  );
 }

@@ -5,13 +5,11 @@
 import { join, relative, resolve } from 'node:path';
 import { WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
-import { buildReport } from '../report/model.ts';
-import { writeReport } from '../report/write.ts';
 import { oneLine } from '../report/terminal.ts';
 import { limitOf, metricsOf } from '../runner/baseline.ts';
 import type { Comparison, RunOptions, ScenarioResult } from '../runner/run.ts';
 import type { Verdict } from '../oracles/types.ts';
-import { runAtRef, type RefJob } from './at-ref.ts';
+import { runAtRef, writeRefReport, type RefJob } from './at-ref.ts';
 import { commitOf, repoOf, Worktrees } from './git.ts';
 
 export interface CompareSetup {
@@ -183,19 +181,17 @@ export async function compareWithBase(
   }
   const ran = baseResults.filter((r): r is ScenarioResult => r !== undefined);
   const dir = resolve(o.reportDir);
-  const baseReport = writeReport(
+  const baseReport = writeRefReport(
     join(dir, 'base'),
-    buildReport({
+    {
       startedAt,
-      finishedAt: new Date().toISOString(),
-      complete: ran.length === jobs.length,
       command: o.command,
       target: o.target,
       browsers: [...new Set(jobs.map((j) => j.browser))],
       regress: [...new Set(jobs.flatMap((j) => j.regress))],
-      results: ran,
-    }),
-    { stepSummary: false },
+      jobs: jobs.length,
+    },
+    baseResults,
   );
   const baseHtml = relative(dir, baseReport).replace(/\.json$/, '.html');
   const byKey = new Map(ran.map((r, i) => [key(r), { r, i }]));

@@ -8,15 +8,13 @@ import { BrowserPool, WorkerBrowsers } from '../driver/reuse.ts';
 import type { BrowserLauncher, LaunchOptions } from '../driver/types.ts';
 import { makeDir } from '../destination.ts';
 import { writeBlob } from '../report/blob.ts';
-import { buildReport } from '../report/model.ts';
-import { writeReport } from '../report/write.ts';
 import { cellMark, renderSweepHtml } from '../report/sweep.ts';
 import { SWEEP_VERSION, type SweepCell, type SweepRow, type SweepSummary } from '../report/sweep-schema.ts';
 import { oneLine } from '../report/terminal.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import { dealRefs, shardLabel, type Shard } from '../runner/shard.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { runAtRef, type RefJob } from './at-ref.ts';
+import { runAtRef, writeRefReport, type RefJob } from './at-ref.ts';
 import { Worktrees } from './git.ts';
 import type { ResolvedRef } from './refs.ts';
 
@@ -232,19 +230,10 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     });
     if (wasInterrupted()) return;
     const ran = results.filter((r): r is ScenarioResult => r !== undefined);
-    const file = writeReport(
+    const file = writeRefReport(
       join(dir, row.dir),
-      buildReport({
-        startedAt,
-        finishedAt: new Date().toISOString(),
-        complete: ran.length === jobs.length,
-        command: o.command,
-        target: o.target,
-        browsers: o.browsers,
-        regress: [],
-        results: ran,
-      }),
-      { stepSummary: false },
+      { startedAt, command: o.command, target: o.target, browsers: o.browsers, regress: [], jobs: jobs.length },
+      results,
     );
     const html = `${relative(dir, file).replace(/\.json$/, '.html')}`;
     row.report = relative(dir, file);
