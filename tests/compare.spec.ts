@@ -12,6 +12,7 @@ import { reportSchema } from '../harness/report/schema.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { leftoverTempDirs, ROOT, runCli } from './support/cli.ts';
 import { UiRepo } from './support/ui-repo.ts';
+import { scenarioResult } from './support/results.ts';
 
 const base = { base: 'main', baseCommit: 'a'.repeat(40) };
 
@@ -20,25 +21,11 @@ function result(
   verdicts: Partial<Verdict>[] = [],
   extra: Partial<ScenarioResult> = {},
 ): ScenarioResult {
-  return {
-    scenario: 'switch-return',
-    file: 'x.yaml',
-    catches: [],
-    browser: 'chromium',
-    engine: '',
-    target: 'reference',
-    targetVersion: 'x',
-    regress: [],
+  return scenarioResult({
     verdict,
     verdicts: verdicts.map((v) => ({ oracle: 'liveStreams', pass: false, summary: 's', evidence: {}, ...v })),
-    stepFailures: [],
-    findings: [],
-    witnesses: ['server'],
-    durationMs: 1,
-    sessions: {},
-    timeline: [],
     ...extra,
-  };
+  });
 }
 const leak = (peakOpen: number) => ({
   oracle: 'liveStreams',

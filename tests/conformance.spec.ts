@@ -8,8 +8,8 @@ import { CASES, ranges } from '../harness/conformance/cases.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { buildReport } from '../harness/report/model.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
-import type { ScenarioResult } from '../harness/runner/run.ts';
 import { runCli } from './support/cli.ts';
+import { scenarioResult } from './support/results.ts';
 
 test('conformance and --backend real refuse what they cannot do, in one line each', async () => {
   const noDir = await runCli(['conformance']);
@@ -52,25 +52,11 @@ test('the cases are named for --case, and a reply reduces to token ranges that s
 });
 
 test("a real-backend run's reports name the server it ran against, as text", () => {
-  const r: ScenarioResult = {
+  const r = scenarioResult({
     scenario: 'lock-unlock',
-    file: 'x.yaml',
-    catches: [],
-    browser: 'chromium',
-    engine: '',
     target: 'hermes-webui',
-    targetVersion: 'x',
-    regress: [],
-    verdict: 'pass',
-    verdicts: [],
-    stepFailures: [],
-    findings: [],
-    witnesses: ['server'],
-    durationMs: 1,
-    sessions: {},
-    timeline: [],
     backend: "its own server (server.py at <img src=x onerror=alert(1)>) with the harness's stub agent",
-  };
+  });
   const report = buildReport({
     startedAt: 'now',
     finishedAt: 'now',

@@ -16,6 +16,7 @@ import { renderJUnit } from '../harness/report/junit.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { ROOT } from './support/cli.ts';
+import { scenarioResult } from './support/results.ts';
 
 // Parsed XML of any shape, read field by field in the assertions.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -35,27 +36,17 @@ function result(
   verdicts: Verdict[],
   over: Partial<ScenarioResult> = {},
 ): ScenarioResult {
-  return {
-    scenario: 'switch-return',
+  return scenarioResult({
     file: 'scenarios/switch-return.yaml',
-    catches: [],
-    browser: 'chromium',
     engine: 'test',
-    target: 'reference',
     targetVersion: 'reference-ui@1',
-    regress: [],
     expected: 'pass',
     verdict,
     verdicts,
-    stepFailures: [],
-    findings: [],
-    witnesses: ['server'],
     durationMs: 1000,
-    sessions: {},
-    timeline: [],
     ...(verdict === 'error' ? { error: 'browser crashed' } : {}),
     ...over,
-  };
+  });
 }
 const passing = () => result('pass', [holds('liveStreams')]);
 const failing = (oracle = 'liveStreams') => result('fail', [fails(oracle)]);

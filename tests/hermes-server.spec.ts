@@ -12,8 +12,8 @@ import { buildReport } from '../harness/report/model.ts';
 import { renderHtml } from '../harness/report/html.ts';
 import { renderMarkdown } from '../harness/report/markdown.ts';
 import { reportSchema } from '../harness/report/schema.ts';
-import type { ScenarioResult } from '../harness/runner/run.ts';
 import { Timeline } from '../harness/timeline.ts';
+import { scenarioResult } from './support/results.ts';
 
 const dirs: string[] = [];
 test.afterAll(() => {
@@ -241,11 +241,9 @@ for (const [dir, want] of Object.entries(RELEASES)) {
 
 test('the Markdown and HTML headers name the server behaviour the mock played, with the reason, as plain text', () => {
   const hostile = 'api/routes.py: `x` <img src=x onerror=alert(1)> **bold** | cell \u001b[31mred';
-  const result = {
+  const result = scenarioResult({
     scenario: 's',
     file: 's.yaml',
-    catches: [],
-    browser: 'chromium',
     engine: 'e',
     target: 'hermes-webui',
     targetVersion: 'v',
@@ -256,16 +254,7 @@ test('the Markdown and HTML headers name the server behaviour the mock played, w
       lastEventId: false,
       headers: { connection: 'close' },
     },
-    regress: [],
-    verdict: 'pass',
-    verdicts: [],
-    stepFailures: [],
-    findings: [],
-    witnesses: ['server'],
-    durationMs: 1,
-    sessions: {},
-    timeline: [],
-  } as ScenarioResult;
+  });
   const report = buildReport({
     startedAt: 'a',
     finishedAt: 'b',
