@@ -59,6 +59,8 @@ test('two tabs showing the same chat may each hold its stream; a third stream is
   const v = liveStreamsOracle(record([...both, open(1200, 3, 'A')]), { graceMs: 750 });
   expect(v.pass).toBe(false);
   expect(v.summary).toMatch(/^3 chat streams open \(sessions a, a, a\) while the user views 2 streaming sessions/);
+  // The excess is the oldest: each tab keeps its newest.
+  expect((v.evidence.leaked as { socket: number }[]).map((l) => l.socket)).toEqual([1]);
 });
 
 test('a stream left open behind a switch in one tab is a leak, whichever tab is in front', () => {
