@@ -4,7 +4,7 @@
 // browser: tabs-budget.spec.ts.
 import { expect } from '@playwright/test';
 import { join } from 'node:path';
-import type { BrowserPage } from '../harness/driver/types.ts';
+import type { BrowserLauncher, BrowserPage } from '../harness/driver/types.ts';
 import { loadScenarioFile } from '../harness/scenario/loader.ts';
 import { runScenario, type ScenarioResult } from '../harness/runner/run.ts';
 import { referenceTarget } from '../harness/targets/reference.ts';
@@ -105,4 +105,22 @@ test("a run's tabs close with its page: the kept browser hands one page over", a
   } finally {
     await next.close();
   }
+});
+
+test('a driver that cannot open a tab fails the openTab step, naming the browser', async ({
+  kept: { launcher, launch },
+}) => {
+  test.skip(launcher.browser !== 'chromium', 'the step failure does not depend on the browser');
+  const without: BrowserLauncher = {
+    browser: launcher.browser,
+    missing: () => launcher.missing(),
+    describe: () => launcher.describe(),
+    launch: async (o) => Object.assign(await launcher.launch(o), { openTab: undefined }),
+  };
+  const r = await runScenario(scenario, { target: referenceTarget, launcher: without, launch, regress: [] });
+  expect(r.error).toBeUndefined();
+  expect(r.verdict).toBe('fail');
+  expect(r.stepFailures.map((f) => f.error)).toEqual([
+    expect.stringMatching(/^steps\[4\] openTab: Chromium .* cannot open another tab \(its driver has no openTab\)/),
+  ]);
 });
