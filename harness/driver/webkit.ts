@@ -181,7 +181,13 @@ class WebDriverPage implements BrowserPage {
     const handle = await this.inTurn(async () => {
       await this.focus();
       if (this.handle === null) this.channel.current = this.handle = await this.send<string>('GET', '/window');
-      return (await this.send<{ handle: string }>('POST', '/window/new', { type: 'window' })).handle;
+      // The new window gets this one's size: a device profile's viewport is its window size here.
+      const { width, height } = await this.send<{ width: number; height: number }>('GET', '/window/rect');
+      const opened = (await this.send<{ handle: string }>('POST', '/window/new', { type: 'window' })).handle;
+      await this.send('POST', '/window', { handle: opened });
+      this.channel.current = opened;
+      await this.send('POST', '/window/rect', { width, height }).catch(() => {});
+      return opened;
     });
     const tab: WebDriverPage = new WebDriverPage(
       this.engine,
