@@ -1,22 +1,26 @@
 // Queries over a run's timeline that the oracles, the runner and the reports share: which sessions the user views
 // when, which server sockets the page let go of, which EventSource made each socket, and the open-stream series.
-import type { CreationSite, TimelineEvent } from './timeline.ts';
+import { FIRST_TAB, type CreationSite, type TimelineEvent } from './timeline.ts';
 
 /**
  * Which sessions the user views, at every change: while a switch is under way (from the click until the UI shows
  * the session) both the one left and the one chosen count as viewed, so a UI slow to react under load is not taken
- * for a leak. Once the UI shows the session, only it does.
+ * for a leak. Once the UI shows the session, only it does. With tabs, the session each tab shows counts, once per tab
+ * (a background tab's chat is still the user's): a session shown in two tabs may have a stream in each.
  */
 export function viewMarks(events: TimelineEvent[]): { t: number; viewed: (string | null)[] }[] {
   const marks: { t: number; viewed: (string | null)[] }[] = [];
-  let prev: string | null = null;
+  const byTab = new Map<string, string | null>();
   for (const e of events) {
     if (e.kind !== 'view') continue;
+    const tab = e.tab ?? FIRST_TAB;
+    const prev = byTab.get(tab) ?? null;
+    byTab.set(tab, e.session);
+    const others = [...byTab].flatMap(([k, s]) => (k === tab ? [] : [s]));
     if (e.shown !== undefined && e.shown > e.t) {
-      marks.push({ t: e.t, viewed: [prev, e.session] });
-      marks.push({ t: e.shown, viewed: [e.session] });
-    } else marks.push({ t: e.t, viewed: [e.session] });
-    prev = e.session;
+      marks.push({ t: e.t, viewed: [...others, ...(prev === e.session ? [] : [prev]), e.session] });
+      marks.push({ t: e.shown, viewed: [...others, e.session] });
+    } else marks.push({ t: e.t, viewed: [...others, e.session] });
   }
   return marks.sort((a, b) => a.t - b.t);
 }
@@ -88,13 +92,19 @@ export function pageReleases(events: TimelineEvent[]): {
 }
 
 /**
- * The open sockets beyond what the user may have open: each viewed streaming session keeps its newest stream; every
- * other stream (of a session not viewed, or an older one of a viewed session) is excess.
+ * The open sockets beyond what the user may have open: each viewed streaming session keeps its newest stream (one
+ * per tab that views it); every other stream (of a session not viewed, or an older one of a viewed session) is excess.
  */
-function excessSockets(open: Map<number, { session: string | null }>, allowed: Set<string>): number[] {
-  const kept = new Map<string, number>();
-  for (const [socket, o] of open) if (o.session !== null && allowed.has(o.session)) kept.set(o.session, socket);
-  const keep = new Set(kept.values());
+function excessSockets(open: Map<number, { session: string | null }>, allowed: string[]): number[] {
+  const quota = new Map<string, number>();
+  for (const s of allowed) quota.set(s, (quota.get(s) ?? 0) + 1);
+  const keep = new Set<number>();
+  for (const [socket, o] of [...open].reverse()) {
+    const left = o.session === null ? 0 : (quota.get(o.session) ?? 0);
+    if (left === 0) continue;
+    keep.add(socket);
+    quota.set(o.session!, left - 1);
+  }
   return [...open.keys()].filter((s) => !keep.has(s));
 }
 
@@ -196,11 +206,11 @@ export function liveStreamSeries(events: TimelineEvent[]) {
     else if (e.kind === 'run-end') activeRuns.delete(e.streamId);
     else continue;
     const running = new Set(activeRuns.values());
-    const allowedSessions = new Set(viewed.filter((v): v is string => v !== null && running.has(v)));
+    const allowedSessions = viewed.filter((v): v is string => v !== null && running.has(v));
     series.push({
       t: e.t,
       open: open.size,
-      allowed: allowedSessions.size,
+      allowed: allowedSessions.length,
       sessions: [...open.values()].map((o) => o.session),
       sockets: [...open.keys()],
       excess: excessSockets(open, allowedSessions),

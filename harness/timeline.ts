@@ -80,6 +80,9 @@ export const creationSiteSchema = z
 const ev = <K extends string, S extends Z.ZodRawShape>(kind: K, shape: S) =>
   z.object({ kind: z.literal(kind), t: ms, ...shape }).strict();
 
+/** The first tab of a run: views and visibility changes that name no tab are its. */
+export const FIRST_TAB = 'main';
+
 /** Every kind of event a timeline holds; the JSON report's timelines are validated with it. */
 export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('step-start', { index: z.number().int(), path: z.string(), step: z.string(), detail: z.string().optional() }),
@@ -98,8 +101,18 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
       .number()
       .optional()
       .describe('when the UI showed the session; from t until then the UI was still switching'),
+    tab: z
+      .string()
+      .optional()
+      .describe('the tab whose view this is, once a scenario opened tabs (absent: the first tab, "main")'),
   }),
-  ev('visibility', { hidden: z.boolean(), frozen: z.boolean(), how: z.string() }),
+  /** The page hidden or shown; with a tab, only that tab, sent to the background or brought forward by switchTab. */
+  ev('visibility', {
+    hidden: z.boolean(),
+    frozen: z.boolean(),
+    how: z.string(),
+    tab: z.string().optional().describe('the tab a switchTab hid or showed; absent: the page the user has in front'),
+  }),
   ev('run-start', { streamId: z.string(), session: z.string(), script: z.string() }),
   /** The user sent a message in a session (the send step), before the UI had a chance to request anything. */
   ev('turn-sent', { session: z.string() }),

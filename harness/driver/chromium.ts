@@ -119,11 +119,34 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
     readonly engine: string,
     readonly cdpPort: number,
     readonly cdpTargetId: string,
-    page: Page,
+    private readonly page: Page,
     private readonly cdp: CDPSession,
     private readonly shutdown: () => Promise<void>,
   ) {
     super(page);
+  }
+
+  /** The tabs this page opened for its run: closed before it, so the tab handed to the next run is the only one. */
+  private readonly tabs: ChromiumPage[] = [];
+
+  /** A tab in the same (default) context: the same profile, so the same storage and connection pool per origin. */
+  async openTab(): Promise<BrowserPage> {
+    const context = this.page.context();
+    const page = await context.newPage();
+    try {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Page.enable');
+      const { targetInfo } = await cdp.send('Target.getTargetInfo');
+      const tab = new ChromiumPage(this.engine, this.cdpPort, targetInfo.targetId, page, cdp, async () => {
+        await cdp.detach().catch(() => {});
+        await page.close().catch(() => {});
+      });
+      this.tabs.push(tab);
+      return tab;
+    } catch (e) {
+      await page.close().catch(() => {});
+      throw e;
+    }
   }
 
   // Freezing hides the page; leaving the frozen state keeps it hidden until focus emulation is back on.
@@ -165,6 +188,11 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
     return 'real';
   }
   async close(): Promise<void> {
+    for (const tab of this.tabs.splice(0)) {
+      // A tab whose renderer stopped answering may share this page's renderer (same site): not handed over either.
+      if (tab.state.hung) this.state.hung = true;
+      await tab.close().catch(() => {});
+    }
     await this.shutdown();
   }
 }

@@ -37,6 +37,11 @@ export interface BrowserPage {
   unfreeze(): Promise<LifecycleMode>;
   /** Network gone / back. */
   setOffline(offline: boolean): Promise<LifecycleMode>;
+  /**
+   * Another tab of the same browser and profile (one connection pool and storage per origin), blank, for the same
+   * run: closed with this page at the latest. Absent where the driver cannot open one.
+   */
+  openTab?(): Promise<BrowserPage>;
   close(): Promise<void>;
 }
 

@@ -120,6 +120,16 @@ if (current(el) !== text && !el.isContentEditable) {
 }
 return { el, filled: current(el) === text };`;
 
+/**
+ * One WebDriver session's commands, one at a time (WebKitWebDriver deadlocks a navigation when a script is sent while
+ * it loads), and the window they go to: the session's pages (tabs) share both.
+ */
+interface SessionChannel {
+  queue: Promise<unknown>;
+  /** The window handle commands go to now; null when unknown (the current window was closed). */
+  current: string | null;
+}
+
 class WebDriverPage implements BrowserPage {
   readonly browser = 'webkit' as const;
   readonly cdpPort = undefined;
@@ -129,18 +139,71 @@ class WebDriverPage implements BrowserPage {
     /** What the iPhone profile could and could not emulate, for the report. */
     readonly emulation: string[],
     private readonly shutdown: () => Promise<void>,
+    private readonly channel: SessionChannel = { queue: Promise.resolve(), current: null },
+    /** This page's window; null while it is the session's only one (never switched away from). */
+    private handle: string | null = null,
   ) {}
 
-  /** One command at a time: WebKitWebDriver deadlocks a navigation when a script is sent while it loads. */
-  private queue: Promise<unknown> = Promise.resolve();
   /** The page stopped answering a script: its MiniBrowser is not reused. */
   hung = false;
+  /** The tabs this page opened for its run: closed before it, so the window handed to the next run is the only one. */
+  private readonly tabs: WebDriverPage[] = [];
 
-  /** One WebDriver command on this page's session, after those before it; timeoutMs overrides the default deadline. */
+  /** One WebDriver command on this page's window, after those before it; timeoutMs overrides the default deadline. */
   cmd<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, timeoutMs?: number): Promise<T> {
-    const run = this.queue.then(() => this.send<T>(method, path, body, timeoutMs));
-    this.queue = run.catch(() => {});
+    return this.inTurn(async () => {
+      await this.focus();
+      return this.send<T>(method, path, body, timeoutMs);
+    });
+  }
+
+  /** Work on the session after the commands before it. */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.channel.queue.then(work);
+    this.channel.queue = run.catch(() => {});
     return run;
+  }
+
+  /** WebDriver commands go to the session's current window: this page's is made current when another one was. */
+  private async focus(): Promise<void> {
+    if (this.handle === null || this.channel.current === this.handle) return;
+    this.channel.current = null;
+    await this.send('POST', '/window', { handle: this.handle });
+    this.channel.current = this.handle;
+  }
+
+  /**
+   * Another window of the same MiniBrowser (its storage and connection pool), driven through its own window handle.
+   * A window, not a tab: a MiniBrowser tab opened by WebDriver stays behind the first, hidden for real, and switching
+   * to its handle does not bring it forward; the harness hides and shows each page itself (emulated, as always here).
+   */
+  async openTab(): Promise<BrowserPage> {
+    const handle = await this.inTurn(async () => {
+      await this.focus();
+      if (this.handle === null) this.channel.current = this.handle = await this.send<string>('GET', '/window');
+      // The new window gets this one's size: a device profile's viewport is its window size here.
+      const { width, height } = await this.send<{ width: number; height: number }>('GET', '/window/rect');
+      const opened = (await this.send<{ handle: string }>('POST', '/window/new', { type: 'window' })).handle;
+      await this.send('POST', '/window', { handle: opened });
+      this.channel.current = opened;
+      await this.send('POST', '/window/rect', { width, height }).catch(() => {});
+      return opened;
+    });
+    const tab: WebDriverPage = new WebDriverPage(
+      this.engine,
+      this.base,
+      this.emulation,
+      async () => {
+        // A blocked tab would not close either: its MiniBrowser is not reused (see close()).
+        if (tab.hung) return;
+        await tab.cmd('DELETE', '/window', undefined, HANDOVER_STEP_MS);
+        this.channel.current = null;
+      },
+      this.channel,
+      handle,
+    );
+    this.tabs.push(tab);
+    return tab;
   }
 
   /** One command; with SSE_HARNESS_DEBUG_WEBDRIVER set, each is logged to stderr with its time and outcome. */
@@ -312,7 +375,12 @@ Promise.resolve().then(() => (${expression})).then(
     // After any command still under way (a sample the run's end overtook): the window is not changed under it. One
     // that takes over a second is waiting on a blocked page (a run stopped at its verdict does not wait for it):
     // the page counts as stopped answering, and its MiniBrowser is not reused.
-    if (!(await settlesWithin(this.queue, 1_000))) this.hung = true;
+    for (const tab of this.tabs.splice(0)) {
+      // One MiniBrowser answers all its tabs' commands in turn: a tab that stopped answering holds up this one too.
+      await tab.close().catch(() => (tab.hung = true));
+      if (tab.hung) this.hung = true;
+    }
+    if (!(await settlesWithin(this.channel.queue, 1_000))) this.hung = true;
     await this.shutdown();
   }
 }
@@ -549,6 +617,13 @@ class PlaywrightWebKitPage extends PlaywrightDrivenPage implements BrowserPage {
   async setOffline(offline: boolean): Promise<LifecycleMode> {
     await this.context.setOffline(offline);
     return 'real';
+  }
+  /** A tab in the same context (its storage and connection pool); closed with the context, the run's page's close. */
+  async openTab(): Promise<BrowserPage> {
+    const page = await this.context.newPage();
+    const tab = new PlaywrightWebKitPage(this.engine, this.context, page, this.emulation);
+    tab.close = () => page.close().catch(() => {});
+    return tab;
   }
   async close(): Promise<void> {
     await this.context.close().catch(() => {});

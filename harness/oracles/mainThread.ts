@@ -10,7 +10,8 @@ export function hiddenIntervals(events: TimelineEvent[], end: number): [number, 
   const out: [number, number][] = [];
   let start: number | null = null;
   for (const e of events) {
-    if (e.kind !== 'visibility') continue;
+    // A tab sent to the background by a switch to another tab of the app: the user still has the app in front.
+    if (e.kind !== 'visibility' || e.tab !== undefined) continue;
     if (e.hidden && start === null) start = e.t;
     if (!e.hidden && start !== null) {
       out.push([start, e.t]);

@@ -41,7 +41,9 @@ interface ReturnCheck {
  */
 function leftAt(events: TimelineEvent[], session: string, t: number): number | null {
   const e = events.find(
-    (x) => x.t > t && ((x.kind === 'view' && x.session !== session) || (x.kind === 'visibility' && x.hidden)),
+    (x) =>
+      x.t > t &&
+      ((x.kind === 'view' && x.session !== session) || (x.kind === 'visibility' && x.hidden && x.tab === undefined)),
   );
   return e ? e.t : null;
 }

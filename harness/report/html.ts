@@ -81,8 +81,9 @@ export function chartData(r: ScenarioResult) {
     stalls: tl
       .filter((e) => e.kind === 'stall')
       .map((e) => (e.kind === 'stall' ? [e.t / 1000, (e.t + e.duration) / 1000] : [0, 0])),
+    // The page hidden, not a tab sent behind another of the app's.
     hidden: tl
-      .filter((e) => e.kind === 'visibility')
+      .filter((e) => e.kind === 'visibility' && e.tab === undefined)
       .map((e) => (e.kind === 'visibility' ? [e.t / 1000, e.hidden ? 1 : 0] : [0, 0])),
     failAt: r.verdicts.filter((v) => !v.pass && v.t !== undefined).map((v) => v.t! / 1000),
   };

@@ -13,7 +13,7 @@ import { Timeline, type TimelineEvent } from '../timeline.ts';
 import { settlesWithin } from '../driver/common.ts';
 import { holdAt, onCleanup } from '../driver/reaper.ts';
 import { CdpProbe } from '../probe/cdp.ts';
-import { PageProbeClient } from '../probe/page-probe-client.ts';
+import type { PageProbeClient } from '../probe/page-probe-client.ts';
 import { TextRecorder } from './page-events.ts';
 import { WitnessSampler } from './witness-sampler.ts';
 import { shownOf, type PageCounts, type PageRead } from './page-read.ts';
@@ -21,6 +21,7 @@ import { BootFailure, RunStopped, StepFailure, untilDeadline, type Check } from 
 import { perform } from './step-table.ts';
 import type { ScenarioResultJson } from './result.ts';
 import { stepHandlers, type RunState } from './steps.ts';
+import { AllTabsCdp, RunTabs, type Tab } from './tabs.ts';
 
 export { BootFailure } from './run-errors.ts';
 
@@ -125,7 +126,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const state: RunState = { viewed: null, frozen: false, switching: false, opened: false, pageHung: false };
   let sampling: NodeJS.Timeout | undefined;
   let sampleBusy = false;
-  let cdp: CdpProbe | undefined;
+  let cdp: AllTabsCdp | undefined;
+  /** The scenario's tabs (set once the page is up): the steps drive the current one, the witnesses read them all. */
+  let tabs: RunTabs | undefined;
   /** The in-page probe, over the page's evaluate (set once the page is up). */
   let probe: PageProbeClient | undefined;
   let unresponsiveUntil = 0;
@@ -231,7 +234,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     target,
     state,
     texts,
-    page: () => page,
+    page: () => tabs?.page,
     probe: () => probe,
     cdp: () => cdp,
   });
@@ -250,21 +253,22 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     say(`  backend ${backend.url}`);
     await holdAt('launch');
     const setupStart = timeline.now();
-    page = watchResponsiveness(await opts.launcher.launch(opts.launch), (e) => {
+    const unresponsive = (e: PageUnresponsiveError) => {
       // One window per blockage: commands queued behind the unanswered one overlap it.
       if (e.waitedMs === 0 || e.since < unresponsiveUntil) return;
       unresponsiveUntil = e.since + e.waitedMs;
       state.pageHung = true;
       timeline.add({ kind: 'stall', t: timeline.fromEpoch(e.since), duration: e.waitedMs, source: 'unresponsive' });
       timeline.add({ kind: 'note', t: timeline.now(), message: e.message.replace(/^sse-harness: /, '') });
-    });
+    };
+    page = watchResponsiveness(await opts.launcher.launch(opts.launch), unresponsive);
     say(`  browser ${page.engine}`);
-    const evaluate = page.evaluate.bind(page);
-    probe = new PageProbeClient(evaluate);
+    tabs = new RunTabs(page);
+    probe = tabs.probe;
     const cdpStart = timeline.now();
     if (page.cdpPort) {
       // Attached before the first navigation: requests started earlier are invisible to the Network domain.
-      const probe = new CdpProbe({ messageEvents: false });
+      const probe = new AllTabsCdp({ messageEvents: false });
       await probe
         .attach({ port: page.cdpPort, targetId: page.cdpTargetId })
         .then(() => (cdp = probe))
@@ -289,13 +293,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }, SAMPLE_MS);
 
     const setViewed = (id: string | null) => {
-      state.viewed = id;
+      state.viewed = tabs!.current.viewed = id;
       const alias = Object.entries(sessions).find(([, s]) => s === id)?.[0] ?? null;
       const e = {
         kind: 'view' as const,
         t: timeline.now(),
         session: id,
         alias,
+        // Once there are tabs, each view is of one: every tab's chat is the user's (see viewMarks).
+        ...(tabs!.all.length > 1 ? { tab: tabs!.current.name } : {}),
         shown: undefined as number | undefined,
       };
       timeline.add(e);
@@ -366,8 +372,34 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
 
     // Hidden time starts once the page is hidden, and ends the moment the harness starts showing it again:
     // a request the page sends while becoming visible is not a hidden-time request.
-    const visibility = (hidden: boolean, how: string, t = timeline.now()) =>
-      timeline.add({ kind: 'visibility', t, hidden, frozen: state.frozen, how });
+    const visibility = (hidden: boolean, how: string, t = timeline.now(), tab?: string) =>
+      timeline.add({ kind: 'visibility', t, hidden, frozen: state.frozen, how, ...(tab ? { tab } : {}) });
+    /** Another tab of the browser, with its witnesses (CDP attached before its first navigation, as the first's). */
+    const newTab = async (name: string): Promise<Tab> => {
+      const main = tabs!.main.page;
+      if (!main.openTab)
+        throw new StepFailure(
+          `${main.engine} cannot open another tab (its driver has no openTab); run this scenario in chromium or webkit`,
+        );
+      const opened = watchResponsiveness(await main.openTab(), unresponsive);
+      if (cdp && opened.cdpPort && opened.cdpTargetId) {
+        const one = new CdpProbe({ messageEvents: false });
+        await one
+          .attach({ port: opened.cdpPort, targetId: opened.cdpTargetId })
+          .then(() => cdp!.add(one))
+          .catch(async (e) => {
+            // A CDP witness of some tabs only would count fewer streams than the others: it stops for the run.
+            timeline.add({
+              kind: 'note',
+              t: timeline.now(),
+              message: `CDP probe could not attach to tab ${name}, verdicts rest on the server ledger and the page probe from here: ${(e as Error).message}`,
+            });
+            await cdp?.close().catch(() => {});
+            cdp = undefined;
+          });
+      }
+      return tabs!.add(name, opened);
+    };
     const dropSockets = (why: string) => {
       const n = backend.dropAllStreams(why);
       timeline.add({
@@ -386,7 +418,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       let pageReady = false as boolean | string;
       try {
         await until('the UI to be ready', bootMs, async () => {
-          pageReady = await page!
+          pageReady = await tabs!.page
             .evaluate<boolean>(target.readyExpression)
             .catch((e: Error) => `threw ${e.message.split('\n')[0]}`);
           return pageReady === true && (target.readyRequests ?? []).every((p) => answered(p, since));
@@ -421,7 +453,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       regress,
       timeline,
       backend,
-      page,
+      page: tabs.page,
+      tabs,
+      newTab,
       sessions,
       state,
       stop: stopper.signal,
@@ -476,7 +510,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       await until(
         'the final answer to render',
         10_000,
-        async () => (await page!.evaluate<string | null>(target.answerTextExpression)) === want,
+        async () => (await tabs!.page.evaluate<string | null>(target.answerTextExpression)) === want,
       ).catch(() => {});
     }
     const pageCounts = await drainStopped();

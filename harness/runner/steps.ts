@@ -8,6 +8,7 @@ import type { Timeline } from '../timeline.ts';
 import type { PageCounts, PageRead } from './page-read.ts';
 import { StepFailure, type Check } from './run-errors.ts';
 import type { StepTable } from './step-table.ts';
+import type { RunTabs, Tab } from './tabs.ts';
 
 /** How long an answer that diverged from the script must stand still, after its run ended, to fail a waitFor. */
 const DIVERGED_MS = 2000;
@@ -18,7 +19,7 @@ const RECLICK_MS = 3_000;
 
 /** The run's state the steps change and the witnesses read; the runner owns it. */
 export interface RunState {
-  /** The session the user views (its backend id), null before the first. */
+  /** The session the user views in the current tab (its backend id), null before the first; each tab's in RunTabs. */
   viewed: string | null;
   /** The page is frozen for real: no script runs in it until it thaws. */
   frozen: boolean;
@@ -37,7 +38,12 @@ export interface StepContext {
   readonly regress: string[];
   readonly timeline: Timeline;
   readonly backend: ChatBackend;
+  /** The current tab's page. */
   readonly page: BrowserPage;
+  /** The scenario's tabs, and which is current. */
+  readonly tabs: RunTabs;
+  /** Opens another tab of the browser, with its witnesses; it is not current yet. */
+  newTab(name: string): Promise<Tab>;
   /** Session aliases of the scenario to backend ids. */
   readonly sessions: Record<string, string>;
   readonly state: RunState;
@@ -58,8 +64,8 @@ export interface StepContext {
   pageUnloaded(how: 'reload' | 'navigate', t: number): void;
   /** The UI's text starts anew (a reload): what it showed before is no baseline for what it shows next. */
   forgetText(): void;
-  /** Records the page's visibility (hidden time starts and ends here). */
-  visibility(hidden: boolean, how: string, t?: number): void;
+  /** Records the page's visibility (hidden time starts and ends here), or with a tab, that tab's. */
+  visibility(hidden: boolean, how: string, t?: number, tab?: string): void;
   /** The server side drops every open chat stream socket, noted with why. */
   dropSockets(why: string): void;
 }
@@ -68,11 +74,15 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
   const { scenario, target, timeline, backend, page, sessions, state } = ctx;
   const answerFor = (id: string) => backend.runFor(id)?.answer ?? [];
 
-  const load = async (how: 'open' | 'reload', query?: Record<string, string>): Promise<PageRead> => {
+  /** The query of the last open: a new tab opens the UI as it was opened. */
+  let openQuery: Record<string, string> | undefined;
+
+  /** Loads the UI in the current tab; a fresh tab has no page to unload. */
+  const load = async (how: 'open' | 'reload', query?: Record<string, string>, freshTab = false): Promise<PageRead> => {
     const since = timeline.now();
     const first = !state.opened;
     state.opened = true;
-    if (!first) ctx.pageUnloaded(how === 'reload' ? 'reload' : 'navigate', since);
+    if (!first && !freshTab) ctx.pageUnloaded(how === 'reload' ? 'reload' : 'navigate', since);
     if (how === 'open')
       await page.goto(backend.url + target.entry({ regress: ctx.regress, ui: scenario.ui ?? {}, query }));
     else {
@@ -85,9 +95,40 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
     return read;
   };
 
+  /**
+   * The user turns from the current tab to another: as in a browser, the tab left goes to the background (hidden,
+   * still running) and the one chosen comes forward. The steps that follow act on it.
+   */
+  const bringForward = async (tab: Tab) => {
+    const left = ctx.tabs.current;
+    ctx.visibility(true, `tab ${left.name} to the background (${await left.page.hide()})`, undefined, left.name);
+    left.hidden = true;
+    ctx.tabs.current = tab;
+    state.viewed = tab.viewed;
+    if (!tab.hidden) return;
+    const t = timeline.now();
+    ctx.visibility(false, `tab ${tab.name} to the front (${await tab.page.show()})`, t, tab.name);
+    tab.hidden = false;
+  };
+
   const table: StepTable<PageRead | undefined> = {
-    open: (arg) => load('open', arg.query),
+    open: (arg) => ((openQuery = arg.query), load('open', arg.query)),
     reload: () => load('reload'),
+
+    async openTab(name) {
+      await bringForward(await ctx.newTab(name));
+      return load('open', openQuery, true);
+    },
+    async switchTab(name) {
+      const tab = ctx.tabs.get(name);
+      // The loader let no unknown tab through; a repeat may switch to the tab already in front.
+      if (!tab) throw new StepFailure(`tab "${name}" is not open; add "- openTab: ${name}" before this step`);
+      if (tab === ctx.tabs.current) return undefined;
+      await bringForward(tab);
+      // What the user looks at now is what this tab shows.
+      ctx.setViewed(tab.viewed);
+      return undefined;
+    },
 
     async background() {
       ctx.visibility(true, await page.hide());

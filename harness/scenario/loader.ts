@@ -20,6 +20,7 @@ import {
   type StreamItem,
 } from './schema.ts';
 import { RESERVED_NAMES } from './limits.ts';
+import { FIRST_TAB } from '../timeline.ts';
 import { readScenarioText } from './source.ts';
 import { readYaml } from './yaml-doc.ts';
 
@@ -403,8 +404,9 @@ function refuseProtoKeys(v: unknown, path: Path, fail: Fail, seen = new Set<obje
 /** Checks that need the whole file: names refer to things that exist, in order. */
 function checkMeaning(s: Scenario, fail: Fail): void {
   const known = new Set<string>();
+  const tabs = new Set([FIRST_TAB]);
   let opened = false;
-  const walk = (steps: Step[], base: Path) =>
+  const walk = (steps: Step[], base: Path, repeated = false) =>
     steps.forEach((step, i) => {
       const at = [...base, i];
       const needSession = (name: string | undefined, key: string, sub?: string) => {
@@ -441,7 +443,28 @@ function checkMeaning(s: Scenario, fail: Fail): void {
       }
       if ('switchTo' in step) needSession(step.switchTo, 'switchTo');
       if ('waitFor' in step) needSession(step.waitFor.session, 'waitFor', 'session');
-      if ('repeat' in step) walk(step.repeat.steps, [...at, 'repeat', 'steps']);
+      if ('openTab' in step) {
+        if (repeated)
+          fail(
+            [...at, 'openTab'],
+            `openTab inside a repeat would open tab ${quote(step.openTab)} again at the next repetition`,
+            `open the tab before the repeat and switch to it inside with "- switchTab: ${clip(step.openTab)}"`,
+          );
+        if (tabs.has(step.openTab))
+          fail(
+            [...at, 'openTab'],
+            `tab ${quote(step.openTab)} is already open${step.openTab === FIRST_TAB ? ': it is the first tab' : ''}`,
+            'give each new tab its own name',
+          );
+        tabs.add(step.openTab);
+      }
+      if ('switchTab' in step && !tabs.has(step.switchTab))
+        fail(
+          [...at, 'switchTab'],
+          `tab ${quote(step.switchTab)} is not opened by an earlier openTab`,
+          `add "- openTab: ${clip(step.switchTab)}" before this step, or switch to "${FIRST_TAB}", the first tab`,
+        );
+      if ('repeat' in step) walk(step.repeat.steps, [...at, 'repeat', 'steps'], repeated || step.repeat.times > 1);
     });
   walk(s.steps, ['steps']);
   for (const key of Object.keys(s.expect)) {

@@ -14,6 +14,7 @@ import {
   MIN_TOKEN_RATE,
   RESERVED_NAMES,
 } from './limits.ts';
+import { FIRST_TAB } from '../timeline.ts';
 
 /** Tokens per second when a tokens item gives no rate. */
 export const DEFAULT_TOKEN_RATE = 20;
@@ -38,6 +39,9 @@ const notReserved = <T extends Z.ZodString>(s: T) =>
   s.refine((v) => !RESERVED_NAMES.includes(v), { message: 'is a reserved name', params: { hint: RESERVED_HINT } });
 const alias = notReserved(
   z.string().regex(/^[A-Za-z][\w-]*$/, 'a session alias is a name like "a" or "chat-1" (letters, digits, - and _)'),
+);
+const tabName = notReserved(
+  z.string().regex(/^[A-Za-z][\w-]*$/, 'a tab name is a name like "second" or "tab-2" (letters, digits, - and _)'),
 );
 
 // ---------------------------------------------------------------- stream script items
@@ -136,6 +140,12 @@ export const stepShape = {
     .strict()
     .describe('type a message and send it; the backend answers with the named stream'),
   switchTo: alias.describe('click a session in the sidebar'),
+  openTab: tabName.describe(
+    `open the UI in another tab of the same browser (same storage, one connection pool per origin), as open does, and make it the current tab; the first tab is "${FIRST_TAB}"`,
+  ),
+  switchTab: tabName.describe(
+    'make another open tab the current one: the tab left goes to the background (hidden), the one chosen comes forward',
+  ),
   waitFor: waitForArg.describe('wait for a condition, with a deadline'),
   wait: positiveMs('let scripted time pass (the user reads); not a synchronisation tool'),
   background: z.object({}).strict().describe('the tab goes to the background: hidden, still running'),
