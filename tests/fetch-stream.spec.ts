@@ -1,0 +1,118 @@
+// The reference UI's fetch-stream mode (?transport=fetch-stream): its chat streams are fetch() response bodies, not
+// EventSources, and its regression switches bite there as they do over EventSource. Counted at the page (the UI's
+// own constructors, wrapped before it loads) and at the server's ledger, which sees every chat-stream socket.
+import { test, expect } from '../harness/playwright/index.ts';
+import type { Page } from '@playwright/test';
+
+const long = [{ tokens: { count: 400, rate: 40 } }];
+const FETCH = { transport: 'fetch-stream' };
+
+/** Counts, before the UI's scripts run, every EventSource it creates and every fetch of a chat stream it makes. */
+async function countStreams(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __made: { eventSources: number; streamFetches: number } };
+    w.__made = { eventSources: 0, streamFetches: 0 };
+    const NativeES = window.EventSource;
+    window.EventSource = class extends NativeES {
+      constructor(url: string | URL, init?: EventSourceInit) {
+        super(url, init);
+        w.__made.eventSources++;
+      }
+    };
+    const nativeFetch = window.fetch.bind(window);
+    window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      if (/\/api\/chat\/stream\?/.test(url)) w.__made.streamFetches++;
+      return nativeFetch(input, init);
+    };
+  });
+}
+const made = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __made: { eventSources: number; streamFetches: number } }).__made);
+
+test('in fetch-stream mode the UI streams over fetch and creates no EventSource', async ({ sse, page }) => {
+  await countStreams(page);
+  await sse.open({ query: FETCH });
+  expect(await page.evaluate(() => document.body.dataset.transport)).toBe('fetch-stream');
+  await sse.newChat();
+  await sse.send('Hello', [{ tokens: { count: 20, rate: 40 } }]);
+  await expect
+    .poll(() => page.evaluate(sse.target.answerTextExpression), { message: 'the whole answer to be shown' })
+    .toMatch(/\S/);
+  await expect.poll(() => sse.backend.ledger.openChatStreams().length, { message: 'the stream to end' }).toBe(0);
+  const n = await made(page);
+  expect(n.eventSources, 'EventSources the UI created').toBe(0);
+  expect(n.streamFetches, 'chat streams the UI fetched').toBeGreaterThan(0);
+  // Every chat stream the server saw was one of those fetches.
+  expect(sse.backend.ledger.sse.length).toBe(n.streamFetches);
+});
+
+test('without a transport the UI still streams over EventSource', async ({ sse, page }) => {
+  await countStreams(page);
+  await sse.open();
+  await sse.newChat();
+  await sse.send('Hello', [{ tokens: { count: 20, rate: 40 } }]);
+  await expect.poll(() => sse.backend.ledger.openChatStreams().length, { message: 'the stream to end' }).toBe(0);
+  const n = await made(page);
+  expect(n.streamFetches).toBe(0);
+  expect(n.eventSources).toBe(sse.backend.ledger.sse.length);
+});
+
+for (const regress of [[], ['leak-on-switch']]) {
+  const leaky = regress.length > 0;
+  test(`fetch-stream mode${leaky ? ' with leak-on-switch leaves a reader open per switch' : ' closes the stream it leaves'}`, async ({
+    sse,
+    page,
+  }) => {
+    await countStreams(page);
+    await sse.open({ query: FETCH, regress, reconnectMs: 300 });
+    const a = await sse.newChat();
+    await sse.send('Tell me a long story', long);
+    const b = await sse.newChat();
+    await sse.send('Another one', long);
+    const switches = 4;
+    for (let i = 0; i < switches; i++) {
+      const to = i % 2 === 0 ? a : b;
+      const streamsOf = () => sse.backend.ledger.sse.filter((r) => r.session === to).length;
+      const before = streamsOf();
+      await sse.switchTo(to);
+      // Back on a streaming chat, the UI reattaches: a new stream of that session opens at the server.
+      await expect.poll(streamsOf, { message: `a stream of ${to} to open again` }).toBe(before + 1);
+    }
+    const open = () => sse.backend.ledger.openChatStreams().length;
+    if (leaky) {
+      // Each stream ever opened stays open (sse-open without sse-close): the two sends' and one per switch.
+      await expect.poll(open, { message: 'open chat streams at the server' }).toBe(2 + switches);
+      const byClient = sse.backend.ledger.sse.filter((r) => r.closedBy === 'client');
+      expect(byClient, 'streams the page closed').toEqual([]);
+    } else {
+      // Only the viewed chat's stream is open; every one left was aborted by the page.
+      await expect.poll(open, { message: 'open chat streams at the server' }).toBe(1);
+      expect(sse.backend.ledger.sse.filter((r) => r.closedBy === 'client').length).toBe(1 + switches);
+    }
+    expect((await made(page)).eventSources).toBe(0);
+  });
+}
+
+test('in fetch-stream mode a dropped stream is reattached with after_seq and no text is lost or doubled', async ({
+  sse,
+  page,
+}) => {
+  await sse.open({ query: FETCH, reconnectMs: 300 });
+  await sse.newChat();
+  const first = 'one two three four five six seven eight';
+  const rest = 'nine ten eleven twelve';
+  await sse.send('Go', [
+    { tokens: { text: first, rate: 40 } },
+    { drop: true },
+    { wait: 500 },
+    { tokens: { text: rest, rate: 40 } },
+  ]);
+  await expect
+    .poll(() => page.evaluate(sse.target.answerTextExpression), { message: 'the whole answer, once' })
+    .toBe(`${first}${rest}`);
+  const streams = sse.backend.ledger.sse;
+  expect(streams.length, 'the first stream and the reattached one').toBe(2);
+  expect(streams[0]!.closedBy, 'the drop').toBe('server');
+  expect(streams[1]!.afterSeq, 'the reattach asks for what came after the drop').toBeGreaterThan(0);
+});
