@@ -30,11 +30,12 @@ import { scenarioJsonSchema } from './scenario/json-schema.ts';
 import { reportJsonSchema } from './report/schema.ts';
 import { launcherFor, BROWSERS } from './driver/index.ts';
 import { ConfigError, loadConfig, type ConfigProject, type SseHarnessConfig } from './config.ts';
-import { ProjectError, runProjects, type ProjectSettings, type RunProject } from './projects.ts';
+import { ProjectError, runProjects, transportList, type ProjectSettings, type RunProject } from './projects.ts';
 import type { WorkerBrowsers } from './driver/reuse.ts';
 import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames, useTarget } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
+import { TRANSPORT_KINDS } from './targets/transport.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './scenario/classes.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
 import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
@@ -70,6 +71,7 @@ class UsageError extends Error {}
 const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
   ['target', 'target'],
   ['appDir', 'appDir'],
+  ['transport', 'transport'],
   ['browsers', 'browser'],
   ['device', 'device'],
   ['workers', 'workers'],
@@ -97,10 +99,12 @@ function applyConfig(command: Command, config: SseHarnessConfig): void {
     if (value === undefined || !command.options.some((o) => o.attributeName() === option)) continue;
     const source = command.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
-    // sweep takes a list of backends where run takes one.
+    // sweep takes a list of backends where run takes one; run takes a list of transports where a config may give one.
     command.setOptionValueWithSource(
       option,
-      option === 'backend' && Array.isArray(command.getOptionValue(option)) ? [value] : value,
+      (option === 'backend' && Array.isArray(command.getOptionValue(option))) || option === 'transport'
+        ? (transportList(value as string | string[]) ?? value)
+        : value,
       'config',
     );
   }
@@ -176,8 +180,13 @@ export function verdictTable(results: ScenarioResult[]): string {
   // A project column where the runs belong to projects.
   const projects = results.some((r) => r.project !== undefined);
   const project = (s: string) => (projects ? `${pad(s, 14)} ` : '');
-  const indent = ' '.repeat(projects ? 60 : 45);
-  const rows = [`${pad('scenario', 26)} ${project('project')}${pad('browser', 9)} ${pad('verdict', 7)} detail`];
+  // A transport column where the runs were asked for transports (--transport).
+  const transports = results.some((r) => r.transport !== undefined);
+  const transport = (s: string) => (transports ? `${pad(s, 12)} ` : '');
+  const indent = ' '.repeat(45 + (projects ? 15 : 0) + (transports ? 13 : 0));
+  const rows = [
+    `${pad('scenario', 26)} ${project('project')}${pad('browser', 9)} ${transport('transport')}${pad('verdict', 7)} detail`,
+  ];
   for (const r of results) {
     const failing = r.verdicts.filter((v) => !v.pass);
     const mark = outcomeOf(r).toUpperCase();
@@ -188,7 +197,7 @@ export function verdictTable(results: ScenarioResult[]): string {
           ? `${failing[0]!.oracle}: ${failing[0]!.summary}${knownNote(failing[0]!)}`
           : holdLine(r.verdicts);
     rows.push(
-      `${pad(cell(r.scenario), 26)} ${project(cell(r.project ?? ''))}${pad(cell(r.browser), 9)} ${pad(mark, 7)} ${cell(first)}`,
+      `${pad(cell(r.scenario), 26)} ${project(cell(r.project ?? ''))}${pad(cell(r.browser), 9)} ${transport(cell(r.transport ?? ''))}${pad(mark, 7)} ${cell(first)}`,
     );
     for (const v of failing) {
       if (v.step) rows.push(`${indent}  at ${cell(v.step)}${v.t !== undefined ? ` (t=${v.t} ms)` : ''}`);
@@ -209,6 +218,7 @@ interface RunFlags {
   bootTimeout?: number;
   target: string;
   appDir?: string;
+  transport?: string[];
   regress: string[];
   browser: string[];
   reportDir: string;
@@ -304,10 +314,10 @@ async function readyProjects(
 ): Promise<ReadyProject[]> {
   let projects: RunProject[];
   try {
-    const { device, target, appDir, timeScale } = flags;
+    const { device, target, appDir, timeScale, transport: transports } = flags;
     projects = runProjects(
       configProjects,
-      { browsers: flags.browser, device, target, appDir, scenarios: paths, timeScale },
+      { browsers: flags.browser, device, target, appDir, scenarios: paths, timeScale, transports },
       given,
       flags.project,
     );
@@ -315,27 +325,44 @@ async function readyProjects(
     throw e instanceof ProjectError ? new UsageError(e.message) : e;
   }
   const targets = new Map<string, Target>();
-  const lists = new Map<string, Scenario[]>();
-  const ready: ReadyProject[] = [];
-  for (const p of projects) {
-    const at = JSON.stringify([p.target, p.appDir]);
+  const made = async (p: RunProject, transport: string | undefined) => {
+    const at = JSON.stringify([p.target, p.appDir, transport]);
     if (!targets.has(at))
       try {
         // A project's own target module is loaded here; the run's was loaded before the command (preAction).
         const name = targetNames().includes(p.target)
           ? p.target
           : await useTarget(p.target, `config project ${p.name} target`);
-        targets.set(at, targetFor(name, { appDir: p.appDir }));
+        targets.set(at, targetFor(name, { appDir: p.appDir, transport }));
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
+    return targets.get(at)!;
+  };
+  // --transport all: every transport the project's target lists, one run each.
+  const each: RunProject[] = [];
+  for (const p of projects) {
+    if (p.transport !== 'all') each.push(p);
+    else {
+      const t = await made(p, undefined);
+      if (!t.transports?.length)
+        throw new UsageError(
+          `sse-harness: --transport all: the ${t.name} target does not say which transports it has. Leave --transport out.`,
+        );
+      each.push(...t.transports.map((transport) => ({ ...p, transport })));
+    }
+  }
+  const lists = new Map<string, Scenario[]>();
+  const ready: ReadyProject[] = [];
+  for (const p of each) {
+    const target = await made(p, p.transport);
     const files = JSON.stringify(p.scenarios);
     if (!lists.has(files)) lists.set(files, loadAll(p.scenarios));
     let loaded = lists.get(files)!;
     if (p.timeScale !== undefined)
       loaded = loaded.map((s) => (s.timeScale === undefined ? withTimeScale(s, p.timeScale!) : s));
     if (flags.grep) loaded = loaded.filter((s) => s.name.includes(flags.grep!));
-    ready.push({ ...p, made: targets.get(at)!, loaded });
+    ready.push({ ...p, made: target, loaded });
   }
   if (ready.every((p) => !p.loaded.length))
     throw new UsageError(`sse-harness: no scenario matches --grep ${flags.grep}`);
@@ -425,7 +452,7 @@ async function runCommand(
           regress: flags.regress,
           expect: flags.regress.length ? ('catch' as const) : ('pass' as const),
         }))
-    ).map((job) => ({ ...job, project: p.name, target: p.made, device: p.device })),
+    ).map((job) => ({ ...job, project: p.name, target: p.made, device: p.device, transport: p.transport })),
   );
   // --repeat-until-fail N: the same runs again and again, stopping at the first that does not pass (flaky leaks).
   const rounds = Math.max(1, flags.repeatUntilFail ?? 1);
@@ -478,6 +505,7 @@ async function runCommand(
     scenario: p.job.scenario.name,
     file: p.job.scenario.file,
     browser: p.job.browser,
+    ...(p.job.transport ? { transport: p.job.transport } : {}),
     regress: p.job.regress,
     expect: p.job.expect,
     ...(p.job.klass ? { klass: p.job.klass } : {}),
@@ -570,7 +598,7 @@ blob: ${file}
   const runJob = async (job: Job, i: number, browsers: WorkerBrowsers, attempt = 1): Promise<ScenarioResult> => {
     const tag = `[${i + 1}/${jobs.length}${attempt > 1 ? ` retry ${attempt - 1}/${flags.retries}` : ''}]`;
     log(
-      `${tag} ${job.scenario.name} · ${job.project ? `${job.project} · ` : ''}${job.browser}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`,
+      `${tag} ${job.scenario.name} · ${job.project ? `${job.project} · ` : ''}${job.browser}${job.transport ? ` · ${job.transport}` : ''}${job.regress.length ? ` · regress ${job.regress.join(',')}` : ''}`,
     );
     const r = await runScenario(job.scenario, {
       target: job.target ?? target,
@@ -603,7 +631,7 @@ blob: ${file}
       if (!vs.pass) r.verdict = 'fail';
     }
     log(
-      `${tag} ${job.scenario.name} · ${job.browser} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${
+      `${tag} ${job.scenario.name} · ${job.browser}${job.transport ? ` · ${job.transport}` : ''} → ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)} s${
         r.verdict === 'fail'
           ? `: ${r.verdicts
               .filter((v) => !v.pass)
@@ -854,6 +882,12 @@ export function buildProgram(): Command {
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .addOption(
       new Option(
+        '--transport <kinds>',
+        `the streaming transport the UI must use (${TRANSPORT_KINDS.join(', ')}; the reference UI has eventsource and fetch-stream), comma-separated for one run each, or "all" the target has (default: the target's own)`,
+      ).argParser(names),
+    )
+    .addOption(
+      new Option(
         '-r, --regress <classes>',
         `switch regression classes on in the reference UI, comma-separated (${REGRESSION_CLASSES.join(', ')})`,
       )
@@ -983,6 +1017,7 @@ Examples:
         ['target', 'target'],
         ['appDir', 'appDir'],
         ['timeScale', 'timeScale'],
+        ['transports', 'transport'],
       ];
       const given = new Set(flagOf.filter(([, o]) => command.getOptionValueSource(o) === 'cli').map(([k]) => k));
       if (paths.length) given.add('scenarios');

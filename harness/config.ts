@@ -6,9 +6,15 @@ import { pathToFileURL } from 'node:url';
 import { z } from './deps.ts';
 import { oneLine } from './printable.ts';
 import type { z as Z } from 'zod';
+import { TRANSPORT_KINDS } from './targets/transport.ts';
 
 const BROWSER_NAMES = ['chromium', 'webkit'] as const;
 const DEVICES = ['iphone'] as const;
+/** A transport, or several (one run each), for targets that can stream more than one way (targets/transport.ts). */
+const transportSetting = z
+  .union([z.enum(TRANSPORT_KINDS), z.array(z.enum(TRANSPORT_KINDS)).min(1)])
+  .optional()
+  .describe(`the streaming transport the UI must use (${TRANSPORT_KINDS.join(', ')}), or a list: one run each`);
 
 /**
  * One project: a browser (with an optional device profile) and the settings that may differ per project; what a
@@ -29,6 +35,7 @@ export const projectSchema = z
     appDir: z.string().min(1).optional().describe("this project's UI checkout"),
     scenarios: z.array(z.string().min(1)).min(1).optional().describe("this project's scenario files or folders"),
     timeScale: z.number().min(0.05).max(20).optional().describe('play scripted streams at this speed'),
+    transport: transportSetting,
   })
   .strict();
 
@@ -43,6 +50,7 @@ export const configSchema = z
       .describe('scenario files or folders run when a command names none'),
     target: z.string().min(1).optional().describe('the chat UI target (a name, or a path to a target module)'),
     appDir: z.string().min(1).optional().describe("the UI's checkout, for targets that read one"),
+    transport: transportSetting,
     browsers: z
       .array(z.enum(BROWSER_NAMES))
       .min(1)

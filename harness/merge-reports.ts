@@ -316,6 +316,7 @@ export function mergeRuns(found: FoundBlob<RunBlob>[], allowPartial: boolean): M
   const matrixJobs = jobs.map((j) => ({
     scenario: { name: j.scenario },
     browser: j.browser,
+    ...(j.transport ? { transport: j.transport } : {}),
     expect: j.expect,
     ...(j.klass ? { klass: j.klass as RegressionClass } : {}),
   }));

@@ -13,14 +13,28 @@ export interface ProjectSettings {
   /** Scenario files or folders (none: the built-in scenarios). */
   scenarios: string[];
   timeScale?: number;
+  /** Streaming transports to run over, one run each (none: the target's default). */
+  transports?: string[];
 }
 
-/** One browser of one project, with the settings its runs use. */
-export interface RunProject extends Omit<ProjectSettings, 'browsers'> {
+/** One browser (and transport) of one project, with the settings its runs use. */
+export interface RunProject extends Omit<ProjectSettings, 'browsers' | 'transports'> {
   /** The config project's name; absent for the one project per browser of a run without projects. */
   name?: string;
   browser: string;
+  /** The transport its target is made for (absent: the target's default). */
+  transport?: string;
 }
+
+/** A config's transport setting: one transport, or a list. */
+export const transportList = (t: string | readonly string[] | undefined): string[] | undefined =>
+  t === undefined ? undefined : typeof t === 'string' ? [t] : [...t];
+
+/** Each browser with each transport (none given: the target's default, no transport named). */
+const perTransport = <T extends object>(items: T[], transports: string[] | undefined) =>
+  items.flatMap((item) =>
+    transports?.length ? [...new Set(transports)].map((transport) => ({ ...item, transport })) : [item],
+  );
 
 export class ProjectError extends Error {}
 
@@ -40,8 +54,11 @@ export function runProjects(
       throw new ProjectError(
         `sse-harness: --project ${oneLine(only.join(','), 200)}: the config has no projects. Define projects in sse-harness.config.ts, or leave --project out.`,
       );
-    const { browsers, ...rest } = run;
-    return browsers.map((browser) => ({ ...rest, browser }));
+    const { browsers, transports, ...rest } = run;
+    return perTransport(
+      browsers.map((browser) => ({ ...rest, browser })),
+      transports,
+    );
   }
   const names = projects.map((p) => p.name);
   const unknown = only.find((n) => !names.includes(n));
@@ -53,14 +70,17 @@ export function runProjects(
   const own = <K extends keyof ProjectSettings & keyof ConfigProject>(p: ConfigProject, key: K) =>
     given.has(key) ? run[key] : (p[key] ?? run[key]);
   return chosen.flatMap((p) =>
-    (given.has('browsers') ? run.browsers : [p.browser]).map((browser) => ({
-      name: p.name,
-      browser,
-      device: given.has('device') ? run.device : p.device,
-      target: own(p, 'target')!,
-      appDir: own(p, 'appDir'),
-      scenarios: own(p, 'scenarios')!,
-      timeScale: own(p, 'timeScale'),
-    })),
+    perTransport(
+      (given.has('browsers') ? run.browsers : [p.browser]).map((browser) => ({
+        name: p.name,
+        browser,
+        device: given.has('device') ? run.device : p.device,
+        target: own(p, 'target')!,
+        appDir: own(p, 'appDir'),
+        scenarios: own(p, 'scenarios')!,
+        timeScale: own(p, 'timeScale'),
+      })),
+      given.has('transports') ? run.transports : (transportList(p.transport) ?? run.transports),
+    ),
   );
 }

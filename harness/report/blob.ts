@@ -40,6 +40,7 @@ export const blobJobSchema = z
     scenario: z.string(),
     file: z.string(),
     browser: z.string(),
+    transport: z.string().optional().describe('the streaming transport asked for (--transport), where one was'),
     regress: z.array(z.string()),
     expect: z.enum(['pass', 'catch']),
     klass: z.string().optional().describe('the regression class a detection-matrix run switches on'),

@@ -7,6 +7,7 @@ import type { Divergence } from '../oracles/divergence.ts';
 import { liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
 import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
+import { columnLabel, matrixColumns } from '../runner/matrix.ts';
 
 const require = createRequire(import.meta.url);
 const asset = (p: string) => readFileSync(require.resolve(`uplot/dist/${p}`), 'utf8');
@@ -156,7 +157,7 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
     .join('');
   const id = attempt ? `r${runIndex}a${attempt.n}` : `r${runIndex}`;
   return `<section id="${id}" class="result ${badge}${attempt ? ' attempt' : ''}">
-  <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · project ${esc(r.project)}` : ''}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
+  <h2><span class="badge ${badge}">${badge.toUpperCase()}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · project ${esc(r.project)}` : ''}${r.transport !== undefined ? ` · transport ${esc(r.transport)}` : ''}${r.regress.length ? ` · regress ${esc(r.regress.join(', '))}` : ''}${attempt ? ` · attempt ${attempt.n} of ${attempt.of} <a href="#r${attempt.run}">(the run)</a>` : ''}</h2>
   ${attempts.length ? `<ol class="attempts">${attempts.map((a, k) => `<li>${k < attempts.length - 1 ? `<a href="#r${runIndex}a${k + 1}">${esc(a)}</a>` : esc(a)}</li>`).join('')}</ol>` : ''}
   <p class="meta">${esc(r.description ?? '')}<br>${esc(r.engine)} · target ${esc(r.target)} (${esc(r.targetVersion)})${r.readySignal ? ` · ready signal ${esc(r.readySignal)}` : ''} · ${(r.durationMs / 1000).toFixed(1)} s${r.error ? `<br><b>error:</b> ${esc(r.error)}` : ''}${r.stoppedEarly ? `<br><b>stopped early</b> at ${r.stoppedEarly.t} ms: ${esc(r.stoppedEarly.oracle)} had failed for good${r.stoppedEarly.notJudged.length ? `; not judged: ${esc(r.stoppedEarly.notJudged.join(', '))}` : ''}` : ''}</p>
   ${failing.length ? `<div class="evidence">${failing.map((v) => `<b>${esc(v.oracle)}</b>: ${esc(v.summary)}${v.step ? ` — at ${esc(v.step)}` : ''}${esc(knownNote(v))}`).join('<br>')}</div>` : ''}
@@ -232,15 +233,18 @@ export function renderHtml(report: HarnessReport): string {
   });
   const runIndexOf = (s: Shown) => s.attempt?.run ?? report.results.indexOf(s.r);
   const data = shown.map((s) => chartData(s.r));
+  const columns = report.matrix ? matrixColumns(report.matrix, report.browsers) : [];
   const matrix = report.matrix
-    ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${report.browsers.map((b) => `<th>${esc(b)}</th>`).join('')}</tr>${[
+    ? `<h2>Detection matrix</h2><table class="matrix"><tr><th>class</th>${columns.map((col) => `<th>${esc(columnLabel(col))}</th>`).join('')}</tr>${[
         ...new Set(report.matrix.map((c) => c.klass)),
       ]
         .map(
           (k) =>
-            `<tr><td>${esc(k)}</td>${report.browsers
-              .map((b) => {
-                const c = report.matrix!.find((x) => x.klass === k && x.browser === b);
+            `<tr><td>${esc(k)}</td>${columns
+              .map((col) => {
+                const c = report.matrix!.find(
+                  (x) => x.klass === k && x.browser === col.browser && x.transport === col.transport,
+                );
                 return `<td class="${c?.ok ? 'ok' : 'bad'}">${c ? `${c.ok ? '✓' : '✗'} ${esc(c.detail)}` : '–'}</td>`;
               })
               .join('')}</tr>`,
@@ -250,7 +254,7 @@ export function renderHtml(report: HarnessReport): string {
   const index = report.results
     .map(
       (r, i) =>
-        `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · ${esc(r.project)}` : ''}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`,
+        `<li><a href="#r${i}"><span class="badge ${outcomeOf(r)}">${outcomeOf(r)}</span> ${esc(r.scenario)} · ${esc(r.browser)}${r.project !== undefined ? ` · ${esc(r.project)}` : ''}${r.transport !== undefined ? ` · ${esc(r.transport)}` : ''}${r.regress.length ? ` · ${esc(r.regress.join(','))}` : ''}${r.attempts?.length ? ` · ${r.attempts.length + 1} attempts` : ''}${r.compare ? ` · base ${esc(r.compare.baseVerdict)} · ${esc(r.compare.status)}` : ''}</a></li>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sse-harness report · ${esc(report.startedAt)}</title>
@@ -271,7 +275,7 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 .divergence mark{background:#fbb;border-left:2px solid #c00}
 </style></head><body>
 <h1>sse-harness report</h1>
-<p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
+<p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.transports ? ` · transports ${esc(report.transports.join(', '))}` : ''}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
 ${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.summary.flaky ? `, ${report.summary.flaky} flaky (${report.gate?.flaky === 'fail' ? 'failing' : 'passing'} the gate)` : ''}${report.summary.known ? `, ${report.summary.known} known` : ''}${report.gate?.retries ? ` · up to ${report.gate.retries} retr${report.gate.retries === 1 ? 'y' : 'ies'} per run` : ''} · command: <code>${esc(report.command.join(' '))}</code>${mockLine(report)}</p>
 ${report.complete ? '' : `<p class="incomplete">This report is incomplete: the run was interrupted${report.interruptedBy ? ` by ${esc(report.interruptedBy)}` : ''}.</p>`}
 <p class="meta">Chart: red steps = open chat streams the server sees; dashed = what the user could legitimately have open; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>

@@ -16,7 +16,7 @@ const xml = (s: unknown) =>
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export const caseName = (r: ScenarioResult) =>
-  `${r.scenario}${r.project !== undefined ? ` [project ${r.project}]` : ''}${r.regress.length ? ` [regress ${r.regress.join(',')}]` : ''}`;
+  `${r.scenario}${r.project !== undefined ? ` [project ${r.project}]` : ''}${r.transport !== undefined ? ` [transport ${r.transport}]` : ''}${r.regress.length ? ` [regress ${r.regress.join(',')}]` : ''}`;
 
 /** Earlier attempts as Surefire's flakyFailure / rerunFailure elements: flaky when the run held in the end, rerun when it never did. */
 function attemptElements(r: ScenarioResult, inMatrix: boolean, flaky: boolean): string {

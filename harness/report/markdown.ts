@@ -8,17 +8,18 @@ import { printable } from '../printable.ts';
 import { holdLine } from './verdict-line.ts';
 import { attemptLines, knownNote, outcomeOf, problemOf } from './outcome.ts';
 import { mdBlock, mdCell, mdCode, mdHtmlText, mdText } from './markdown-text.ts';
+import { columnLabel, matrixColumns } from '../runner/matrix.ts';
 
 /** A table cell's longest text from a run: the rest is counted, not shown. */
 const CELL_MAX = 1000;
 const code = (s: string) => mdCode(s, CELL_MAX);
 const text = (s: string) => mdText(s, CELL_MAX);
 /**
- * A run's name: the scenario's, with its project and the classes switched on (the brackets are the harness's own, on
+ * A run's name: the scenario's, with its project, its transport and the classes switched on (the brackets are the harness's own, on
  * no line's start).
  */
 const runName = (r: HarnessReport['results'][number]) =>
-  `${text(r.scenario)}${r.project !== undefined ? ` [project ${text(r.project)}]` : ''}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
+  `${text(r.scenario)}${r.project !== undefined ? ` [project ${text(r.project)}]` : ''}${r.transport !== undefined ? ` [transport ${text(r.transport)}]` : ''}${r.regress.length ? ` [regress ${text(r.regress.join(','))}]` : ''}`;
 
 /** The evidence that points, as plain text lines: where a transcript diverged, where leaked streams were created. */
 function pointerLines(r: HarnessReport['results'][number]): string[] {
@@ -62,7 +63,7 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
       : `✅ **sse-harness: all ${report.results.length} run${report.results.length === 1 ? '' : 's'} as expected**${asides.length ? ` (${asides.join(', ')})` : ''}`;
   lines.push(`### ${head}`, '');
   lines.push(
-    `Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))} · ${text(report.startedAt)}`,
+    `Target ${code(report.target)} · browsers ${text(report.browsers.join(', '))}${report.transports ? ` · transports ${text(report.transports.join(', '))}` : ''} · ${text(report.startedAt)}`,
     '',
   );
   const models = [
@@ -73,15 +74,18 @@ export function renderMarkdown(report: HarnessReport, files: { html?: string; js
   if (real.length) lines.push(`Real server: ${real.join('; ')}`, '');
   if (report.matrix?.length) {
     const classes = [...new Set(report.matrix.map((c) => c.klass))];
+    const columns = matrixColumns(report.matrix, report.browsers);
     lines.push(
-      '| regression class | ' + report.browsers.join(' | ') + ' |',
-      '|---|' + report.browsers.map(() => '---|').join(''),
+      '| regression class | ' + columns.map((col) => mdCell(text(columnLabel(col)))).join(' | ') + ' |',
+      '|---|' + columns.map(() => '---|').join(''),
     );
     for (const k of classes) {
       lines.push(
-        `| ${mdCell(k === 'healthy' ? 'healthy UI' : text(k))} | ${report.browsers
-          .map((b) => {
-            const c = report.matrix!.find((m) => m.klass === k && m.browser === b);
+        `| ${mdCell(k === 'healthy' ? 'healthy UI' : text(k))} | ${columns
+          .map((col) => {
+            const c = report.matrix!.find(
+              (m) => m.klass === k && m.browser === col.browser && m.transport === col.transport,
+            );
             return c ? `${c.ok ? '✅' : '❌'} ${mdCell(text(c.detail))}` : '–';
           })
           .join(' | ')} |`,

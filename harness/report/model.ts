@@ -17,10 +17,13 @@ export function buildReport(input: Omit<HarnessReport, 'schemaVersion' | 'tool' 
   // Every result states its outcome; one that was neither retried nor excused has its verdict as outcome.
   const r = input.results.map((x) => (x.outcome ? x : { ...x, outcome: x.verdict }));
   const count = (o: string) => r.filter((x) => outcomeOf(x) === o).length;
+  // The transports the runs were asked to use, unless the caller names them (a run that has no results yet).
+  const transports = input.transports ?? [...new Set(r.flatMap((x) => (x.transport ? [x.transport] : [])))];
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: 'sse-harness',
     ...input,
+    ...(transports.length ? { transports } : {}),
     results: r,
     summary: {
       total: r.length,

@@ -19,6 +19,10 @@ export const reportSchema = z
     command: z.array(z.string()),
     target: z.string(),
     browsers: z.array(z.string()),
+    transports: z
+      .array(z.string())
+      .optional()
+      .describe('the streaming transports the UI was asked to use (--transport; absent: each target its default)'),
     regress: z.array(z.string()),
     summary: z
       .object({

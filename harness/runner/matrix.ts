@@ -1,4 +1,5 @@
-// The detection matrix: every regression class × browser must be flagged by its oracle, and the healthy UI must pass.
+// The detection matrix: every regression class × browser (× transport, when the run asks for transports) must be
+// flagged by its oracle, and the healthy UI must pass.
 import type { z as Z } from 'zod';
 import { z } from '../deps.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -20,16 +21,19 @@ export interface Job {
   project?: string;
   target?: Target;
   device?: 'iphone';
+  /** The streaming transport its target was made for (--transport), a column of the matrix; absent: the default. */
+  transport?: string;
 }
 
 /** What the matrix's cells need of a job (a shard blob's job list has this much). */
-export type MatrixJob = Pick<Job, 'browser' | 'expect' | 'klass'> & { scenario: Pick<Scenario, 'name'> };
+export type MatrixJob = Pick<Job, 'browser' | 'expect' | 'klass' | 'transport'> & { scenario: Pick<Scenario, 'name'> };
 
 /** One cell of the matrix, as the JSON report holds it; a class is any target's, so the schema has a string. */
 export const matrixCellSchema = z
   .object({
     klass: z.string(),
     browser: z.string(),
+    transport: z.string().optional().describe("the streaming transport of the column (absent: the UI's default)"),
     /** healthy: passed/total; class: caught by its oracle in every scenario built for it. */
     ok: z.boolean(),
     detail: z.string(),
@@ -37,6 +41,24 @@ export const matrixCellSchema = z
   })
   .strict();
 export type MatrixCell = Omit<Z.infer<typeof matrixCellSchema>, 'klass'> & { klass: RegressionClass | 'healthy' };
+
+/** A column of the matrix: a browser, and a transport when the run asked for transports. */
+export interface MatrixColumn {
+  browser: string;
+  transport?: string;
+}
+const inColumn = (x: MatrixColumn, c: MatrixColumn) => x.browser === c.browser && x.transport === c.transport;
+export const columnLabel = (c: MatrixColumn): string => (c.transport ? `${c.browser} · ${c.transport}` : c.browser);
+
+/** The columns of cells or jobs: each browser in the order given, then each transport in the order first met. */
+export function matrixColumns(of: readonly MatrixColumn[], browsers: readonly string[]): MatrixColumn[] {
+  const transports = [...new Set(of.map((x) => x.transport))];
+  return browsers.flatMap((browser) =>
+    (transports.length ? transports : [undefined]).map((transport) =>
+      transport === undefined ? { browser } : { browser, transport },
+    ),
+  );
+}
 
 /** Jobs for the matrix: every scenario healthy, plus each class in the scenarios that declare they catch it. */
 export function matrixJobs(
@@ -92,14 +114,14 @@ export function matrixCells(
     const names = list.filter((p) => (p.result.outcome ?? p.result.verdict) === what).map((p) => p.result.scenario);
     return names.length ? `, ${what} ${names.length}: ${names.join(', ')}` : '';
   };
-  for (const browser of browsers) {
-    const healthy = pairs.filter((p) => p.job.browser === browser && p.job.expect === 'pass');
+  for (const column of matrixColumns(jobs, browsers)) {
+    const healthy = pairs.filter((p) => inColumn(p.job, column) && p.job.expect === 'pass');
     const alarms = healthy.filter(
       (p) => !['pass', 'known', ...(flaky === 'pass' ? ['flaky'] : [])].includes(p.result.outcome ?? p.result.verdict),
     );
     cells.push({
       klass: 'healthy',
-      browser,
+      ...column,
       ok: alarms.length === 0 && healthy.length > 0,
       detail: alarms.length
         ? `FALSE ALARM ${alarms.length}/${healthy.length}: ${alarms
@@ -121,12 +143,12 @@ export function matrixCells(
       scenarios: [...new Set(healthy.map((p) => p.job.scenario.name))],
     });
     for (const klass of classes) {
-      const runs = pairs.filter((p) => p.job.browser === browser && p.job.klass === klass);
+      const runs = pairs.filter((p) => inColumn(p.job, column) && p.job.klass === klass);
       const missed = runs.filter((p) => !caughtBy(p.result, klass) || (flaky === 'fail' && isFlaky(p.result)));
       const flakyCatches = runs.filter((p) => isFlaky(p.result)).map((p) => p.result.scenario);
       cells.push({
         klass,
-        browser,
+        ...column,
         ok: runs.length > 0 && missed.length === 0,
         detail: !runs.length
           ? 'MISS: no scenario declares it catches this class'
@@ -146,7 +168,7 @@ export function matrixCells(
  */
 export function shardCells(cells: MatrixCell[], shardJobs: MatrixJob[], allJobs: MatrixJob[]): MatrixCell[] {
   const has = (jobs: MatrixJob[], c: MatrixCell) =>
-    jobs.some((j) => j.browser === c.browser && (c.klass === 'healthy' ? j.expect === 'pass' : j.klass === c.klass));
+    jobs.some((j) => inColumn(j, c) && (c.klass === 'healthy' ? j.expect === 'pass' : j.klass === c.klass));
   return cells.filter((c) => has(shardJobs, c) || !has(allJobs, c));
 }
 
@@ -154,16 +176,17 @@ const pad = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 
 export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
   const rows = [...new Set(cells.map((c) => c.klass))];
+  const columns = matrixColumns(cells, browsers);
   // Wide enough for the longest oracle name; failing cells are spelled out in full below the table.
   const width = Math.min(
     40,
-    Math.max(12, ...cells.map((c) => (c.ok ? c.detail.length + 2 : 0)), ...browsers.map((b) => b.length)),
+    Math.max(12, ...cells.map((c) => (c.ok ? c.detail.length + 2 : 0)), ...columns.map((c) => columnLabel(c).length)),
   );
-  const lines = [`${pad('regression class', 22)} ${browsers.map((b) => pad(b, width)).join(' ')}`];
-  lines.push('-'.repeat(22 + (width + 1) * browsers.length));
+  const lines = [`${pad('regression class', 22)} ${columns.map((c) => pad(columnLabel(c), width)).join(' ')}`];
+  lines.push('-'.repeat(22 + (width + 1) * columns.length));
   for (const klass of rows) {
-    const cols = browsers.map((b) => {
-      const c = cells.find((x) => x.klass === klass && x.browser === b);
+    const cols = columns.map((col) => {
+      const c = cells.find((x) => x.klass === klass && inColumn(x, col));
       return pad(c ? `${c.ok ? '✓' : '✗'} ${oneLine(c.detail)}` : '-', width);
     });
     lines.push(`${pad(klass === 'healthy' ? 'healthy UI' : klass, 22)} ${cols.join(' ')}`);
@@ -171,6 +194,6 @@ export function matrixTable(cells: MatrixCell[], browsers: string[]): string {
   const misses = cells.filter((c) => c.klass !== 'healthy' && !c.ok).length;
   const alarms = cells.filter((c) => c.klass === 'healthy' && !c.ok).length;
   lines.push('', `${misses} miss${misses === 1 ? '' : 'es'}, ${alarms} false alarm${alarms === 1 ? '' : 's'}`);
-  for (const c of cells.filter((x) => !x.ok)) lines.push(`  ${c.klass} · ${c.browser}: ${oneLine(c.detail)}`);
+  for (const c of cells.filter((x) => !x.ok)) lines.push(`  ${c.klass} · ${columnLabel(c)}: ${oneLine(c.detail)}`);
   return lines.join('\n');
 }

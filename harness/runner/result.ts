@@ -50,6 +50,10 @@ const attemptSchema = z
       .describe('what was emulated rather than real (device profile, page lifecycle on WebDriver)'),
     target: z.string(),
     targetVersion: z.string(),
+    transport: z
+      .string()
+      .optional()
+      .describe('the streaming transport the UI was asked to use (--transport; absent: its default)'),
     readySignal: z
       .string()
       .optional()

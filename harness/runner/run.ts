@@ -189,6 +189,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     emulation: emulationNotes(),
     target: target.name,
     targetVersion: target.version,
+    transport: target.transport,
     readySignal: target.readySignal,
     mock: backend.model ? summarizeServerModel(backend.model, target.backendModel?.why) : undefined,
     backend: backend.describe,

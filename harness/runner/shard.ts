@@ -35,20 +35,22 @@ export interface ShardJob {
   browser: string;
   /** The config project, where there are projects. */
   project?: string;
+  /** The streaming transport asked for (--transport), where one was. */
+  transport?: string;
   regress: string[];
   /** Which repetition (--repeat-until-fail), from 0. */
   repeat: number;
 }
 
 /**
- * One key per job, unique in the list. Normally scenario name, project, browser, regressions and repetition; two
+ * One key per job, unique in the list. Normally scenario name, project, browser, transport, regressions and repetition; two
  * files with the same scenario name add their paths, and a file named twice its occurrence (such jobs are the same
  * run).
  */
 export function jobKeys(jobs: ShardJob[]): string[] {
   const base = jobs.map(
     (j) =>
-      `${j.scenario.name} · ${j.project ? `${j.project} · ` : ''}${j.browser}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`,
+      `${j.scenario.name} · ${j.project ? `${j.project} · ` : ''}${j.browser}${j.transport ? ` · ${j.transport}` : ''}${j.regress.length ? ` · regress ${j.regress.join(',')}` : ''}${j.repeat ? ` · repeat ${j.repeat + 1}` : ''}`,
   );
   const files = new Map<string, Set<string>>();
   base.forEach((k, i) => files.set(k, (files.get(k) ?? new Set()).add(jobs[i]!.scenario.file)));
@@ -110,7 +112,14 @@ export interface Planned<J> {
 
 /** Every job of `rounds` repetitions of `round`, in the order an unsharded run has them, each with its shard. */
 export function planJobs<
-  J extends { scenario: Scenario; browser: string; project?: string; regress: string[]; expect?: 'pass' | 'catch' },
+  J extends {
+    scenario: Scenario;
+    browser: string;
+    project?: string;
+    transport?: string;
+    regress: string[];
+    expect?: 'pass' | 'catch';
+  },
 >(round: J[], rounds: number, total = 1): Planned<J>[] {
   const all = Array.from({ length: rounds }, (_, repeat) => round.map((job) => ({ job, repeat }))).flat();
   const keys = jobKeys(
@@ -118,6 +127,7 @@ export function planJobs<
       scenario: job.scenario,
       browser: job.browser,
       project: job.project,
+      transport: job.transport,
       regress: job.regress,
       repeat,
     })),

@@ -141,6 +141,7 @@ export function hermesTarget(appDir: string | undefined): Target {
     name: 'hermes-webui',
     version: `hermes-webui@${version} (${root})`,
     regressions: [],
+    transports: ['eventsource'],
     backendModel: { resume: server.model.resume, why: server.why },
     realBackend: () => ({
       describe: `its own server (server.py at ${version}) with the harness's stub agent`,

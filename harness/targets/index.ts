@@ -2,12 +2,13 @@
 import { hermesTarget } from './hermes.ts';
 import { referenceTargetAt } from './reference.ts';
 import { isTargetPath, loadTargetModule, targetOf } from './module.ts';
+import { checkTransport } from './transport.ts';
 import type { Target, TargetFactory as Factory, TargetOptions } from './types.ts';
 
 export type { TargetOptions } from './types.ts';
 
 const TARGETS: Record<string, Factory> = {
-  reference: (opts) => referenceTargetAt(opts.appDir),
+  reference: (opts) => referenceTargetAt(opts.appDir, opts.transport),
   'hermes-webui': (opts) => hermesTarget(opts.appDir),
 };
 
@@ -44,7 +45,13 @@ export function targetFor(name: string, opts: TargetOptions = {}): Target {
         .filter((n) => !isTargetPath(n))
         .join(', ')}, or the path of a target module (./my-target.ts).`,
     );
-  return make(opts);
+  return honouring(make(opts), opts);
+}
+
+/** The target, once it is known to use the transport asked for (one sentence naming those it has otherwise). */
+function honouring(target: Target, opts: TargetOptions): Target {
+  if (opts.transport !== undefined) checkTransport(target, opts.transport);
+  return target;
 }
 
 /**
@@ -58,5 +65,5 @@ export async function resolveTarget(
   cwd = process.cwd(),
 ): Promise<Target> {
   if (typeof spec === 'string') return targetFor(await useTarget(spec, label, cwd), opts);
-  return targetOf(spec, `sse-harness: ${label}`, cwd, 'the value given is').make(opts);
+  return honouring(targetOf(spec, `sse-harness: ${label}`, cwd, 'the value given is').make(opts), opts);
 }

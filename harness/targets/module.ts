@@ -22,6 +22,8 @@ export const targetShape = z.object({
   name: text(100),
   version: z.string().max(1000),
   regressions: z.array(z.string()).readonly(),
+  transports: z.array(text(100)).readonly().optional(),
+  transport: text(100).optional(),
   backend: fn,
   realBackend: fn.optional(),
   backendModel: z.object({ resume: z.enum(RESUME_BEHAVIOURS), why: z.string() }).optional(),

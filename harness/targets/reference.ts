@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ROOT } from '../paths.ts';
 import { REGRESSION_CLASSES } from '../scenario/classes.ts';
+import { checkTransport } from './transport.ts';
 import type { Target } from './types.ts';
 
 export const REFERENCE_UI_DIR = join(ROOT, 'fixtures', 'chat-ui') + sep;
@@ -27,21 +28,45 @@ export function referenceAppDir(dir: string): string {
   return abs;
 }
 
-/** The reference UI, served from fixtures/chat-ui or from a copy of it (appDir: a worktree, a bisect candidate). */
-export function referenceTargetAt(appDir?: string): Target {
-  if (!appDir) return referenceTarget;
-  const root = referenceAppDir(appDir);
+/** The transports the reference UI can stream over (its ?transport=), its default first. */
+export const REFERENCE_TRANSPORTS = ['eventsource', 'fetch-stream'] as const;
+
+/**
+ * The reference UI, served from fixtures/chat-ui or from a copy of it (appDir: a worktree, a bisect candidate), over
+ * the transport asked for (none: its default). Throws one sentence for a transport it does not have.
+ */
+export function referenceTargetAt(appDir?: string, transport?: string): Target {
+  const root = appDir && referenceAppDir(appDir);
+  const at: Target = root
+    ? {
+        ...referenceTarget,
+        version: `reference-ui@1 (${root})`,
+        backend: () => ({ root: root.endsWith('/') ? root : `${root}/` }),
+      }
+    : referenceTarget;
+  if (transport === undefined) return at;
+  if (!(REFERENCE_TRANSPORTS as readonly string[]).includes(transport)) {
+    checkTransport(at, transport);
+  }
   return {
-    ...referenceTarget,
-    version: `reference-ui@1 (${root})`,
-    backend: () => ({ root: root.endsWith('/') ? root : `${root}/` }),
+    ...at,
+    transport,
+    // The transport is set last: a scenario's query cannot make the UI use another than the report names.
+    entry: (opts) => withQuery(at.entry(opts), 'transport', transport),
   };
+}
+
+function withQuery(entry: string, key: string, value: string): string {
+  const url = new URL(entry, 'http://entry.invalid');
+  url.searchParams.set(key, value);
+  return `${url.pathname}${url.search}`;
 }
 
 export const referenceTarget: Target = {
   name: 'reference',
   version: 'reference-ui@1',
   regressions: REGRESSION_CLASSES,
+  transports: REFERENCE_TRANSPORTS,
   backend: () => ({ root: REFERENCE_UI_DIR }),
   // The UI resumes with after_seq and applies each seq once, as written for the newest server's rules.
   backendModel: {

@@ -19,6 +19,10 @@ export interface Target {
   readonly version: string;
   /** Regression classes this target can switch on by itself (empty for real UIs). */
   readonly regressions: readonly string[];
+  /** Streaming transports the UI can be asked for (TargetOptions.transport), its default first (targets/transport.ts). */
+  readonly transports?: readonly string[];
+  /** The transport this target was made for, when one was asked for; reports name it. */
+  readonly transport?: string;
   backend(): Omit<BackendOptions, 'port'>;
   /** The UI's own server with a stub agent, for --backend real (targets whose server the harness can start). */
   realBackend?(): Omit<RealBackendOptions, 'port' | 'probe'>;
@@ -47,6 +51,8 @@ export interface Target {
 export interface TargetOptions {
   /** Checkout of the UI to drive (targets that read a user's repository, e.g. hermes-webui), an absolute path. */
   appDir?: string;
+  /** The streaming transport the UI must use (--transport); a target that cannot honour it is rejected. */
+  transport?: string;
 }
 
 /** Makes a target for the options of a command: a target that reads a checkout is a factory (synchronous). */
