@@ -12,7 +12,9 @@ const BROWSER_NAMES = ['chromium', 'webkit'] as const;
 const DEVICES = ['iphone'] as const;
 /** A transport, or several (one run each), for targets that can stream more than one way (targets/transport.ts). */
 const transportSetting = z
-  .union([z.enum(TRANSPORT_KINDS), z.array(z.enum(TRANSPORT_KINDS)).min(1)])
+  .union([z.enum(TRANSPORT_KINDS), z.array(z.enum(TRANSPORT_KINDS)).min(1)], {
+    error: `expected one of ${TRANSPORT_KINDS.map((k) => `"${k}"`).join(', ')}, or a list of them`,
+  })
   .optional()
   .describe(`the streaming transport the UI must use (${TRANSPORT_KINDS.join(', ')}), or a list: one run each`);
 

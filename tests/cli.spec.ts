@@ -1,6 +1,7 @@
 // The CLI as users meet it: bad scenario files fail fast without a browser; runs and interrupts leave nothing behind.
 import { test, expect } from '@playwright/test';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { leftoverTempDirs, processesMentioning, runCli, startCli } from './support/cli.ts';
@@ -42,6 +43,30 @@ test('usage errors exit 2 with a sentence, not a stack trace', async () => {
   const missing = await runCli(['run', 'no/such/file.yaml']);
   expect(missing.code).toBe(2);
   expect(missing.stderr).toContain('no such scenario file or folder: no/such/file.yaml');
+});
+
+test('a transport the target cannot stream over is one sentence naming those it has; exit 2, no browser', async () => {
+  const r = await runCli(['run', 'scenarios/switch-return.yaml', '--transport', 'websocket', '-o', 'TMP/r']);
+  expect(r.code, r.explain()).toBe(2);
+  expect(r.stderr.trim().split('\n')).toEqual([
+    'sse-harness: --transport websocket: the reference target cannot stream over that: it streams over eventsource or fetch-stream. Give one of those, or leave --transport out.',
+  ]);
+  // --transport all asks the target which it has: one that lists none cannot be asked.
+  const dir = mkdtempSync(join(tmpdir(), 'sse-harness-transport-'));
+  const mine = join(dir, 'mine.mjs');
+  writeFileSync(
+    mine,
+    `export default { name: 'mine', version: '1', regressions: [], backend: () => ({ root: '/nowhere/' }), entry: () => '/',
+  readyExpression: 'true', viewedSessionExpression: 'null', answerTextExpression: 'null',
+  async newChat() {}, async send() {}, async switchTo() {} };`,
+  );
+  const all = await runCli(['run', 'scenarios/switch-return.yaml', '-t', mine, '--transport', 'all', '-o', 'TMP/r']);
+  rmSync(dir, { recursive: true, force: true });
+  expect(all.code, all.explain()).toBe(2);
+  expect(all.stderr.trim()).toBe(
+    'sse-harness: --transport all: the mine target does not say which transports it has. Leave --transport out.',
+  );
+  expect(`${r.stderr}${all.stderr}`).not.toContain('browser');
 });
 
 // Kill the CLI at several points of a run: before the browser starts, mid-stream, and while reports are due.

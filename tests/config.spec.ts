@@ -51,6 +51,11 @@ test('a bad config is one line naming the file, the entry and the fix; exit 2', 
       /^sse-harness: config browser\.mjs: browsers\.0: .*"chromium".*\. Fix that entry\.$/,
     ],
     [
+      'transport.mjs',
+      "export default { transport: 'sse' };\n",
+      /^sse-harness: config transport\.mjs: transport: .*"eventsource".*"fetch-stream".*\. Fix that entry\.$/,
+    ],
+    [
       'throws.mjs',
       'throw new Error("boom\\n  at somewhere");\n',
       /^sse-harness: config throws\.mjs: it threw while loading: boom\. Fix the file so that it loads\.$/,
@@ -98,7 +103,7 @@ test('bad project entries are one line naming the config file, the entry and the
     [
       'key.mjs',
       "export default { projects: [{ name: 'desktop', browser: 'chromium', brwser: 'webkit' }] };\n",
-      /^sse-harness: config key\.mjs: projects\[0\] "desktop": Unrecognized key: "brwser" \(known keys: name, browser, device, target, appDir, scenarios, timeScale\)\. Fix that entry\.$/,
+      /^sse-harness: config key\.mjs: projects\[0\] "desktop": Unrecognized key: "brwser" \(known keys: name, browser, device, target, appDir, scenarios, timeScale, transport\)\. Fix that entry\.$/,
     ],
     [
       'twice.mjs',
@@ -197,6 +202,44 @@ test("a project's settings over the config's, a flag over both; -b runs each pro
   // Without projects: one per browser, with the run's settings.
   expect(runProjects(undefined, run, new Set()).map((p) => [p.name, p.browser, p.target])).toEqual([
     [undefined, 'chromium', 'reference'],
+  ]);
+});
+
+test("transports: each browser of each project once per transport; a project's own over the config's, a flag over both", () => {
+  const config = [
+    { name: 'desktop', browser: 'chromium' as const },
+    { name: 'fetch', browser: 'webkit' as const, transport: 'fetch-stream' as const },
+  ];
+  const run: ProjectSettings = {
+    browsers: ['chromium', 'webkit'],
+    target: 'reference',
+    scenarios: [],
+    transports: ['eventsource', 'fetch-stream', 'eventsource'],
+  };
+  const brief = (given: (keyof ProjectSettings)[], projects = config) =>
+    runProjects(projects, run, new Set(given)).map((p) => `${p.name ?? '-'} ${p.browser} ${p.transport ?? 'default'}`);
+  expect(brief([])).toEqual([
+    'desktop chromium eventsource',
+    'desktop chromium fetch-stream',
+    'fetch webkit fetch-stream',
+  ]);
+  expect(brief(['transports'])).toEqual([
+    'desktop chromium eventsource',
+    'desktop chromium fetch-stream',
+    'fetch webkit eventsource',
+    'fetch webkit fetch-stream',
+  ]);
+  // Without projects: browser by browser, each transport once.
+  expect(runProjects(undefined, run, new Set()).map((p) => `${p.browser} ${p.transport}`)).toEqual([
+    'chromium eventsource',
+    'chromium fetch-stream',
+    'webkit eventsource',
+    'webkit fetch-stream',
+  ]);
+  // None asked for: no transport named, the target's default.
+  expect(runProjects(undefined, { ...run, transports: undefined }, new Set()).map((p) => p.transport)).toEqual([
+    undefined,
+    undefined,
   ]);
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { runWithRetries, asExpected, failsGate, type Judgement } from '../harness/runner/retry.ts';
 import { KnownFindings, knownJsonSchema, parseKnown, type KnownEntry } from '../harness/runner/known.ts';
-import { matrixCells, type Job } from '../harness/runner/matrix.ts';
+import { matrixCells, matrixTable, type Job } from '../harness/runner/matrix.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import type { Verdict } from '../harness/oracles/types.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
@@ -132,6 +132,44 @@ test('matrix cells name flaky runs, and count them as false alarms or misses onl
   expect(strict.map((c) => [c.ok, c.detail])).toEqual([
     [false, 'FALSE ALARM 1/1: switch-return (flaky)'],
     [false, 'MISS in switch-return (flaky: caught only on a retry)'],
+  ]);
+});
+
+test("with transports the matrix has a column per browser and transport, and a miss in one is that column's", () => {
+  const scenario = { name: 'switch-return' } as Scenario;
+  const jobs: Job[] = ['eventsource', 'fetch-stream'].flatMap((transport) => [
+    { scenario, browser: 'chromium', regress: [], expect: 'pass' as const, transport },
+    {
+      scenario,
+      browser: 'chromium',
+      regress: ['leak-on-switch'],
+      expect: 'catch' as const,
+      klass: 'leak-on-switch' as const,
+      transport,
+    },
+  ]);
+  const caught = { ...failing('liveStreams'), expected: 'catch' as const, regress: ['leak-on-switch'] };
+  const missed = { ...passing(), expected: 'catch' as const, regress: ['leak-on-switch'] };
+  const cells = matrixCells(jobs, [passing(), caught, passing(), missed], ['chromium'], ['leak-on-switch']);
+  expect(cells.map((c) => [c.klass, c.browser, c.transport, c.ok])).toEqual([
+    ['healthy', 'chromium', 'eventsource', true],
+    ['leak-on-switch', 'chromium', 'eventsource', true],
+    ['healthy', 'chromium', 'fetch-stream', true],
+    ['leak-on-switch', 'chromium', 'fetch-stream', false],
+  ]);
+  const table = matrixTable(cells, ['chromium']);
+  expect(table.split('\n')[0]).toMatch(/^regression class\s+chromium · eventsource\s+chromium · fetch-stream\s*$/);
+  expect(table).toContain('  leak-on-switch · chromium · fetch-stream: MISS in switch-return');
+  // Without transports the columns are the browsers, as before.
+  const plain = matrixCells(
+    jobs.slice(0, 2).map(({ transport: _, ...j }) => j),
+    [passing(), caught],
+    ['chromium'],
+    ['leak-on-switch'],
+  );
+  expect(plain.map((c) => [c.browser, 'transport' in c])).toEqual([
+    ['chromium', false],
+    ['chromium', false],
   ]);
 });
 

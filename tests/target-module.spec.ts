@@ -25,6 +25,38 @@ function mod(name: string, body: string): string {
   return file;
 }
 
+test('a transport is honoured or refused in one sentence naming the transports the target has', async () => {
+  const none = await useTarget(mod('no-transports.mjs', `export default { ${FIELDS} };`));
+  expect(() => targetFor(none, { transport: 'eventsource' })).toThrow(
+    /^sse-harness: --transport eventsource: the mine target cannot stream over that: it does not say which transports it has \(a target lists them in transports\)\. Give one of those, or leave --transport out\.$/,
+  );
+  expect(targetFor(none, {}).transport).toBeUndefined();
+  // A target asked for its default honours it without reading the option; for another it must say it was made so.
+  const ws = await useTarget(mod('ws.mjs', `export default { ${FIELDS}, transports: ['websocket'] };`));
+  expect(targetFor(ws, { transport: 'websocket' }).name).toBe('mine');
+  expect(() => targetFor(ws, { transport: 'fetch-stream' })).toThrow(/it streams over websocket\./);
+  const factory = await useTarget(
+    mod(
+      'factory.mjs',
+      `export default (opts) => ({ ${FIELDS}, transports: ['eventsource', 'fetch-stream'], transport: opts.transport });`,
+    ),
+  );
+  expect(targetFor(factory, { transport: 'fetch-stream' }).transport).toBe('fetch-stream');
+  expect(() => targetFor(factory, { transport: 'xhr-stream' })).toThrow(
+    /it streams over eventsource or fetch-stream\./,
+  );
+  // The reference UI: its query carries the transport, after any the scenario gives, so the report names what ran.
+  const ref = targetFor('reference', { transport: 'fetch-stream' });
+  expect(ref.transport).toBe('fetch-stream');
+  expect(ref.entry({ regress: ['leak-on-switch'], ui: {}, query: { transport: 'eventsource' } })).toBe(
+    '/?regress=leak-on-switch&transport=fetch-stream',
+  );
+  expect(targetFor('reference', {}).entry({ regress: [], ui: {} })).toBe('/');
+  expect(() => targetFor('reference', { transport: 'websocket' })).toThrow(
+    /it streams over eventsource or fetch-stream\./,
+  );
+});
+
 test('a module whose default export is a target loads as that target, by path', async () => {
   const file = mod('good.mjs', `export default { ${FIELDS} };`);
   const loaded = await loadTargetModule(file);

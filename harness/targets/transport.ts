@@ -7,12 +7,12 @@ export const TRANSPORT_KINDS = ['eventsource', 'fetch-stream', 'xhr-stream', 'we
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 /**
- * Checks that a target made for `transport` honours it: it says it was made with it, or it is the one transport the
- * target streams over by default. Throws one sentence naming the transports the target has.
+ * Checks that a target made for `transport` honours it: the target lists it, and says it was made for it or has it as
+ * its default. Throws one sentence naming the transports the target has.
  */
 export function checkTransport(target: Target, transport: string, label = '--transport'): void {
-  if (target.transport === transport) return;
-  if (target.transport === undefined && target.transports?.[0] === transport) return;
+  // Made for it (or it is the default of a target made for none), and one the target lists.
+  if ((target.transport ?? target.transports?.[0]) === transport && target.transports?.includes(transport)) return;
   const has = target.transports?.length
     ? `it streams over ${target.transports.join(' or ')}`
     : 'it does not say which transports it has (a target lists them in transports)';
