@@ -1,5 +1,6 @@
 // The detection matrix, on a loaded machine: every regression class switched on in the reference UI is flagged by its
-// oracle and the healthy UI passes every built-in scenario, in every installed browser, with one of the machine's
+// oracle and the healthy UI passes every built-in scenario, in every installed browser, over every transport the
+// reference UI has (EventSource and fetch streams), with one of the machine's
 // cores taken by a CPU hog (which stops by itself) while the rest of the suite runs beside it. Verdicts must not
 // depend on the runner's speed; a timing budget the load breaks may be retried and reported flaky, never silently
 // passed. With HERMES_WEBUI_DIR, the hermes-webui gate gives the verdicts it gives on a quiet machine.
@@ -10,6 +11,7 @@ import { runCli } from './support/cli.ts';
 import { cpuHog } from './support/cpu-hog.ts';
 import { BROWSERS, launcherFor } from '../harness/driver/index.ts';
 import { REGRESSION_CLASSES } from '../harness/scenario/classes.ts';
+import { REFERENCE_TRANSPORTS } from '../harness/targets/reference.ts';
 
 interface Report {
   results: {
@@ -20,16 +22,28 @@ interface Report {
     verdicts: { oracle: string; pass: boolean }[];
     outcome?: string;
   }[];
-  matrix?: { klass: string; browser: string; ok: boolean; detail: string }[];
+  matrix?: { klass: string; browser: string; transport?: string; ok: boolean; detail: string }[];
 }
 const report = (dir: string): Report => JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as Report;
 
-test('with one core taken by a CPU hog the detection matrix still has no miss and no false alarm', async () => {
+test('with one core taken by a CPU hog the detection matrix still has no miss and no false alarm, over each transport', async () => {
   test.setTimeout(900_000);
   const hog = cpuHog(600_000);
   let r: Awaited<ReturnType<typeof runCli>>;
   try {
-    r = await runCli(['run', '--matrix', '--browser', 'all', '--retries', '2', '-q', '-o', 'TMP/r']);
+    r = await runCli([
+      'run',
+      '--matrix',
+      '--browser',
+      'all',
+      '--transport',
+      'all',
+      '--retries',
+      '2',
+      '-q',
+      '-o',
+      'TMP/r',
+    ]);
   } finally {
     await hog.stop();
   }
@@ -38,10 +52,14 @@ test('with one core taken by a CPU hog the detection matrix still has no miss an
   const rep = report(join(r.tmp, 'r'));
   const bad = (rep.matrix ?? []).filter((c) => !c.ok);
   expect(bad, r.stdout).toEqual([]);
-  // Every class and the healthy row, in every browser installed here.
+  // Every class and the healthy row, in every browser installed here, over each transport of the reference UI.
   const installed = BROWSERS.filter((b) => launcherFor(b).missing() === null);
-  const cells = (rep.matrix ?? []).map((c) => `${c.klass} · ${c.browser}`).sort();
-  expect(cells).toEqual(['healthy', ...REGRESSION_CLASSES].flatMap((k) => installed.map((b) => `${k} · ${b}`)).sort());
+  const cells = (rep.matrix ?? []).map((c) => `${c.klass} · ${c.browser} · ${c.transport}`).sort();
+  expect(cells).toEqual(
+    ['healthy', ...REGRESSION_CLASSES]
+      .flatMap((k) => installed.flatMap((b) => REFERENCE_TRANSPORTS.map((t) => `${k} · ${b} · ${t}`)))
+      .sort(),
+  );
   expect(r.code, r.stdout).toBe(0);
 });
 
