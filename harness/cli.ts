@@ -251,6 +251,7 @@ interface StressFlags {
   runs: number;
   target: string;
   appDir?: string;
+  transport?: string;
   browser?: string[];
   workers?: number;
   shard?: Shard;
@@ -650,8 +651,9 @@ blob: ${file}
     group: (i) => mine[i]!.repeat,
     browsers: { workers, launcherFor },
     launch: launchOf,
-    // A UI that did not boot is that target's in that browser: another project's target there is still tried.
-    bootKey: (j) => `${j.browser} ${j.target}`,
+    // A UI that did not boot is that target's in that browser (over that transport): another project's target, or
+    // the same UI over another transport, is still tried there.
+    bootKey: (j) => `${j.browser} ${j.target?.name} ${j.target?.version} ${j.transport ?? ''}`,
     // A run that did not do what it was for is run again (--retries), in place, with this worker's browsers.
     run: (job, i, browsers) =>
       runWithRetries((n) => runJob(job, i, browsers, n), {
@@ -1043,6 +1045,10 @@ Examples:
       ).default('reference'),
     )
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one')
+    .option(
+      '--transport <kind>',
+      `the streaming transport the UI must use (${TRANSPORT_KINDS.join(', ')}; default: the target's own)`,
+    )
     .addOption(
       new Option(
         '-b, --browser <list>',
@@ -1058,7 +1064,7 @@ Examples:
     .action(async (opts: StressFlags) => {
       let target: Target;
       try {
-        target = targetFor(opts.target, { appDir: opts.appDir });
+        target = targetFor(opts.target, { appDir: opts.appDir, transport: opts.transport });
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -1084,7 +1090,7 @@ Examples:
       const scenarios = loadAll([]);
       const log = (s: string) => toStderr(`${oneLine(s)}\n`);
       log(
-        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix of target "${target.name}" in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
+        `sse-harness stress: ${opts.runs} round${opts.runs === 1 ? '' : 's'} of the detection matrix of target "${target.name}"${target.transport ? ` over ${target.transport}` : ''} in ${browsers.join(', ')}${opts.shard ? `, shard ${shardLabel(opts.shard)}` : ''}`,
       );
       const o = await stress(scenarios, {
         target,
