@@ -23,8 +23,18 @@ test('the checked-in report schema is the one the code generates', () => {
   );
 });
 
-test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree', async () => {
-  const r = await runCli(['run', '--matrix', '-g', 'switch-return', '-q', '-o', 'TMP/r']);
+test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree, each naming the transport', async () => {
+  const r = await runCli([
+    'run',
+    '--matrix',
+    '-g',
+    'switch-return',
+    '--transport',
+    'fetch-stream',
+    '-q',
+    '-o',
+    'TMP/r',
+  ]);
   expect(r.code, r.explain()).toBe(0);
   const dir = join(r.tmp, 'r');
   const files = readdirSync(dir);
@@ -40,24 +50,36 @@ test('a detection-matrix run writes JSON, JUnit, Markdown and HTML that agree', 
     expect(parsed.success, `${f}: ${parsed.success ? '' : JSON.stringify(parsed.error.issues.slice(0, 3))}`).toBe(true);
   }
   const report = reportSchema.parse(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')));
-  expect(report.results.map((x) => [x.regress.join(','), x.expected, x.verdict])).toEqual([
-    ['', 'pass', 'pass'],
-    ['leak-on-switch', 'catch', 'fail'],
+  expect(report.results.map((x) => [x.regress.join(','), x.expected, x.verdict, x.transport])).toEqual([
+    ['', 'pass', 'pass', 'fetch-stream'],
+    ['leak-on-switch', 'catch', 'fail', 'fetch-stream'],
   ]);
-  expect(report.matrix?.every((c) => c.ok)).toBe(true);
+  expect(report.transports).toEqual(['fetch-stream']);
+  expect(report.matrix?.every((c) => c.ok && c.transport === 'fetch-stream')).toBe(true);
+  // The terminal's matrix and verdict table name it too.
+  expect(r.stdout).toMatch(/^regression class\s+chromium · fetch-stream\s*$/m);
+  expect(r.stdout).toMatch(/^switch-return\s+chromium\s+fetch-stream\s+PASS /m);
 
   // JUnit: the caught regression is a passing case; nothing failed.
   const junit = parseJUnit(join(dir, 'latest.junit.xml'));
   expect(junit.testsuites.tests).toBe('2');
   expect(junit.testsuites.failures).toBe('0');
   const cases = asList(junit.testsuites.testsuite).flatMap((s: Json) => asList(s.testcase));
-  expect(cases.map((c: Json) => c.name)).toEqual(['switch-return', 'switch-return [regress leak-on-switch]']);
+  expect(cases.map((c: Json) => c.name)).toEqual([
+    'switch-return [transport fetch-stream]',
+    'switch-return [transport fetch-stream] [regress leak-on-switch]',
+  ]);
   expect(cases.every((c: Json) => c.failure === undefined && c.error === undefined)).toBe(true);
 
   const md = readFileSync(join(dir, 'latest.md'), 'utf8');
   expect(md).toContain('✅ **sse-harness: all 2 runs as expected**');
+  expect(md).toContain('· transports fetch-stream ·');
+  expect(md).toContain('| regression class | chromium · fetch-stream |');
   expect(md).toMatch(/\| leak-on-switch \| ✅ caught · liveStreams/);
-  expect(md).toContain('| switch-return [regress leak-on-switch] | chromium | ✅ caught |');
+  expect(md).toContain('| switch-return [transport fetch-stream] [regress leak-on-switch] | chromium | ✅ caught |');
+  const html = readFileSync(join(dir, 'latest.html'), 'utf8');
+  expect(html).toContain('<th>chromium · fetch-stream</th>');
+  expect(html).toContain(' · transports fetch-stream');
 });
 
 test('a failing run: JUnit failure with the oracle, Markdown in $GITHUB_STEP_SUMMARY, HTML charts and evidence', async () => {
