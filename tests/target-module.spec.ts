@@ -26,18 +26,18 @@ function mod(name: string, body: string): string {
 }
 
 test('a transport is honoured or refused in one sentence naming the transports the target has', async () => {
-  const none = await useTarget(mod('no-transports.mjs', `export default { ${FIELDS} };`));
+  const none = await useTarget(mod('transport-none.mjs', `export default { ${FIELDS} };`));
   expect(() => targetFor(none, { transport: 'eventsource' })).toThrow(
     /^sse-harness: --transport eventsource: the mine target cannot stream over that: it does not say which transports it has \(a target lists them in transports\)\. Give one of those, or leave --transport out\.$/,
   );
   expect(targetFor(none, {}).transport).toBeUndefined();
   // A target asked for its default honours it without reading the option; for another it must say it was made so.
-  const ws = await useTarget(mod('ws.mjs', `export default { ${FIELDS}, transports: ['websocket'] };`));
+  const ws = await useTarget(mod('transport-ws.mjs', `export default { ${FIELDS}, transports: ['websocket'] };`));
   expect(targetFor(ws, { transport: 'websocket' }).name).toBe('mine');
   expect(() => targetFor(ws, { transport: 'fetch-stream' })).toThrow(/it streams over websocket\./);
   const factory = await useTarget(
     mod(
-      'factory.mjs',
+      'transport-factory.mjs',
       `export default (opts) => ({ ${FIELDS}, transports: ['eventsource', 'fetch-stream'], transport: opts.transport });`,
     ),
   );
