@@ -33,6 +33,7 @@ const made = (page: Page) =>
 test('in fetch-stream mode the UI streams over fetch and creates no EventSource', async ({ sse, page }) => {
   await countStreams(page);
   await sse.open({ query: FETCH });
+  expect(sse.target.transport, 'a transport given as a query only').toBeUndefined();
   expect(await page.evaluate(() => document.body.dataset.transport)).toBe('fetch-stream');
   await sse.newChat();
   await sse.send('Hello', [{ tokens: { count: 20, rate: 40 } }]);
@@ -56,6 +57,20 @@ test('without a transport the UI still streams over EventSource', async ({ sse, 
   const n = await made(page);
   expect(n.streamFetches).toBe(0);
   expect(n.eventSources).toBe(sse.backend.ledger.sse.length);
+});
+
+test.describe('with the sseTransport option', () => {
+  test.use({ sseTransport: 'fetch-stream' });
+  test('the fixture makes the target for that transport', async ({ sse, page }) => {
+    await countStreams(page);
+    expect(sse.target.transport).toBe('fetch-stream');
+    await sse.open();
+    expect(await page.evaluate(() => document.body.dataset.transport)).toBe('fetch-stream');
+    await sse.newChat();
+    await sse.send('Hello', [{ tokens: { count: 5, rate: 40 } }]);
+    await expect.poll(() => sse.backend.ledger.openChatStreams().length, { message: 'the stream to end' }).toBe(0);
+    expect(await made(page)).toEqual({ eventSources: 0, streamFetches: sse.backend.ledger.sse.length });
+  });
 });
 
 for (const regress of [[], ['leak-on-switch']]) {

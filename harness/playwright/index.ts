@@ -315,16 +315,20 @@ export interface SseOptions {
   sseTarget: string | Target;
   /** Checkout of the UI for targets that read one (relative to the Playwright config's folder). */
   sseAppDir: string | undefined;
+  /** The streaming transport the UI must use (as --transport; default: the target's own). */
+  sseTransport: string | undefined;
 }
 
 export const test = base.extend<SseOptions & { sse: Sse }>({
   sseTarget: ['reference', { option: true }],
   sseAppDir: [undefined, { option: true }],
-  sse: async ({ page, sseTarget, sseAppDir }, use, testInfo: TestInfo) => {
+  sseTransport: [undefined, { option: true }],
+  sse: async ({ page, sseTarget, sseAppDir, sseTransport }, use, testInfo: TestInfo) => {
     // Paths in the options read as Playwright's own paths in a config do: from the config's folder.
     const base = testInfo.config.configFile ? dirname(testInfo.config.configFile) : process.cwd();
     const appDir = sseAppDir === undefined ? undefined : resolve(base, sseAppDir);
-    const sse = new Sse(page, await resolveTarget(sseTarget, { appDir }, 'sseTarget', base));
+    const opts = { appDir, ...(sseTransport !== undefined ? { transport: sseTransport } : {}) };
+    const sse = new Sse(page, await resolveTarget(sseTarget, opts, 'sseTarget', base));
     await sse.backend.start();
     try {
       await use(sse);
