@@ -81,6 +81,14 @@ test.describe('stopEndsStream', () => {
     expect(stopEndsStreamOracle(record([...base, close(3500, 1, 'A')]), { withinMs: 3000 }).pass).toBe(true);
   });
 
+  test('judged before the window is over, a stream still open is no definite failure yet', () => {
+    // As a run judges itself while it goes on: the stop was 10 ms ago and the close is still on its way.
+    const early = stopEndsStreamOracle(record(base, 1010), {});
+    expect(early.pass).toBe(false);
+    expect(early.definite).toBe(false);
+    expect(stopEndsStreamOracle(record(base, 3000), {}).definite).toBe(true);
+  });
+
   test('a stream reopened for the stopped session inside the window fails', () => {
     const v = stopEndsStreamOracle(record([...base, close(1100, 1, 'A'), open(1500, 2, 'A')]), {});
     expect(v.pass).toBe(false);
