@@ -131,3 +131,91 @@ test('in fetch-stream mode a dropped stream is reattached with after_seq and no 
   expect(streams[0]!.closedBy, 'the drop').toBe('server');
   expect(streams[1]!.afterSeq, 'the reattach asks for what came after the drop').toBeGreaterThan(0);
 });
+
+test.describe('the fetch-stream parser, fed chunks as a network splits them', () => {
+  interface Source extends EventTarget {
+    readyState: number;
+    close(): void;
+  }
+  type Made = new (url: string, response: Promise<Response>, abort: AbortController) => Source;
+  const load = async (): Promise<Made> => {
+    // The page's own module, run here as in the page (it reads location.origin for its events).
+    (globalThis as unknown as { location?: { origin: string } }).location ??= { origin: 'http://127.0.0.1' };
+    const file = '../fixtures/chat-ui/fetch-stream.js';
+    return ((await import(file)) as { FetchEventSource: Made }).FetchEventSource;
+  };
+  /** Plays the chunks as a response body; resolves with the events seen once the source has failed or closed. */
+  async function play(chunks: string[], opts: { type?: string; status?: number; closeOn?: string } = {}) {
+    const FetchEventSource = await load();
+    const bytes = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(bytes.encode(chunk));
+        c.close();
+      },
+    });
+    const res = new Response(body, {
+      status: opts.status ?? 200,
+      headers: { 'content-type': opts.type ?? 'text/event-stream; charset=utf-8' },
+    });
+    const abort = new AbortController();
+    const es = new FetchEventSource('/s', Promise.resolve(res), abort);
+    const seen: string[] = [];
+    const done = new Promise<void>((ok) => {
+      const note = (e: Event) => {
+        const m = e as MessageEvent;
+        seen.push(e.type === 'error' ? 'error' : `${e.type} ${JSON.stringify(m.data)} id=${m.lastEventId}`);
+        if (e.type === 'error') ok();
+        if (e.type === opts.closeOn) {
+          es.close();
+          ok();
+        }
+      };
+      for (const t of ['message', 'token', 'stream_end', 'error']) es.addEventListener(t, note);
+    });
+    await done;
+    return { seen, aborted: abort.signal.aborted };
+  }
+
+  test('fields, comments, multi-line data, ids and line ends split anywhere', async () => {
+    const { seen } = await play([
+      '\uFEFF: keep-alive\r\n',
+      'event: token\r',
+      '\nid: r:1\ndata: {"text":"a"}\r\n\r',
+      '\n',
+      'data: one\ndata:two\n\n',
+      'event: token\ndata\nid: r:2\n\n',
+      'id: bad\u0000id\nevent: token\ndata: x\n\n',
+      'event: nothing\nid: r:3\n\n',
+      'retry: 10\nevent: token\ndata: y',
+    ]);
+    expect(seen).toEqual([
+      'token "{\\"text\\":\\"a\\"}" id=r:1',
+      'message "one\\ntwo" id=r:1',
+      'token "" id=r:2',
+      'token "x" id=r:2',
+      // An event with no data is not dispatched (its id still counts); one cut off by the end is dropped.
+      'error',
+    ]);
+  });
+
+  test('a body that ends without the stream being closed is a drop: one error, and the request let go', async () => {
+    const { seen, aborted } = await play(['event: token\nid: r:1\ndata: {}\n\n']);
+    expect(seen).toEqual(['token "{}" id=r:1', 'error']);
+    expect(aborted).toBe(true);
+  });
+
+  test('a listener that closes the stream gets nothing more, and no error', async () => {
+    const { seen } = await play(['event: stream_end\ndata: {}\n\nevent: token\ndata: late\n\n'], {
+      closeOn: 'stream_end',
+    });
+    // Give the rest of the chunk its chance to be (wrongly) delivered.
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['stream_end "{}" id=']);
+  });
+
+  test('anything but a 200 event stream fails at once, as an EventSource does', async () => {
+    expect((await play(['data: x\n\n'], { status: 404 })).seen).toEqual(['error']);
+    expect((await play(['data: x\n\n'], { type: 'application/json' })).seen).toEqual(['error']);
+  });
+});
