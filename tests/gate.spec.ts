@@ -160,6 +160,18 @@ test("with transports the matrix has a column per browser and transport, and a m
   const table = matrixTable(cells, ['chromium']);
   expect(table.split('\n')[0]).toMatch(/^regression class\s+chromium · eventsource\s+chromium · fetch-stream\s*$/);
   expect(table).toContain('  leak-on-switch · chromium · fetch-stream: MISS in switch-return');
+  // Browsers may have different transports (projects): each has its own columns, none made up.
+  const mixed = matrixCells(
+    [...jobs, { scenario, browser: 'webkit', regress: [], expect: 'pass' as const }],
+    [passing(), caught, passing(), missed, passing()],
+    ['chromium', 'webkit'],
+    [],
+  );
+  expect(mixed.map((c) => `${c.browser} ${c.transport ?? '-'} ${c.ok}`)).toEqual([
+    'chromium eventsource true',
+    'chromium fetch-stream true',
+    'webkit - true',
+  ]);
   // Without transports the columns are the browsers, as before.
   const plain = matrixCells(
     jobs.slice(0, 2).map(({ transport: _, ...j }) => j),

@@ -50,14 +50,17 @@ export interface MatrixColumn {
 const inColumn = (x: MatrixColumn, c: MatrixColumn) => x.browser === c.browser && x.transport === c.transport;
 export const columnLabel = (c: MatrixColumn): string => (c.transport ? `${c.browser} · ${c.transport}` : c.browser);
 
-/** The columns of cells or jobs: each browser in the order given, then each transport in the order first met. */
+/**
+ * The columns of cells or jobs: each browser in the order given, then each transport it has in the order first met
+ * (projects may give browsers different transports); a browser with none is one column of its own.
+ */
 export function matrixColumns(of: readonly MatrixColumn[], browsers: readonly string[]): MatrixColumn[] {
-  const transports = [...new Set(of.map((x) => x.transport))];
-  return browsers.flatMap((browser) =>
-    (transports.length ? transports : [undefined]).map((transport) =>
+  return browsers.flatMap((browser) => {
+    const transports = [...new Set(of.filter((x) => x.browser === browser).map((x) => x.transport))];
+    return (transports.length ? transports : [undefined]).map((transport) =>
       transport === undefined ? { browser } : { browser, transport },
-    ),
-  );
+    );
+  });
 }
 
 /** Jobs for the matrix: every scenario healthy, plus each class in the scenarios that declare they catch it. */
