@@ -1,4 +1,5 @@
 // Target registry: the built-in targets by name, and the target modules a command was given by path (module.ts).
+import { aiSdkTarget } from './ai-sdk.ts';
 import { hermesTarget } from './hermes.ts';
 import { referenceTargetAt } from './reference.ts';
 import { isTargetPath, loadTargetModule, targetOf } from './module.ts';
@@ -10,6 +11,7 @@ export type { TargetOptions } from './types.ts';
 const TARGETS: Record<string, Factory> = {
   reference: (opts) => referenceTargetAt(opts.appDir, opts.transport),
   'hermes-webui': (opts) => hermesTarget(opts.appDir),
+  'ai-sdk': (opts) => aiSdkTarget(opts),
 };
 
 /** Adds a target; target files call this when imported (see harness/targets/*.ts). */

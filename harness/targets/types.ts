@@ -53,6 +53,8 @@ export interface TargetOptions {
   appDir?: string;
   /** The streaming transport the UI must use (--transport); a target that cannot honour it is rejected. */
   transport?: string;
+  /** The published @ai-sdk/react version the ai-sdk target installs and bundles its app with (--sdk-version). */
+  sdkVersion?: string;
 }
 
 /** Makes a target for the options of a command: a target that reads a checkout is a factory (synchronous). */
