@@ -36,6 +36,7 @@ import type { BrowserName } from './driver/types.ts';
 import { hasOwnServer, targetFor, targetNames, useTarget } from './targets/index.ts';
 import type { Target } from './targets/types.ts';
 import { TRANSPORT_KINDS } from './targets/transport.ts';
+import { DEFAULT_SDK_VERSION } from './targets/ai-sdk-build.ts';
 import { REGRESSION_CLASSES, type RegressionClass } from './scenario/classes.ts';
 import { matrixCells, matrixJobs, matrixTable, shardCells, stopWhenFor, type Job } from './runner/matrix.ts';
 import { parseShard, planJobs, shardLabel, type Planned, type Shard } from './runner/shard.ts';
@@ -219,6 +220,7 @@ interface RunFlags {
   target: string;
   appDir?: string;
   transport?: string[];
+  sdkVersion?: string;
   regress: string[];
   browser: string[];
   reportDir: string;
@@ -325,6 +327,11 @@ async function readyProjects(
   } catch (e) {
     throw e instanceof ProjectError ? new UsageError(e.message) : e;
   }
+  const other = projects.find((p) => p.target !== 'ai-sdk');
+  if (flags.sdkVersion !== undefined && other)
+    throw new UsageError(
+      `sse-harness: --sdk-version is for the ai-sdk target, not ${oneLine(other.target, 100)}. Add -t ai-sdk, or leave --sdk-version out.`,
+    );
   const targets = new Map<string, Target>();
   const made = async (p: RunProject, transport: string | undefined) => {
     const at = JSON.stringify([p.target, p.appDir, transport]);
@@ -334,7 +341,7 @@ async function readyProjects(
         const name = targetNames().includes(p.target)
           ? p.target
           : await useTarget(p.target, `config project ${p.name} target`);
-        targets.set(at, targetFor(name, { appDir: p.appDir, transport }));
+        targets.set(at, targetFor(name, { appDir: p.appDir, transport, sdkVersion: flags.sdkVersion }));
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -882,6 +889,10 @@ export function buildProgram(): Command {
       ).default('reference'),
     )
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
+    .option(
+      '--sdk-version <version>',
+      `the @ai-sdk/react version the ai-sdk target installs (once, into a cache) and bundles its app with (default: ${DEFAULT_SDK_VERSION})`,
+    )
     .addOption(
       new Option(
         '--transport <kinds>',
