@@ -85,7 +85,7 @@ export function installSdk(version: string, root = sdkCacheRoot(), log: (s: stri
     const r = spawnSync(
       'npm',
       ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--no-update-notifier'],
-      { cwd: tmp, encoding: 'utf8', timeout: NPM_TIMEOUT_MS, env: { ...process.env, npm_config_yes: 'true' } },
+      { cwd: tmp, encoding: 'utf8', timeout: NPM_TIMEOUT_MS },
     );
     if (r.error || r.status !== 0) {
       const out = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
