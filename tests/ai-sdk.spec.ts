@@ -270,7 +270,7 @@ test('the real useChat app on the default SDK version passes a healthy return in
         'streams:',
         '  long:',
         '    - reasoning: "Thinking"',
-        '    - tokens: { count: 150, rate: 30 }',
+        '    - tokens: { count: 300, rate: 30 }',
         '  short:',
         '    - tokens: { count: 5, rate: 50 }',
         'steps:',
@@ -303,7 +303,7 @@ test('the real useChat app on the default SDK version passes a healthy return in
       'TMP/r',
     ]);
     expect(r.code, r.explain()).toBe(0);
-    expect(r.stdout).toMatch(/ai-sdk-return\s+chromium\s+PASS/);
+    expect(r.stdout).toMatch(/ai-sdk-return\s+chromium\s+PASS\s+reattach, transcript, liveStreams hold/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
