@@ -35,6 +35,10 @@ export function aiSdkTarget(opts: TargetOptions = {}, root = sdkCacheRoot()): Ta
       await page.type('#composer', text);
       await page.press('#composer', 'Enter');
     },
+    // The hook's stop(): it aborts the request the chat is reading; the generation goes on at the server.
+    async stop(page) {
+      await page.click('#stop');
+    },
     async switchTo(page, chatId) {
       await page.click(`#chats .chat[data-chat-id="${chatId}"]`);
     },
