@@ -73,12 +73,14 @@ const userMessage = (text: string) => ({ id: 'u1', role: 'user', parts: [{ type:
 
 test.describe('the AI SDK UI message stream profile', () => {
   let backend: MockBackend;
+  let timeline: Timeline;
   let root: string;
 
   test.beforeEach(async () => {
     root = mkdtempSync(join(tmpdir(), 'sse-harness-aisdk-'));
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>t</title>');
-    backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, new Timeline());
+    timeline = new Timeline();
+    backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, timeline);
     await backend.start();
   });
 
@@ -199,6 +201,11 @@ test.describe('the AI SDK UI message stream profile', () => {
     const twice = await send(JSON.stringify({ id, messages: [userMessage('again')] }));
     expect(twice.status).toBe(409);
     running.close();
+    // Both POSTs that asked for a turn are noted for oneRequestPerTurn, the refused one too.
+    expect(timeline.of('turn-request').map((e) => [e.session, e.path, e.status])).toEqual([
+      [id, '/api/chat', 200],
+      [id, '/api/chat', 409],
+    ]);
   });
 
   test("the SDK's own DefaultChatTransport reads the POST stream and a resume into the scripted answer", async () => {
