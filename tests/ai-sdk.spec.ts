@@ -195,6 +195,8 @@ test.describe('the AI SDK UI message stream profile', () => {
     expect(badId.status).toBe(400);
     const noUser = await send(JSON.stringify({ id, messages: [] }));
     expect(noUser.status).toBe(400);
+    const badResume = await fetch(`${backend.url}/api/chat/${encodeURIComponent('a b<x>')}/stream`);
+    expect(badResume.status).toBe(400);
     backend.arm(id, 'test', [{ tokens: { count: 50, rate: 20 } }]);
     const running = post(id);
     await until(() => running.data.length > 0);

@@ -185,6 +185,8 @@ export const aiSdkProfile: ProtocolProfile = {
         return stream(host.startRun(s, text), request);
       }),
       http.get(`*${AI_SDK_CHAT_PATH}/:id/stream`, ({ params, request }) => {
+        if (!CHAT_ID.test(String(params.id)))
+          return json({ error: 'the chat id must be letters, digits, _ and -' }, { status: 400 });
         const run = activeRun(String(params.id));
         return run ? stream(run, request) : new HttpResponse(null, { status: 204 });
       }),
