@@ -18,6 +18,8 @@ export function aiSdkTarget(opts: TargetOptions = {}, root = sdkCacheRoot()): Ta
     name: 'ai-sdk',
     version: `ai-sdk-app@1 (@ai-sdk/react ${installedVersion(dir, '@ai-sdk/react')}, ai ${ai})`,
     regressions: [],
+    // DefaultChatTransport reads each answer as a fetch response's body: the SDK's only HTTP transport for useChat.
+    transports: ['fetch-stream'],
     backend: () => ({ root: www, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }),
     backendModel: {
       resume: 'replay',
