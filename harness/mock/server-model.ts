@@ -10,8 +10,9 @@ import { z } from '../deps.ts';
  * - `buffer`: cursors are ignored for a live run: the offline buffer, then live events (hermes-webui v0.50.292 to
  *   v0.51.293; before it one queue per run, which behaves the same for a single subscriber).
  * - `replay`: every subscriber of a live run gets the whole journal from its start, whatever it asks, then live
- *   events. No hermes-webui release does this; the mock did before it had server models, doubling the text of
- *   every UI that keeps what it rendered. Kept to show what a wrong model looks like (`conformance --mock-resume`).
+ *   events: what an AI SDK server built on `resumable-stream` sends (the ai-sdk profile). No hermes-webui release
+ *   does this; played to a hermes UI it doubles the text of one that keeps what it rendered, which is how
+ *   `conformance --mock-resume replay` shows a wrong model.
  */
 export const RESUME_BEHAVIOURS = ['buffer', 'journal', 'replay'] as const;
 export type ResumeBehaviour = (typeof RESUME_BEHAVIOURS)[number];
