@@ -73,6 +73,7 @@ const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
   ['target', 'target'],
   ['appDir', 'appDir'],
   ['transport', 'transport'],
+  ['sdkVersion', 'sdkVersion'],
   ['browsers', 'browser'],
   ['device', 'device'],
   ['workers', 'workers'],
@@ -317,10 +318,10 @@ async function readyProjects(
 ): Promise<ReadyProject[]> {
   let projects: RunProject[];
   try {
-    const { device, target, appDir, timeScale, transport: transports } = flags;
+    const { device, target, appDir, timeScale, transport: transports, sdkVersion } = flags;
     projects = runProjects(
       configProjects,
-      { browsers: flags.browser, device, target, appDir, scenarios: paths, timeScale, transports },
+      { browsers: flags.browser, device, target, appDir, scenarios: paths, timeScale, transports, sdkVersion },
       given,
       flags.project,
     );
@@ -328,20 +329,22 @@ async function readyProjects(
     throw e instanceof ProjectError ? new UsageError(e.message) : e;
   }
   const other = projects.find((p) => p.target !== 'ai-sdk');
-  if (flags.sdkVersion !== undefined && other)
+  if (given.has('sdkVersion') && other)
     throw new UsageError(
       `sse-harness: --sdk-version is for the ai-sdk target, not ${oneLine(other.target, 100)}. Add -t ai-sdk, or leave --sdk-version out.`,
     );
   const targets = new Map<string, Target>();
   const made = async (p: RunProject, transport: string | undefined) => {
-    const at = JSON.stringify([p.target, p.appDir, transport]);
+    // A config's sdkVersion is for its ai-sdk projects; every other target is made without it.
+    const sdkVersion = p.target === 'ai-sdk' ? p.sdkVersion : undefined;
+    const at = JSON.stringify([p.target, p.appDir, transport, sdkVersion]);
     if (!targets.has(at))
       try {
         // A project's own target module is loaded here; the run's was loaded before the command (preAction).
         const name = targetNames().includes(p.target)
           ? p.target
           : await useTarget(p.target, `config project ${p.name} target`);
-        targets.set(at, targetFor(name, { appDir: p.appDir, transport, sdkVersion: flags.sdkVersion }));
+        targets.set(at, targetFor(name, { appDir: p.appDir, transport, sdkVersion }));
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -1031,6 +1034,7 @@ Examples:
         ['appDir', 'appDir'],
         ['timeScale', 'timeScale'],
         ['transports', 'transport'],
+        ['sdkVersion', 'sdkVersion'],
       ];
       const given = new Set(flagOf.filter(([, o]) => command.getOptionValueSource(o) === 'cli').map(([k]) => k));
       if (paths.length) given.add('scenarios');

@@ -22,6 +22,14 @@ const transportSetting = z
  * One project: a browser (with an optional device profile) and the settings that may differ per project; what a
  * project leaves out it takes from the top of the config.
  */
+/** The @ai-sdk/react version the ai-sdk target builds its app with (--sdk-version); other targets ignore it. */
+const sdkVersionSetting = z
+  .string()
+  .min(1)
+  .max(100)
+  .optional()
+  .describe('the @ai-sdk/react version the ai-sdk target installs and bundles its app with; other targets ignore it');
+
 export const projectSchema = z
   .object({
     name: z
@@ -38,6 +46,7 @@ export const projectSchema = z
     scenarios: z.array(z.string().min(1)).min(1).optional().describe("this project's scenario files or folders"),
     timeScale: z.number().min(0.05).max(20).optional().describe('play scripted streams at this speed'),
     transport: transportSetting,
+    sdkVersion: sdkVersionSetting,
   })
   .strict();
 
@@ -53,6 +62,7 @@ export const configSchema = z
     target: z.string().min(1).optional().describe('the chat UI target (a name, or a path to a target module)'),
     appDir: z.string().min(1).optional().describe("the UI's checkout, for targets that read one"),
     transport: transportSetting,
+    sdkVersion: sdkVersionSetting,
     browsers: z
       .array(z.enum(BROWSER_NAMES))
       .min(1)

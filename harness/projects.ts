@@ -15,6 +15,8 @@ export interface ProjectSettings {
   timeScale?: number;
   /** Streaming transports to run over, one run each (none: the target's default). */
   transports?: string[];
+  /** The @ai-sdk/react version for the ai-sdk target (others ignore it). */
+  sdkVersion?: string;
 }
 
 /** One browser (and transport) of one project, with the settings its runs use. */
@@ -79,6 +81,7 @@ export function runProjects(
         appDir: own(p, 'appDir'),
         scenarios: own(p, 'scenarios')!,
         timeScale: own(p, 'timeScale'),
+        sdkVersion: own(p, 'sdkVersion'),
       })),
       given.has('transports') ? run.transports : (transportList(p.transport) ?? run.transports),
     ),

@@ -309,3 +309,27 @@ test("a project's own target module is read relative to the config; --matrix nee
     'sse-harness: --matrix needs one target for the whole run, and the projects have several (reference, mine). Pick projects of one target with --project.',
   );
 });
+
+test("sdkVersion: a config's and a project's reach the ai-sdk target; other targets' projects ignore it", async () => {
+  const cfg = (body: string) =>
+    project(
+      `import { defineConfig } from '${join(ROOT, 'harness', 'config.ts')}';\nexport default defineConfig(${body});\n`,
+    );
+  // A version the target refuses before any browser starts shows the value got there.
+  const top = await runCli(
+    ['run', 'sc'],
+    {},
+    cfg(`{ target: 'ai-sdk', sdkVersion: '1.2.12', browsers: ['chromium'] }`),
+  );
+  expect(top.code, top.explain()).toBe(2);
+  expect(top.stderr).toMatch(/--sdk-version 1\.2\.12: @ai-sdk\/react before 2\.0\.0 speaks/);
+  const perProject = await runCli(
+    ['run', 'sc', '--project', 'sdk'],
+    {},
+    cfg(
+      `{ projects: [{ name: 'sdk', browser: 'chromium', target: 'ai-sdk', sdkVersion: 'latest' }, { name: 'ref', browser: 'chromium', sdkVersion: 'latest' }] }`,
+    ),
+  );
+  expect(perProject.code, perProject.explain()).toBe(2);
+  expect(perProject.stderr).toMatch(/--sdk-version "latest" is not a version/);
+});
