@@ -133,6 +133,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
 
   async stop(): Promise<void> {
     for (const run of this.runs.values()) run.stop();
+    this.opts.profile?.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server.close(() => ok()));
   }
@@ -141,6 +142,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
   reset(timeline: Timeline): void {
     for (const run of this.runs.values()) run.stop();
     for (const res of this.responses.values()) res.destroy();
+    this.opts.profile?.close?.();
     this.runs.clear();
     this.sessions.clear();
     this.armed.clear();

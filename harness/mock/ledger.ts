@@ -83,6 +83,11 @@ export class ConnectionLedger {
     });
   }
 
+  /** The run clock, for a request noted later with the time it arrived. */
+  now(): number {
+    return this.timeline.now();
+  }
+
   /** Recorded when the response is done, stamped with the time the request arrived. */
   request(method: string, path: string, status: number, t: number): void {
     this.timeline.add({ kind: 'request', t, method, path, status });

@@ -62,4 +62,6 @@ export interface ProtocolProfile {
    * profile took the socket, false to have it refused.
    */
   upgrade?(host: ProfileHost, req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Destroys every connection the profile holds outside the HTTP server (its WebSockets): a new run, or the stop. */
+  close?(): void;
 }
