@@ -9,6 +9,7 @@
   var nativeFetch = window.fetch;
   var XHROpen = XMLHttpRequest.prototype.open;
   var XHRSend = XMLHttpRequest.prototype.send;
+  var XHRAbort = XMLHttpRequest.prototype.abort;
   var log = []; // events not yet drained by the harness
   var sources = []; // every EventSource ever created on this page
   var streams = []; // every fetch stream, XHR stream and WebSocket: state kept here, not the object (see trackFetch)
@@ -324,6 +325,10 @@
     watchXhr(this);
     return XHRSend.apply(this, arguments);
   };
+  XMLHttpRequest.prototype.abort = function () {
+    if (this.__sseHarnessAborted) this.__sseHarnessAborted();
+    return XHRAbort.apply(this, arguments);
+  };
   function watchXhr(xhr) {
     var url = xhr.__sseHarnessUrl;
     if (url !== undefined && !xhr.__sseHarnessSent) {
@@ -346,9 +351,10 @@
         } else if (st === 4 && rec) streamEnded(rec, 'done', false);
       };
       xhr.addEventListener('readystatechange', seen);
-      xhr.addEventListener('abort', function () {
+      // abort() turns the XHR DONE (readystatechange) before its abort event: the release is noted before either.
+      xhr.__sseHarnessAborted = function () {
         if (rec) streamEnded(rec, 'abort', true);
-      });
+      };
       xhr.addEventListener('error', function () {
         if (rec) streamEnded(rec, 'error', false);
       });

@@ -8,6 +8,7 @@ import type { Subscriber } from '../player.ts';
 import type { ProfileHost, ProtocolProfile } from '../profile.ts';
 import type { ResumeCursor } from '../server-model.ts';
 import type { Wire } from '../wire.ts';
+import { CHAT_STREAM_PATH } from '../backend.ts';
 
 /** The route a UI opens its chat WebSocket on. */
 export const WS_CHAT_PATH = '/api/chat/ws';
@@ -104,7 +105,8 @@ export function websocketProfile(): ProtocolProfile & { close(): void } {
 
   return {
     name: 'websocket',
-    streamRoutes: [WS_CHAT_PATH],
+    // The built-in hermes-webui stream route stays open to it: a UI may mix the two.
+    streamRoutes: [CHAT_STREAM_PATH, WS_CHAT_PATH],
     handlers: () => [],
     upgrade(host: ProfileHost, req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
       const path = (req.url ?? '/').split('?')[0]!;

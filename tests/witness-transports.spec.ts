@@ -1,0 +1,158 @@
+// Each transport's leak is seen by every witness that can see it: a small page of our own opens a chat stream as a
+// fetch stream, an XHR stream or a WebSocket, then "stops" it. Its healthy twin really closes it (cancels the reader,
+// aborts the XHR, closes the socket); the leaky one does not (releases the reader's lock, drops the XHR's handler,
+// forgets the socket). The server ledger and the page probe judge in every browser, CDP (network and, for
+// WebSockets, the heap) in Chromium.
+import { expect } from '@playwright/test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockBackend } from '../harness/mock/backend.ts';
+import { byTransport } from '../harness/mock/ledger.ts';
+import { websocketProfile } from '../harness/mock/profiles/websocket.ts';
+import type { BrowserPage } from '../harness/driver/types.ts';
+import { CdpProbe } from '../harness/probe/cdp.ts';
+import { PageProbeClient, type ProbeEvent } from '../harness/probe/page-probe-client.ts';
+import { Timeline, type StreamTransport, type TransportCounts } from '../harness/timeline.ts';
+import { test } from './support/browser.ts';
+import { waitFor } from './support/cdp-server.ts';
+
+// Plain ES2017 with promises: it runs in WebKitGTK as it is.
+const APP = `
+var q = new URLSearchParams(location.search);
+var mode = q.get('mode');
+var leak = q.get('leak') === '1';
+var state = (window.state = { opened: false, events: 0, stop: null });
+function json(url, body) {
+  return fetch(url, { method: 'POST', body: JSON.stringify(body) }).then(function (r) { return r.json(); });
+}
+json('/api/session/new', {}).then(function (r) {
+  var sid = r.session.session_id;
+  if (mode === 'ws') {
+    var ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
+    ws.onopen = function () { ws.send(JSON.stringify({ type: 'start', session_id: sid, message: 'hi' })); state.opened = true; };
+    ws.onmessage = function () { state.events++; };
+    window.kept = ws;
+    state.stop = function () { if (leak) ws.onmessage = null; else ws.close(); };
+    return;
+  }
+  return json('/api/chat/start', { session_id: sid, message: 'hi' }).then(function (s) {
+    var url = '/api/chat/stream?stream_id=' + s.stream_id;
+    if (mode === 'xhr') {
+      var xhr = new XMLHttpRequest();
+      xhr.open('GET', url);
+      xhr.onprogress = function () { state.events++; state.opened = true; };
+      xhr.send();
+      window.kept = xhr;
+      state.stop = function () { if (leak) xhr.onprogress = null; else xhr.abort(); };
+      return;
+    }
+    return fetch(url).then(function (res) {
+      var reader = res.body.getReader();
+      var stopped = false;
+      window.kept = res;
+      state.opened = true;
+      (function pump() {
+        reader.read().then(function (x) {
+          if (x.done) return;
+          if (stopped) return reader.releaseLock();
+          state.events++;
+          pump();
+        }, function () {});
+      })();
+      state.stop = function () { if (leak) stopped = true; else reader.cancel(); };
+    });
+  });
+});
+`;
+
+const MODES: { mode: 'fetch' | 'xhr' | 'ws'; transport: StreamTransport; server: StreamTransport }[] = [
+  { mode: 'fetch', transport: 'fetch-stream', server: 'fetch-stream' },
+  // The server cannot tell an XHR from a fetch: both are streams read by script.
+  { mode: 'xhr', transport: 'xhr-stream', server: 'fetch-stream' },
+  { mode: 'ws', transport: 'websocket', server: 'websocket' },
+];
+
+interface Seen {
+  server: TransportCounts;
+  page: TransportCounts;
+  cdp?: TransportCounts;
+  heap?: TransportCounts;
+}
+
+for (const { mode, transport, server } of MODES) {
+  for (const leak of [false, true]) {
+    test(`${transport}: ${leak ? 'left open after the UI stopped it, every witness counts it' : 'closed by the UI, every witness lets it go'}`, async ({
+      kept,
+    }) => {
+      const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+      writeFileSync(
+        join(root, 'index.html'),
+        '<!doctype html><html><head><script src="app.js"></script></head></html>',
+      );
+      writeFileSync(join(root, 'app.js'), APP);
+      const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, new Timeline());
+      backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+      let page: BrowserPage | undefined;
+      const cdp = new CdpProbe();
+      try {
+        await backend.start();
+        page = await kept.launcher.launch(kept.launch);
+        const withCdp = page.cdpPort !== undefined;
+        if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
+        await page.goto(`${backend.url}/?mode=${mode}&leak=${leak ? 1 : 0}`);
+        const probe = new PageProbeClient((e) => page!.evaluate(e));
+        const events: ProbeEvent[] = [];
+        const seen = async (): Promise<Seen> => {
+          const r = await probe.read();
+          events.push(...r.events);
+          const heap = withCdp && transport === 'websocket' ? await cdp.census() : null;
+          return {
+            server: byTransport(backend.ledger.openChatStreams()),
+            page: r.transports ?? {},
+            ...(withCdp ? { cdp: cdp.networkOpenByTransport() } : {}),
+            ...(heap ? { heap: heap.transports } : {}),
+          };
+        };
+        const one: Seen = {
+          server: { [server]: 1 },
+          page: { [transport]: 1 },
+          ...(withCdp ? { cdp: { [transport]: 1 } } : {}),
+          ...(withCdp && transport === 'websocket' ? { heap: { websocket: 1 } } : {}),
+        };
+        const none: Seen = { server: {}, page: {}, ...(withCdp ? { cdp: {} } : {}), ...(one.heap ? { heap: {} } : {}) };
+
+        // Streaming: every witness sees the one stream, as its transport.
+        const same = (want: Seen) => (got: Seen) => JSON.stringify(got) === JSON.stringify(want);
+        await waitFor(`every witness to see one ${transport}`, seen, same(one), 15_000, 100);
+        expect(events.filter((e) => e.kind === 'stream-create').map((e) => e.transport)).toEqual([transport]);
+
+        await page.evaluate('window.state.stop()');
+        const rec = backend.ledger.sse[0]!;
+        if (leak) {
+          // The server goes on writing to it well after the stop: it is open, not closing.
+          const sent = rec.events;
+          await waitFor(
+            'ten more events written after the stop',
+            () => rec.events,
+            (n) => n >= sent + 10,
+            15_000,
+          );
+          expect(await seen()).toEqual(one);
+          expect(rec.closedAt).toBeNull();
+          expect(events.filter((e) => e.kind === 'stream-close')).toEqual([]);
+        } else {
+          await waitFor(`every witness to let the ${transport} go`, seen, same(none), 15_000, 100);
+          expect(rec.closedBy).toBe('client');
+          // The page's own close is what the probe reports, so the runner can tell a release from a server's end.
+          expect(events.filter((e) => e.kind === 'stream-close').map((e) => e.transport)).toEqual([transport]);
+        }
+      } finally {
+        await cdp.close();
+        await page?.close();
+        await backend.stop();
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+  }
+}
