@@ -13,7 +13,8 @@ import { websocketProfile } from '../harness/mock/profiles/websocket.ts';
 import type { BrowserPage } from '../harness/driver/types.ts';
 import { CdpProbe } from '../harness/probe/cdp.ts';
 import { PageProbeClient, type ProbeEvent } from '../harness/probe/page-probe-client.ts';
-import { Timeline, type StreamTransport, type TransportCounts } from '../harness/timeline.ts';
+import { Timeline, type StreamTransport, type TransportCounts, type WitnessCounts } from '../harness/timeline.ts';
+import { crossCheck } from '../harness/probe/crosscheck.ts';
 import { test } from './support/browser.ts';
 import { waitFor } from './support/cdp-server.ts';
 
@@ -28,6 +29,7 @@ function json(url, body) {
 }
 json('/api/session/new', {}).then(function (r) {
   var sid = r.session.session_id;
+  if (mode === 'many') return many(sid, q.get('kind'), Number(q.get('n')));
   if (mode === 'ws') {
     var ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
     ws.onopen = function () { ws.send(JSON.stringify({ type: 'start', session_id: sid, message: 'hi' })); state.opened = true; };
@@ -64,6 +66,21 @@ json('/api/session/new', {}).then(function (r) {
     });
   });
 });
+// n streams of one run, all kept: fetch streams left unread, or WebSockets resuming the run.
+function many(sid, kind, n) {
+  return json('/api/chat/start', { session_id: sid, message: 'hi' }).then(function (s) {
+    window.kept = [];
+    for (var i = 0; i < n; i++) {
+      if (kind === 'fetch') window.kept.push(fetch('/api/chat/stream?stream_id=' + s.stream_id + '&n=' + i));
+      else {
+        var ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
+        ws.onopen = function () { this.send(JSON.stringify({ type: 'resume', stream_id: s.stream_id, after_seq: 0 })); };
+        window.kept.push(ws);
+      }
+    }
+    state.opened = true;
+  });
+}
 `;
 
 const MODES: { mode: 'fetch' | 'xhr' | 'ws'; transport: StreamTransport; server: StreamTransport }[] = [
@@ -156,3 +173,76 @@ for (const { mode, transport, server } of MODES) {
     });
   }
 }
+
+test("eight fetch streams on one origin: six hold the pool's sockets, two wait, and the cross-check says so; eight WebSockets all open", async ({
+  kept,
+}) => {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, new Timeline());
+  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+  const pages: BrowserPage[] = [];
+  try {
+    await backend.start();
+    for (const kind of ['fetch', 'ws'] as const) {
+      const page = await kept.launcher.launch(kept.launch);
+      pages.push(page);
+      const cdp = new CdpProbe();
+      try {
+        if (page.cdpPort !== undefined) await cdp.attach({ port: page.cdpPort, targetId: page.cdpTargetId });
+        await page.goto(`${backend.url}/?mode=many&kind=${kind}&n=8`);
+        const probe = new PageProbeClient((e) => page.evaluate(e));
+        const counts = async (): Promise<WitnessCounts> => {
+          const r = await probe.read();
+          const open = backend.ledger.openChatStreams();
+          const queued = cdp.status().attached ? cdp.networkQueued() : 0;
+          return {
+            server: open.length,
+            page: r.open,
+            pageConnecting: r.connecting,
+            ...(cdp.status().attached ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
+            transports: {
+              server: byTransport(open),
+              page: r.transports ?? {},
+              ...(cdp.status().attached ? { cdp: cdp.networkOpenByTransport() } : {}),
+            },
+          };
+        };
+        if (kind === 'fetch') {
+          const w = await waitFor(
+            'six fetch streams open and two waiting',
+            counts,
+            (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
+            15_000,
+            100,
+          );
+          expect(w.transports!.page).toEqual({ 'fetch-stream': 6 });
+          const f = crossCheck(w);
+          expect(f?.finding).toBe('pool-exhaustion');
+          expect(f?.summary).toMatch(
+            /^page holds 6 fetch streams \(\+2 waiting\), server sees 6: .* 2 requests queued/,
+          );
+        } else {
+          // WebSockets wait in no per-host pool of six: all eight are up, nothing waits, the witnesses agree.
+          const w = await waitFor(
+            'eight WebSockets open',
+            counts,
+            (c) => c.server === 8 && c.page === 8 && (c.cdp ?? 8) === 8,
+            15_000,
+            100,
+          );
+          expect(w.pageConnecting).toBe(0);
+          expect(w.transports!.page).toEqual({ websocket: 8 });
+          expect(crossCheck(w)).toBeNull();
+        }
+      } finally {
+        await cdp.close();
+      }
+    }
+  } finally {
+    for (const p of pages) await p.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
