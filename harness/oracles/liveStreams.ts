@@ -33,7 +33,7 @@ function transportsOf(events: TimelineEvent[], sockets: number[]): TransportCoun
 /** "3 chat streams" while every one is an EventSource (the wording reports have always had), else by transport. */
 function streamsNoun(n: number, counts: TransportCounts): string {
   const only = Object.entries(counts).filter(([, c]) => c);
-  if (only.every(([k]) => k === 'eventsource')) return `${n} chat stream${n === 1 ? '' : 's'}`;
+  if (only.every(([k]) => k === 'eventsource')) return `${n} chat streams`;
   return transportsPhrase(counts) ?? `${n} chat streams`;
 }
 

@@ -1,0 +1,121 @@
+// Transports without a browser: stream routes, the ledger's reading of a request, and the cross-check's and the
+// liveStreams oracle's words for fetch streams and WebSockets; old timelines without transports still parse.
+import { expect, test } from '@playwright/test';
+import { httpStreamTransport } from '../harness/mock/ledger.ts';
+import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
+import type { RunRecord } from '../harness/oracles/types.ts';
+import { crossCheck } from '../harness/probe/crosscheck.ts';
+import { matchesStreamRoute, routesQuery, transportsPhrase } from '../harness/probe/stream-routes.ts';
+import type { Scenario } from '../harness/scenario/schema.ts';
+import { Timeline, timelineEventSchema, type StreamTransport, type TimelineEvent } from '../harness/timeline.ts';
+
+test('stream routes: literal segments, :param for one segment, a trailing * for any rest', () => {
+  const routes = ['/api/chat/stream', '/api/chat/:id/stream', '/feeds/*'];
+  expect(matchesStreamRoute('/api/chat/stream', routes)).toBe(true);
+  expect(matchesStreamRoute('/api/chat/stream/status', routes)).toBe(false);
+  expect(matchesStreamRoute('/api/chat/abc/stream', routes)).toBe(true);
+  expect(matchesStreamRoute('/api/chat//stream', routes)).toBe(false);
+  expect(matchesStreamRoute('/api/chat/a/b/stream', routes)).toBe(false);
+  expect(matchesStreamRoute('/feeds/x/y', routes)).toBe(true);
+  expect(matchesStreamRoute('/feeds', routes)).toBe(false);
+  expect(matchesStreamRoute('/api/chat', routes)).toBe(false);
+  expect(routesQuery(['/api/chat/stream', '/api/chat/:id/stream'])).toBe(
+    'chat=%2Fapi%2Fchat%2Fstream&chat=%2Fapi%2Fchat%2F%3Aid%2Fstream',
+  );
+});
+
+test("the ledger's transport: an EventSource's GET with Accept: text/event-stream, anything else read by script", () => {
+  const req = (method: string, headers: Record<string, string>) => ({ method, headers: new Headers(headers) });
+  expect(httpStreamTransport(req('GET', { accept: 'text/event-stream' }))).toBe('eventsource');
+  expect(httpStreamTransport(req('GET', { accept: '*/*' }))).toBe('fetch-stream');
+  expect(httpStreamTransport(req('GET', {}))).toBe('fetch-stream');
+  expect(httpStreamTransport(req('POST', { accept: 'text/event-stream', 'content-length': '20' }))).toBe(
+    'fetch-stream',
+  );
+});
+
+test('the cross-check names the transports it counted; EventSource-only counts keep their words', () => {
+  expect(
+    crossCheck({
+      server: 6,
+      page: 6,
+      pageConnecting: 2,
+      cdp: 6,
+      cdpQueued: 2,
+      transports: { server: { 'fetch-stream': 6 }, page: { 'fetch-stream': 6 }, cdp: { 'fetch-stream': 6 } },
+    })?.summary,
+  ).toBe(
+    "page holds 6 fetch streams (+2 waiting), server sees 6: the browser's 6-per-host connection pool is exhausted, 2 requests queued for a socket (CDP: requested, never answered)",
+  );
+  expect(crossCheck({ server: 9, page: 6, pageConnecting: 3 })?.summary).toMatch(/^page holds 9 EventSources, /);
+  // Seven WebSockets and one connecting fetch: the pool holds no WebSocket, so it is not full.
+  expect(
+    crossCheck({
+      server: 7,
+      page: 7,
+      pageConnecting: 1,
+      transports: { server: { websocket: 7 }, page: { websocket: 7 } },
+    }),
+  ).toEqual({
+    finding: 'witness-disagreement',
+    summary: 'witnesses disagree on open chat streams: server 7: 7 WebSockets, page 7 (+1 connecting): 7 WebSockets',
+  });
+  // The heap sees WebSockets and EventSources, never a fetch stream: two fetch streams and a WebSocket agree with 1.
+  expect(
+    crossCheck({
+      server: 3,
+      page: 3,
+      cdp: 3,
+      cdpObjects: 1,
+      transports: { server: { 'fetch-stream': 2, websocket: 1 } },
+    }),
+  ).toBeNull();
+  expect(transportsPhrase({ eventsource: 2, 'xhr-stream': 1, websocket: 1 })).toBe(
+    '2 EventSources, 1 XHR stream and 1 WebSocket',
+  );
+});
+
+function leakRun(transport: StreamTransport | undefined): RunRecord {
+  const timeline = new Timeline(0);
+  const events: TimelineEvent[] = [
+    { kind: 'run-start', t: 0, streamId: 'run-a', session: 'A', script: 'long' },
+    { kind: 'run-start', t: 0, streamId: 'run-b', session: 'B', script: 'long' },
+    { kind: 'view', t: 0, session: 'A', alias: 'a' },
+    ...[1, 2, 3].map((socket): TimelineEvent => ({
+      kind: 'sse-open',
+      t: socket * 10,
+      socket,
+      streamId: socket === 1 ? 'run-a' : 'run-b',
+      session: socket === 1 ? 'A' : 'B',
+      path: '/api/chat/stream',
+      afterSeq: 0,
+      ...(transport ? { transport } : {}),
+    })),
+  ];
+  for (const e of events) timeline.add(e);
+  return { scenario: {} as Scenario, timeline, sessions: { a: 'A', b: 'B' }, scripted: {}, endedAt: 3000, cycles: [] };
+}
+
+test('liveStreams names the transport of the open streams; EventSources (or no transport recorded) keep "chat streams"', () => {
+  const fetchV = liveStreamsOracle(leakRun('fetch-stream'), { graceMs: 750 });
+  expect(fetchV.pass).toBe(false);
+  expect(fetchV.summary).toMatch(/^3 fetch streams open \(sessions a, b, b\) while the user views 1 streaming session/);
+  expect(fetchV.evidence.transports).toEqual({ 'fetch-stream': 3 });
+  expect(liveStreamsOracle(leakRun('websocket'), { graceMs: 750 }).summary).toMatch(/^3 WebSockets open /);
+  expect(liveStreamsOracle(leakRun('eventsource'), { graceMs: 750 }).summary).toMatch(/^3 chat streams open /);
+  expect(liveStreamsOracle(leakRun(undefined), { graceMs: 750 }).summary).toMatch(/^3 chat streams open /);
+});
+
+test('timeline events parse with and without a transport; an unknown one is refused', () => {
+  const base = { kind: 'sse-open', t: 1, socket: 1, streamId: 'r', session: 's', path: '/p', afterSeq: 0 };
+  expect(timelineEventSchema.safeParse(base).success).toBe(true);
+  expect(timelineEventSchema.safeParse({ ...base, transport: 'websocket' }).success).toBe(true);
+  expect(timelineEventSchema.safeParse({ ...base, transport: 'carrier-pigeon' }).success).toBe(false);
+  const sample = {
+    kind: 'sample',
+    t: 1,
+    step: 's',
+    witnesses: { server: 1, page: 1, transports: { server: { 'fetch-stream': 1 }, page: { 'xhr-stream': 1 } } },
+  };
+  expect(timelineEventSchema.safeParse(sample).success).toBe(true);
+});
