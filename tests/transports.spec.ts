@@ -5,6 +5,8 @@ import { httpStreamTransport } from '../harness/mock/ledger.ts';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
 import { crossCheck } from '../harness/probe/crosscheck.ts';
+import { chartData } from '../harness/report/html.ts';
+import type { ScenarioResult } from '../harness/runner/run.ts';
 import { matchesStreamRoute, routesQuery, transportsPhrase } from '../harness/probe/stream-routes.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
 import { Timeline, timelineEventSchema, type StreamTransport, type TimelineEvent } from '../harness/timeline.ts';
@@ -118,4 +120,22 @@ test('timeline events parse with and without a transport; an unknown one is refu
     witnesses: { server: 1, page: 1, transports: { server: { 'fetch-stream': 1 }, page: { 'xhr-stream': 1 } } },
   };
   expect(timelineEventSchema.safeParse(sample).success).toBe(true);
+});
+
+test("the report's chart: the server's streams by transport once a run has any but EventSources", () => {
+  const chart = (transport: StreamTransport | undefined) =>
+    chartData({
+      timeline: leakRun(transport).timeline.ordered(),
+      sessions: { a: 'A', b: 'B' },
+      verdicts: [],
+    } as unknown as ScenarioResult);
+  const fetchChart = chart('fetch-stream');
+  const labels = fetchChart.series.map((s) => s.label);
+  expect(labels).toContain('server: fetch streams');
+  expect(labels).toContain('page: open chat streams');
+  const byFetch = fetchChart.series.find((s) => s.label === 'server: fetch streams')!;
+  expect(Math.max(...(byFetch.values as number[]))).toBe(3);
+  const esLabels = chart(undefined).series.map((s) => s.label);
+  expect(esLabels.filter((l) => l.startsWith('server: '))).toEqual(['server: open chat streams']);
+  expect(esLabels).toContain('page: open EventSources');
 });
