@@ -12,7 +12,11 @@ import { byTransport } from '../harness/mock/ledger.ts';
 import { websocketProfile } from '../harness/mock/profiles/websocket.ts';
 import type { BrowserPage } from '../harness/driver/types.ts';
 import { CdpProbe } from '../harness/probe/cdp.ts';
-import { PageProbeClient, type ProbeEvent } from '../harness/probe/page-probe-client.ts';
+import { PageProbeClient } from '../harness/probe/page-probe-client.ts';
+import { TextRecorder } from '../harness/runner/page-events.ts';
+import type { RunState } from '../harness/runner/steps.ts';
+import { WitnessSampler } from '../harness/runner/witness-sampler.ts';
+import type { Target } from '../harness/targets/types.ts';
 import { Timeline, type StreamTransport, type TransportCounts, type WitnessCounts } from '../harness/timeline.ts';
 import { crossCheck } from '../harness/probe/crosscheck.ts';
 import { test } from './support/browser.ts';
@@ -30,6 +34,7 @@ function json(url, body) {
 json('/api/session/new', {}).then(function (r) {
   var sid = r.session.session_id;
   if (mode === 'many') return many(sid, q.get('kind'), Number(q.get('n')));
+  if (mode === 'idle') return;
   if (mode === 'ws') {
     var ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
     ws.onopen = function () { ws.send(JSON.stringify({ type: 'start', session_id: sid, message: 'hi' })); state.opened = true; };
@@ -108,7 +113,8 @@ for (const { mode, transport, server } of MODES) {
         '<!doctype html><html><head><script src="app.js"></script></head></html>',
       );
       writeFileSync(join(root, 'app.js'), APP);
-      const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, new Timeline());
+      const timeline = new Timeline();
+      const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, timeline);
       backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
       let page: BrowserPage | undefined;
       const cdp = new CdpProbe();
@@ -119,14 +125,25 @@ for (const { mode, transport, server } of MODES) {
         if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
         await page.goto(`${backend.url}/?mode=${mode}&leak=${leak ? 1 : 0}`);
         const probe = new PageProbeClient((e) => page!.evaluate(e));
-        const events: ProbeEvent[] = [];
+        // The runner's sampler reads the page: its events go on the timeline as in a run.
+        const state: RunState = { viewed: null, frozen: false, switching: false, opened: true, pageHung: false };
+        const sampler = new WitnessSampler({
+          timeline,
+          backend,
+          target: {} as Target,
+          state,
+          texts: new TextRecorder(timeline, backend, {}),
+          page: () => page,
+          probe: () => probe,
+          cdp: () => (withCdp ? cdp : undefined),
+        });
+
         const seen = async (): Promise<Seen> => {
-          const r = await probe.read();
-          events.push(...r.events);
+          const r = await sampler.readPage(false);
           const heap = withCdp && transport === 'websocket' ? await cdp.census() : null;
           return {
             server: byTransport(backend.ledger.openChatStreams()),
-            page: r.transports ?? {},
+            page: r.counts?.transports ?? {},
             ...(withCdp ? { cdp: cdp.networkOpenByTransport() } : {}),
             ...(heap ? { heap: heap.transports } : {}),
           };
@@ -142,7 +159,7 @@ for (const { mode, transport, server } of MODES) {
         // Streaming: every witness sees the one stream, as its transport.
         const same = (want: Seen) => (got: Seen) => JSON.stringify(got) === JSON.stringify(want);
         await waitFor(`every witness to see one ${transport}`, seen, same(one), 15_000, 100);
-        expect(events.filter((e) => e.kind === 'stream-create').map((e) => e.transport)).toEqual([transport]);
+        expect(timeline.of('page-open').map((e) => e.transport)).toEqual([transport]);
 
         await page.evaluate('window.state.stop()');
         const rec = backend.ledger.sse[0]!;
@@ -157,13 +174,24 @@ for (const { mode, transport, server } of MODES) {
           );
           expect(await seen()).toEqual(one);
           expect(rec.closedAt).toBeNull();
-          expect(events.filter((e) => e.kind === 'stream-close')).toEqual([]);
+          expect(timeline.of('page-close')).toEqual([]);
         } else {
           await waitFor(`every witness to let the ${transport} go`, seen, same(none), 15_000, 100);
           expect(rec.closedBy).toBe('client');
           // The page's own close is what the probe reports, so the runner can tell a release from a server's end.
-          expect(events.filter((e) => e.kind === 'stream-close').map((e) => e.transport)).toEqual([transport]);
+          expect(timeline.of('page-close')).toHaveLength(1);
         }
+        // A step's settled sample, as the runner takes it: every witness's count, split by transport, and agreement.
+        await sampler.sample('after stop');
+        const [sample] = timeline.of('sample');
+        const n = leak ? 1 : 0;
+        expect(sample!.witnesses).toMatchObject({ server: n, page: n, ...(withCdp ? { cdp: n, cdpQueued: 0 } : {}) });
+        expect(sample!.witnesses.transports).toEqual(
+          leak
+            ? { server: { [server]: 1 }, page: { [transport]: 1 }, ...(withCdp ? { cdp: { [transport]: 1 } } : {}) }
+            : undefined,
+        );
+        expect(timeline.of('finding')).toEqual([]);
       } finally {
         await cdp.close();
         await page?.close();
@@ -242,6 +270,35 @@ test("eight fetch streams on one origin: six hold the pool's sockets, two wait, 
     }
   } finally {
     for (const p of pages) await p.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('emulated offline: a new WebSocket fails as on a lost network, and none reaches the server', async ({ kept }) => {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  const backend = new MockBackend({ root, profile: websocketProfile() }, new Timeline());
+  let page: BrowserPage | undefined;
+  try {
+    await backend.start();
+    page = await kept.launcher.launch(kept.launch);
+    await page.goto(`${backend.url}/?mode=idle`);
+    const probe = new PageProbeClient((e) => page!.evaluate(e));
+    await probe.setOffline(true);
+    const got = await page.evaluate<string[]>(`new Promise((done) => {
+      const seen = [];
+      const ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
+      ws.onopen = () => seen.push('open');
+      ws.onerror = () => seen.push('error');
+      ws.onclose = () => { seen.push('close'); done(seen); };
+    })`);
+    expect(got).toEqual(['error', 'close']);
+    expect((await probe.read()).transports).toEqual({});
+    expect(backend.ledger.sse).toEqual([]);
+  } finally {
+    await page?.close();
     await backend.stop();
     rmSync(root, { recursive: true, force: true });
   }

@@ -383,6 +383,8 @@
         if (rec.chat !== false) streamEnded(rec, 'close', true);
         return nativeClose.apply(ws, arguments);
       };
+      // Emulated offline: closing a connecting WebSocket fails it, with the error and close events a lost network gives.
+      if (forcedOffline) nativeClose.call(ws);
       return ws;
     };
     WrappedWS.prototype = NativeWS.prototype;
