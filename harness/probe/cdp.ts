@@ -196,7 +196,7 @@ export class CdpProbe {
    */
   private readonly candidates = new Map<
     string,
-    { url: string; startedAt: number; transport: 'fetch-stream' | 'xhr-stream' }
+    { url: string; startedAt: number; transport: 'fetch-stream' | 'xhr-stream'; loaderId: string }
   >();
   /** A WebSocket was seen: the heap census then counts WebSocket objects too (one more heap walk). */
   private sawWebSocket = false;
@@ -564,12 +564,14 @@ export class CdpProbe {
         if (named.length) this.chatRoutes = named;
       }
       this.clockOffset ??= p.wallTime * 1000 - p.timestamp * 1000;
-      const scripted = p.type === 'Fetch' ? 'fetch-stream' : p.type === 'XHR' ? 'xhr-stream' : null;
+      const scripted =
+        p.type === 'Fetch' ? ('fetch-stream' as const) : p.type === 'XHR' ? ('xhr-stream' as const) : null;
       if (scripted && !this.requests.has(p.requestId)) {
-        this.loaders.set(p.requestId, p.loaderId);
-        const c = { url: p.request.url, startedAt: epoch(p.timestamp), transport: scripted } as const;
-        if (this.onRoute(c.url)) this.track(p.requestId, c.url, c.startedAt, scripted);
-        else {
+        const c = { url: p.request.url, startedAt: epoch(p.timestamp), transport: scripted, loaderId: p.loaderId };
+        if (this.onRoute(c.url)) {
+          this.loaders.set(p.requestId, p.loaderId);
+          this.track(p.requestId, c.url, c.startedAt, scripted);
+        } else {
           if (this.candidates.size >= UNANSWERED_CAP) this.candidates.delete(this.candidates.keys().next().value!);
           this.candidates.set(p.requestId, c);
         }
@@ -602,8 +604,10 @@ export class CdpProbe {
         this.loaders.delete(p.requestId);
         return;
       }
-      if (!r && candidate && streams(p.response, false))
+      if (!r && candidate && streams(p.response, false)) {
+        this.loaders.set(p.requestId, candidate.loaderId);
         r = this.track(p.requestId, candidate.url, candidate.startedAt, candidate.transport);
+      }
       if (!r || r.respondedAt !== null) return;
       r.respondedAt = epoch(p.timestamp);
       r.status = p.response.status;
