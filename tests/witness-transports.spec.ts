@@ -303,3 +303,46 @@ test('emulated offline: a new WebSocket fails as on a lost network, and none rea
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('an XHR opened again lets its stream go, and its next request is judged on its own', async ({ kept }) => {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  const backend = new MockBackend({ root, heartbeatMs: 500 }, new Timeline());
+  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+  let page: BrowserPage | undefined;
+  try {
+    await backend.start();
+    page = await kept.launcher.launch(kept.launch);
+    await page.goto(`${backend.url}/?mode=xhr&leak=1`);
+    const probe = new PageProbeClient((e) => page!.evaluate(e));
+    const events: string[] = [];
+    const read = async () => {
+      const r = await probe.read();
+      events.push(...r.events.map((e) => e.kind));
+      return r;
+    };
+    await waitFor('the XHR stream open', read, (r) => r.transports?.['xhr-stream'] === 1, 15_000, 100);
+    await page.evaluate(
+      `(() => { const x = window.kept; x.open('GET', '/api/chat/stream?stream_id=nope'); x.send(); return 1; })()`,
+    );
+    await waitFor(
+      'the stream let go, the 404 not counted',
+      read,
+      (r) => r.open === 0 && r.connecting === 0,
+      15_000,
+      100,
+    );
+    expect(events.filter((k) => k === 'stream-close')).toHaveLength(1);
+    await waitFor(
+      'the server to see it closed',
+      () => backend.ledger.openChatStreams().length,
+      (n) => n === 0,
+      15_000,
+    );
+  } finally {
+    await page?.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -246,7 +246,10 @@
           return res;
         }
         if (!rec) rec = newStream('fetch-stream', url);
-        if (signal && signal.aborted) return res;
+        if (signal && signal.aborted) {
+          streamEnded(rec, 'abort', false);
+          return res;
+        }
         streamOpened(rec);
         var r = rec;
         var nativeBody = res.body;
@@ -316,9 +319,12 @@
   }
   // An XHR stream: sent to a chat route (connecting), then open from its headers (a streaming response) while it
   // loads, until it is DONE, aborted, errors or times out.
+  // open() again on an XHR aborts what it was loading: a release like abort(); its next send() is a new request.
   XMLHttpRequest.prototype.open = function (method, url) {
     countRequest(url);
+    if (this.__sseHarnessAborted) this.__sseHarnessAborted();
     this.__sseHarnessUrl = String(url);
+    this.__sseHarnessSent = false;
     return XHROpen.apply(this, arguments);
   };
   XMLHttpRequest.prototype.send = function () {
@@ -333,9 +339,12 @@
     var url = xhr.__sseHarnessUrl;
     if (url !== undefined && !xhr.__sseHarnessSent) {
       xhr.__sseHarnessSent = true;
+      // Listeners of an earlier request on the same XHR stay attached: each acts for its own request only.
+      var gen = (xhr.__sseHarnessGen = (xhr.__sseHarnessGen || 0) + 1);
       var onChatRoute = onRoute(url);
       var rec = chatRoutes !== null && onChatRoute ? newStream('xhr-stream', url) : null;
       var seen = function () {
+        if (gen !== xhr.__sseHarnessGen) return;
         var st = xhr.readyState;
         if (st === 2 || st === 3) {
           if (!rec || rec.state === 'connecting') {
@@ -356,10 +365,10 @@
         if (rec) streamEnded(rec, 'abort', true);
       };
       xhr.addEventListener('error', function () {
-        if (rec) streamEnded(rec, 'error', false);
+        if (rec && gen === xhr.__sseHarnessGen) streamEnded(rec, 'error', false);
       });
       xhr.addEventListener('timeout', function () {
-        if (rec) streamEnded(rec, 'timeout', false);
+        if (rec && gen === xhr.__sseHarnessGen) streamEnded(rec, 'timeout', false);
       });
     }
   }
