@@ -53,8 +53,9 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
  * open matches nothing: a request cancelled before its response began ends at the server at once, and an
  * EventSource closed while emulated offline never reached it. A page-unload (reload, or navigation away) lets go of
  * every socket open then: the document that held them is gone, and Chromium drains those responses as it does a
- * closed one. `bySocket`: when each matched socket was let go; `byClose`: the sockets each page-close or page-unload
- * let go of. Events in time order.
+ * closed one. A stream whose URL names no stream (a POST that starts a turn, a WebSocket) is matched by its path,
+ * when exactly one socket no close matched yet is open there. `bySocket`: when each matched socket was let go;
+ * `byClose`: the sockets each page-close or page-unload let go of. Events in time order.
  */
 export function pageReleases(events: TimelineEvent[]): {
   bySocket: Map<number, number>;
@@ -64,16 +65,30 @@ export function pageReleases(events: TimelineEvent[]): {
   const byClose = new Map<TimelineEvent, number[]>();
   const openByKey = new Map<string, number[]>();
   const keyOf = (streamId: string | null, afterSeq: number) => `${streamId}@${afterSeq}`;
+  const pathOf = new Map<number, string>();
   for (const e of events) {
     if (e.kind === 'sse-open' && e.streamId) {
       const key = keyOf(e.streamId, e.afterSeq);
       openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
+      pathOf.set(e.socket, e.path);
     } else if (e.kind === 'sse-close') {
       for (const [key, sockets] of openByKey)
         openByKey.set(
           key,
           sockets.filter((s) => s !== e.socket),
         );
+    } else if (e.kind === 'page-close' && e.streamId === null && e.path) {
+      const open = [...openByKey.entries()].flatMap(([key, sockets]) => sockets.map((s) => [key, s] as const));
+      const there = open.filter(([, s]) => pathOf.get(s) === e.path);
+      // Which of several it was is not known: matching one of them could hide another's leak, so none is matched.
+      if (there.length !== 1) continue;
+      const [key, socket] = there[0]!;
+      openByKey.set(
+        key,
+        openByKey.get(key)!.filter((s) => s !== socket),
+      );
+      bySocket.set(socket, e.t);
+      byClose.set(e, [socket]);
     } else if (e.kind === 'page-close') {
       const key = keyOf(e.streamId, e.afterSeq);
       const [socket, ...rest] = openByKey.get(key) ?? [];

@@ -161,7 +161,16 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
    * The page called close() on a chat-stream EventSource (in-page probe): the UI let go of it, even while the server
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
    */
-  ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
+  ev('page-close', {
+    streamId: z.string().nullable(),
+    afterSeq: z.number(),
+    path: z
+      .string()
+      .optional()
+      .describe(
+        "the stream's URL path, for a stream other than an EventSource: matches it to its socket when the URL names no stream_id",
+      ),
+  }),
   /**
    * The user reloaded the page or navigated it elsewhere: the document that held the chat streams is going away, so
    * every stream open now is let go of by the page, whatever the server still sees while the browser drains them.

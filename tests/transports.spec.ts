@@ -9,6 +9,7 @@ import { chartData } from '../harness/report/html.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { matchesStreamRoute, routesQuery, transportsPhrase } from '../harness/probe/stream-routes.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
+import { pageReleases } from '../harness/timeline-queries.ts';
 import { Timeline, timelineEventSchema, type StreamTransport, type TimelineEvent } from '../harness/timeline.ts';
 
 test('stream routes: literal segments, :param for one segment, a trailing * for any rest', () => {
@@ -138,4 +139,30 @@ test("the report's chart: the server's streams by transport once a run has any b
   const esLabels = chart(undefined).series.map((s) => s.label);
   expect(esLabels.filter((l) => l.startsWith('server: '))).toEqual(['server: open chat streams']);
   expect(esLabels).toContain('page: open EventSources');
+});
+
+test('a page-close with no stream id lets go of the one socket open on its path, and of none when several are', () => {
+  const open = (socket: number, t: number): TimelineEvent => ({
+    kind: 'sse-open',
+    t,
+    socket,
+    streamId: `run${socket}`,
+    session: 'A',
+    path: '/api/chat',
+    afterSeq: 0,
+    transport: 'fetch-stream',
+  });
+  const close = (t: number): TimelineEvent => ({
+    kind: 'page-close',
+    t,
+    streamId: null,
+    afterSeq: 0,
+    path: '/api/chat',
+  });
+  expect([...pageReleases([open(1, 0), close(10)]).bySocket]).toEqual([[1, 10]]);
+  expect([...pageReleases([open(1, 0), open(2, 5), close(10)]).bySocket]).toEqual([]);
+  // Without a path (an EventSource's close, or an old timeline) nothing is matched by path.
+  expect([...pageReleases([open(1, 0), { kind: 'page-close', t: 10, streamId: null, afterSeq: 0 }]).bySocket]).toEqual(
+    [],
+  );
 });

@@ -30,8 +30,11 @@ export function recordProbeEvents(timeline: Timeline, events: ProbeEvent[], back
         transport: e.transport,
         site: creationSite(e.stack, backendUrl) ?? undefined,
       });
-    else if (e.kind === 'es-close' || e.kind === 'stream-close') {
+    else if (e.kind === 'es-close') {
       timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
+      closes++;
+    } else if (e.kind === 'stream-close') {
+      timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? ''), path: urlPath(e.url ?? '') });
       closes++;
     }
   }
@@ -73,5 +76,14 @@ export class TextRecorder {
   forget(): void {
     this.last.clear();
     this.max.clear();
+  }
+}
+
+/** A URL's path, or '' for one that does not parse. */
+function urlPath(url: string): string {
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return '';
   }
 }
