@@ -13,12 +13,14 @@ import { Timeline } from '../harness/timeline.ts';
 import { SseReader, until } from './support/sse-client.ts';
 
 let backend: MockBackend;
+let timeline: Timeline;
 let root: string;
 
 test.beforeEach(async () => {
   root = mkdtempSync(join(tmpdir(), 'sse-harness-test-ws-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><html><head></head><body></body></html>');
-  backend = new MockBackend({ root, heartbeatMs: 200, profile: websocketProfile() }, new Timeline());
+  timeline = new Timeline();
+  backend = new MockBackend({ root, heartbeatMs: 200, profile: websocketProfile() }, timeline);
   await backend.start();
 });
 
@@ -76,6 +78,8 @@ test('start: one JSON message per event, then the server closes the socket and t
   expect(events.at(-1)?.event).toBe('stream_end');
   const [rec] = backend.ledger.sse;
   expect(rec).toMatchObject({ transport: 'websocket', path: WS_CHAT_PATH, closedBy: 'server', session });
+  // A start is a turn request, as a POST that starts a turn is.
+  expect(timeline.of('turn-request')).toEqual([expect.objectContaining({ session, path: WS_CHAT_PATH, status: 200 })]);
 });
 
 test('resume after a client close: the ledger says the client closed it, and after_seq picks up the journal', async () => {
@@ -123,6 +127,7 @@ test('bad messages get one error each and leave the socket unsubscribed; other p
     'unknown session_id',
   ]);
   expect(backend.ledger.sse).toEqual([]);
+  expect(timeline.of('turn-request').map((e) => [e.session, e.status])).toEqual([[null, 404]]);
   c.ws.close();
   const other = new WebSocket(`${backend.url.replace('http', 'ws')}/api/elsewhere`);
   const refused = await new Promise<string>((ok) => other.on('error', (e) => ok(String(e))));

@@ -70,6 +70,8 @@ export function websocketProfile(): ProtocolProfile & { close(): void } {
       let afterSeq = 0;
       if (m.type === 'start') {
         const s = host.sessions.get(m.session_id);
+        // A start is a turn request like a POST to start one, refused or not (the one-request-per-turn oracle).
+        host.turnRequest(s?.session_id ?? null, path, !s ? 404 : s.active_stream_id ? 409 : 200);
         if (!s) return fail('unknown session_id');
         if (s.active_stream_id) return fail(`a stream is active: ${s.active_stream_id}`);
         run = host.startRun(s, m.message);
