@@ -1,6 +1,6 @@
 // Queries over a run's timeline that the oracles, the runner and the reports share: which sessions the user views
 // when, which server sockets the page let go of, which EventSource made each socket, and the open-stream series.
-import { FIRST_TAB, type CreationSite, type TimelineEvent } from './timeline.ts';
+import { FIRST_TAB, type CreationSite, type StreamTransport, type TimelineEvent } from './timeline.ts';
 
 /**
  * Which sessions the user views, at every change: while a switch is under way (from the click until the UI shows
@@ -158,6 +158,8 @@ export interface LeakedStream {
   /** When the server saw it open (run clock, ms). */
   openedAt: number;
   site?: CreationSite;
+  /** How it travels, when not as an EventSource. */
+  transport?: Exclude<StreamTransport, 'eventsource'>;
 }
 
 /** The leaked sockets as evidence, with their creation sites. */
@@ -177,6 +179,7 @@ export function leakedStreams(
       streamId: o?.streamId ?? null,
       openedAt: o?.t ?? 0,
       ...(site ? { site } : {}),
+      ...(o?.transport && o.transport !== 'eventsource' ? { transport: o.transport } : {}),
     };
   });
 }

@@ -104,6 +104,10 @@ test('liveStreams names the transport of the open streams; EventSources (or no t
   expect(fetchV.pass).toBe(false);
   expect(fetchV.summary).toMatch(/^3 fetch streams open \(sessions a, b, b\) while the user views 1 streaming session/);
   expect(fetchV.evidence.transports).toEqual({ 'fetch-stream': 3 });
+  expect((fetchV.evidence.leaked as { transport?: string }[]).map((l) => l.transport)).toEqual([
+    'fetch-stream',
+    'fetch-stream',
+  ]);
   expect(liveStreamsOracle(leakRun('websocket'), { graceMs: 750 }).summary).toMatch(/^3 WebSockets open /);
   expect(liveStreamsOracle(leakRun('eventsource'), { graceMs: 750 }).summary).toMatch(/^3 chat streams open /);
   expect(liveStreamsOracle(leakRun(undefined), { graceMs: 750 }).summary).toMatch(/^3 chat streams open /);

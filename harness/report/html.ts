@@ -140,7 +140,7 @@ function leakedBlock(leaked: LeakedStream[]): string {
   const rows = leaked
     .map(
       (l) =>
-        `<tr><td>${esc(l.session)}</td><td>${l.socket}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`,
+        `<tr><td>${esc(l.session)}</td><td>${l.socket}${l.transport ? ` <small>${esc(TRANSPORT_WORDS[l.transport])}</small>` : ''}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`,
     )
     .join('');
   return `<table class="leaked"><tr><th>session</th><th>socket</th><th>opened at ms</th><th>created at</th></tr>${rows}</table>`;
