@@ -1,6 +1,8 @@
 // Transports without a browser: stream routes, the ledger's reading of a request, and the cross-check's and the
 // liveStreams oracle's words for fetch streams and WebSockets; old timelines without transports still parse.
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { PAGE_PROBE_FILE } from '../harness/paths.ts';
 import { httpStreamTransport } from '../harness/mock/ledger.ts';
 import { liveStreamsOracle } from '../harness/oracles/liveStreams.ts';
 import type { RunRecord } from '../harness/oracles/types.ts';
@@ -12,8 +14,8 @@ import type { Scenario } from '../harness/scenario/schema.ts';
 import { pageReleases } from '../harness/timeline-queries.ts';
 import { Timeline, timelineEventSchema, type StreamTransport, type TimelineEvent } from '../harness/timeline.ts';
 
-test('stream routes: literal segments, :param for one segment, a trailing * for any rest', () => {
-  const routes = ['/api/chat/stream', '/api/chat/:id/stream', '/feeds/*'];
+test('stream routes: literal segments, :param for one segment, a trailing * for any rest, a leading * for any prefix', () => {
+  const routes = ['/api/chat/stream', '/api/chat/:id/stream', '/feeds/*', '*/v1/chat/completions'];
   expect(matchesStreamRoute('/api/chat/stream', routes)).toBe(true);
   expect(matchesStreamRoute('/api/chat/stream/status', routes)).toBe(false);
   expect(matchesStreamRoute('/api/chat/abc/stream', routes)).toBe(true);
@@ -22,6 +24,32 @@ test('stream routes: literal segments, :param for one segment, a trailing * for 
   expect(matchesStreamRoute('/feeds/x/y', routes)).toBe(true);
   expect(matchesStreamRoute('/feeds', routes)).toBe(false);
   expect(matchesStreamRoute('/api/chat', routes)).toBe(false);
+  expect(matchesStreamRoute('/v1/chat/completions', routes)).toBe(true);
+  expect(matchesStreamRoute('/openai/proxy/v1/chat/completions', routes)).toBe(true);
+  expect(matchesStreamRoute('/v1/chat/completions/x', routes)).toBe(false);
+  expect(matchesStreamRoute('/chat/completions', routes)).toBe(false);
+  // The page probe's copy, in plain ES2017, gives the same answers.
+  const probe = readFileSync(PAGE_PROBE_FILE, 'utf8');
+  const src = /function segmentsMatch[\s\S]*?\n  }\n  function routeMatches[\s\S]*?\n  }\n/.exec(probe)![0];
+  const routeMatches = new Function(`${src}; return routeMatches;`)() as (path: string, route: string) => boolean;
+  const paths = [
+    '/api/chat/stream',
+    '/api/chat/stream/status',
+    '/api/chat/abc/stream',
+    '/api/chat//stream',
+    '/feeds',
+    '/feeds/x/y',
+    '/v1/chat/completions',
+    '/a/b/v1/chat/completions',
+    '/chat/completions',
+    '/',
+    '',
+  ];
+  for (const p of paths)
+    expect(
+      routes.some((r) => routeMatches(p, r)),
+      p,
+    ).toBe(matchesStreamRoute(p, routes));
   expect(routesQuery(['/api/chat/stream', '/api/chat/:id/stream'])).toBe(
     'chat=%2Fapi%2Fchat%2Fstream&chat=%2Fapi%2Fchat%2F%3Aid%2Fstream',
   );

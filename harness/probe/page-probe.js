@@ -30,16 +30,21 @@
   } catch (e) {
     /* inlined probe: count everything */
   }
-  /** stream-routes.ts's matchesStreamRoute, in ES2017. */
-  function routeMatches(path, route) {
-    var got = path.split('/');
-    var want = route.split('/');
+  /** stream-routes.ts's matcher for one route, in ES2017 (tests/transports.spec.ts holds the two to the same answers). */
+  function segmentsMatch(got, want) {
     for (var i = 0; i < want.length; i++) {
       if (want[i] === '*' && i === want.length - 1) return got.length >= want.length;
       if (i >= got.length) return false;
       if (want[i].charAt(0) === ':' ? got[i] === '' : want[i] !== got[i]) return false;
     }
     return got.length === want.length;
+  }
+  function routeMatches(path, route) {
+    var got = path.split('/');
+    var want = route.split('/');
+    if (want[0] !== '*') return segmentsMatch(got, want);
+    var tail = want.slice(1);
+    return got.length - 1 >= tail.length && segmentsMatch(got.slice(got.length - tail.length), tail);
   }
   /** On a named chat stream route; true for any URL when none are named. */
   function onRoute(url) {

@@ -4,22 +4,31 @@
 import type { StreamTransport, TransportCounts } from '../timeline.ts';
 
 /**
- * A path pattern: literal segments, `:name` for any one segment, and a last segment `*` for any rest. No query:
- * `/api/chat/:id/stream` matches `/api/chat/abc/stream?x=1`'s path, not `/api/chat/abc/stream/status`.
+ * A path pattern: literal segments, `:name` for any one segment, a last segment `*` for any rest, and a first
+ * segment `*` for any prefix (a pattern of `*` then `/v1/chat/completions` matches that path under any prefix, and
+ * alone). No query: `/api/chat/:id/stream` matches `/api/chat/abc/stream?x=1`'s path, not
+ * `/api/chat/abc/stream/status`.
  */
 export type StreamRoute = string;
+
+/** Path segments against pattern segments, from the start. */
+function segmentsMatch(got: string[], want: string[]): boolean {
+  for (let i = 0; i < want.length; i++) {
+    if (want[i] === '*' && i === want.length - 1) return got.length >= want.length;
+    if (i >= got.length) return false;
+    if (want[i]!.startsWith(':') ? got[i] === '' : want[i] !== got[i]) return false;
+  }
+  return got.length === want.length;
+}
 
 /** Whether a URL path matches one of the patterns. */
 export function matchesStreamRoute(path: string, routes: readonly StreamRoute[]): boolean {
   const got = path.split('/');
   return routes.some((route) => {
     const want = route.split('/');
-    for (let i = 0; i < want.length; i++) {
-      if (want[i] === '*' && i === want.length - 1) return got.length >= want.length;
-      if (i >= got.length) return false;
-      if (want[i]!.startsWith(':') ? got[i] === '' : want[i] !== got[i]) return false;
-    }
-    return got.length === want.length;
+    if (want[0] !== '*') return segmentsMatch(got, want);
+    const tail = want.slice(1);
+    return got.length - 1 >= tail.length && segmentsMatch(got.slice(got.length - tail.length), tail);
   });
 }
 
