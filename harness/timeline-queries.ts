@@ -145,6 +145,19 @@ export function socketCreations(events: TimelineEvent[]): Map<number, Extract<Ti
   return bySocket;
 }
 
+/**
+ * How each server socket travels: as the page that created it says (the page probe tells a fetch from an
+ * EventSource), else as its request showed the server (a fetch that sends an EventSource's request looks like one
+ * there), else as an EventSource (a timeline from before transports were recorded).
+ */
+export function socketTransports(events: TimelineEvent[]): Map<number, StreamTransport> {
+  const creations = socketCreations(events);
+  const out = new Map<number, StreamTransport>();
+  for (const e of events)
+    if (e.kind === 'sse-open') out.set(e.socket, creations.get(e.socket)?.transport ?? e.transport ?? 'eventsource');
+  return out;
+}
+
 /** `/app.js:88 in openStream`, for one-line summaries. */
 export function formatSite(s: CreationSite): string {
   return `${s.file}:${s.line}${s.function ? ` in ${s.function}` : ''}`;
@@ -169,17 +182,19 @@ export function leakedStreams(
   label: (id: string | null) => string,
 ): LeakedStream[] {
   const creations = socketCreations(events);
+  const transports = socketTransports(events);
   const opens = new Map(events.flatMap((e) => (e.kind === 'sse-open' ? [[e.socket, e] as const] : [])));
   return sockets.map((socket) => {
     const o = opens.get(socket);
     const site = creations.get(socket)?.site;
+    const transport = transports.get(socket);
     return {
       session: label(o?.session ?? null),
       socket,
       streamId: o?.streamId ?? null,
       openedAt: o?.t ?? 0,
       ...(site ? { site } : {}),
-      ...(o?.transport && o.transport !== 'eventsource' ? { transport: o.transport } : {}),
+      ...(transport && transport !== 'eventsource' ? { transport } : {}),
     };
   });
 }

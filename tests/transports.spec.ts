@@ -11,7 +11,7 @@ import { chartData } from '../harness/report/html.ts';
 import type { ScenarioResult } from '../harness/runner/run.ts';
 import { matchesStreamRoute, routesQuery, transportsPhrase } from '../harness/probe/stream-routes.ts';
 import type { Scenario } from '../harness/scenario/schema.ts';
-import { pageReleases } from '../harness/timeline-queries.ts';
+import { pageReleases, socketTransports } from '../harness/timeline-queries.ts';
 import { Timeline, timelineEventSchema, type StreamTransport, type TimelineEvent } from '../harness/timeline.ts';
 
 test('stream routes: literal segments, :param for one segment, a trailing * for any rest, a leading * for any prefix', () => {
@@ -197,4 +197,27 @@ test('a page-close with no stream id lets go of the one socket open on its path,
   expect([...pageReleases([open(1, 0), { kind: 'page-close', t: 10, streamId: null, afterSeq: 0 }]).bySocket]).toEqual(
     [],
   );
+});
+
+test("a socket's transport is what the page that created it says, else what its request showed the server", () => {
+  const open = (socket: number, afterSeq: number, streamId = 'run1'): TimelineEvent => ({
+    kind: 'sse-open',
+    t: 10 + socket,
+    socket,
+    streamId,
+    session: 'A',
+    path: '/api/chat/stream',
+    afterSeq,
+    transport: 'eventsource',
+  });
+  const events: TimelineEvent[] = [
+    { kind: 'page-open', t: 5, streamId: 'run1', afterSeq: 0, transport: 'fetch-stream' },
+    open(1, 0),
+    // No page-open for it (an older probe, or a page not asked): the request's word stands.
+    open(2, 7, 'run2'),
+  ];
+  expect([...socketTransports(events)]).toEqual([
+    [1, 'fetch-stream'],
+    [2, 'eventsource'],
+  ]);
 });

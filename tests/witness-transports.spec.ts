@@ -21,6 +21,11 @@ import { Timeline, type StreamTransport, type TransportCounts, type WitnessCount
 import { crossCheck } from '../harness/probe/crosscheck.ts';
 import { test } from './support/browser.ts';
 import { waitFor } from './support/cdp-server.ts';
+import { ROOT } from './support/cli.ts';
+import { loadScenarioFile } from '../harness/scenario/loader.ts';
+import { runScenario } from '../harness/runner/run.ts';
+import { referenceTargetAt } from '../harness/targets/reference.ts';
+import { socketTransports } from '../harness/timeline-queries.ts';
 
 // Plain ES2017 with promises: it runs in WebKitGTK as it is.
 const APP = `
@@ -345,4 +350,52 @@ test('an XHR opened again lets its stream go, and its next request is judged on 
     await backend.stop();
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+// The reference UI over fetch streams, through the runner: the healthy UI's witnesses agree at every step; its
+// leak-on-switch is seen by every witness, and the verdict names fetch streams.
+const switchReturn = loadScenarioFile(join(ROOT, 'scenarios', 'switch-return.yaml'));
+const overFetch = referenceTargetAt(undefined, 'fetch-stream');
+
+test('reference UI over fetch streams: every witness agrees at every step of switch-return', async ({
+  kept: { launcher, launch },
+}) => {
+  const r = await runScenario(switchReturn, { target: overFetch, launcher, launch, regress: [] });
+  expect(r.error).toBeUndefined();
+  expect(r.verdicts.filter((v) => !v.pass)).toEqual([]);
+  expect(r.findings).toEqual([]);
+  const steps = r.timeline.flatMap((e) => (e.kind === 'sample' && !e.tick ? [e] : []));
+  expect(steps.length).toBeGreaterThan(10);
+  for (const s of steps) {
+    const server = s.witnesses.server! - (s.witnesses.serverDraining ?? 0);
+    expect(s.witnesses.page, s.step).toBe(server);
+    if (r.browser === 'chromium') expect(s.witnesses.cdp, s.step).toBe(server);
+  }
+  // What the witnesses counted were fetch streams.
+  expect(steps.some((s) => s.witnesses.transports?.page?.['fetch-stream'] === 1)).toBe(true);
+  // Its fetch sends an EventSource's request (GET, Accept: text/event-stream): the server alone cannot tell, the page
+  // that created each stream can, and the report goes by the page.
+  const opens = r.timeline.filter((e) => e.kind === 'sse-open');
+  expect(opens.every((e) => e.transport === 'eventsource')).toBe(true);
+  expect(new Set(socketTransports(r.timeline).values())).toEqual(new Set(['fetch-stream']));
+});
+
+test('reference UI over fetch streams: leak-on-switch is seen by every witness and named as fetch streams', async ({
+  kept: { launcher, launch },
+}) => {
+  const r = await runScenario(switchReturn, {
+    target: overFetch,
+    launcher,
+    launch,
+    regress: ['leak-on-switch'],
+  });
+  expect(r.error).toBeUndefined();
+  const live = r.verdicts.find((v) => v.oracle === 'liveStreams')!;
+  expect(live.pass).toBe(false);
+  // The worst moment: more fetch streams than the sessions the user views.
+  expect(live.summary).toMatch(/^\d+ fetch streams open \(sessions .*\) while the user views \d streaming session/);
+  const peaks = live.evidence.witnessPeaks as Record<string, number>;
+  for (const w of r.browser === 'chromium' ? ['server', 'page', 'cdp'] : ['server', 'page'])
+    expect(peaks[w], w).toBeGreaterThanOrEqual(2);
+  expect((live.evidence.leaked as { transport?: string }[]).every((l) => l.transport === 'fetch-stream')).toBe(true);
 });

@@ -1,7 +1,13 @@
 // liveStreamsOracle: open chat streams never exceed the viewed streaming sessions, return to baseline, and do not grow.
-import { formatSite, leakedStreams, liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
+import {
+  formatSite,
+  leakedStreams,
+  liveStreamSeries,
+  socketTransports,
+  type LeakedStream,
+} from '../timeline-queries.ts';
 import { stepAt, type Oracle } from './types.ts';
-import type { StreamTransport, TimelineEvent, TransportCounts } from '../timeline.ts';
+import type { TimelineEvent, TransportCounts } from '../timeline.ts';
 import { transportsPhrase } from '../probe/stream-routes.ts';
 
 export interface LiveStreamsConfig {
@@ -18,10 +24,9 @@ function sitesClause(leaked: LeakedStream[]): string {
   return `; leaked streams created at ${[...bySite].map(([s, n]) => `${s} (×${n})`).join(', ')}${unknown ? `, ${unknown} at a site not recorded` : ''}`;
 }
 
-/** The open sockets by transport (a timeline from before transports were recorded: all EventSources). */
+/** The open sockets by transport (see socketTransports). */
 function transportsOf(events: TimelineEvent[], sockets: number[]): TransportCounts {
-  const of = new Map<number, StreamTransport>();
-  for (const e of events) if (e.kind === 'sse-open') of.set(e.socket, e.transport ?? 'eventsource');
+  const of = socketTransports(events);
   const out: TransportCounts = {};
   for (const s of sockets) {
     const k = of.get(s) ?? 'eventsource';

@@ -178,13 +178,13 @@
   // ---- Fetch streams, XHR streams and WebSockets: one record each, with a state the wrappers below keep.
   // connecting: sent to a chat stream route, no response yet (holds or waits for a pool socket); open: a streaming
   // response whose body is not done (read or not: the socket is held either way); closed.
-  function newStream(transport, url) {
+  function newStream(transport, url, createdAt) {
     var rec = {
       id: nextId++,
       transport: transport,
       url: String(url),
       state: 'connecting',
-      createdAt: now(),
+      createdAt: createdAt || now(),
       openedAt: null,
       closedAt: null,
       end: null,
@@ -203,7 +203,16 @@
     if (rec.state !== 'connecting') return;
     rec.state = 'open';
     rec.openedAt = now();
-    push({ kind: 'stream-create', transport: rec.transport, id: rec.id, url: absolute(rec.url), chat: true, rec: rec });
+    // Stamped when the page asked for it, as an EventSource's creation is: before the server saw the request.
+    push({
+      kind: 'stream-create',
+      t: rec.createdAt,
+      transport: rec.transport,
+      id: rec.id,
+      url: absolute(rec.url),
+      chat: true,
+      rec: rec,
+    });
   }
   /** byPage: the page let go of it (cancel, abort, close()), which the server may see later; else it ended. */
   function streamEnded(rec, how, byPage) {
@@ -231,6 +240,7 @@
   // async iteration, tee) passes through here. The record holds no reference to the response: a body the page
   // dropped unread is the browser's to collect, as without the probe. Not followed: a response's clone().
   function trackFetch(url, input, init) {
+    var asked = now();
     var onChatRoute = onRoute(url);
     var rec = chatRoutes !== null && onChatRoute ? newStream('fetch-stream', url) : null;
     var signal = (init && init.signal) || (input && typeof input === 'object' && input.signal) || null;
@@ -250,7 +260,7 @@
           }
           return res;
         }
-        if (!rec) rec = newStream('fetch-stream', url);
+        if (!rec) rec = newStream('fetch-stream', url, asked);
         if (signal && signal.aborted) {
           streamEnded(rec, 'abort', false);
           return res;
@@ -346,6 +356,7 @@
       xhr.__sseHarnessSent = true;
       // Listeners of an earlier request on the same XHR stay attached: each acts for its own request only.
       var gen = (xhr.__sseHarnessGen = (xhr.__sseHarnessGen || 0) + 1);
+      var asked = now();
       var onChatRoute = onRoute(url);
       var rec = chatRoutes !== null && onChatRoute ? newStream('xhr-stream', url) : null;
       var seen = function () {
@@ -354,7 +365,7 @@
         if (st === 2 || st === 3) {
           if (!rec || rec.state === 'connecting') {
             if (isStreaming(onChatRoute, xhr.status, xhr.getResponseHeader('content-type'))) {
-              rec = rec || newStream('xhr-stream', url);
+              rec = rec || newStream('xhr-stream', url, asked);
               streamOpened(rec);
             } else if (rec) {
               rec.state = 'closed';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { HarnessReport } from './model.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
-import { liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
+import { liveStreamSeries, socketTransports, type LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
 import { transportsPhrase } from '../probe/stream-routes.ts';
 import { STREAM_TRANSPORTS, type StreamTransport, type WitnessCounts } from '../timeline.ts';
@@ -54,8 +54,7 @@ export function chartData(r: ScenarioResult) {
     (a, b) => a - b,
   );
   // The server's streams by transport, once a run has any but EventSources: one stepped line per transport.
-  const transportOf = new Map<number, StreamTransport>();
-  for (const e of tl) if (e.kind === 'sse-open') transportOf.set(e.socket, e.transport ?? 'eventsource');
+  const transportOf = socketTransports(tl);
   const transports = STREAM_TRANSPORTS.filter((k) => [...transportOf.values()].includes(k));
   const split = transports.some((k) => k !== 'eventsource');
   let si = 0;
