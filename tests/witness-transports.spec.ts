@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { MockBackend } from '../harness/mock/backend.ts';
 import { byTransport } from '../harness/mock/ledger.ts';
 import { websocketProfile } from '../harness/mock/profiles/websocket.ts';
+import { AI_SDK_SERVER_MODEL, aiSdkProfile } from '../harness/mock/profiles/ai-sdk.ts';
 import type { BrowserPage } from '../harness/driver/types.ts';
 import { CdpProbe } from '../harness/probe/cdp.ts';
 import { PageProbeClient } from '../harness/probe/page-probe-client.ts';
@@ -40,6 +41,14 @@ json('/api/session/new', {}).then(function (r) {
   var sid = r.session.session_id;
   if (mode === 'many') return many(sid, q.get('kind'), Number(q.get('n')));
   if (mode === 'idle') return;
+  if (mode === 'post') {
+    // The AI SDK's way: the turn's POST is answered with its stream, on a path the probe was not told of.
+    var body = { id: sid, trigger: 'submit-message', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] };
+    return fetch('/api/chat', { method: 'POST', body: JSON.stringify(body) }).then(function (res) {
+      window.kept = res.body.getReader();
+      state.opened = true;
+    });
+  }
   if (mode === 'ws') {
     var ws = new WebSocket(location.origin.replace('http', 'ws') + '/api/chat/ws');
     ws.onopen = function () { ws.send(JSON.stringify({ type: 'start', session_id: sid, message: 'hi' })); state.opened = true; };
@@ -398,4 +407,47 @@ test('reference UI over fetch streams: leak-on-switch is seen by every witness a
   for (const w of r.browser === 'chromium' ? ['server', 'page', 'cdp'] : ['server', 'page'])
     expect(peaks[w], w).toBeGreaterThanOrEqual(2);
   expect((live.evidence.leaked as { transport?: string }[]).every((l) => l.transport === 'fetch-stream')).toBe(true);
+});
+
+test('a text/event-stream answer off the named routes (a turn POST) is a fetch stream to every witness', async ({
+  kept,
+}) => {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  // The AI SDK profile names no stream routes: the probes are told only of hermes-webui's stream path.
+  const backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, new Timeline());
+  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+  let page: BrowserPage | undefined;
+  const cdp = new CdpProbe();
+  try {
+    await backend.start();
+    page = await kept.launcher.launch(kept.launch);
+    const withCdp = page.cdpPort !== undefined;
+    if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
+    await page.goto(`${backend.url}/?mode=post`);
+    const probe = new PageProbeClient((e) => page!.evaluate(e));
+    const seen = async () => ({
+      server: byTransport(backend.ledger.openChatStreams()),
+      page: (await probe.read()).transports ?? {},
+      ...(withCdp ? { cdp: cdp.networkOpenByTransport(), cdpOpen: cdp.networkOpen() } : {}),
+    });
+    const one = {
+      server: { 'fetch-stream': 1 },
+      page: { 'fetch-stream': 1 },
+      ...(withCdp ? { cdp: { 'fetch-stream': 1 }, cdpOpen: 1 } : {}),
+    };
+    await waitFor(
+      'every witness to see the POST stream',
+      seen,
+      (v) => JSON.stringify(v) === JSON.stringify(one),
+      15_000,
+      100,
+    );
+  } finally {
+    await cdp.close();
+    await page?.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
 });

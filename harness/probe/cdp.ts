@@ -384,6 +384,15 @@ export class CdpProbe {
     }
   }
 
+  /**
+   * Whether a tracked request is a chat stream: an EventSource or WebSocket on a named route; a fetch or XHR stream
+   * wherever it is, as the page probe counts it (it is tracked only on a named route or for a text/event-stream
+   * answer).
+   */
+  private counted(r: CdpEventSourceRequest): boolean {
+    return r.transport === 'fetch-stream' || r.transport === 'xhr-stream' || this.isChat(r.url);
+  }
+
   /** On a named stream route (false while none are named: then only a text/event-stream answer makes a stream). */
   private onRoute(url: string): boolean {
     return this.chatRoutes !== null && this.isChat(url);
@@ -392,7 +401,7 @@ export class CdpProbe {
   /** Chat streams the browser started and has not ended (answered or still queued for a socket), every transport. */
   networkOpen(): number {
     let n = 0;
-    for (const r of this.requests.values()) if (r.endedAt === null && this.isChat(r.url)) n++;
+    for (const r of this.requests.values()) if (r.endedAt === null && this.counted(r)) n++;
     return n;
   }
 
@@ -400,7 +409,7 @@ export class CdpProbe {
   networkOpenByTransport(): TransportCounts {
     const out: TransportCounts = {};
     for (const r of this.requests.values())
-      if (r.endedAt === null && r.respondedAt !== null && this.isChat(r.url))
+      if (r.endedAt === null && r.respondedAt !== null && this.counted(r))
         out[r.transport] = (out[r.transport] ?? 0) + 1;
     return out;
   }
@@ -413,7 +422,7 @@ export class CdpProbe {
   networkQueued(): number {
     let n = 0;
     for (const r of this.requests.values())
-      if (r.endedAt === null && r.respondedAt === null && r.transport !== 'websocket' && this.isChat(r.url)) n++;
+      if (r.endedAt === null && r.respondedAt === null && r.transport !== 'websocket' && this.counted(r)) n++;
     return n;
   }
 
