@@ -41,6 +41,15 @@ json('/api/session/new', {}).then(function (r) {
   var sid = r.session.session_id;
   if (mode === 'many') return many(sid, q.get('kind'), Number(q.get('n')));
   if (mode === 'idle') return;
+  if (mode === 'posts') {
+    // n chats' turns at once, each POST answered with its stream and left unread.
+    window.kept = [];
+    for (var i = 0; i < Number(q.get('n')); i++) {
+      var turn = { id: 'chat' + i, trigger: 'submit-message', messages: [{ id: 'u' + i, role: 'user', parts: [{ type: 'text', text: 'hi' }] }] };
+      window.kept.push(fetch('/api/chat', { method: 'POST', body: JSON.stringify(turn) }));
+    }
+    return;
+  }
   if (mode === 'post') {
     // The AI SDK's way: the turn's POST is answered with its stream, on a path the probe was not told of.
     var body = { id: sid, trigger: 'submit-message', messages: [{ id: 'u1', role: 'user', parts: [{ type: 'text', text: 'hi' }] }] };
@@ -415,8 +424,9 @@ test('a text/event-stream answer off the named routes (a turn POST) is a fetch s
   const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
   writeFileSync(join(root, 'app.js'), APP);
-  // The AI SDK profile names no stream routes: the probes are told only of hermes-webui's stream path.
-  const backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, new Timeline());
+  // The AI SDK profile without its stream routes: the probes are told only of hermes-webui's stream path.
+  const profile = { ...aiSdkProfile, streamRoutes: undefined };
+  const backend = new MockBackend({ root, profile, server: AI_SDK_SERVER_MODEL }, new Timeline());
   backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
   let page: BrowserPage | undefined;
   const cdp = new CdpProbe();
@@ -444,6 +454,51 @@ test('a text/event-stream answer off the named routes (a turn POST) is a fetch s
       15_000,
       100,
     );
+  } finally {
+    await cdp.close();
+    await page?.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the AI SDK's turn POSTs fill the pool: six streams answered, two POSTs waiting, a full pool to the cross-check", async ({
+  kept,
+}) => {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  const backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, new Timeline());
+  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+  let page: BrowserPage | undefined;
+  const cdp = new CdpProbe();
+  try {
+    await backend.start();
+    page = await kept.launcher.launch(kept.launch);
+    const withCdp = page.cdpPort !== undefined;
+    if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
+    await page.goto(`${backend.url}/?mode=posts&n=8`);
+    const probe = new PageProbeClient((e) => page!.evaluate(e));
+    const counts = async (): Promise<WitnessCounts> => {
+      const r = await probe.read();
+      const queued = withCdp ? cdp.networkQueued() : 0;
+      return {
+        server: backend.ledger.openChatStreams().length,
+        page: r.open,
+        pageConnecting: r.connecting,
+        ...(withCdp ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
+        transports: { server: byTransport(backend.ledger.openChatStreams()), page: r.transports ?? {} },
+      };
+    };
+    // The POSTs name their route: each counts as a stream waiting for a socket from the moment it is sent.
+    const w = await waitFor(
+      'six POST streams open and two waiting',
+      counts,
+      (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
+      15_000,
+      100,
+    );
+    expect(crossCheck(w)?.summary).toMatch(/^page holds 6 fetch streams \(\+2 waiting\), server sees 6: /);
   } finally {
     await cdp.close();
     await page?.close();
