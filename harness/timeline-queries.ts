@@ -1,6 +1,6 @@
 // Queries over a run's timeline that the oracles, the runner and the reports share: which sessions the user views
 // when, which server sockets the page let go of, which EventSource made each socket, and the open-stream series.
-import { FIRST_TAB, type CreationSite, type TimelineEvent } from './timeline.ts';
+import { FIRST_TAB, type CreationSite, type StreamTransport, type TimelineEvent } from './timeline.ts';
 
 /**
  * Which sessions the user views, at every change: while a switch is under way (from the click until the UI shows
@@ -53,8 +53,9 @@ export function viewedSetAt(marks: ReturnType<typeof viewMarks>, t: number): (st
  * open matches nothing: a request cancelled before its response began ends at the server at once, and an
  * EventSource closed while emulated offline never reached it. A page-unload (reload, or navigation away) lets go of
  * every socket open then: the document that held them is gone, and Chromium drains those responses as it does a
- * closed one. `bySocket`: when each matched socket was let go; `byClose`: the sockets each page-close or page-unload
- * let go of. Events in time order.
+ * closed one. A stream whose URL names no stream (a POST that starts a turn, a WebSocket) is matched by its path,
+ * when exactly one socket no close matched yet is open there. `bySocket`: when each matched socket was let go;
+ * `byClose`: the sockets each page-close or page-unload let go of. Events in time order.
  */
 export function pageReleases(events: TimelineEvent[]): {
   bySocket: Map<number, number>;
@@ -64,16 +65,30 @@ export function pageReleases(events: TimelineEvent[]): {
   const byClose = new Map<TimelineEvent, number[]>();
   const openByKey = new Map<string, number[]>();
   const keyOf = (streamId: string | null, afterSeq: number) => `${streamId}@${afterSeq}`;
+  const pathOf = new Map<number, string>();
   for (const e of events) {
     if (e.kind === 'sse-open' && e.streamId) {
       const key = keyOf(e.streamId, e.afterSeq);
       openByKey.set(key, [...(openByKey.get(key) ?? []), e.socket]);
+      pathOf.set(e.socket, e.path);
     } else if (e.kind === 'sse-close') {
       for (const [key, sockets] of openByKey)
         openByKey.set(
           key,
           sockets.filter((s) => s !== e.socket),
         );
+    } else if (e.kind === 'page-close' && e.streamId === null && e.path) {
+      const open = [...openByKey.entries()].flatMap(([key, sockets]) => sockets.map((s) => [key, s] as const));
+      const there = open.filter(([, s]) => pathOf.get(s) === e.path);
+      // Which of several it was is not known: matching one of them could hide another's leak, so none is matched.
+      if (there.length !== 1) continue;
+      const [key, socket] = there[0]!;
+      openByKey.set(
+        key,
+        openByKey.get(key)!.filter((s) => s !== socket),
+      );
+      bySocket.set(socket, e.t);
+      byClose.set(e, [socket]);
     } else if (e.kind === 'page-close') {
       const key = keyOf(e.streamId, e.afterSeq);
       const [socket, ...rest] = openByKey.get(key) ?? [];
@@ -130,6 +145,19 @@ export function socketCreations(events: TimelineEvent[]): Map<number, Extract<Ti
   return bySocket;
 }
 
+/**
+ * How each server socket travels: as the page that created it says (the page probe tells a fetch from an
+ * EventSource), else as its request showed the server (a fetch that sends an EventSource's request looks like one
+ * there), else as an EventSource (a timeline from before transports were recorded).
+ */
+export function socketTransports(events: TimelineEvent[]): Map<number, StreamTransport> {
+  const creations = socketCreations(events);
+  const out = new Map<number, StreamTransport>();
+  for (const e of events)
+    if (e.kind === 'sse-open') out.set(e.socket, creations.get(e.socket)?.transport ?? e.transport ?? 'eventsource');
+  return out;
+}
+
 /** `/app.js:88 in openStream`, for one-line summaries. */
 export function formatSite(s: CreationSite): string {
   return `${s.file}:${s.line}${s.function ? ` in ${s.function}` : ''}`;
@@ -143,6 +171,8 @@ export interface LeakedStream {
   /** When the server saw it open (run clock, ms). */
   openedAt: number;
   site?: CreationSite;
+  /** How it travels, when not as an EventSource. */
+  transport?: Exclude<StreamTransport, 'eventsource'>;
 }
 
 /** The leaked sockets as evidence, with their creation sites. */
@@ -152,16 +182,19 @@ export function leakedStreams(
   label: (id: string | null) => string,
 ): LeakedStream[] {
   const creations = socketCreations(events);
+  const transports = socketTransports(events);
   const opens = new Map(events.flatMap((e) => (e.kind === 'sse-open' ? [[e.socket, e] as const] : [])));
   return sockets.map((socket) => {
     const o = opens.get(socket);
     const site = creations.get(socket)?.site;
+    const transport = transports.get(socket);
     return {
       session: label(o?.session ?? null),
       socket,
       streamId: o?.streamId ?? null,
       openedAt: o?.t ?? 0,
       ...(site ? { site } : {}),
+      ...(transport && transport !== 'eventsource' ? { transport } : {}),
     };
   });
 }

@@ -8,6 +8,22 @@ export type Ms = number;
 
 const ms = z.number().describe('milliseconds on the run clock (0 = run start)');
 
+/**
+ * How a long-lived chat stream travels: an EventSource, a fetch whose response body is read as a stream, an XHR
+ * read while LOADING, or a WebSocket.
+ */
+export const STREAM_TRANSPORTS = ['eventsource', 'fetch-stream', 'xhr-stream', 'websocket'] as const;
+export const streamTransportSchema = z.enum(STREAM_TRANSPORTS);
+
+const transportCountsSchema = z
+  .object(
+    Object.fromEntries(STREAM_TRANSPORTS.map((k) => [k, z.number().int().nonnegative().optional()])) as Record<
+      (typeof STREAM_TRANSPORTS)[number],
+      Z.ZodOptional<Z.ZodNumber>
+    >,
+  )
+  .strict();
+
 /** Open chat-stream connections as each witness sees them at one moment. */
 export const witnessCountsSchema = z
   .object({
@@ -47,7 +63,15 @@ export const witnessCountsSchema = z
       .int()
       .nonnegative()
       .optional()
-      .describe('live OPEN EventSource objects on the JS heap (CDP Runtime.queryObjects)'),
+      .describe('live OPEN EventSource and WebSocket objects on the JS heap (CDP Runtime.queryObjects)'),
+    transports: z
+      .object({ server: transportCountsSchema, page: transportCountsSchema, cdp: transportCountsSchema })
+      .partial()
+      .strict()
+      .optional()
+      .describe(
+        'the open counts of server, page and cdp split by transport; absent when every open stream is an EventSource',
+      ),
   })
   .strict();
 
@@ -129,12 +153,24 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
     session: z.string().nullable(),
     path: z.string(),
     afterSeq: z.number(),
+    transport: streamTransportSchema
+      .optional()
+      .describe('how the stream travels, as the request shows it (absent in older timelines: an EventSource)'),
   }),
   /**
    * The page called close() on a chat-stream EventSource (in-page probe): the UI let go of it, even while the server
    * still sees the socket (Chromium reads the rest of a cancelled response for a while to reuse the connection).
    */
-  ev('page-close', { streamId: z.string().nullable(), afterSeq: z.number() }),
+  ev('page-close', {
+    streamId: z.string().nullable(),
+    afterSeq: z.number(),
+    path: z
+      .string()
+      .optional()
+      .describe(
+        "the stream's URL path, for a stream other than an EventSource: matches it to its socket when the URL names no stream_id",
+      ),
+  }),
   /**
    * The user reloaded the page or navigated it elsewhere: the document that held the chat streams is going away, so
    * every stream open now is let go of by the page, whatever the server still sees while the browser drains them.
@@ -148,6 +184,7 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
   ev('page-open', {
     streamId: z.string().nullable(),
     afterSeq: z.number(),
+    transport: streamTransportSchema.optional().describe('absent in older timelines: an EventSource'),
     site: creationSiteSchema
       .optional()
       .describe("where the UI's code created the EventSource (first stack frame outside the probe)"),
@@ -204,6 +241,9 @@ export const timelineEventSchema = z.discriminatedUnion('kind', [
 export type TimelineEvent = Z.infer<typeof timelineEventSchema>;
 export type EventKind = TimelineEvent['kind'];
 export type WitnessCounts = Z.infer<typeof witnessCountsSchema>;
+export type StreamTransport = Z.infer<typeof streamTransportSchema>;
+/** Open streams of each transport; a transport with none may be absent. */
+export type TransportCounts = Z.infer<typeof transportCountsSchema>;
 export type Divergence = Z.infer<typeof divergenceSchema>;
 /** How a shown answer left its script (see oracles/divergence.ts). */
 export type DivergenceKind = Divergence['kind'];

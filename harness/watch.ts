@@ -1,6 +1,6 @@
 // `sse-harness watch --attach <port|ws-url>`: attach to a Chromium the user started with --remote-debugging-port and
-// show, live, what its pages hold: open EventSources per page and origin, pool exhaustion, stalls, listeners and
-// nodes. Ctrl-C (or --duration) ends it and writes the recorded timeline as a normal report.
+// show, live, what its pages hold: open chat streams per page and origin (EventSources, fetch and XHR streams of
+// text/event-stream, WebSockets), pool exhaustion, stalls, listeners and nodes. Ctrl-C (or --duration) ends it and writes the recorded timeline as a normal report.
 import { readFileSync } from 'node:fs';
 import { PAGE_PROBE_FILE } from './paths.ts';
 import CDP from 'chrome-remote-interface';
@@ -8,9 +8,10 @@ import { CdpProbe } from './probe/cdp.ts';
 import { creationSite } from './probe/creationSite.ts';
 import { probeScripts, type OpenStack } from './probe/page-probe-client.ts';
 import { POOL_PER_HOST } from './probe/crosscheck.ts';
+import { countOf, transportsPhrase } from './probe/stream-routes.ts';
 import { oneLine, printable } from './printable.ts';
 import { terminalText } from './report/terminal.ts';
-import { Timeline } from './timeline.ts';
+import { STREAM_TRANSPORTS, Timeline, type StreamTransport, type TransportCounts } from './timeline.ts';
 import { buildReport } from './report/model.ts';
 import { writeReport } from './report/write.ts';
 import type { ScenarioResult } from './runner/run.ts';
@@ -48,6 +49,8 @@ interface Watched {
   peakOpen: number;
   longestStall: number;
   poolFull: boolean;
+  /** Transports other than EventSource seen open at some refresh: the words then name each. */
+  others: Set<StreamTransport>;
   findings: ScenarioResult['findings'];
   stacks: string[];
 }
@@ -119,6 +122,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       peakOpen: 0,
       longestStall: 0,
       poolFull: false,
+      others: new Set(),
       findings: [],
       stacks: [],
     };
@@ -136,8 +140,19 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
         w.longestStall = Math.max(w.longestStall, lt.duration);
         w.timeline.add({ kind: 'stall', t: w.timeline.fromEpoch(lt.t), duration: lt.duration, source: 'cdp' });
       }
-      const open = heap && !heap.stale ? heap.open : reqs.filter((r) => r.respondedAt !== null).length;
-      const queued = reqs.filter((r) => r.respondedAt === null).length;
+      // EventSources and WebSockets as the heap counts them (the network's count when the census is stale), fetch and
+      // XHR streams as the network does: no heap object stands for those.
+      const net = w.probe.networkOpenByTransport();
+      const fresh = heap && !heap.stale ? heap.transports : null;
+      const byTransport: TransportCounts = {};
+      for (const k of STREAM_TRANSPORTS) {
+        const n = (k === 'eventsource' || k === 'websocket') && fresh ? (fresh[k] ?? 0) : (net[k] ?? 0);
+        if (n) byTransport[k] = n;
+        if (n && k !== 'eventsource') w.others.add(k);
+      }
+      const open = countOf(byTransport, ...STREAM_TRANSPORTS);
+      // A WebSocket handshake waits in no pool of six.
+      const queued = reqs.filter((r) => r.respondedAt === null && r.transport !== 'websocket').length;
       w.peakOpen = Math.max(w.peakOpen, open);
       const t = w.timeline.now();
       w.timeline.add({
@@ -149,26 +164,34 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
           cdp: reqs.length - queued,
           cdpQueued: queued,
           ...(heap && !heap.stale ? { cdpObjects: heap.open } : {}),
+          ...(w.others.size ? { transports: { cdp: byTransport } } : {}),
         },
         ...(dom && !dom.stale
           ? { dom: { nodes: dom.nodes, listeners: dom.jsEventListeners, documents: dom.documents } }
           : {}),
       });
-      // Per origin: a full pool with requests waiting is the freeze users report.
-      const byOrigin = new Map<string, { open: number; queued: number }>();
-      for (const s of heap && !heap.stale ? heap.sources.filter((s) => s.readyState === 1) : []) {
-        const o = byOrigin.get(origin(s.url)) ?? { open: 0, queued: 0 };
+      // Per origin: a full pool with requests waiting is the freeze users report. EventSources, fetch and XHR streams
+      // hold the pool's sockets; WebSockets do not.
+      const byOrigin = new Map<string, { open: number; queued: number; held: TransportCounts }>();
+      const holding = (url: string, k: StreamTransport) => {
+        const o = byOrigin.get(origin(url)) ?? { open: 0, queued: 0, held: {} };
         o.open++;
-        byOrigin.set(origin(s.url), o);
-      }
+        o.held[k] = (o.held[k] ?? 0) + 1;
+        byOrigin.set(origin(url), o);
+      };
+      for (const s of heap && !heap.stale ? heap.sources.filter((s) => s.readyState === 1 && !s.transport) : [])
+        holding(s.url, 'eventsource');
+      for (const r of reqs)
+        if (r.respondedAt !== null && (r.transport === 'fetch-stream' || r.transport === 'xhr-stream'))
+          holding(r.url, r.transport);
       // Waiting: an EventSource not yet answered, or any other request (the UI's polls, its fetches) sent at least a
       // refresh ago and still without response headers. Either one, while the origin's six are held, is queued.
       const waiting = [
-        ...reqs.filter((r) => r.respondedAt === null).map((r) => r.url),
+        ...reqs.filter((r) => r.respondedAt === null && r.transport !== 'websocket').map((r) => r.url),
         ...w.probe.waitingRequests(Math.max(WAITING_MS, opts.intervalMs)).map((r) => r.url),
       ];
       for (const url of waiting) {
-        const o = byOrigin.get(origin(url)) ?? { open: 0, queued: 0 };
+        const o = byOrigin.get(origin(url)) ?? { open: 0, queued: 0, held: {} };
         o.queued++;
         byOrigin.set(origin(url), o);
       }
@@ -181,7 +204,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
         const summary = full
           .map(
             ([o, c]) =>
-              `${o}: ${c.open} EventSources hold the browser's ${POOL_PER_HOST}-per-host pool, ${c.queued} request${c.queued === 1 ? '' : 's'} queued`,
+              `${o}: ${transportsPhrase(c.held) ?? `${c.open} streams`} hold the browser's ${POOL_PER_HOST}-per-host pool, ${c.queued} request${c.queued === 1 ? '' : 's'} queued`,
           )
           .join('; ');
         w.findings.push({
@@ -205,8 +228,12 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
       const perOrigin = [...byOrigin]
         .map(([o, c]) => `${o} ${c.open}${c.queued ? ` (+${c.queued} queued)` : ''}`)
         .join(', ');
+      // The words of an EventSource-only page stay as they were; once another transport shows, each is named.
+      const counted = w.others.size
+        ? `chat streams open ${open} [${transportsPhrase(byTransport) ?? 'none'}]`
+        : `EventSources open ${open}`;
       lines.push(
-        `t=${(t / 1000).toFixed(1)}s ${oneLine(w.url, 80)} · EventSources open ${open} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
+        `t=${(t / 1000).toFixed(1)}s ${oneLine(w.url, 80)} · ${counted} (peak ${w.peakOpen})${queued ? `, ${queued} queued` : ''}${w.poolFull ? ' · POOL EXHAUSTED' : ''} · longest stall ${w.longestStall} ms${dom && !dom.stale ? ` · listeners ${dom.jsEventListeners} · nodes ${dom.nodes}` : ''}${perOrigin ? ` · by origin: ${perOrigin}` : ''}`,
       );
       for (const s of w.stacks) lines.push(`    created at ${s}`);
     }
@@ -247,13 +274,13 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
         pass: !w.findings.length,
         summary: w.findings.length
           ? w.findings[0]!.summary
-          : `peak ${w.peakOpen} open EventSources, the pool never ran out`,
+          : `peak ${w.peakOpen} open ${w.others.size ? 'chat streams' : 'EventSources'}, the pool never ran out`,
         evidence: { peakOpen: w.peakOpen },
       },
       {
         oracle: 'watch',
         pass: true,
-        summary: `peak ${w.peakOpen} open EventSources; longest stall ${w.longestStall} ms`,
+        summary: `peak ${w.peakOpen} open ${w.others.size ? 'chat streams' : 'EventSources'}; longest stall ${w.longestStall} ms`,
         evidence: { peakOpen: w.peakOpen, longestStallMs: w.longestStall },
       },
     ],
@@ -281,7 +308,7 @@ export async function watch(opts: WatchOptions): Promise<{ report: string; peaks
   return { report, peaks: Object.fromEntries([...pages.values()].map((w) => [w.url, w.peakOpen])) };
 }
 
-/** Where each open EventSource was created, from the in-page probe (present after a reload with --stacks). */
+/** Where each open chat stream was created, from the in-page probe (present after a reload with --stacks). */
 async function creationStacks(probe: CdpProbe): Promise<string[]> {
   const r = await probe.raw
     ?.send('Runtime.evaluate', {
@@ -293,9 +320,9 @@ async function creationStacks(probe: CdpProbe): Promise<string[]> {
   const v = r?.result?.value as OpenStack[] | null | undefined;
   if (v === null) return ['(no creation stacks yet: reload the page so the probe records them)'];
   const counts = new Map<string, number>();
-  for (const { url, stack } of v ?? []) {
+  for (const { url, stack, transport } of v ?? []) {
     const site = creationSite(stack, url);
-    const s = `${printable(url)} ← ${site ? `${site.file}:${site.line}:${site.column}${site.function ? ` in ${site.function}` : ''}` : 'unknown site'}`;
+    const s = `${transport && transport !== 'eventsource' ? `${transport} ` : ''}${printable(url)} ← ${site ? `${site.file}:${site.line}:${site.column}${site.function ? ` in ${site.function}` : ''}` : 'unknown site'}`;
     counts.set(s, (counts.get(s) ?? 0) + 1);
   }
   return [...counts].map(([s, n]) => `${n}× ${s}`);

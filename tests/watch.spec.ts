@@ -86,6 +86,37 @@ test('a full pool shows in what waits behind it: a fetch queued behind six Event
   ]);
 });
 
+test('fetch streams count too, named as such: six read from /sse fill the pool and the seventh waits', async () => {
+  server = await startCdpTestServer();
+  page = await launcher.launch();
+  await page.goto(`${server.url}/`);
+  const cli = startCli(['watch', '--attach', String(page.cdpPort), '--interval', '200', '--plain', '-o', 'TMP/r']);
+  await cli.waitFor(/EventSources open 0/, 20_000);
+  const read = (n: number) =>
+    page!.evaluate(
+      `(window.readers = window.readers || [], Array.from({ length: ${n} }, () => fetch('/sse').then((r) => window.readers.push(r.body.getReader()))), ${n})`,
+    );
+  await read(2);
+  await cli.waitFor(/chat streams open 2 \[2 fetch streams\] /, 10_000);
+  await read(5);
+  await cli.waitFor(/POOL EXHAUSTED/, 10_000);
+  // The seventh is no stream yet (no answer says so): it waits like any other request.
+  expect(cli.stdout()).toMatch(
+    /chat streams open 6 \[6 fetch streams\] \(peak 6\) · POOL EXHAUSTED .* 6 \(\+1 queued\)/,
+  );
+  cli.child.kill('SIGINT');
+  const { code } = await cli.exited;
+  expect(code, cli.stderr()).toBe(1);
+  const file = /report: (\S+\.json)/.exec(cli.stdout())![1]!;
+  const watched = reportSchema
+    .parse(JSON.parse(readFileSync(file, 'utf8')))
+    .results.find((r) => r.file.startsWith(server!.url))!;
+  expect(watched.findings.map((f) => f.summary)).toEqual([
+    expect.stringMatching(/6 fetch streams hold .* 1 request queued/),
+  ]);
+  expect(watched.verdicts.find((v) => v.oracle === 'watch')?.summary).toMatch(/^peak 6 open chat streams/);
+});
+
 test('a port nothing listens on is a clear error', async () => {
   const r = await runCli(['watch', '--attach', '1', '-o', 'TMP/r']);
   expect(r.code).toBe(2);

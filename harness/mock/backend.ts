@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RequestHandler } from 'msw';
 import { msw } from '../deps.ts';
@@ -10,7 +11,8 @@ import type { Timeline } from '../timeline.ts';
 import { PAGE_PROBE_FILE } from '../paths.ts';
 import { ConfinedError, openConfined, type ConfinedFile } from '../confined.ts';
 import type { ChatBackend } from './chat-backend.ts';
-import { ConnectionLedger } from './ledger.ts';
+import { ConnectionLedger, httpStreamTransport } from './ledger.ts';
+import { routesQuery, type StreamRoute } from '../probe/stream-routes.ts';
 import { isOwnHost, listenOnLoopback } from './own-host.ts';
 import { oneLine } from '../printable.ts';
 import { Run, type Subscriber } from './player.ts';
@@ -104,6 +106,16 @@ export class MockBackend implements ChatBackend, ProfileHost {
     ];
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // The same Host rule as for every request; a profile with no WebSocket route leaves the socket refused.
+      if (
+        isOwnHost(req.headers.host, this.hosts) &&
+        req.url?.startsWith('/') &&
+        opts.profile?.upgrade?.(this, req, socket, head)
+      )
+        return;
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
   }
 
   get url(): string {
@@ -121,6 +133,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
 
   async stop(): Promise<void> {
     for (const run of this.runs.values()) run.stop();
+    this.opts.profile?.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server.close(() => ok()));
   }
@@ -129,6 +142,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
   reset(timeline: Timeline): void {
     for (const run of this.runs.values()) run.stop();
     for (const res of this.responses.values()) res.destroy();
+    this.opts.profile?.close?.();
     this.runs.clear();
     this.sessions.clear();
     this.armed.clear();
@@ -292,7 +306,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
       let html = (await file.handle.readFile()).toString('utf8');
       if (this.opts.transformHtml) html = this.opts.transformHtml(html, path);
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(this.opts.probe === false ? html : injectProbe(html));
+      res.end(this.opts.probe === false ? html : injectProbe(html, this.opts.profile?.streamRoutes));
     } finally {
       await file.handle.close();
     }
@@ -430,7 +444,13 @@ export class MockBackend implements ChatBackend, ProfileHost {
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         let open = true;
-        const rec = this.ledger.open({ path, streamId: run.streamId, session: run.session, afterSeq: ask.afterSeq });
+        const rec = this.ledger.open({
+          path,
+          streamId: run.streamId,
+          session: run.session,
+          afterSeq: ask.afterSeq,
+          transport: httpStreamTransport(request),
+        });
         sub = {
           rec,
           wire,
@@ -468,10 +488,11 @@ export function chatStreamKey(url: string): { streamId: string | null; afterSeq:
 
 /**
  * Puts the harness's in-page probe first in <head>, before any of the page's own scripts. Its URL names the chat
- * stream path, so the page probe and the CDP probe count the same streams as the server ledger.
+ * stream routes (hermes-webui's path unless a profile names its own), so the page probe and the CDP probe count the
+ * same streams as the server ledger.
  */
-export function injectProbe(html: string): string {
-  const tag = `<script src="/__harness/probe.js?chat=${encodeURIComponent(CHAT_STREAM_PATH)}"></script>`;
+export function injectProbe(html: string, routes: readonly StreamRoute[] = [CHAT_STREAM_PATH]): string {
+  const tag = `<script src="/__harness/probe.js?${routesQuery(routes)}"></script>`;
   const m = /<head[^>]*>/i.exec(html);
   if (m) return html.slice(0, m.index + m[0].length) + tag + html.slice(m.index + m[0].length);
   return tag + html;

@@ -1,5 +1,6 @@
-// ConnectionLedger: the server's witness. Every SSE socket and every request, on the run's timeline.
-import type { Timeline } from '../timeline.ts';
+// ConnectionLedger: the server's witness. Every chat-stream socket (SSE response or WebSocket) and every request, on
+// the run's timeline.
+import type { StreamTransport, Timeline, TransportCounts } from '../timeline.ts';
 
 export interface SseRecord {
   socket: number;
@@ -7,6 +8,7 @@ export interface SseRecord {
   streamId: string | null;
   session: string | null;
   afterSeq: number;
+  transport: StreamTransport;
   openedAt: number;
   closedAt: number | null;
   closedBy: 'client' | 'server' | null;
@@ -29,10 +31,17 @@ export class ConnectionLedger {
     this.sse.length = 0;
   }
 
-  open(info: { path: string; streamId: string | null; session: string | null; afterSeq: number }): SseRecord {
+  open(info: {
+    path: string;
+    streamId: string | null;
+    session: string | null;
+    afterSeq: number;
+    transport?: StreamTransport;
+  }): SseRecord {
     const rec: SseRecord = {
       socket: this.nextSocket++,
       ...info,
+      transport: info.transport ?? 'eventsource',
       openedAt: this.timeline.now(),
       closedAt: null,
       closedBy: null,
@@ -48,6 +57,7 @@ export class ConnectionLedger {
       session: rec.session,
       path: rec.path,
       afterSeq: rec.afterSeq,
+      transport: rec.transport,
     });
     return rec;
   }
@@ -73,6 +83,11 @@ export class ConnectionLedger {
     });
   }
 
+  /** The run clock, for a request noted later with the time it arrived. */
+  now(): number {
+    return this.timeline.now();
+  }
+
   /** Recorded when the response is done, stamped with the time the request arrived. */
   request(method: string, path: string, status: number, t: number): void {
     this.timeline.add({ kind: 'request', t, method, path, status });
@@ -82,4 +97,26 @@ export class ConnectionLedger {
   openChatStreams(): SseRecord[] {
     return this.sse.filter((r) => r.closedAt === null && r.streamId !== null);
   }
+}
+
+/** Open streams by transport, with the transports none of them use left out. */
+export function byTransport(records: readonly { transport: StreamTransport }[]): TransportCounts {
+  const out: TransportCounts = {};
+  for (const r of records) out[r.transport] = (out[r.transport] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * How an HTTP chat stream travels, as far as its request shows: an EventSource sends a GET with
+ * `Accept: text/event-stream` and no body, and cannot do otherwise; anything else answered with a stream is read by
+ * script (fetch or XHR, which look the same on the wire: both are counted as `fetch-stream`). A fetch that mimics an
+ * EventSource's request (GET, that Accept header) is counted as an EventSource: the page probe and CDP tell them apart.
+ */
+export function httpStreamTransport(request: {
+  method: string;
+  headers: { get(name: string): string | null };
+}): StreamTransport {
+  const accept = (request.headers.get('accept') ?? '').trim().toLowerCase();
+  const body = Number(request.headers.get('content-length') ?? 0) > 0 || request.headers.get('transfer-encoding');
+  return request.method === 'GET' && accept === 'text/event-stream' && !body ? 'eventsource' : 'fetch-stream';
 }

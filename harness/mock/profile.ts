@@ -1,7 +1,10 @@
 // ProtocolProfile: the wire a target's UI speaks to its server (routes, framing, resume), played by the mock from the
 // same scenario stream items as every other profile. hermes-webui's is built into the mock; a profile adds routes in
 // front of it and answers them with the mock's sessions and runs.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'msw';
+import type { StreamRoute } from '../probe/stream-routes.ts';
 import type { ConnectionLedger } from './ledger.ts';
 import type { Run } from './player.ts';
 import type { ResumeCursor, ServerModel } from './server-model.ts';
@@ -49,4 +52,16 @@ export interface ProtocolProfile {
   readonly apiPrefixes?: readonly string[];
   /** Routes tried before the built-in hermes-webui ones. */
   handlers(host: ProfileHost): RequestHandler[];
+  /**
+   * The paths its chat streams use (see probe/stream-routes.ts), for the witnesses to count; default: hermes-webui's
+   * stream path alone.
+   */
+  readonly streamRoutes?: readonly StreamRoute[];
+  /**
+   * A WebSocket upgrade request on the mock's server, already checked to be for the mock's own host: true when the
+   * profile took the socket, false to have it refused.
+   */
+  upgrade?(host: ProfileHost, req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Destroys every connection the profile holds outside the HTTP server (its WebSockets): a new run, or the stop. */
+  close?(): void;
 }

@@ -1,6 +1,14 @@
 // liveStreamsOracle: open chat streams never exceed the viewed streaming sessions, return to baseline, and do not grow.
-import { formatSite, leakedStreams, liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
+import {
+  formatSite,
+  leakedStreams,
+  liveStreamSeries,
+  socketTransports,
+  type LeakedStream,
+} from '../timeline-queries.ts';
 import { stepAt, type Oracle } from './types.ts';
+import type { TimelineEvent, TransportCounts } from '../timeline.ts';
+import { transportsPhrase } from '../probe/stream-routes.ts';
 
 export interface LiveStreamsConfig {
   graceMs?: number;
@@ -16,6 +24,24 @@ function sitesClause(leaked: LeakedStream[]): string {
   return `; leaked streams created at ${[...bySite].map(([s, n]) => `${s} (×${n})`).join(', ')}${unknown ? `, ${unknown} at a site not recorded` : ''}`;
 }
 
+/** The open sockets by transport (see socketTransports). */
+function transportsOf(events: TimelineEvent[], sockets: number[]): TransportCounts {
+  const of = socketTransports(events);
+  const out: TransportCounts = {};
+  for (const s of sockets) {
+    const k = of.get(s) ?? 'eventsource';
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** "3 chat streams" while every one is an EventSource (the wording reports have always had), else by transport. */
+function streamsNoun(n: number, counts: TransportCounts): string {
+  const only = Object.entries(counts).filter(([, c]) => c);
+  if (only.every(([k]) => k === 'eventsource')) return `${n} chat streams`;
+  return transportsPhrase(counts) ?? `${n} chat streams`;
+}
+
 export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   const grace = config.graceMs ?? 750;
   const events = run.timeline.ordered();
@@ -28,6 +54,7 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   let excessStart: number | null = null;
   type Excess = { t: number; open: number; allowed: number; sessions: string[]; lasted: number };
   let worstExcess: number[] = [];
+  let worstSockets: number[] = [];
   let worst: Excess | null = null as Excess | null;
   let firstViolation: Excess | null = null as Excess | null;
   for (let i = 0; i < series.length; i++) {
@@ -39,7 +66,8 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
       if (lasted > grace) {
         const v = { t: excessStart, open: p.open, allowed: p.allowed, sessions: label(p.sessions), lasted };
         firstViolation ??= v;
-        if (!worst || p.open - p.allowed > worst.open - worst.allowed) [worst, worstExcess] = [v, p.excess];
+        if (!worst || p.open - p.allowed > worst.open - worst.allowed)
+          [worst, worstExcess, worstSockets] = [v, p.excess, p.sockets];
       }
     } else excessStart = null;
   }
@@ -87,29 +115,31 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   if (firstViolation) {
     const v = worst!;
     const leaked = leakedStreams(events, worstExcess, labelOne);
+    const transports = transportsOf(events, worstSockets);
     return {
       oracle: 'liveStreams',
       pass: false,
-      summary: `${v.open} chat streams open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}${sitesClause(leaked)}`,
+      summary: `${streamsNoun(v.open, transports)} open (sessions ${v.sessions.join(', ')}) while the user views ${v.allowed} streaming session${v.allowed === 1 ? '' : 's'}, for ${v.lasted} ms; peak ${peak}${cyclePeaks.length > 1 ? `, cycle peaks ${cyclePeaks.join('→')}` : ''}${witnessNote}${sitesClause(leaked)}`,
       step: stepAt(events, firstViolation.t),
       t: firstViolation.t,
       definite: true,
-      evidence: { ...evidence, leaked },
+      evidence: { ...evidence, leaked, transports },
     };
   }
   // Judged before the runs end (a Playwright test's matcher, a run stopped early), the viewed session may still stream.
   if (finalOpen > (last?.allowed ?? 0)) {
     const leaked = leakedStreams(events, last!.excess, labelOne);
+    const transports = transportsOf(events, last!.sockets);
     const ended = last!.allowed
       ? `while the user views ${last!.allowed} streaming session at the end`
       : 'after every run ended (baseline 0)';
     return {
       oracle: 'liveStreams',
       pass: false,
-      summary: `${finalOpen} chat streams still open ${ended}${sitesClause(leaked)}`,
+      summary: `${streamsNoun(finalOpen, transports)} still open ${ended}${sitesClause(leaked)}`,
       t: last!.t,
       step: stepAt(events, last!.t),
-      evidence: { ...evidence, leaked },
+      evidence: { ...evidence, leaked, transports },
     };
   }
   if (grew) {

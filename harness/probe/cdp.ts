@@ -1,5 +1,8 @@
-// CDP probe: the Chromium witness — live EventSource objects, their network lifecycle, DOM counters, main-thread time and long tasks.
+// CDP probe: the Chromium witness — live EventSource and WebSocket objects, every chat stream's network lifecycle
+// (EventSource, fetch and XHR streams, WebSockets), DOM counters, main-thread time and long tasks.
 import CDP from 'chrome-remote-interface';
+import type { StreamTransport, TransportCounts } from '../timeline.ts';
+import { matchesStreamRoute } from './stream-routes.ts';
 // The protocol's own types, through the package @types/chrome-remote-interface already builds on.
 import type { ProtocolMapping } from 'devtools-protocol/types/protocol-mapping.js';
 
@@ -20,7 +23,9 @@ export interface CdpCensus extends CdpReading {
   connecting: number;
   closed: number;
   total: number;
-  sources: { url: string; readyState: number }[];
+  /** Open ones by transport: EventSources, and WebSockets once the network has shown one. */
+  transports: TransportCounts;
+  sources: { url: string; readyState: number; transport?: StreamTransport }[];
 }
 
 export interface CdpDomCounters extends CdpReading {
@@ -43,7 +48,8 @@ export interface CdpLongTask {
   duration: number;
 }
 
-export type CdpNetworkEvent =
+/** A chat stream's network events; `transport` is absent for an EventSource. */
+export type CdpNetworkEvent = (
   | { kind: 'es-request'; t: number; requestId: string; url: string }
   /** Response headers arrived: the request left the HTTP/1.1 pool's queue and holds a socket. */
   | { kind: 'es-response'; t: number; requestId: string; url: string; status: number }
@@ -54,11 +60,17 @@ export type CdpNetworkEvent =
       requestId: string;
       url: string;
       reason: 'canceled' | 'finished' | `failed: ${string}`;
-    };
+    }
+) & { transport?: Exclude<StreamTransport, 'eventsource'> };
 
+/**
+ * One chat stream as the Network domain shows it: an EventSource request; a Fetch or XHR request answered with a
+ * stream (text/event-stream, or a body on a named stream route); a WebSocket (created, handshake answered, closed).
+ */
 export interface CdpEventSourceRequest {
   requestId: string;
   url: string;
+  transport: StreamTransport;
   startedAt: number;
   respondedAt: number | null;
   /** The protocol it was answered over (http/1.1, h2…): the 6-per-host pool limits HTTP/1.1 only. */
@@ -109,8 +121,9 @@ const WORLD = 'sse-harness-cdp';
 // Walks up from whatever `EventSource` is now to the interface prototype that owns the native readyState
 // getter: the in-page probe swaps the constructor but keeps that prototype, and an app's `class extends
 // EventSource` puts its own prototype in front of it. Instances of either chain through the native one.
-const NATIVE_PROTO = `(() => {
-  let p = typeof EventSource === 'function' ? EventSource.prototype : null;
+// The same for WebSocket, which the page probe wraps the same way.
+const NATIVE_PROTO = (ctor: 'EventSource' | 'WebSocket') => `(() => {
+  let p = typeof ${ctor} === 'function' ? ${ctor}.prototype : null;
   while (p && !Object.getOwnPropertyDescriptor(p, 'readyState')) p = Object.getPrototypeOf(p);
   return p;
 })()`;
@@ -175,8 +188,18 @@ export class CdpProbe {
   private readonly messageEvents: boolean;
   /** Epoch ms minus CDP monotonic ms, learned from requestWillBeSent's wallTime. */
   private clockOffset: number | null = null;
-  /** The chat stream path the mock backend names in the page probe's URL; null: every EventSource counts. */
-  private chatPath: string | null = null;
+  /** The chat stream routes the mock backend names in the page probe's URL; null: every EventSource counts. */
+  private chatRoutes: string[] | null = null;
+  /**
+   * Fetch and XHR requests not yet known to stream: a response with a stream makes one a chat stream. One on a named
+   * stream route is counted at once, as waiting for a socket, and dropped if its answer does not stream.
+   */
+  private readonly candidates = new Map<
+    string,
+    { url: string; startedAt: number; transport: 'fetch-stream' | 'xhr-stream'; loaderId: string }
+  >();
+  /** A WebSocket was seen: the heap census then counts WebSocket objects too (one more heap walk). */
+  private sawWebSocket = false;
 
   private worldContext: number | null = null;
   private longTaskAck = 0;
@@ -286,33 +309,33 @@ export class CdpProbe {
     const group = `sse-harness-census-${++this.groupSeq}`;
     const startedAt = Date.now();
     try {
-      const proto = await this.send('Runtime.evaluate', { expression: NATIVE_PROTO, objectGroup: group, silent: true });
-      if (proto.exceptionDetails)
-        throw new Error(`sse-harness: finding EventSource.prototype threw: ${proto.exceptionDetails.text}`);
-      const c: CdpCensus = { open: 0, connecting: 0, closed: 0, total: 0, sources: [], stale: false, at: 0, startedAt };
-      if (proto.result.objectId) {
-        const found = await this.send('Runtime.queryObjects', {
-          prototypeObjectId: proto.result.objectId,
-          objectGroup: group,
-        });
-        if (!found.objects.objectId) throw new Error('sse-harness: Runtime.queryObjects returned no array.');
-        const read = await this.send('Runtime.callFunctionOn', {
-          objectId: found.objects.objectId,
-          functionDeclaration: READ_STATES,
-          arguments: [{ objectId: proto.result.objectId }],
-          returnByValue: true,
-          silent: true,
-        });
-        if (read.exceptionDetails)
-          throw new Error(`sse-harness: reading readyState threw: ${read.exceptionDetails.text}`);
-        c.sources = (read.result.value ?? []) as { url: string; readyState: number }[];
-      }
-      for (const s of c.sources) {
-        if (!this.isChat(s.url)) continue;
-        c.total++;
-        if (s.readyState === 0) c.connecting++;
-        else if (s.readyState === 1) c.open++;
-        else c.closed++;
+      const c: CdpCensus = {
+        open: 0,
+        connecting: 0,
+        closed: 0,
+        total: 0,
+        transports: {},
+        sources: [],
+        stale: false,
+        at: 0,
+        startedAt,
+      };
+      const kinds = [
+        ['EventSource', 'eventsource'] as const,
+        ...(this.sawWebSocket ? [['WebSocket', 'websocket'] as const] : []),
+      ];
+      for (const [ctor, transport] of kinds) {
+        const found = await this.liveObjects(ctor, group);
+        for (const s of found) {
+          c.sources.push(transport === 'eventsource' ? s : { ...s, transport });
+          if (!this.isChat(s.url)) continue;
+          c.total++;
+          if (s.readyState === 0) c.connecting++;
+          else if (s.readyState === 1) {
+            c.open++;
+            c.transports[transport] = (c.transports[transport] ?? 0) + 1;
+          } else c.closed++;
+        }
       }
       c.at = Date.now();
       return c;
@@ -322,45 +345,99 @@ export class CdpProbe {
     }
   }
 
-  /** Chat streams only, as at the server, once the page probe's URL has named their path (a UI's side feeds are not). */
+  /** The live objects of one constructor in the page's main world, with their URL and readyState. */
+  private async liveObjects(
+    ctor: 'EventSource' | 'WebSocket',
+    group: string,
+  ): Promise<{ url: string; readyState: number }[]> {
+    const proto = await this.send('Runtime.evaluate', {
+      expression: NATIVE_PROTO(ctor),
+      objectGroup: group,
+      silent: true,
+    });
+    if (proto.exceptionDetails)
+      throw new Error(`sse-harness: finding ${ctor}.prototype threw: ${proto.exceptionDetails.text}`);
+    if (!proto.result.objectId) return [];
+    const found = await this.send('Runtime.queryObjects', {
+      prototypeObjectId: proto.result.objectId,
+      objectGroup: group,
+    });
+    if (!found.objects.objectId) throw new Error('sse-harness: Runtime.queryObjects returned no array.');
+    const read = await this.send('Runtime.callFunctionOn', {
+      objectId: found.objects.objectId,
+      functionDeclaration: READ_STATES,
+      arguments: [{ objectId: proto.result.objectId }],
+      returnByValue: true,
+      silent: true,
+    });
+    if (read.exceptionDetails) throw new Error(`sse-harness: reading readyState threw: ${read.exceptionDetails.text}`);
+    return (read.result.value ?? []) as { url: string; readyState: number }[];
+  }
+
+  /** Chat streams only, as at the server, once the page probe's URL has named their routes (a UI's side feeds are not). */
   private isChat(url: string): boolean {
-    if (this.chatPath === null) return true;
+    if (this.chatRoutes === null) return true;
     try {
-      return new URL(url).pathname === this.chatPath;
+      return matchesStreamRoute(new URL(url).pathname, this.chatRoutes);
     } catch {
       return false;
     }
   }
 
-  /** EventSource requests the browser started and has not ended (answered or still queued for a socket). */
+  /**
+   * Whether a tracked request is a chat stream: an EventSource or WebSocket on a named route; a fetch or XHR stream
+   * wherever it is, as the page probe counts it (it is tracked only on a named route or for a text/event-stream
+   * answer).
+   */
+  private counted(r: CdpEventSourceRequest): boolean {
+    return r.transport === 'fetch-stream' || r.transport === 'xhr-stream' || this.isChat(r.url);
+  }
+
+  /** On a named stream route (false while none are named: then only a text/event-stream answer makes a stream). */
+  private onRoute(url: string): boolean {
+    return this.chatRoutes !== null && this.isChat(url);
+  }
+
+  /** Chat streams the browser started and has not ended (answered or still queued for a socket), every transport. */
   networkOpen(): number {
     let n = 0;
-    for (const r of this.requests.values()) if (r.endedAt === null && this.isChat(r.url)) n++;
+    for (const r of this.requests.values()) if (r.endedAt === null && this.counted(r)) n++;
     return n;
+  }
+
+  /** Of networkOpen, the answered ones by transport (a WebSocket once its handshake is answered). */
+  networkOpenByTransport(): TransportCounts {
+    const out: TransportCounts = {};
+    for (const r of this.requests.values())
+      if (r.endedAt === null && r.respondedAt !== null && this.counted(r))
+        out[r.transport] = (out[r.transport] ?? 0) + 1;
+    return out;
   }
 
   /**
-   * EventSource requests started and not ended that have no response yet: in practice, waiting for a socket
-   * in the 6-per-host HTTP/1.1 pool (a server that is slow to send headers looks the same).
+   * Chat-stream requests over HTTP started and not ended that have no response yet: in practice, waiting for a
+   * socket in the 6-per-host HTTP/1.1 pool (a server that is slow to send headers looks the same). A WebSocket's
+   * handshake waits in no such pool and is not counted.
    */
   networkQueued(): number {
     let n = 0;
-    for (const r of this.requests.values()) if (r.endedAt === null && r.respondedAt === null && this.isChat(r.url)) n++;
+    for (const r of this.requests.values())
+      if (r.endedAt === null && r.respondedAt === null && r.transport !== 'websocket' && this.counted(r)) n++;
     return n;
   }
 
-  /** Requests other than EventSources sent at least minAgeMs ago and still without response headers. */
+  /** Requests other than chat streams sent at least minAgeMs ago and still without response headers. */
   waitingRequests(minAgeMs: number): { url: string; startedAt: number }[] {
     const before = Date.now() - minAgeMs;
     return [...this.unanswered.values()].filter((r) => r.startedAt <= before).map((r) => ({ ...r }));
   }
 
-  /** Every EventSource request seen since attach (requests started before attach are invisible). */
+  /** Every chat-stream request seen since attach, every transport (requests started before attach are invisible). */
   networkRequests(): CdpEventSourceRequest[] {
     return [...this.requests.values()].map((r) => ({ ...r }));
   }
 
-  /** Network-level EventSource events since the last call. */
+  /** Network-level chat-stream events since the last call. */
   networkEvents(): CdpNetworkEvent[] {
     const out = this.events;
     this.events = [];
@@ -480,11 +557,7 @@ export class CdpProbe {
   private listen(client: Client): void {
     const epoch = (monotonicSec: number) =>
       this.clockOffset === null ? Date.now() : Math.round(this.clockOffset + monotonicSec * 1000);
-    const push = (e: CdpNetworkEvent) => {
-      this.events.push(e);
-      if (this.events.length > EVENT_CAP)
-        this.droppedEvents += this.events.splice(0, this.events.length - EVENT_CAP).length;
-    };
+    const push = (e: CdpNetworkEvent) => this.pushEvent(e);
     client.on('Network.requestWillBeSent', (p) => {
       // A new main-frame document: the old document's streams die with it, but Chromium reports no end for them.
       if (
@@ -496,10 +569,24 @@ export class CdpProbe {
           if (r.endedAt === null && this.loaders.get(id) !== p.loaderId) end(id, p.timestamp, 'canceled');
       }
       if (p.type === 'Script' && p.request.url.includes('/__harness/probe.js?')) {
-        this.chatPath = new URL(p.request.url).searchParams.get('chat') ?? this.chatPath;
+        const named = new URL(p.request.url).searchParams.getAll('chat');
+        if (named.length) this.chatRoutes = named;
+      }
+      this.clockOffset ??= p.wallTime * 1000 - p.timestamp * 1000;
+      const scripted =
+        p.type === 'Fetch' ? ('fetch-stream' as const) : p.type === 'XHR' ? ('xhr-stream' as const) : null;
+      if (scripted && !this.requests.has(p.requestId)) {
+        const c = { url: p.request.url, startedAt: epoch(p.timestamp), transport: scripted, loaderId: p.loaderId };
+        if (this.onRoute(c.url)) {
+          this.loaders.set(p.requestId, p.loaderId);
+          this.track(p.requestId, c.url, c.startedAt, scripted);
+        } else {
+          if (this.candidates.size >= UNANSWERED_CAP) this.candidates.delete(this.candidates.keys().next().value!);
+          this.candidates.set(p.requestId, c);
+        }
       }
       if (p.type !== 'EventSource') {
-        if (/^https?:/.test(p.request.url) && !this.unanswered.has(p.requestId)) {
+        if (/^https?:/.test(p.request.url) && !this.unanswered.has(p.requestId) && !this.requests.has(p.requestId)) {
           if (this.unanswered.size >= UNANSWERED_CAP) this.unanswered.delete(this.unanswered.keys().next().value!);
           this.unanswered.set(p.requestId, { url: p.request.url, startedAt: epoch(p.timestamp) });
         }
@@ -513,28 +600,50 @@ export class CdpProbe {
         known.url = p.request.url;
         return;
       }
-      const t = epoch(p.timestamp);
-      this.requests.set(p.requestId, {
-        requestId: p.requestId,
-        url: p.request.url,
-        startedAt: t,
-        respondedAt: null,
-        status: null,
-        endedAt: null,
-        endReason: null,
-        messages: 0,
-      });
-      push({ kind: 'es-request', t, requestId: p.requestId, url: p.request.url });
+      this.track(p.requestId, p.request.url, epoch(p.timestamp), 'eventsource');
     });
     client.on('Network.responseReceived', (p) => {
       this.unanswered.delete(p.requestId);
-      const r = this.requests.get(p.requestId);
+      const candidate = this.candidates.get(p.requestId);
+      this.candidates.delete(p.requestId);
+      let r = this.requests.get(p.requestId);
+      if (r && r.transport !== 'eventsource' && r.respondedAt === null && !streams(p.response, true)) {
+        // On a stream route, but answered without a stream (an error, nothing to resume): no stream after all.
+        this.requests.delete(p.requestId);
+        this.loaders.delete(p.requestId);
+        return;
+      }
+      if (!r && candidate && streams(p.response, false)) {
+        this.loaders.set(p.requestId, candidate.loaderId);
+        r = this.track(p.requestId, candidate.url, candidate.startedAt, candidate.transport);
+      }
       if (!r || r.respondedAt !== null) return;
       r.respondedAt = epoch(p.timestamp);
       r.status = p.response.status;
       if (p.response.protocol) r.protocol = p.response.protocol;
-      push({ kind: 'es-response', t: r.respondedAt, requestId: r.requestId, url: r.url, status: r.status });
+      push({ kind: 'es-response', t: r.respondedAt, requestId: r.requestId, url: r.url, status: r.status, ...tag(r) });
     });
+    // A response streams when it is text/event-stream, or has a body on a named stream route that is not JSON.
+    const streams = (res: { mimeType: string; status: number }, onRoute: boolean) =>
+      /^text\/event-stream/i.test(res.mimeType) ||
+      (onRoute && res.status >= 200 && res.status < 300 && res.status !== 204 && !/json/i.test(res.mimeType));
+    const tag = (r: CdpEventSourceRequest) => (r.transport === 'eventsource' ? {} : { transport: r.transport });
+    client.on('Network.webSocketCreated', (p) => {
+      this.sawWebSocket = true;
+      this.track(p.requestId, p.url, Date.now(), 'websocket');
+    });
+    client.on('Network.webSocketHandshakeResponseReceived', (p) => {
+      const r = this.requests.get(p.requestId);
+      if (!r || r.respondedAt !== null) return;
+      r.respondedAt = epoch(p.timestamp);
+      r.status = p.response.status;
+      push({ kind: 'es-response', t: r.respondedAt, requestId: r.requestId, url: r.url, status: r.status, ...tag(r) });
+    });
+    client.on('Network.webSocketFrameReceived', (p) => {
+      const r = this.requests.get(p.requestId);
+      if (r) r.messages++;
+    });
+    client.on('Network.webSocketClosed', (p) => end(p.requestId, p.timestamp, 'finished'));
     client.on('Network.eventSourceMessageReceived', (p) => {
       const r = this.requests.get(p.requestId);
       if (!r) return;
@@ -555,7 +664,7 @@ export class CdpProbe {
       if (!r || r.endedAt !== null) return;
       r.endedAt = epoch(timestamp);
       r.endReason = reason;
-      push({ kind: 'es-end', t: r.endedAt, requestId, url: r.url, reason });
+      push({ kind: 'es-end', t: r.endedAt, requestId, url: r.url, reason, ...tag(r) });
       if (++this.endedCount > ENDED_CAP) {
         for (const [id, old] of this.requests) {
           if (old.endedAt === null) continue;
@@ -567,12 +676,38 @@ export class CdpProbe {
     };
     client.on('Network.loadingFailed', (p) => {
       this.unanswered.delete(p.requestId);
+      this.candidates.delete(p.requestId);
       end(p.requestId, p.timestamp, p.canceled ? 'canceled' : `failed: ${p.errorText}`);
     });
     client.on('Network.loadingFinished', (p) => {
       this.unanswered.delete(p.requestId);
+      this.candidates.delete(p.requestId);
       end(p.requestId, p.timestamp, 'finished');
     });
+  }
+
+  /** A chat-stream request from now on; its es-request event goes out. */
+  private track(requestId: string, url: string, t: number, transport: StreamTransport): CdpEventSourceRequest {
+    const r: CdpEventSourceRequest = {
+      requestId,
+      url,
+      transport,
+      startedAt: t,
+      respondedAt: null,
+      status: null,
+      endedAt: null,
+      endReason: null,
+      messages: 0,
+    };
+    this.requests.set(requestId, r);
+    this.pushEvent({ kind: 'es-request', t, requestId, url, ...(transport === 'eventsource' ? {} : { transport }) });
+    return r;
+  }
+
+  private pushEvent(e: CdpNetworkEvent): void {
+    this.events.push(e);
+    if (this.events.length > EVENT_CAP)
+      this.droppedEvents += this.events.splice(0, this.events.length - EVENT_CAP).length;
   }
 
   private stale<T extends CdpReading>(last: T | null, e: unknown): T | null {

@@ -1,6 +1,7 @@
 // The in-page probe's API, typed: page-probe.js installs it in every page as window.__sseHarness, and this is the
 // only module that names it. Each call is one script, so a caller can send it by whatever channel it has (Playwright,
 // WebDriver, a CDP Runtime.evaluate); a page without the probe answers as if nothing were open.
+import type { StreamTransport, TransportCounts } from '../timeline.ts';
 
 /** An event the probe buffered in the page, drained with the next read. Times are epoch ms. */
 export interface ProbeEvent {
@@ -9,6 +10,8 @@ export interface ProbeEvent {
     | 'es-open'
     | 'es-error'
     | 'es-close'
+    | 'stream-create'
+    | 'stream-close'
     | 'stall'
     | 'page-error'
     | 'hidden-request'
@@ -24,12 +27,16 @@ export interface ProbeEvent {
   /** es-create: a chat stream (counted like the server counts), and its creation stack. */
   chat?: boolean;
   stack?: string;
+  /** stream-create, stream-close: a fetch stream, an XHR stream or a WebSocket (es-create is an EventSource). */
+  transport?: StreamTransport;
 }
 
-/** An open EventSource and the stack that created it. */
+/** An open chat stream and the stack that created it. */
 export interface OpenStack {
   url: string;
   stack: string;
+  /** Absent from probes older than the transports: an EventSource. */
+  transport?: StreamTransport;
 }
 
 /**
@@ -40,6 +47,8 @@ export interface ProbeRead {
   events: ProbeEvent[];
   open?: number;
   connecting?: number;
+  /** Of open, by transport (absent from a probe older than the transports). */
+  transports?: TransportCounts;
   sid?: string | null;
   text?: string | null;
   sidError?: string;
@@ -55,9 +64,9 @@ export const probeScripts = {
     const text = shown
       ? `try { r.sid = ${shown.sid}; } catch (e) { r.sidError = String(e); } try { r.text = ${shown.text}; } catch (e) { r.textError = String(e); }`
       : '';
-    return `(() => { const h = ${H}; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; } ${text} return r; })()`;
+    return `(() => { const h = ${H}; const r = { events: [] }; if (h) { const c = h.census(); r.events = h.drain(); r.open = c.open; r.connecting = c.connecting; r.transports = c.transports; } ${text} return r; })()`;
   },
-  /** The number of open chat EventSources (0 without a probe). */
+  /** The number of open chat streams, every transport (0 without a probe). */
   openChatStreams: `(() => { const h = ${H}; return h ? h.census().open : 0; })()`,
   /** OpenStack[], or null from a probe too old to record stacks (or none). */
   openStacks: `(() => { const h = ${H}; return h && h.openStacks ? h.openStacks() : null; })()`,

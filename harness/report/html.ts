@@ -4,8 +4,10 @@ import { createRequire } from 'node:module';
 import type { HarnessReport } from './model.ts';
 import type { ScenarioResult } from '../runner/run.ts';
 import type { Divergence } from '../oracles/divergence.ts';
-import { liveStreamSeries, type LeakedStream } from '../timeline-queries.ts';
+import { liveStreamSeries, socketTransports, type LeakedStream } from '../timeline-queries.ts';
 import { printable } from '../printable.ts';
+import { transportsPhrase } from '../probe/stream-routes.ts';
+import { STREAM_TRANSPORTS, type StreamTransport, type WitnessCounts } from '../timeline.ts';
 import { attemptLines, knownNote, outcomeOf } from './outcome.ts';
 import { columnLabel, matrixColumns } from '../runner/matrix.ts';
 
@@ -25,7 +27,23 @@ const mockLine = (report: HarnessReport) => {
   return `${models.length ? `<br>mock server: ${esc(models.join('; '))}` : ''}${real.length ? `<br>real server: ${esc(real.join('; '))}` : ''}`;
 };
 
-/** Chart data for one run: aligned x axis (seconds) and one series per witness, plus step markers and stall bands. */
+const TRANSPORT_WORDS: Record<StreamTransport, string> = {
+  eventsource: 'EventSources',
+  'fetch-stream': 'fetch streams',
+  'xhr-stream': 'XHR streams',
+  websocket: 'WebSockets',
+};
+const TRANSPORT_COLORS: Record<StreamTransport, string> = {
+  eventsource: '#e77',
+  'fetch-stream': '#b50',
+  'xhr-stream': '#850',
+  websocket: '#707',
+};
+
+/**
+ * Chart data for one run: aligned x axis (seconds) and one series per witness, plus step markers and stall bands.
+ * A run with streams other than EventSources also gets the server's count of each transport.
+ */
 export function chartData(r: ScenarioResult) {
   const tl = r.timeline;
   const server = liveStreamSeries(tl);
@@ -35,19 +53,28 @@ export function chartData(r: ScenarioResult) {
   const xs = [...new Set([0, ...server.map((p) => p.t), ...samples.map((s) => s.t), ...texts.map((t) => t.t)])].sort(
     (a, b) => a - b,
   );
+  // The server's streams by transport, once a run has any but EventSources: one stepped line per transport.
+  const transportOf = socketTransports(tl);
+  const transports = STREAM_TRANSPORTS.filter((k) => [...transportOf.values()].includes(k));
+  const split = transports.some((k) => k !== 'eventsource');
   let si = 0;
   let cur = 0;
   let allowed = 0;
+  let curBy: number[] = transports.map(() => 0);
   const serverY: number[] = [];
   const allowedY: number[] = [];
+  const byY: number[][] = transports.map(() => []);
   for (const x of xs) {
     while (si < server.length && server[si]!.t <= x) {
       cur = server[si]!.open;
       allowed = server[si]!.allowed;
+      const sockets = server[si]!.sockets;
+      curBy = transports.map((k) => sockets.filter((s) => (transportOf.get(s) ?? 'eventsource') === k).length);
       si++;
     }
     serverY.push(cur);
     allowedY.push(allowed);
+    curBy.forEach((n, i) => byY[i]!.push(n));
   }
   const at = <T>(points: { t: number; v: T }[]) => {
     const m = new Map(points.map((p) => [p.t, p.v]));
@@ -64,8 +91,17 @@ export function chartData(r: ScenarioResult) {
     series: [
       { label: 'server: open chat streams', values: serverY, axis: 'conn', color: '#d33' },
       { label: 'allowed (viewed & streaming)', values: allowedY, axis: 'conn', color: '#999', dash: true },
-      { label: 'page: open EventSources', values: pageY, axis: 'conn', color: '#36c' },
-      { label: 'cdp: open EventSources', values: cdpY, axis: 'conn', color: '#093' },
+      ...(split
+        ? transports.map((k, i) => ({
+            label: `server: ${TRANSPORT_WORDS[k]}`,
+            values: byY[i]!,
+            axis: 'conn',
+            color: TRANSPORT_COLORS[k],
+            dash: true,
+          }))
+        : []),
+      { label: `page: open ${split ? 'chat streams' : 'EventSources'}`, values: pageY, axis: 'conn', color: '#36c' },
+      { label: `cdp: open ${split ? 'chat streams' : 'EventSources'}`, values: cdpY, axis: 'conn', color: '#093' },
       ...sessions.map((sid, i) => ({
         label: `answer chars · ${alias(sid)}`,
         values: textY[i]!,
@@ -103,7 +139,7 @@ function leakedBlock(leaked: LeakedStream[]): string {
   const rows = leaked
     .map(
       (l) =>
-        `<tr><td>${esc(l.session)}</td><td>${l.socket}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`,
+        `<tr><td>${esc(l.session)}</td><td>${l.socket}${l.transport ? ` <small>${esc(TRANSPORT_WORDS[l.transport])}</small>` : ''}</td><td>${l.openedAt}</td><td>${l.site ? `<code>${esc(`${l.site.file}:${l.site.line}:${l.site.column}`)}</code>${l.site.function ? ` in <code>${esc(l.site.function)}</code>` : ''}` : 'not recorded'}</td></tr>`,
     )
     .join('');
   return `<table class="leaked"><tr><th>session</th><th>socket</th><th>opened at ms</th><th>created at</th></tr>${rows}</table>`;
@@ -144,11 +180,20 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
     .join('');
   const n = (v: number | undefined, extra?: number) =>
     v === undefined ? '–' : `${v}${extra ? ` <small>+${extra} waiting</small>` : ''}`;
+  // Which transport each witness counted, in a column of its own once a run has any but EventSources.
+  const split = r.timeline.some((e) => e.kind === 'sample' && e.witnesses.transports);
+  const byTransport = (w: WitnessCounts) =>
+    `<td>${(['server', 'page', 'cdp'] as const)
+      .flatMap((k) => {
+        const p = transportsPhrase(w.transports?.[k]);
+        return p ? [`${k}: ${esc(p)}`] : [];
+      })
+      .join('<br>')}</td>`;
   const samples = r.timeline
     .filter((e) => e.kind === 'sample' && !e.tick)
     .map((e) =>
       e.kind === 'sample'
-        ? `<tr><td>${e.t}</td><td>${esc(e.step)}</td><td>${e.witnesses.server}</td><td>${n(e.witnesses.page, e.witnesses.pageConnecting)}</td><td>${n(e.witnesses.cdp, e.witnesses.cdpQueued)}</td><td>${n(e.witnesses.cdpObjects)}</td><td>${e.dom ? `${e.dom.nodes} / ${e.dom.listeners}` : '–'}</td></tr>`
+        ? `<tr><td>${e.t}</td><td>${esc(e.step)}</td><td>${e.witnesses.server}</td><td>${n(e.witnesses.page, e.witnesses.pageConnecting)}</td><td>${n(e.witnesses.cdp, e.witnesses.cdpQueued)}</td><td>${n(e.witnesses.cdpObjects)}</td>${split ? byTransport(e.witnesses) : ''}<td>${e.dom ? `${e.dom.nodes} / ${e.dom.listeners}` : '–'}</td></tr>`
         : '',
     )
     .join('');
@@ -166,7 +211,7 @@ function resultSection({ r, badge, attempt }: Shown, i: number, runIndex: number
   <table class="verdicts">${verdictRows}</table>
   ${findings ? `<div class="evidence findings"><b>Witness findings</b><ul>${findings}</ul></div>` : ''}
   <p class="meta">verdicts rest on: ${esc((r.witnesses ?? ['server']).join(', '))}${r.emulation?.length ? `<br>emulated, not real: ${esc(r.emulation.join('; '))}` : ''}</p>
-  <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th><th>DOM nodes / listeners</th></tr>${samples}</table></details>
+  <details${findings ? ' open' : ''}><summary>witness counts per step</summary><table><tr><th>t ms</th><th>step</th><th>server</th><th>page probe</th><th>CDP network</th><th>CDP heap</th>${split ? '<th>by transport</th>' : ''}<th>DOM nodes / listeners</th></tr>${samples}</table></details>
   <details><summary>steps</summary><table><tr><th>t ms</th><th>path</th><th>step</th><th>problem</th></tr>${steps}</table></details>
 </section>`;
 }
@@ -278,7 +323,7 @@ tr.bad td,td.bad{background:#fee} td.ok,tr.ok td{background:#f3fbf5}
 <p class="meta">${esc(report.startedAt)} → ${esc(report.finishedAt)} · target ${esc(report.target)} · browsers ${esc(report.browsers.join(', '))}${report.transports ? ` · transports ${esc(report.transports.join(', '))}` : ''}${report.regress.length ? ` · regress ${esc(report.regress.join(', '))}` : ''}<br>
 ${report.summary.total} runs: ${report.summary.passed} passed, ${report.summary.failed} failed, ${report.summary.errors} errors${report.summary.flaky ? `, ${report.summary.flaky} flaky (${report.gate?.flaky === 'fail' ? 'failing' : 'passing'} the gate)` : ''}${report.summary.known ? `, ${report.summary.known} known` : ''}${report.gate?.retries ? ` · up to ${report.gate.retries} retr${report.gate.retries === 1 ? 'y' : 'ies'} per run` : ''} · command: <code>${esc(report.command.join(' '))}</code>${mockLine(report)}</p>
 ${report.complete ? '' : `<p class="incomplete">This report is incomplete: the run was interrupted${report.interruptedBy ? ` by ${esc(report.interruptedBy)}` : ''}.</p>`}
-<p class="meta">Chart: red steps = open chat streams the server sees; dashed = what the user could legitimately have open; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>
+<p class="meta">Chart: red steps = open chat streams the server sees; dashed grey = what the user could legitimately have open; dashed colours (runs with other transports than EventSource) = the server's streams of each transport; blue/green = the page's and the CDP witness's counts; grey bands = page hidden; orange bands = main-thread stalls; red lines = where an oracle found a problem; right axis = answer characters shown.</p>
 ${matrix}
 ${knownList(report)}
 <ul>${index}</ul>

@@ -7,7 +7,7 @@ import { creationSite } from '../probe/creationSite.ts';
 import type { ProbeEvent } from '../probe/page-probe-client.ts';
 import type { Timeline } from '../timeline.ts';
 
-/** Puts the probe's events on the timeline; returns how many were EventSource close() calls. */
+/** Puts the probe's events on the timeline; returns how many were the page letting go of a chat stream. */
 export function recordProbeEvents(timeline: Timeline, events: ProbeEvent[], backendUrl: string): number {
   let closes = 0;
   for (const e of events) {
@@ -22,8 +22,19 @@ export function recordProbeEvents(timeline: Timeline, events: ProbeEvent[], back
         ...chatStreamKey(e.url ?? ''),
         site: creationSite(e.stack, backendUrl) ?? undefined,
       });
+    else if (e.kind === 'stream-create' && e.transport)
+      timeline.add({
+        kind: 'page-open',
+        t,
+        ...chatStreamKey(e.url ?? ''),
+        transport: e.transport,
+        site: creationSite(e.stack, backendUrl) ?? undefined,
+      });
     else if (e.kind === 'es-close') {
       timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? '') });
+      closes++;
+    } else if (e.kind === 'stream-close') {
+      timeline.add({ kind: 'page-close', t, ...chatStreamKey(e.url ?? ''), path: urlPath(e.url ?? '') });
       closes++;
     }
   }
@@ -65,5 +76,14 @@ export class TextRecorder {
   forget(): void {
     this.last.clear();
     this.max.clear();
+  }
+}
+
+/** A URL's path, or '' for one that does not parse. */
+function urlPath(url: string): string {
+  try {
+    return new URL(url, 'http://localhost').pathname;
+  } catch {
+    return '';
   }
 }

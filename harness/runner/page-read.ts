@@ -1,9 +1,14 @@
 // What one read of the page returns: the in-page probe's stream counts and what the UI shows.
+import type { TransportCounts } from '../timeline.ts';
 
-/** EventSources the in-page probe counts: open, and connecting (reconnecting included). */
+/**
+ * Chat streams the in-page probe counts: open, and connecting (reconnecting included; WebSockets, which wait in no
+ * connection pool, left out), and the open ones by transport (absent from an older probe).
+ */
 export interface PageCounts {
   open: number;
   connecting: number;
+  transports?: TransportCounts;
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { BrowserPage } from '../driver/types.ts';
 import { CdpProbe, type CdpCensus, type CdpLongTask, type CdpNetworkEvent } from '../probe/cdp.ts';
 import { PageProbeClient, type ProbeRead } from '../probe/page-probe-client.ts';
-import { FIRST_TAB } from '../timeline.ts';
+import { FIRST_TAB, type TransportCounts } from '../timeline.ts';
 
 export interface Tab {
   readonly name: string;
@@ -137,6 +137,12 @@ export class AllTabsCdp extends CdpProbe {
     return this.others.reduce((n, p) => n + p.networkQueued(), super.networkQueued());
   }
 
+  override networkOpenByTransport(): TransportCounts {
+    const sum = super.networkOpenByTransport();
+    for (const p of this.others) addCounts(sum as Record<string, unknown>, p.networkOpenByTransport());
+    return sum;
+  }
+
   override waitingRequests(minAgeMs: number): { url: string; startedAt: number }[] {
     return [super.waitingRequests(minAgeMs), ...this.others.map((p) => p.waitingRequests(minAgeMs))].flat();
   }
@@ -152,11 +158,12 @@ export class AllTabsCdp extends CdpProbe {
   override async census(): Promise<CdpCensus | null> {
     const first = await super.census();
     if (!first) return null;
-    const sum = { ...first, sources: [...first.sources] };
+    const sum = { ...first, transports: { ...first.transports }, sources: [...first.sources] };
     for (const p of this.others) {
       const c = await p.census();
       if (!c) return null;
       sum.open += c.open;
+      addCounts(sum.transports as Record<string, unknown>, c.transports);
       sum.connecting += c.connecting;
       sum.closed += c.closed;
       sum.total += c.total;

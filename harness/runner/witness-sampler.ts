@@ -6,6 +6,7 @@ import type { ChatBackend } from '../mock/chat-backend.ts';
 import type { BrowserPage } from '../driver/types.ts';
 import type { CdpProbe } from '../probe/cdp.ts';
 import { agree, crossCheck } from '../probe/crosscheck.ts';
+import { byTransport } from '../mock/ledger.ts';
 import type { PageProbeClient } from '../probe/page-probe-client.ts';
 import type { Target } from '../targets/types.ts';
 import type { Timeline, WitnessCounts } from '../timeline.ts';
@@ -52,8 +53,11 @@ export class WitnessSampler {
     const closes = recordProbeEvents(timeline, got.events, backend.url);
     // Which server sockets the page has let go of changes only with a new close(): matched once here, not per sample.
     if (closes) this.pageLetGo();
-    const { events: _events, open, connecting, ...shown } = got;
-    const read: PageRead = { counts: open === undefined ? null : { open, connecting: connecting ?? 0 }, ...shown };
+    const { events: _events, open, connecting, transports, ...shown } = got;
+    const read: PageRead = {
+      counts: open === undefined ? null : { open, connecting: connecting ?? 0, ...(transports ? { transports } : {}) },
+      ...shown,
+    };
     const both = shownOf(read);
     if (both && recordShown) this.p.texts.record(both);
     return read;
@@ -90,17 +94,30 @@ export class WitnessSampler {
     this.released = pageReleases(this.p.timeline.ordered()).bySocket;
   }
 
-  /** Every witness's count: the server's and the network's read now, the page's as drained from its probe. */
+  /**
+   * Every witness's count: the server's and the network's read now, the page's as drained from its probe; split by
+   * transport as soon as any witness sees a stream other than an EventSource.
+   */
   counts(page: PageCounts | null): WitnessCounts {
     const open = this.p.backend.ledger.openChatStreams();
     const draining = open.filter((r) => this.released.has(r.socket)).length;
     const cdp = this.p.cdp();
-    const queued = cdp?.status().attached ? cdp.networkQueued() : 0;
+    const attached = cdp?.status().attached === true;
+    const queued = attached ? cdp!.networkQueued() : 0;
+    const transports = {
+      server: byTransport(open),
+      ...(page?.transports ? { page: page.transports } : {}),
+      ...(attached ? { cdp: cdp!.networkOpenByTransport() } : {}),
+    };
+    const onlyEventSources = Object.values(transports).every((c) =>
+      Object.entries(c).every(([k, n]) => k === 'eventsource' || !n),
+    );
     return {
       ...(draining ? { server: open.length, serverDraining: draining } : { server: open.length }),
       page: page?.open,
       pageConnecting: page?.connecting,
-      ...(cdp?.status().attached ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
+      ...(attached ? { cdp: cdp!.networkOpen() - queued, cdpQueued: queued } : {}),
+      ...(onlyEventSources ? {} : { transports }),
     };
   }
 

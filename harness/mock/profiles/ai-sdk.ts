@@ -132,6 +132,8 @@ function lastUserText(messages: unknown): string | null {
 
 export const aiSdkProfile: ProtocolProfile = {
   name: 'ai-sdk',
+  // The witnesses count a turn's POST as a stream waiting for a socket from the moment it is sent (the pool).
+  streamRoutes: [AI_SDK_CHAT_PATH, `${AI_SDK_CHAT_PATH}/:id/stream`],
   handlers(host: ProfileHost): RequestHandler[] {
     const { http, HttpResponse } = msw();
     const json = HttpResponse.json;

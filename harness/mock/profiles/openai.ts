@@ -74,6 +74,8 @@ function completionWire(id: string, model: string): Wire {
 
 export const openaiProfile: ProtocolProfile = {
   name: 'openai',
+  // Under any prefix, as its route; the witnesses count a request as a stream waiting for a socket once sent.
+  streamRoutes: [`*${OPENAI_PATH}`],
   apiPrefixes: ['/v1/'],
   handlers(host: ProfileHost): RequestHandler[] {
     const { http, HttpResponse } = msw();
