@@ -24,6 +24,11 @@ export type { BrowserPage, BrowserName, LifecycleMode } from './driver/types.ts'
 export type { BackendOptions } from './mock/backend.ts';
 /** What realBackend() returns, for a target whose own server the harness can start (--backend real). */
 export type { RealBackendOptions } from './mock/real-backend.ts';
+/** The protocol a target's UI speaks to its server (backend() → profile), each in docs/protocol.md#protocol-profiles. */
+export type { ProtocolProfile } from './mock/profile.ts';
+export { aiSdkProfile } from './mock/profiles/ai-sdk.ts';
+export { openaiProfile } from './mock/profiles/openai.ts';
+export { websocketProfile } from './mock/profiles/websocket.ts';
 /** Which resume rules the mock plays for the target's UI (backendModel), as docs/protocol.md describes them. */
 export type { ResumeBehaviour } from './mock/server-model.ts';
 

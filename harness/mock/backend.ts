@@ -97,7 +97,7 @@ export class MockBackend implements ChatBackend, ProfileHost {
   ) {
     this.timeline = timeline;
     this.ledger = new ConnectionLedger(timeline);
-    this.model = serverModel(opts.server);
+    this.model = serverModel({ ...opts.profile?.server, ...opts.server });
     this.handlers = [
       ...(opts.handlers ?? []),
       ...(opts.profile?.handlers(this) ?? []),

@@ -64,4 +64,6 @@ export interface ProtocolProfile {
   upgrade?(host: ProfileHost, req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   /** Destroys every connection the profile holds outside the HTTP server (its WebSockets): a new run, or the stop. */
   close?(): void;
+  /** How the servers this profile stands for answer a resume, under what a target's own `server` option sets. */
+  readonly server?: Partial<ServerModel>;
 }

@@ -2,7 +2,7 @@
 // installed and bundled at run time for the version asked (ai-sdk-build.ts), against the mock playing the SDK's UI
 // message stream (mock/profiles/ai-sdk.ts). Several chats, a list to switch, resume on mount, stop. docs/ai-sdk.md.
 import { oneLine } from '../printable.ts';
-import { AI_SDK_SERVER_MODEL, aiSdkProfile } from '../mock/profiles/ai-sdk.ts';
+import { aiSdkProfile } from '../mock/profiles/ai-sdk.ts';
 import { DEFAULT_SDK_VERSION, bundleApp, installSdk, installedVersion, sdkCacheRoot } from './ai-sdk-build.ts';
 import type { Target, TargetOptions } from './types.ts';
 
@@ -20,7 +20,7 @@ export function aiSdkTarget(opts: TargetOptions = {}, root = sdkCacheRoot()): Ta
     regressions: [],
     // DefaultChatTransport reads each answer as a fetch response's body: the SDK's only HTTP transport for useChat.
     transports: ['fetch-stream'],
-    backend: () => ({ root: www, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }),
+    backend: () => ({ root: www, profile: aiSdkProfile }),
     backendModel: {
       resume: 'replay',
       why: "the AI SDK's resumable-stream recipe: a resume replays the generation from its first chunk, then follows it",

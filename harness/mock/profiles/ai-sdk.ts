@@ -132,6 +132,7 @@ function lastUserText(messages: unknown): string | null {
 
 export const aiSdkProfile: ProtocolProfile = {
   name: 'ai-sdk',
+  server: AI_SDK_SERVER_MODEL,
   // The witnesses count a turn's POST as a stream waiting for a socket from the moment it is sent (the pool).
   streamRoutes: [AI_SDK_CHAT_PATH, `${AI_SDK_CHAT_PATH}/:id/stream`],
   handlers(host: ProfileHost): RequestHandler[] {
