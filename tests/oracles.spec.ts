@@ -367,3 +367,27 @@ test('a return is timed from the click that took, not from one the page never ac
   expect(v.pass, v.summary).toBe(true);
   expect(v.summary).toMatch(/slowest 400 ms/);
 });
+
+test('growth per cycle: a handover overlap of a few ms is not growth; a stream left per cycle is', () => {
+  const cycles = [
+    { path: 'steps[2]', start: 0, end: 1000 },
+    { path: 'steps[2]', start: 1000, end: 2000 },
+    { path: 'steps[2]', start: 2000, end: 3000 },
+  ];
+  const base = (closes: boolean): TimelineEvent[] => [
+    { kind: 'run-start', t: 0, streamId: 'run-A', session: 'A', script: 'long' },
+    { kind: 'run-start', t: 0, streamId: 'run-B', session: 'B', script: 'long' },
+    { kind: 'view', t: 0, session: 'A', alias: 'a', shown: 5 },
+    open(10, 1, 'A'),
+    { kind: 'view', t: 1100, session: 'B', alias: 'b', shown: 1105 },
+    open(1100, 2, 'B'),
+    ...(closes ? [close(1120, 1, 'A')] : []),
+    { kind: 'view', t: 2100, session: 'A', alias: 'a', shown: 2105 },
+    open(2100, 3, 'A'),
+    ...(closes ? [close(2130, 2, 'B')] : []),
+  ];
+  const handover = liveStreamsOracle({ ...record(base(true), 3000), cycles }, { graceMs: 750 });
+  expect(handover.pass, handover.summary).toBe(true);
+  const leak = liveStreamsOracle({ ...record(base(false), 3000), cycles }, { graceMs: 750 });
+  expect(leak.pass).toBe(false);
+});

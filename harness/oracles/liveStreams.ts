@@ -75,13 +75,15 @@ export const liveStreamsOracle: Oracle<LiveStreamsConfig> = (run, config) => {
   const last = series.at(-1);
   const finalOpen = last?.open ?? 0;
 
-  // Growth: peak open count per repeat cycle.
+  // Growth: peak open count per repeat cycle. A level counts once it has lasted the grace: a switch whose new stream
+  // opens a few ms before the old one's socket closes is a handover, not a stream more per cycle.
   const cyclePeaks = run.cycles.map((c) => {
     let before = 0;
     let m = 0;
-    for (const p of series) {
+    for (let i = 0; i < series.length; i++) {
+      const p = series[i]!;
       if (p.t < c.start) before = p.open;
-      else if (p.t <= c.end) m = Math.max(m, p.open);
+      else if (p.t <= c.end && (series[i + 1]?.t ?? run.endedAt) - p.t > grace) m = Math.max(m, p.open);
     }
     return Math.max(m, before);
   });
