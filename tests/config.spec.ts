@@ -103,7 +103,7 @@ test('bad project entries are one line naming the config file, the entry and the
     [
       'key.mjs',
       "export default { projects: [{ name: 'desktop', browser: 'chromium', brwser: 'webkit' }] };\n",
-      /^sse-harness: config key\.mjs: projects\[0\] "desktop": Unrecognized key: "brwser" \(known keys: name, browser, device, target, appDir, scenarios, timeScale, transport\)\. Fix that entry\.$/,
+      /^sse-harness: config key\.mjs: projects\[0\] "desktop": Unrecognized key: "brwser" \(known keys: name, browser, device, target, appDir, scenarios, timeScale, transport, sdkVersion\)\. Fix that entry\.$/,
     ],
     [
       'twice.mjs',
