@@ -256,7 +256,7 @@ test('no reattach while the run kept streaming through the whole window is a def
   const v = reattachOracle(record(returnAt1000({ runEndsAt: 9000 }), 4500), { withinMs: 3000 });
   expect(v.pass).toBe(false);
   expect(v.definite).toBe(true);
-  expect(v.summary).toBe('returned to streaming session a: no new SSE opened within 3000 ms');
+  expect(v.summary).toBe('returned to streaming session a: no new stream opened within 3000 ms');
   // Judged mid-run before the window is over, the same timeline is not yet definite.
   expect(reattachOracle(record(returnAt1000({ runEndsAt: 9000 }), 3500), { withinMs: 3000 }).definite).toBe(false);
 });
@@ -347,7 +347,7 @@ test('a stream the UI already holds open when the user comes back counts as atta
   const stuck = held();
   expect(stuck.pass).toBe(false);
   expect(stuck.summary).toBe(
-    'returned to streaming session a: SSE reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms',
+    'returned to streaming session a: a stream reopened after 0 ms but no new tokens rendered (stuck at 100 chars) within 3000 ms',
   );
 });
 

@@ -155,8 +155,8 @@ function judgeReturns(run: RunRecord, name: string, trigger: 'switchTo' | 'unloc
   if (bad) {
     const what =
       bad.sseOpenAfterMs === null
-        ? 'no new SSE opened'
-        : `SSE reopened after ${bad.sseOpenAfterMs} ms but no new tokens rendered (stuck at ${bad.shownBefore} chars)`;
+        ? 'no new stream opened'
+        : `a stream reopened after ${bad.sseOpenAfterMs} ms but no new tokens rendered (stuck at ${bad.shownBefore} chars)`;
     // Definite once the whole window has passed (judged mid-run, a window still open may yet see the reattach).
     return {
       oracle: name,

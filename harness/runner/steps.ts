@@ -6,6 +6,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { Target } from '../targets/types.ts';
 import type { Timeline } from '../timeline.ts';
 import type { PageCounts, PageRead } from './page-read.ts';
+import { transportsPhrase } from '../probe/stream-routes.ts';
 import { StepFailure, type Check } from './run-errors.ts';
 import type { StepTable } from './step-table.ts';
 import type { RunTabs, Tab } from './tabs.ts';
@@ -302,7 +303,10 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
             : 'no run started for the session',
           `${sockets.filter((r) => r.closedAt === null).length} of its ${sockets.length} stream sockets open (${sockets.reduce((n, r) => n + r.events, 0)} events written)`,
         ];
-        if (census) parts.push(`page EventSources: ${census.open} open, ${census.connecting} connecting`);
+        if (census)
+          parts.push(
+            `the page holds ${(census.transports && transportsPhrase(census.transports)) ?? `${census.open} streams`} open, ${census.connecting} connecting`,
+          );
         // What the UI believes of the page (a UI holds its stream back while hidden or offline).
         const pageState = await page
           .evaluate<string>(`document.visibilityState + (navigator.onLine ? ', online' : ', offline')`)
