@@ -8,7 +8,7 @@ import { CHROMIUM_FLAGS, findChromium } from './harness/driver/chromium.ts';
 // Tests that use Playwright's own `page` (the Playwright-native fixtures) run on whichever Chromium is here.
 const chromium = findChromium();
 
-const browserBound = /(detection|reuse|tabs|witness-transports)\.spec\.ts$/;
+const browserBound = /(detection|hide|reuse|tabs|witness-transports)\.spec\.ts$/;
 // The longest tests (the detection matrix under load; npm pack and install) go first, in a project listed first, so
 // the rest of the suite fills the other workers beside them instead of waiting on them at the end.
 const long = /(loaded|package)\.spec\.ts$/;

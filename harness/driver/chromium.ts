@@ -112,6 +112,12 @@ async function waitForDevToolsPort(
   );
 }
 
+/** Minimizes or restores the window that holds the session's tab. */
+async function setWindowState(cdp: CDPSession, windowState: 'minimized' | 'normal'): Promise<void> {
+  const { windowId } = await cdp.send('Browser.getWindowForTarget');
+  await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState } });
+}
+
 class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
   readonly browser = 'chromium' as const;
   private hidden = false;
@@ -149,16 +155,43 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
     }
   }
 
-  // Freezing hides the page; leaving the frozen state keeps it hidden until focus emulation is back on.
+  /** Set while hide() has the page's window minimized: show() restores it. */
+  private minimized = false;
+
+  // A tab alone in the browser is hidden by minimizing its window, as a user's switching away hides it. Freezing hides
+  // a page too (leaving the frozen state keeps it hidden until focus emulation is back on), but a fetch body that
+  // receives bytes while its page is frozen may get none of them after, until the response ends: a stream would
+  // read as stalled for the whole hidden time and after. It stays the way to hide one of several tabs (they share the
+  // window) or a page that a minimized window leaves visible.
   async hide(): Promise<LifecycleMode> {
     if (this.hidden) return 'real';
     await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+    if (this.page.context().pages().length === 1) {
+      await setWindowState(this.cdp, 'minimized');
+      if (await this.becomesHidden()) {
+        this.minimized = true;
+        this.hidden = true;
+        return 'real';
+      }
+      await setWindowState(this.cdp, 'normal');
+    }
     await this.cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
     this.hidden = true;
     return 'real';
   }
+  /** Whether the page reports itself hidden within a second (a minimized window hides it a moment later). */
+  private async becomesHidden(): Promise<boolean> {
+    const deadline = Date.now() + 1000;
+    for (;;) {
+      if ((await this.evaluate<string>('document.visibilityState').catch(() => '')) === 'hidden') return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
   async show(): Promise<LifecycleMode> {
+    if (this.minimized) await setWindowState(this.cdp, 'normal');
+    this.minimized = false;
     await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
     await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
     this.hidden = false;
@@ -268,6 +301,7 @@ class ChromiumHost implements BrowserHost {
    */
   private async handOver(p: ChromiumPage, page: Page, cdp: CDPSession): Promise<boolean> {
     const reset = async () => {
+      await setWindowState(cdp, 'normal');
       await cdp.send('Page.setWebLifecycleState', { state: 'active' });
       await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
       if (p.networkEmulated)
