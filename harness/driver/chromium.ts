@@ -137,8 +137,19 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
 
   /** A tab in the same (default) context: the same profile, so the same storage and connection pool per origin. */
   async openTab(): Promise<BrowserPage> {
+    // In a window of its own: headless Chromium shows every tab of a window, and a window is what hide() minimizes
+    // (freezing a tab instead stalls its fetch streams).
     const context = this.page.context();
-    const page = await context.newPage();
+    const browser = context.browser();
+    if (!browser) throw new Error('sse-harness: this Chromium page has no browser to open a tab in');
+    const opened = context.waitForEvent('page');
+    const session = await browser.newBrowserCDPSession();
+    try {
+      await session.send('Target.createTarget', { url: 'about:blank', newWindow: true });
+    } finally {
+      await session.detach().catch(() => {});
+    }
+    const page = await opened;
     try {
       const cdp = await context.newCDPSession(page);
       await cdp.send('Page.enable');
@@ -158,23 +169,21 @@ class ChromiumPage extends PlaywrightDrivenPage implements BrowserPage {
   /** Set while hide() has the page's window minimized: show() restores it. */
   private minimized = false;
 
-  // A tab alone in the browser is hidden by minimizing its window, as a user's switching away hides it. Freezing hides
+  // A page is hidden by minimizing its window (each tab has one), as a user's switching away hides it. Freezing hides
   // a page too (leaving the frozen state keeps it hidden until focus emulation is back on), but a fetch body that
   // receives bytes while its page is frozen may get none of them after, until the response ends: a stream would
-  // read as stalled for the whole hidden time and after. It stays the way to hide one of several tabs (they share the
-  // window) or a page that a minimized window leaves visible.
+  // read as stalled for the whole hidden time and after. It stays the fallback for a page a minimized window leaves
+  // visible.
   async hide(): Promise<LifecycleMode> {
     if (this.hidden) return 'real';
     await this.cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
-    if (this.page.context().pages().length === 1) {
-      await setWindowState(this.cdp, 'minimized');
-      if (await this.becomesHidden()) {
-        this.minimized = true;
-        this.hidden = true;
-        return 'real';
-      }
-      await setWindowState(this.cdp, 'normal');
+    await setWindowState(this.cdp, 'minimized');
+    if (await this.becomesHidden()) {
+      this.minimized = true;
+      this.hidden = true;
+      return 'real';
     }
+    await setWindowState(this.cdp, 'normal');
     await this.cdp.send('Page.setWebLifecycleState', { state: 'frozen' });
     await this.cdp.send('Page.setWebLifecycleState', { state: 'active' });
     this.hidden = true;
