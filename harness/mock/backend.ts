@@ -331,11 +331,14 @@ export class MockBackend implements ChatBackend, ProfileHost {
     return s;
   }
 
-  turnRequest(session: string | null, path: string, status: number): void {
-    this.timeline.add({ kind: 'turn-request', t: this.timeline.now(), session, path, status });
+  startTurn(s: SessionRecord | undefined, message: string, path: string): Run | 404 | 409 {
+    const refused = !s ? 404 : s.active_stream_id ? 409 : null;
+    const session = s?.session_id ?? null;
+    this.timeline.add({ kind: 'turn-request', t: this.timeline.now(), session, path, status: refused ?? 200 });
+    return refused ?? this.startRun(s!, message);
   }
 
-  startRun(s: SessionRecord, message: string): Run {
+  private startRun(s: SessionRecord, message: string): Run {
     const armed = this.armed.get(s.session_id) ??
       this.armed.get('*') ?? { name: 'default', script: [{ tokens: { count: 20, rate: 40 } }] };
     this.armed.delete(s.session_id);
@@ -395,12 +398,11 @@ export class MockBackend implements ChatBackend, ProfileHost {
         }
         const s = this.session(body.session_id ?? null);
         const path = new URL(request.url).pathname;
-        this.turnRequest(s?.session_id ?? null, path, !s ? 404 : s.active_stream_id ? 409 : 200);
-        if (!s) return json({ error: 'unknown session_id' }, { status: 404 });
-        if (s.active_stream_id)
-          return json({ error: 'a stream is active', active_stream_id: s.active_stream_id }, { status: 409 });
-        const run = this.startRun(s, body.message ?? '');
-        return json({ stream_id: run.streamId, session_id: s.session_id });
+        const run = this.startTurn(s, body.message ?? '', path);
+        if (run === 404) return json({ error: 'unknown session_id' }, { status: 404 });
+        if (run === 409)
+          return json({ error: 'a stream is active', active_stream_id: s!.active_stream_id }, { status: 409 });
+        return json({ stream_id: run.streamId, session_id: run.session });
       }),
       http.get('*/api/chat/stream/status', ({ request }) => {
         const id = new URL(request.url).searchParams.get('stream_id') ?? '';

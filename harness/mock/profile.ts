@@ -27,10 +27,12 @@ export interface ProfileHost {
   readonly model: ServerModel;
   /** A new, empty session under this id (a client-made id), or a made-up one. */
   newSession(id?: string): SessionRecord;
-  /** Notes a request that starts a turn (accepted or not), for the one-request-per-turn oracle. */
-  turnRequest(session: string | null, path: string, status: number): void;
-  /** Starts the armed script for a session's new turn; the session must have no active run. */
-  startRun(s: SessionRecord, message: string): Run;
+  /**
+   * A request on `path` that starts a turn, noted for the one-request-per-turn oracle whatever comes of it: the
+   * session's armed script starts as its new run, or the answer is why not: no such session (404), or one already
+   * running in it (409).
+   */
+  startTurn(s: SessionRecord | undefined, message: string, path: string): Run | 404 | 409;
   /**
    * A streamed response following `run` from `cursor`, carried by `wire`, counted by the ledger on `path`. `request`
    * is the route's request (its socket is what a drop destroys).

@@ -180,12 +180,10 @@ export const aiSdkProfile: ProtocolProfile = {
         if (text === null) return json({ error: 'messages must end with a user message' }, { status: 400 });
         const s = host.sessions.get(body.id) ?? host.newSession(body.id);
         const path = new URL(request.url).pathname;
-        if (activeRun(s.session_id)) {
-          host.turnRequest(s.session_id, path, 409);
+        const run = host.startTurn(s, text, path);
+        if (typeof run === 'number')
           return json({ error: 'this chat is already generating an answer' }, { status: 409 });
-        }
-        host.turnRequest(s.session_id, path, 200);
-        return stream(host.startRun(s, text), request);
+        return stream(run, request);
       }),
       http.get(`*${AI_SDK_CHAT_PATH}/:id/stream`, ({ params, request }) => {
         if (!CHAT_ID.test(String(params.id)))

@@ -104,16 +104,13 @@ export const openaiProfile: ProtocolProfile = {
         const sid = typeof named === 'string' && named ? named.slice(0, 200) : undefined;
         const session = (sid && host.sessions.get(sid)) || host.newSession(sid);
         const path = new URL(request.url).pathname;
-        if (session.active_stream_id) {
-          host.turnRequest(session.session_id, path, 409);
+        const last = [...(body.messages ?? [])].reverse().find((m) => m?.role === 'user');
+        const run = host.startTurn(session, typeof last?.content === 'string' ? last.content : '', path);
+        if (typeof run === 'number')
           return HttpResponse.json(
             { error: { message: 'a completion is already streaming for this session', type: 'conflict' } },
             { status: 409 },
           );
-        }
-        host.turnRequest(session.session_id, path, 200);
-        const last = [...(body.messages ?? [])].reverse().find((m) => m?.role === 'user');
-        const run = host.startRun(session, typeof last?.content === 'string' ? last.content : '');
         const model = typeof body.model === 'string' ? body.model.slice(0, 100) : 'sse-harness-mock';
         return host.streamResponse(
           run,

@@ -71,12 +71,12 @@ export function websocketProfile(): ProtocolProfile & { close(): void } {
       if (m.type === 'start') {
         const s = host.sessions.get(m.session_id);
         // A start is a turn request like a POST to start one, refused or not (the one-request-per-turn oracle).
-        host.turnRequest(s?.session_id ?? null, path, !s ? 404 : s.active_stream_id ? 409 : 200);
-        if (!s) return fail('unknown session_id');
-        if (s.active_stream_id) return fail(`a stream is active: ${s.active_stream_id}`);
-        run = host.startRun(s, m.message);
+        const started = host.startTurn(s, m.message, path);
+        if (started === 404) return fail('unknown session_id');
+        if (started === 409) return fail(`a stream is active: ${s!.active_stream_id}`);
+        run = started;
         cursor = { kind: 'none' };
-        ws.send(JSON.stringify({ type: 'started', stream_id: run.streamId, session_id: s.session_id }));
+        ws.send(JSON.stringify({ type: 'started', stream_id: run.streamId, session_id: run.session }));
       } else {
         run = host.runs.get(m.stream_id);
         // Without a kept journal a finished run is gone from the server, like one it never had.
