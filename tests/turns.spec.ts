@@ -107,6 +107,21 @@ test.describe('stopEndsStream', () => {
     expect(v.notJudged).toContain('finished by itself');
   });
 
+  test('a stop step that failed (nothing to press) is not judged, though the stream stayed open', () => {
+    const notTaken: TimelineEvent = {
+      kind: 'step-end',
+      t: 1100,
+      index: 0,
+      path: 'steps[0]',
+      step: 'stop',
+      ok: false,
+      error: 'no Stop button',
+    };
+    const v = stopEndsStreamOracle(record([...base, notTaken]), {});
+    expect(v.pass).toBe(true);
+    expect(v.notJudged).toContain('every stop step failed');
+  });
+
   test('no stop step: not judged', () => {
     expect(stopEndsStreamOracle(record(base.slice(0, 3)), {}).notJudged).toBe('the scenario has no stop step');
   });

@@ -57,13 +57,19 @@ export const stopEndsStreamOracle: Oracle<StopConfig> = (run, config) => {
   const within = config.withinMs ?? STOP_DEFAULTS.withinMs;
   const events = run.timeline.ordered();
   const alias = aliasIn(run);
-  const stops = events.filter((e) => e.kind === 'step-start' && e.step === 'stop');
+  // A stop step that failed (the UI offered nothing to press) is no stop the user made.
+  const notTaken = new Set(
+    events.flatMap((e) => (e.kind === 'step-end' && e.step === 'stop' && !e.ok ? [e.index] : [])),
+  );
+  const stops = events.filter((e) => e.kind === 'step-start' && e.step === 'stop' && !notTaken.has(e.index));
   if (!stops.length)
     return {
       oracle: 'stopEndsStream',
       pass: true,
-      summary: 'no stop step in this run',
-      notJudged: 'the scenario has no stop step',
+      summary: notTaken.size ? 'no stop step was taken' : 'no stop step in this run',
+      notJudged: notTaken.size
+        ? 'every stop step failed: the UI offered nothing to press, so no stop can be judged'
+        : 'the scenario has no stop step',
       evidence: { stops: 0, withinMs: within },
     };
   const judged: { t: number; session: string; open: number[]; endedBySelf: boolean }[] = [];

@@ -273,11 +273,21 @@ export function hermesTarget(appDir: string | undefined): Target {
     async stop(page) {
       // The composer's one button turns to Stop while the viewed chat streams and its input is empty (every
       // release swept: getComposerPrimaryAction); it then calls cancelStream, which asks the server to cancel.
-      await settle(
+      const offered = await settle(
         page,
         `(() => { const b = document.getElementById('btnSend'); return !!b && b.dataset.action === 'stop'; })()`,
         3_000,
       );
+      // A release that shows no Stop gives the user nothing to press: clicking the button anyway would be judged as a
+      // stop that did not end the stream.
+      if (!offered) {
+        const action = await page
+          .evaluate<string | null>(`(document.getElementById('btnSend') || {dataset: {}}).dataset.action || null`)
+          .catch(() => null);
+        throw new Error(
+          `this hermes-webui shows no Stop button while the answer streams (its composer button is ${JSON.stringify(action)}), so the stop step cannot be taken`,
+        );
+      }
       await page.click('#btnSend');
     },
   };
