@@ -149,7 +149,14 @@ for (const { mode, transport, server } of MODES) {
         await page.goto(`${backend.url}/?mode=${mode}&leak=${leak ? 1 : 0}`);
         const probe = new PageProbeClient((e) => page!.evaluate(e));
         // The runner's sampler reads the page: its events go on the timeline as in a run.
-        const state: RunState = { viewed: null, frozen: false, switching: false, opened: true, pageHung: false };
+        const state: RunState = {
+          viewed: null,
+          frozen: false,
+          switching: false,
+          showing: false,
+          opened: true,
+          pageHung: false,
+        };
         const sampler = new WitnessSampler({
           timeline,
           backend,

@@ -123,7 +123,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const cycles: RunRecord['cycles'] = [];
   const stepFailures: ScenarioResult['stepFailures'] = [];
   let page: BrowserPage | undefined;
-  const state: RunState = { viewed: null, frozen: false, switching: false, opened: false, pageHung: false };
+  const state: RunState = {
+    viewed: null,
+    frozen: false,
+    switching: false,
+    showing: false,
+    opened: false,
+    pageHung: false,
+  };
   let sampling: NodeJS.Timeout | undefined;
   let sampleBusy = false;
   let cdp: AllTabsCdp | undefined;
@@ -148,7 +155,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   });
   /** Judges what happened so far; stops the run when opts.stopWhen holds for the definite failures. */
   const checkStop = () => {
-    if (!opts.stopWhen || stopper.signal.aborted || state.switching) return;
+    if (!opts.stopWhen || stopper.signal.aborted || state.switching || state.showing) return;
     const definite = judge(recordSoFar(), scenario.expect).filter((v) => !v.pass && v.definite);
     if (definite.length && opts.stopWhen(definite)) {
       stoppedBy = { t: timeline.now(), verdict: definite[0]! };

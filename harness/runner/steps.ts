@@ -26,6 +26,12 @@ export interface RunState {
   frozen: boolean;
   /** A switch under way is not judged: until the UI shows the session, the view's end is unknown. */
   switching: boolean;
+  /**
+   * A page being shown is not judged: its hidden time ends when the harness starts showing it, but that end is on the
+   * timeline only once the browser is done; judged in between, the page's first requests back would count as made
+   * while hidden.
+   */
+  showing: boolean;
   /** The UI has been opened once: a later open or reload that never gets ready is a finding, not a boot failure. */
   opened: boolean;
   /** The page stopped answering the driver: the run ends on server-side evidence, without asking it again. */
@@ -107,9 +113,19 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
     ctx.tabs.current = tab;
     state.viewed = tab.viewed;
     if (!tab.hidden) return;
-    const t = timeline.now();
-    ctx.visibility(false, `tab ${tab.name} to the front (${await tab.page.show()})`, t, tab.name);
+    await showing(async () => `tab ${tab.name} to the front (${await tab.page.show()})`, tab.name);
     tab.hidden = false;
+  };
+
+  /** Shows a page: its hidden time ends now, as the harness starts showing it (see RunState.showing). */
+  const showing = async (show: () => Promise<string>, tab?: string) => {
+    const t = timeline.now();
+    state.showing = true;
+    try {
+      ctx.visibility(false, await show(), t, tab);
+    } finally {
+      state.showing = false;
+    }
   };
 
   const table: StepTable<PageRead | undefined> = {
@@ -136,8 +152,7 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
       return undefined;
     },
     async foreground() {
-      const t = timeline.now();
-      ctx.visibility(false, await page.show(), t);
+      await showing(() => page.show());
       return undefined;
     },
     async lock(arg) {
@@ -149,11 +164,12 @@ export function stepHandlers(ctx: StepContext): StepTable<PageRead | undefined> 
       return undefined;
     },
     async unlock() {
-      const t = timeline.now();
-      const how = await page.unfreeze();
-      state.frozen = false;
-      await page.show();
-      ctx.visibility(false, `unlock (${how})`, t);
+      await showing(async () => {
+        const how = await page.unfreeze();
+        state.frozen = false;
+        await page.show();
+        return `unlock (${how})`;
+      });
       return undefined;
     },
     async freeze() {
