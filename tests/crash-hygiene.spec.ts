@@ -2,12 +2,13 @@
 // drivers, Xvfb and temp folders, saying so in one line. Runs that are alive are never touched, and no browser
 // writes into the user's home.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findWebKit } from '../harness/driver/webkit.ts';
 import { ownerAlive, ownerToken } from '../harness/driver/owner.ts';
-import { leftoverTempDirs, processesMentioning, runCli, startCli } from './support/cli.ts';
+import { leftoverTempDirs, processesMentioning, ROOT, runCli, startCli } from './support/cli.ts';
 
 test('an owner is alive only as the same process: a dead pid, or a live pid started at another time, is gone', () => {
   expect(ownerAlive(ownerToken())).toBe(true);
@@ -64,3 +65,30 @@ for (const b of browsers) {
     }
   });
 }
+
+test('a process that goes on after reaping (a test worker, a fixture) still gets temp folders, and leaves none', () => {
+  // In a process of its own: reaping here would end this worker's kept browsers.
+  const script = `
+    import { existsSync } from 'node:fs';
+    import { reapAll, tempDir } from './harness/driver/reaper.ts';
+    const first = tempDir('first');
+    await reapAll();
+    const second = tempDir('second');
+    process.stdout.write(JSON.stringify({ first: existsSync(first), second: existsSync(second), path: second }));`;
+  const tmp = mkdtempSync(join(tmpdir(), 'sse-harness-reap-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { first: boolean; second: boolean; path: string };
+    expect(out).toMatchObject({ first: false, second: true });
+    // Removed at exit like the first.
+    expect(existsSync(out.path)).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('sse-harness'))).toEqual([]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@
 // (kill -9, out of memory) left behind. Every process the harness starts carries SSE_HARNESS_OWNER=<token> in its
 // environment (inherited by everything it forks); every temp folder lives in the run folder, whose name holds the
 // token. The token is the owner's pid and its start time, so a reused pid is not mistaken for the owner.
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -54,9 +54,13 @@ export function tempRoot(): string {
 }
 
 let folder: string | undefined;
-/** The run folder, made on first use in the temp root: <root>/sse-harness-run-<token>-XXXXXX. */
+/**
+ * The run folder, made on first use in the temp root: <root>/sse-harness-run-<token>-XXXXXX. Made anew once removed:
+ * a process that goes on after reaping (a test worker, a library user's fixture) still gets temp folders.
+ */
 export function runFolder(): string {
-  folder ??= mkdtempSync(join(tempRoot(), `${RUN_FOLDER_PREFIX}${ownerToken()}-`));
+  if (folder === undefined || !existsSync(folder))
+    folder = mkdtempSync(join(tempRoot(), `${RUN_FOLDER_PREFIX}${ownerToken()}-`));
   return folder;
 }
 
