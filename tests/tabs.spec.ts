@@ -67,6 +67,10 @@ test("tabs-pool flags leak-on-switch in the second tab, counting the first tab's
   const peaks = live.evidence.witnessPeaks as Record<string, number>;
   for (const w of r.browser === 'chromium' ? ['server', 'page', 'cdp'] : ['server', 'page'])
     expect(peaks[w], w).toBe(6);
+  // However late the samples taken on the way were, the one taken at the stop saw what stopped the run.
+  const last = stepSamples(r).at(-1);
+  expect(last?.step).toBe('stopped');
+  expect(last?.server).toBe(6);
 });
 
 /** The windows or tabs the page's browser has open now (Chromium: DevTools targets; WebKitGTK: WebDriver handles). */

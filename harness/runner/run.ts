@@ -498,6 +498,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     // (A page that stopped answering will not read its streams: no point waiting for them.)
     // A run stopped at a definite failure does not wait for the rest: its verdict is in.
     const stopped = stopper.signal.aborted;
+    // Stopped early, what every witness sees at the stop goes on record, before anything drains: the failure was
+    // judged on the ledger, and the samples taken while it built up may have missed its last moment.
+    if (stopped) await sample('stopped', await drainStopped());
     if (scenario.settle === 'fast' && !stopped) for (const r of backend.runs.values()) r.hurry();
     const longest = stopped
       ? 0
