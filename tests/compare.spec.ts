@@ -161,6 +161,35 @@ test('a failure the base did not have fails the gate; one it had too is pre-exis
   expect(repo.state()).toEqual(before);
 });
 
+test('with several transports, each run is set beside the base run over the same transport', async () => {
+  const repo = await history();
+  const r = await runCli([
+    'run',
+    'scenarios/switch-return.yaml',
+    '--transport',
+    'all',
+    '--app-dir',
+    repo.dir,
+    '--compare',
+    'healthy',
+    '-o',
+    'TMP/r',
+  ]);
+  expect(r.code, r.explain()).toBe(1);
+  const report = reportSchema.parse(JSON.parse(readFileSync(/^report: (\S+\.json)/m.exec(r.stdout)![1]!, 'utf8')));
+  const baseReport = reportSchema.parse(
+    JSON.parse(readFileSync(/base report: (\S+\.json)/.exec(r.stdout)![1]!, 'utf8')),
+  );
+  // The base ran once per transport, as the pull request did, not once over the target's default.
+  expect(baseReport.results.map((b) => b.transport).sort()).toEqual(['eventsource', 'fetch-stream']);
+  expect(report.results.map((x) => x.transport).sort()).toEqual(['eventsource', 'fetch-stream']);
+  for (const x of report.results) {
+    const at = Number(/#r(\d+)$/.exec(x.compare!.baseReport ?? '')?.[1]);
+    expect(baseReport.results[at]?.transport, x.transport).toBe(x.transport);
+    expect(x.compare).toMatchObject({ baseVerdict: 'pass', status: 'new' });
+  }
+});
+
 test('--compare needs a git checkout as --app-dir and a base it holds; it does not go with --matrix', async () => {
   const repo = await history();
   const noDir = await runCli(['run', 'scenarios/switch-return.yaml', '--compare', 'main']);

@@ -17,6 +17,8 @@ export interface RefJob {
   browser: string;
   regress: string[];
   expect?: 'pass' | 'catch';
+  /** The streaming transport the UI must use (as --transport); absent: the target's own. */
+  transport?: string;
 }
 
 export interface AtRefOptions {
@@ -57,6 +59,7 @@ export function errorResult(job: RefJob, target: string, error: string, engine =
     target,
     targetVersion: 'unknown',
     regress: job.regress,
+    ...(job.transport ? { transport: job.transport } : {}),
     expected: job.expect,
     verdict: 'error',
     verdicts: [],
@@ -77,10 +80,12 @@ export function errorResult(job: RefJob, target: string, error: string, engine =
  */
 export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undefined)[]> {
   let wt: string | undefined;
-  let target: Target;
+  // One target per transport the jobs ask for: a run at this ref streams as the run it is set beside did.
+  const targets = new Map<string | undefined, Target>();
   try {
     wt = o.worktree ? await o.worktree : o.worktrees.add(o.commit);
-    target = targetFor(o.target, { appDir: join(wt, o.appSubdir) });
+    for (const transport of new Set(o.jobs.map((j) => j.transport)))
+      targets.set(transport, targetFor(o.target, { appDir: join(wt, o.appSubdir), transport }));
   } catch (e) {
     // The worktree's temp path means nothing to the reader: name the commit and folder instead.
     const where = `${o.commit.slice(0, 10)}:${o.appSubdir}`;
@@ -104,6 +109,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
       onDrained: o.onDrained,
       run: async (job, index, browsers) => {
         o.onStart?.(job, index);
+        const target = targets.get(job.transport)!;
         let r: ScenarioResult;
         try {
           r = await runScenario(job.scenario, {
@@ -119,6 +125,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
           r = errorResult(job, target.name, (e as Error).message.replace(/^sse-harness: /, ''));
         }
         r.expected = job.expect;
+        if (job.transport) r.transport = job.transport;
         return r;
       },
       onResult: (r, job, index) => o.onResult?.(job, r, index),
@@ -130,7 +137,7 @@ export async function runAtRef(o: AtRefOptions): Promise<(ScenarioResult | undef
           const job = o.jobs[i]!;
           notStarted[i] = errorResult(
             job,
-            target.name,
+            targets.get(job.transport)!.name,
             `not started: the UI did not boot in ${job.browser} at this ref (${why})`,
           );
           o.onResult?.(job, notStarted[i], i);

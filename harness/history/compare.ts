@@ -126,8 +126,8 @@ export interface CompareRunOptions {
   log: (line: string) => void;
 }
 
-const key = (r: { scenario: string; browser: string; regress: string[] }) =>
-  `${r.scenario}\u0000${r.browser}\u0000${r.regress.join(',')}`;
+const key = (r: { scenario: string; browser: string; regress: string[]; transport?: string }) =>
+  `${r.scenario}\u0000${r.browser}\u0000${r.regress.join(',')}\u0000${r.transport ?? ''}`;
 
 /**
  * Runs the same scenarios at the base and sets each of `results` beside its base run (result.compare). Returns the
@@ -140,7 +140,10 @@ export async function compareWithBase(
 ): Promise<{ table: string; baseReport: string }> {
   const jobs = [
     ...new Map(
-      o.jobs.map((j) => [key({ scenario: j.scenario.name, browser: j.browser, regress: j.regress }), j]),
+      o.jobs.map((j) => [
+        key({ scenario: j.scenario.name, browser: j.browser, regress: j.regress, transport: j.transport }),
+        j,
+      ]),
     ).values(),
   ];
   const tag = `base ${oneLine(setup.base)}`;
@@ -163,7 +166,7 @@ export async function compareWithBase(
       stopWhen: o.stopWhen,
       onResult: (job, r, i) =>
         o.log(
-          `[${tag} ${i + 1}/${jobs.length}] ${oneLine(job.scenario.name)} · ${job.browser} → ${r.verdict.toUpperCase()}${
+          `[${tag} ${i + 1}/${jobs.length}] ${oneLine(job.scenario.name)} · ${job.browser}${job.transport ? ` · ${job.transport}` : ''} → ${r.verdict.toUpperCase()}${
             r.verdict === 'fail'
               ? `: ${r.verdicts
                   .filter((v) => !v.pass)
