@@ -22,6 +22,8 @@ export interface BisectOptions {
   launcher: BrowserLauncher;
   reportDir: string;
   log: (s: string) => void;
+  /** The streaming transport the UI must use at every candidate (as --transport); absent: the target's own. */
+  transport?: string;
 }
 
 export interface BisectStep {
@@ -64,7 +66,14 @@ export async function bisect(opts: BisectOptions): Promise<BisectOutcome> {
       commit,
       appSubdir: opts.appSubdir,
       target: opts.target,
-      jobs: [{ scenario: opts.scenario, browser: opts.launcher.browser, regress: [] }],
+      jobs: [
+        {
+          scenario: opts.scenario,
+          browser: opts.launcher.browser,
+          regress: [],
+          ...(opts.transport ? { transport: opts.transport } : {}),
+        },
+      ],
       browsers: [browsers],
     });
     if (!result) throw new Error('sse-harness: bisect interrupted.');

@@ -1176,6 +1176,12 @@ Examples:
       ).default('reference'),
     )
     .addOption(new Option('-b, --browser <name>', 'browser to run in').choices(BROWSERS).default('chromium'))
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        `the streaming transport the UI must use at every candidate (${TRANSPORT_KINDS.join(', ')}; default: the target's own)`,
+      ).choices(TRANSPORT_KINDS),
+    )
     .option('-o, --report-dir <dir>', 'where the report of every step goes', 'reports')
     .addHelpText(
       'after',
@@ -1192,6 +1198,7 @@ Examples:
           target: string;
           browser: string;
           reportDir: string;
+          transport?: string;
         },
       ) => {
         const [scenario] = loadAll([file]);
@@ -1208,6 +1215,7 @@ Examples:
           appSubdir: o.appSubdir,
           launcher,
           reportDir: o.reportDir,
+          transport: o.transport,
           log: (l) => toStderr(`${oneLine(l)}\n`),
         });
         toStdout(
@@ -1242,6 +1250,12 @@ Examples:
       new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`)
         .argParser(names)
         .default(['chromium']),
+    )
+    .addOption(
+      new Option(
+        '--transport <kind>',
+        `the streaming transport the UI must use at every ref (${TRANSPORT_KINDS.join(', ')}; default: the target's own)`,
+      ).choices(TRANSPORT_KINDS),
     )
     .option(
       '--boot-timeout <s>',
@@ -1296,6 +1310,7 @@ Examples:
           resume?: boolean;
           shard?: Shard;
           backend: Backend[];
+          transport?: string;
         },
       ) => {
         if (!paths.length) paths = configScenarios ?? [];
@@ -1334,7 +1349,7 @@ Examples:
         for (const backend of o.backend) {
           const dir = both ? join(o.reportDir, backend) : o.reportDir;
           log(
-            `sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${backend === 'real' ? ' on its own server' : ''}${shardNote}`,
+            `sse-harness sweep: ${ours.length} ref${ours.length === 1 ? '' : 's'} × ${scenarios.length * o.browser.length} run${scenarios.length * o.browser.length === 1 ? '' : 's'} against target "${o.target}"${o.transport ? ` over ${o.transport}` : ''}${backend === 'real' ? ' on its own server' : ''}${shardNote}`,
           );
           const resume = o.resume
             ? earlierSweep(dir, {
@@ -1344,6 +1359,7 @@ Examples:
                 scenarios,
                 shard: o.shard,
                 backend,
+                transport: o.transport,
               })
             : undefined;
           writableOrUsage(() => checkWritableDir(dir, `--report-dir ${dir}`));
@@ -1364,6 +1380,7 @@ Examples:
             log,
             shard: o.shard,
             backend,
+            transport: o.transport,
           });
           if (wasInterrupted()) return;
           done.push({ backend, summary, file });

@@ -485,11 +485,13 @@ export function mergeSweeps(
         ? 'target'
         : x.s.appSubdir !== first.s.appSubdir
           ? '--app-subdir'
-          : !same(x.s.columns, first.s.columns)
-            ? 'scenarios or browsers'
-            : x.s.refs !== first.s.refs
-              ? '--refs'
-              : null;
+          : x.s.transport !== first.s.transport
+            ? '--transport'
+            : !same(x.s.columns, first.s.columns)
+              ? 'scenarios or browsers'
+              : x.s.refs !== first.s.refs
+                ? '--refs'
+                : null;
     if (why)
       throw new MergeError(
         `sse-harness merge-reports: ${shown(first.file)} and ${shown(x.file)} are sweeps of different ${why}. Merge the shards of one command.`,

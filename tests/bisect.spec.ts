@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { reportSchema } from '../harness/report/schema.ts';
 import { ROOT, runCli } from './support/cli.ts';
 
-test('names exactly the commit that switched leak-on-switch on, leaving the working tree alone', async () => {
+test('names exactly the commit that switched leak-on-switch on (over --transport), leaving the working tree alone', async () => {
   const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
   const repo = join(made.tmp, 'ui');
   const git = (...args: string[]) =>
@@ -57,6 +57,9 @@ test('names exactly the commit that switched leak-on-switch on, leaving the work
     commits[0]!,
     '--bad',
     'main',
+    // Over the reference UI's second transport: each candidate is asked for it, as a run would be.
+    '--transport',
+    'fetch-stream',
     '-o',
     'TMP/r',
   ]);
@@ -74,6 +77,8 @@ test('names exactly the commit that switched leak-on-switch on, leaving the work
     const sha = /@([0-9a-f]{10})$/.exec(res.scenario)![1]!;
     const index = commits.findIndex((c) => c.startsWith(sha));
     expect(res.verdict, res.scenario).toBe(index >= 2 ? 'fail' : 'pass');
+    expect(res.transport).toBe('fetch-stream');
+    expect(res.timeline.some((e) => e.kind === 'page-open' && e.transport === 'fetch-stream')).toBe(true);
     if (index >= 2) expect(res.verdicts.find((v) => !v.pass)?.oracle).toBe('liveStreams');
   }
 });

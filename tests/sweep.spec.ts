@@ -183,3 +183,27 @@ test('--resume after Ctrl-C: refs the sweep finished are kept, the rest run, eac
   // The kept row still links the report its run wrote.
   expect(existsSync(join(out, summary.rows[0]!.report!))).toBe(true);
 });
+
+test('--transport: every ref streams over it, the sweep says so, and a resume over another is refused', async () => {
+  const made = await runCli(['validate', 'scenarios/switch-return.yaml']);
+  const repo = history(made.tmp);
+  const args = ['sweep', 'scenarios/switch-return.yaml', '--repo', repo.dir, '--refs', 'v1.0,v1.2', '-w', '1'];
+  const r = await runCli([...args, '--transport', 'fetch-stream', '-o', 'TMP/sweep']);
+  expect(r.code, r.explain()).toBe(0);
+  expect(r.stderr).toContain('against target "reference" over fetch-stream');
+  const dir = join(r.tmp, 'sweep');
+  const summary = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepSummary;
+  expect(summary).toMatchObject({ transport: 'fetch-stream', totals: { passed: 1, failed: 1 } });
+  expect(readFileSync(join(dir, 'sweep.html'), 'utf8')).toContain('over fetch-stream');
+  for (const row of summary.rows) {
+    const [run] = reportSchema.parse(JSON.parse(readFileSync(join(dir, row.report!), 'utf8'))).results;
+    expect(run!.transport).toBe('fetch-stream');
+    // The UI did stream over fetch at that ref: the page's streams are fetch streams, and none is an EventSource.
+    const opened = run!.timeline.flatMap((e) => (e.kind === 'page-open' ? [e.transport ?? 'eventsource'] : []));
+    expect(opened.length).toBeGreaterThan(0);
+    expect(new Set(opened)).toEqual(new Set(['fetch-stream']));
+  }
+  const other = await runCli([...args, '-o', dir, '--resume']);
+  expect(other.code).toBe(2);
+  expect(other.stderr).toMatch(/--resume: .*is another sweep \(it ran over fetch-stream, not over the target's own/);
+});

@@ -40,6 +40,8 @@ export interface SweepOptions {
   shard?: Shard;
   /** Play the runs against the mock (default) or the UI's own server (RunOptions.backend). */
   backend?: 'mock' | 'real';
+  /** The streaming transport the UI must use at every ref (as --transport); absent: the target's own. */
+  transport?: string;
 }
 
 /** The refs a shard runs, in history order (all of them without a shard). */
@@ -59,7 +61,7 @@ const finished = (r: SweepRow, columns: number) =>
 /** Why an earlier sweep cannot be resumed by this one (other scenarios, browsers, target), or null when it can. */
 export function resumeMismatch(
   prev: SweepSummary,
-  o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard' | 'backend'>,
+  o: Pick<SweepOptions, 'target' | 'appSubdir' | 'browsers' | 'scenarios' | 'shard' | 'backend' | 'transport'>,
 ): string | null {
   const names = o.scenarios.map((s) => s.name);
   if ((prev.backend ?? 'mock') !== (o.backend ?? 'mock'))
@@ -67,6 +69,8 @@ export function resumeMismatch(
   const shard = (s: Shard | undefined) => (s ? `shard ${shardLabel(s)}` : 'no shard');
   if (shard(prev.shard) !== shard(o.shard)) return `it ran ${shard(prev.shard)}, not ${shard(o.shard)}`;
   if (prev.target !== o.target) return `it ran target "${prev.target}", not "${o.target}"`;
+  const over = (t: string | undefined) => (t ? `over ${t}` : "over the target's own transport");
+  if (prev.transport !== o.transport) return `it ran ${over(prev.transport)}, not ${over(o.transport)}`;
   if (prev.appSubdir !== o.appSubdir) return `it ran --app-subdir ${prev.appSubdir}, not ${o.appSubdir}`;
   if (prev.browsers.join(',') !== o.browsers.join(','))
     return `it ran browsers ${prev.browsers.join(',')}, not ${o.browsers.join(',')}`;
@@ -135,6 +139,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     browser: c.browser,
     regress: [],
     expect: 'pass',
+    ...(o.transport ? { transport: o.transport } : {}),
   }));
   const kept = new Map((o.resume?.rows ?? []).filter((r) => finished(r, columns.length)).map((r) => [r.commit, r]));
   const taken = new Set([...kept.values()].map((r) => r.dir));
@@ -154,6 +159,7 @@ export async function sweep(o: SweepOptions): Promise<{ summary: SweepSummary; f
     scenarios: o.scenarios.map((s) => s.name),
     ...(o.shard ? { shard: o.shard } : {}),
     ...(o.backend === 'real' ? { backend: 'real' as const } : {}),
+    ...(o.transport ? { transport: o.transport } : {}),
     columns,
     // Folders are named over every ref of the sweep, so shards merged into one folder never name two refs alike.
     rows: refsOfShard(

@@ -66,6 +66,10 @@ export const sweepSummarySchema = z
       .literal('real')
       .optional()
       .describe('the runs were played against the real server (--backend real); absent: the mock'),
+    transport: z
+      .string()
+      .optional()
+      .describe("the streaming transport the UI was asked to use at every ref (--transport); absent: the target's own"),
     columns: z
       .array(z.object({ scenario: z.string(), browser: z.string() }).strict())
       .describe('the cells of every row, in this order'),

@@ -108,7 +108,7 @@ td.pass{background:#e8f6ec} td.fail{background:#fde2e2;color:#900} td.error{back
 .incomplete{background:#ffe9c7;padding:8px;border:1px solid #e0a040}
 </style></head><body>
 <h1>sse-harness history sweep · ${esc(s.target)}</h1>
-<p class="meta">${esc(s.startedAt)} → ${esc(s.finishedAt)} · repository <code>${esc(s.repo)}</code>${s.appSubdir !== '.' ? ` (UI in <code>${esc(s.appSubdir)}</code>)` : ''} · refs <code>${esc(s.refs)}</code> · browsers ${esc(s.browsers.join(', '))}<br>
+<p class="meta">${esc(s.startedAt)} → ${esc(s.finishedAt)} · repository <code>${esc(s.repo)}</code>${s.appSubdir !== '.' ? ` (UI in <code>${esc(s.appSubdir)}</code>)` : ''} · refs <code>${esc(s.refs)}</code> · browsers ${esc(s.browsers.join(', '))}${s.transport ? ` · over ${esc(s.transport)}` : ''}<br>
 ${t.refs} ref${t.refs === 1 ? '' : 's'} × ${s.columns.length} cell${s.columns.length === 1 ? '' : 's'}: ${t.passed} pass, ${t.failed} fail, ${t.errors} error${t.errors === 1 ? '' : 's'}${t.notRun ? `, ${t.notRun} not run` : ''} · command: <code>${esc(s.command.join(' '))}</code></p>
 ${s.complete ? '' : `<p class="incomplete">This sweep is incomplete${s.interruptedBy ? `: interrupted by ${esc(s.interruptedBy)}` : ': still running, or stopped'}.</p>`}
 <p class="meta">One row per ref, oldest first; a cell per scenario and browser, linking that run in the ref's own report. FAIL names the oracles that failed; ERROR is a run the harness could not judge (hover for why).</p>
