@@ -101,14 +101,20 @@ function applyConfig(command: Command, config: SseHarnessConfig): void {
     if (value === undefined || !command.options.some((o) => o.attributeName() === option)) continue;
     const source = command.getOptionValueSource(option);
     if (source === 'cli' || source === 'env') continue;
-    // sweep takes a list of backends where run takes one; run takes a list of transports where a config may give one.
-    command.setOptionValueWithSource(
-      option,
-      (option === 'backend' && Array.isArray(command.getOptionValue(option))) || option === 'transport'
-        ? (transportList(value as string | string[]) ?? value)
-        : value,
-      'config',
-    );
+    // sweep takes a list of backends where run takes one; run takes a list of transports where a config may give one,
+    // and the other commands one transport.
+    let v: unknown = value;
+    if (option === 'backend' && Array.isArray(command.getOptionValue(option))) v = transportList(value as string);
+    if (option === 'transport') {
+      const list = transportList(value as string | string[])!;
+      if (command.name() === 'run') v = list;
+      else if (list.length === 1) v = list[0];
+      else
+        throw new UsageError(
+          `sse-harness ${command.name()}: the config's transport lists ${list.join(', ')}, and ${command.name()} runs over one transport. Give --transport <kind>.`,
+        );
+    }
+    command.setOptionValueWithSource(option, v, 'config');
   }
   configScenarios = config.scenarios;
   configProjects = config.projects;

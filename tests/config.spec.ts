@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync, exis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from './support/cli.ts';
+import { UiRepo } from './support/ui-repo.ts';
 import { launcherFor } from '../harness/driver/index.ts';
 import { runProjects, type ProjectSettings } from '../harness/projects.ts';
 
@@ -332,4 +333,25 @@ test("sdkVersion: a config's and a project's reach the ai-sdk target; other targ
   );
   expect(perProject.code, perProject.explain()).toBe(2);
   expect(perProject.stderr).toMatch(/--sdk-version "latest" is not a version/);
+});
+
+test("sweep takes the config's one transport; a list of them is refused naming the fix, exit 2", async () => {
+  const one = project(`export default { transport: 'fetch-stream' };\n`, 'sse-harness.config.mjs');
+  const repo = new UiRepo(join(one, 'ui'));
+  repo.addReferenceUi();
+  repo.commit('healthy chat UI');
+  const args = ['sweep', 'other.yaml', '--repo', 'ui', '--refs', 'main', '-o', 'sw'];
+  const r = await runCli(args, {}, one);
+  expect(r.code, r.explain()).toBe(0);
+  expect(r.stderr).toContain('against target "reference" over fetch-stream');
+  expect(JSON.parse(readFileSync(join(one, 'sw', 'sweep.json'), 'utf8'))).toMatchObject({
+    transport: 'fetch-stream',
+    totals: { passed: 1, errors: 0 },
+  });
+  const many = project(`export default { transport: ['fetch-stream', 'eventsource'] };\n`, 'sse-harness.config.mjs');
+  const refused = await runCli(args, {}, many);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toContain(
+    "sse-harness sweep: the config's transport lists fetch-stream, eventsource, and sweep runs over one transport. Give --transport <kind>.",
+  );
 });
