@@ -7,11 +7,11 @@ import { expect } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MockBackend } from '../harness/mock/backend.ts';
+import { MockBackend, type BackendOptions } from '../harness/mock/backend.ts';
 import { byTransport } from '../harness/mock/ledger.ts';
 import { websocketProfile } from '../harness/mock/profiles/websocket.ts';
 import { AI_SDK_SERVER_MODEL, aiSdkProfile } from '../harness/mock/profiles/ai-sdk.ts';
-import type { BrowserPage } from '../harness/driver/types.ts';
+import type { BrowserLauncher, BrowserPage, LaunchOptions } from '../harness/driver/types.ts';
 import { CdpProbe } from '../harness/probe/cdp.ts';
 import { PageProbeClient } from '../harness/probe/page-probe-client.ts';
 import { TextRecorder } from '../harness/runner/page-events.ts';
@@ -77,6 +77,7 @@ json('/api/session/new', {}).then(function (r) {
       state.stop = function () { if (leak) xhr.onprogress = null; else xhr.abort(); };
       return;
     }
+    if (mode === 'byob' || mode === 'clone') return readOther(url, mode);
     return fetch(url).then(function (res) {
       var reader = res.body.getReader();
       var stopped = false;
@@ -94,6 +95,25 @@ json('/api/session/new', {}).then(function (r) {
     });
   });
 });
+// Other ways to read a fetch body: a BYOB reader, or a clone of the response (the original cancelled at the stop).
+function readOther(url, mode) {
+  return fetch(url).then(function (res) {
+    var from = mode === 'clone' ? res.clone() : res;
+    var reader = mode === 'byob' ? from.body.getReader({ mode: 'byob' }) : from.body.getReader();
+    state.opened = true;
+    (function pump() {
+      (mode === 'byob' ? reader.read(new Uint8Array(4096)) : reader.read()).then(function (x) {
+        if (x.done) return;
+        state.events++;
+        pump();
+      }, function (e) { state.error = state.error || String(e); });
+    })();
+    state.stop = function () {
+      reader.cancel();
+      if (mode === 'clone') res.body.cancel().catch(function (e) { state.error = String(e); });
+    };
+  }).catch(function (e) { state.error = String(e); });
+}
 // n streams of one run, all kept: fetch streams left unread, or WebSockets resuming the run.
 function many(sid, kind, n) {
   return json('/api/chat/start', { session_id: sid, message: 'hi' }).then(function (s) {
@@ -118,6 +138,51 @@ const MODES: { mode: 'fetch' | 'xhr' | 'ws'; transport: StreamTransport; server:
   { mode: 'ws', transport: 'websocket', server: 'websocket' },
 ];
 
+/** What a test gets of our small app opened in a page: the backend serving it, the page, and its witnesses. */
+interface App {
+  backend: MockBackend;
+  timeline: Timeline;
+  page: BrowserPage;
+  probe: PageProbeClient;
+  /** Attached where the browser has CDP (Chromium). */
+  cdp: CdpProbe | undefined;
+}
+
+/**
+ * Serves the app from a temp folder with a mock backend (every chat armed with a long answer), opens it at `?query`
+ * in this project's browser, CDP attached where there is one; everything is stopped and removed after `use`.
+ */
+async function withApp(
+  kept: { launcher: BrowserLauncher; launch: LaunchOptions },
+  query: string,
+  backendOptions: Omit<BackendOptions, 'root'>,
+  use: (app: App) => Promise<void>,
+): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
+  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
+  writeFileSync(join(root, 'app.js'), APP);
+  const timeline = new Timeline();
+  const backend = new MockBackend({ root, ...backendOptions }, timeline);
+  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
+  let page: BrowserPage | undefined;
+  const cdp = new CdpProbe();
+  try {
+    await backend.start();
+    page = await kept.launcher.launch(kept.launch);
+    const withCdp = page.cdpPort !== undefined;
+    if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
+    await page.goto(`${backend.url}/?${query}`);
+    const opened = page;
+    const probe = new PageProbeClient((e) => opened.evaluate(e));
+    await use({ backend, timeline, page, probe, cdp: withCdp ? cdp : undefined });
+  } finally {
+    await cdp.close();
+    await page?.close();
+    await backend.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 interface Seen {
   server: TransportCounts;
   page: TransportCounts;
@@ -130,24 +195,9 @@ for (const { mode, transport, server } of MODES) {
     test(`${transport}: ${leak ? 'left open after the UI stopped it, every witness counts it' : 'closed by the UI, every witness lets it go'}`, async ({
       kept,
     }) => {
-      const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-      writeFileSync(
-        join(root, 'index.html'),
-        '<!doctype html><html><head><script src="app.js"></script></head></html>',
-      );
-      writeFileSync(join(root, 'app.js'), APP);
-      const timeline = new Timeline();
-      const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, timeline);
-      backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
-      let page: BrowserPage | undefined;
-      const cdp = new CdpProbe();
-      try {
-        await backend.start();
-        page = await kept.launcher.launch(kept.launch);
-        const withCdp = page.cdpPort !== undefined;
-        if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
-        await page.goto(`${backend.url}/?mode=${mode}&leak=${leak ? 1 : 0}`);
-        const probe = new PageProbeClient((e) => page!.evaluate(e));
+      const query = `mode=${mode}&leak=${leak ? 1 : 0}`;
+      await withApp(kept, query, { heartbeatMs: 500, profile: websocketProfile() }, async (app) => {
+        const { backend, timeline, page, probe, cdp } = app;
         // The runner's sampler reads the page: its events go on the timeline as in a run.
         const state: RunState = {
           viewed: null,
@@ -165,26 +215,26 @@ for (const { mode, transport, server } of MODES) {
           texts: new TextRecorder(timeline, backend, {}),
           page: () => page,
           probe: () => probe,
-          cdp: () => (withCdp ? cdp : undefined),
+          cdp: () => cdp,
         });
 
         const seen = async (): Promise<Seen> => {
           const r = await sampler.readPage(false);
-          const heap = withCdp && transport === 'websocket' ? await cdp.census() : null;
+          const heap = cdp && transport === 'websocket' ? await cdp.census() : null;
           return {
             server: byTransport(backend.ledger.openChatStreams()),
             page: r.counts?.transports ?? {},
-            ...(withCdp ? { cdp: cdp.networkOpenByTransport() } : {}),
+            ...(cdp ? { cdp: cdp.networkOpenByTransport() } : {}),
             ...(heap ? { heap: heap.transports } : {}),
           };
         };
         const one: Seen = {
           server: { [server]: 1 },
           page: { [transport]: 1 },
-          ...(withCdp ? { cdp: { [transport]: 1 } } : {}),
-          ...(withCdp && transport === 'websocket' ? { heap: { websocket: 1 } } : {}),
+          ...(cdp ? { cdp: { [transport]: 1 } } : {}),
+          ...(cdp && transport === 'websocket' ? { heap: { websocket: 1 } } : {}),
         };
-        const none: Seen = { server: {}, page: {}, ...(withCdp ? { cdp: {} } : {}), ...(one.heap ? { heap: {} } : {}) };
+        const none: Seen = { server: {}, page: {}, ...(cdp ? { cdp: {} } : {}), ...(one.heap ? { heap: {} } : {}) };
 
         // Streaming: every witness sees the one stream, as its transport.
         const same = (want: Seen) => (got: Seen) => JSON.stringify(got) === JSON.stringify(want);
@@ -215,107 +265,107 @@ for (const { mode, transport, server } of MODES) {
         await sampler.sample('after stop');
         const [sample] = timeline.of('sample');
         const n = leak ? 1 : 0;
-        expect(sample!.witnesses).toMatchObject({ server: n, page: n, ...(withCdp ? { cdp: n, cdpQueued: 0 } : {}) });
+        expect(sample!.witnesses).toMatchObject({ server: n, page: n, ...(cdp ? { cdp: n, cdpQueued: 0 } : {}) });
         expect(sample!.witnesses.transports).toEqual(
           leak
-            ? { server: { [server]: 1 }, page: { [transport]: 1 }, ...(withCdp ? { cdp: { [transport]: 1 } } : {}) }
+            ? { server: { [server]: 1 }, page: { [transport]: 1 }, ...(cdp ? { cdp: { [transport]: 1 } } : {}) }
             : undefined,
         );
         expect(timeline.of('finding')).toEqual([]);
-      } finally {
-        await cdp.close();
-        await page?.close();
-        await backend.stop();
-        rmSync(root, { recursive: true, force: true });
-      }
+      });
     });
   }
 }
 
-test("eight fetch streams on one origin: six hold the pool's sockets, two wait, and the cross-check says so; eight WebSockets all open", async ({
+for (const mode of ['byob', 'clone'] as const) {
+  test(`a fetch body read ${mode === 'byob' ? 'with a BYOB reader' : 'through a clone'}: read as without the probe, counted and let go by every witness`, async ({
+    kept,
+  }) => {
+    await withApp(kept, `mode=${mode}`, { heartbeatMs: 500 }, async ({ backend, page, probe, cdp }) => {
+      const nativeByob = `(() => { try { new Response('x').body.getReader({ mode: 'byob' }); return true; } catch (e) { return false; } })()`;
+      test.skip(
+        mode === 'byob' && !(await page.evaluate<boolean>(nativeByob)),
+        "this browser's own fetch bodies have no BYOB reader (no byte streams: WebKitGTK)",
+      );
+      const seen = async () => ({
+        server: byTransport(backend.ledger.openChatStreams()),
+        page: (await probe.read()).transports ?? {},
+        ...(cdp ? { cdp: cdp.networkOpenByTransport() } : {}),
+      });
+      const one = {
+        server: { 'fetch-stream': 1 },
+        page: { 'fetch-stream': 1 },
+        ...(cdp ? { cdp: { 'fetch-stream': 1 } } : {}),
+      };
+      const none = { server: {}, page: {}, ...(cdp ? { cdp: {} } : {}) };
+      const same = (want: object) => (got: object) => JSON.stringify(got) === JSON.stringify(want);
+      // The page reads the answer as it would unwrapped: events arrive, nothing throws.
+      const state = () => page.evaluate<{ events: number; error?: string }>('window.state');
+      await waitFor('the page to read ten events', state, (x) => x.events >= 10 || x.error !== undefined, 15_000, 100);
+      expect((await state()).error).toBeUndefined();
+      await waitFor('every witness to see one fetch stream', seen, same(one), 15_000, 100);
+      await page.evaluate('window.state.stop()');
+      await waitFor('every witness to let it go', seen, same(none), 15_000, 100);
+      expect(backend.ledger.sse[0]!.closedBy).toBe('client');
+      expect((await state()).error).toBeUndefined();
+    });
+  });
+}
+
+/** Every witness's counts, as a sample has them, for the pool tests. */
+async function poolCounts({ backend, probe, cdp }: App): Promise<WitnessCounts> {
+  const r = await probe.read();
+  const open = backend.ledger.openChatStreams();
+  const queued = cdp ? cdp.networkQueued() : 0;
+  return {
+    server: open.length,
+    page: r.open,
+    pageConnecting: r.connecting,
+    ...(cdp ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
+    transports: {
+      server: byTransport(open),
+      page: r.transports ?? {},
+      ...(cdp ? { cdp: cdp.networkOpenByTransport() } : {}),
+    },
+  };
+}
+
+test("eight fetch streams on one origin: six hold the pool's sockets, two wait, and the cross-check says so", async ({
   kept,
 }) => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
-  writeFileSync(join(root, 'app.js'), APP);
-  const backend = new MockBackend({ root, heartbeatMs: 500, profile: websocketProfile() }, new Timeline());
-  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
-  const pages: BrowserPage[] = [];
-  try {
-    await backend.start();
-    for (const kind of ['fetch', 'ws'] as const) {
-      const page = await kept.launcher.launch(kept.launch);
-      pages.push(page);
-      const cdp = new CdpProbe();
-      try {
-        if (page.cdpPort !== undefined) await cdp.attach({ port: page.cdpPort, targetId: page.cdpTargetId });
-        await page.goto(`${backend.url}/?mode=many&kind=${kind}&n=8`);
-        const probe = new PageProbeClient((e) => page.evaluate(e));
-        const counts = async (): Promise<WitnessCounts> => {
-          const r = await probe.read();
-          const open = backend.ledger.openChatStreams();
-          const queued = cdp.status().attached ? cdp.networkQueued() : 0;
-          return {
-            server: open.length,
-            page: r.open,
-            pageConnecting: r.connecting,
-            ...(cdp.status().attached ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
-            transports: {
-              server: byTransport(open),
-              page: r.transports ?? {},
-              ...(cdp.status().attached ? { cdp: cdp.networkOpenByTransport() } : {}),
-            },
-          };
-        };
-        if (kind === 'fetch') {
-          const w = await waitFor(
-            'six fetch streams open and two waiting',
-            counts,
-            (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
-            15_000,
-            100,
-          );
-          expect(w.transports!.page).toEqual({ 'fetch-stream': 6 });
-          const f = crossCheck(w);
-          expect(f?.finding).toBe('pool-exhaustion');
-          expect(f?.summary).toMatch(
-            /^page holds 6 fetch streams \(\+2 waiting\), server sees 6: .* 2 requests queued/,
-          );
-        } else {
-          // WebSockets wait in no per-host pool of six: all eight are up, nothing waits, the witnesses agree.
-          const w = await waitFor(
-            'eight WebSockets open',
-            counts,
-            (c) => c.server === 8 && c.page === 8 && (c.cdp ?? 8) === 8,
-            15_000,
-            100,
-          );
-          expect(w.pageConnecting).toBe(0);
-          expect(w.transports!.page).toEqual({ websocket: 8 });
-          expect(crossCheck(w)).toBeNull();
-        }
-      } finally {
-        await cdp.close();
-      }
-    }
-  } finally {
-    for (const p of pages) await p.close();
-    await backend.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  await withApp(kept, 'mode=many&kind=fetch&n=8', { heartbeatMs: 500, profile: websocketProfile() }, async (app) => {
+    const w = await waitFor(
+      'six fetch streams open and two waiting',
+      () => poolCounts(app),
+      (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
+      15_000,
+      100,
+    );
+    expect(w.transports!.page).toEqual({ 'fetch-stream': 6 });
+    const f = crossCheck(w);
+    expect(f?.finding).toBe('pool-exhaustion');
+    expect(f?.summary).toMatch(/^page holds 6 fetch streams \(\+2 waiting\), server sees 6: .* 2 requests queued/);
+  });
+});
+
+test('eight WebSockets on one origin: all open, nothing waits, the witnesses agree', async ({ kept }) => {
+  await withApp(kept, 'mode=many&kind=ws&n=8', { heartbeatMs: 500, profile: websocketProfile() }, async (app) => {
+    // WebSockets wait in no per-host pool of six.
+    const w = await waitFor(
+      'eight WebSockets open',
+      () => poolCounts(app),
+      (c) => c.server === 8 && c.page === 8 && (c.cdp ?? 8) === 8,
+      15_000,
+      100,
+    );
+    expect(w.pageConnecting).toBe(0);
+    expect(w.transports!.page).toEqual({ websocket: 8 });
+    expect(crossCheck(w)).toBeNull();
+  });
 });
 
 test('emulated offline: a new WebSocket fails as on a lost network, and none reaches the server', async ({ kept }) => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
-  writeFileSync(join(root, 'app.js'), APP);
-  const backend = new MockBackend({ root, profile: websocketProfile() }, new Timeline());
-  let page: BrowserPage | undefined;
-  try {
-    await backend.start();
-    page = await kept.launcher.launch(kept.launch);
-    await page.goto(`${backend.url}/?mode=idle`);
-    const probe = new PageProbeClient((e) => page!.evaluate(e));
+  await withApp(kept, 'mode=idle', { profile: websocketProfile() }, async ({ backend, page, probe }) => {
     await probe.setOffline(true);
     const got = await page.evaluate<string[]>(`new Promise((done) => {
       const seen = [];
@@ -327,25 +377,11 @@ test('emulated offline: a new WebSocket fails as on a lost network, and none rea
     expect(got).toEqual(['error', 'close']);
     expect((await probe.read()).transports).toEqual({});
     expect(backend.ledger.sse).toEqual([]);
-  } finally {
-    await page?.close();
-    await backend.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('an XHR opened again lets its stream go, and its next request is judged on its own', async ({ kept }) => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
-  writeFileSync(join(root, 'app.js'), APP);
-  const backend = new MockBackend({ root, heartbeatMs: 500 }, new Timeline());
-  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
-  let page: BrowserPage | undefined;
-  try {
-    await backend.start();
-    page = await kept.launcher.launch(kept.launch);
-    await page.goto(`${backend.url}/?mode=xhr&leak=1`);
-    const probe = new PageProbeClient((e) => page!.evaluate(e));
+  await withApp(kept, 'mode=xhr&leak=1', { heartbeatMs: 500 }, async ({ backend, page, probe }) => {
     const events: string[] = [];
     const read = async () => {
       const r = await probe.read();
@@ -370,11 +406,7 @@ test('an XHR opened again lets its stream go, and its next request is judged on 
       (n) => n === 0,
       15_000,
     );
-  } finally {
-    await page?.close();
-    await backend.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 // The reference UI over fetch streams, through the runner: the healthy UI's witnesses agree at every step; its
@@ -428,31 +460,18 @@ test('reference UI over fetch streams: leak-on-switch is seen by every witness a
 test('a text/event-stream answer off the named routes (a turn POST) is a fetch stream to every witness', async ({
   kept,
 }) => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
-  writeFileSync(join(root, 'app.js'), APP);
   // The AI SDK profile without its stream routes: the probes are told only of hermes-webui's stream path.
   const profile = { ...aiSdkProfile, streamRoutes: undefined };
-  const backend = new MockBackend({ root, profile, server: AI_SDK_SERVER_MODEL }, new Timeline());
-  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
-  let page: BrowserPage | undefined;
-  const cdp = new CdpProbe();
-  try {
-    await backend.start();
-    page = await kept.launcher.launch(kept.launch);
-    const withCdp = page.cdpPort !== undefined;
-    if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
-    await page.goto(`${backend.url}/?mode=post`);
-    const probe = new PageProbeClient((e) => page!.evaluate(e));
+  await withApp(kept, 'mode=post', { profile, server: AI_SDK_SERVER_MODEL }, async ({ backend, probe, cdp }) => {
     const seen = async () => ({
       server: byTransport(backend.ledger.openChatStreams()),
       page: (await probe.read()).transports ?? {},
-      ...(withCdp ? { cdp: cdp.networkOpenByTransport(), cdpOpen: cdp.networkOpen() } : {}),
+      ...(cdp ? { cdp: cdp.networkOpenByTransport(), cdpOpen: cdp.networkOpen() } : {}),
     });
     const one = {
       server: { 'fetch-stream': 1 },
       page: { 'fetch-stream': 1 },
-      ...(withCdp ? { cdp: { 'fetch-stream': 1 }, cdpOpen: 1 } : {}),
+      ...(cdp ? { cdp: { 'fetch-stream': 1 }, cdpOpen: 1 } : {}),
     };
     await waitFor(
       'every witness to see the POST stream',
@@ -461,55 +480,21 @@ test('a text/event-stream answer off the named routes (a turn POST) is a fetch s
       15_000,
       100,
     );
-  } finally {
-    await cdp.close();
-    await page?.close();
-    await backend.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test("the AI SDK's turn POSTs fill the pool: six streams answered, two POSTs waiting, a full pool to the cross-check", async ({
   kept,
 }) => {
-  const root = mkdtempSync(join(tmpdir(), 'sse-harness-transports-'));
-  writeFileSync(join(root, 'index.html'), '<!doctype html><html><head><script src="app.js"></script></head></html>');
-  writeFileSync(join(root, 'app.js'), APP);
-  const backend = new MockBackend({ root, profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, new Timeline());
-  backend.arm('*', 'long', [{ tokens: { count: 1200, rate: 40 } }]);
-  let page: BrowserPage | undefined;
-  const cdp = new CdpProbe();
-  try {
-    await backend.start();
-    page = await kept.launcher.launch(kept.launch);
-    const withCdp = page.cdpPort !== undefined;
-    if (withCdp) await cdp.attach({ port: page.cdpPort!, targetId: page.cdpTargetId });
-    await page.goto(`${backend.url}/?mode=posts&n=8`);
-    const probe = new PageProbeClient((e) => page!.evaluate(e));
-    const counts = async (): Promise<WitnessCounts> => {
-      const r = await probe.read();
-      const queued = withCdp ? cdp.networkQueued() : 0;
-      return {
-        server: backend.ledger.openChatStreams().length,
-        page: r.open,
-        pageConnecting: r.connecting,
-        ...(withCdp ? { cdp: cdp.networkOpen() - queued, cdpQueued: queued } : {}),
-        transports: { server: byTransport(backend.ledger.openChatStreams()), page: r.transports ?? {} },
-      };
-    };
+  await withApp(kept, 'mode=posts&n=8', { profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, async (app) => {
     // The POSTs name their route: each counts as a stream waiting for a socket from the moment it is sent.
     const w = await waitFor(
       'six POST streams open and two waiting',
-      counts,
+      () => poolCounts(app),
       (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
       15_000,
       100,
     );
     expect(crossCheck(w)?.summary).toMatch(/^page holds 6 fetch streams \(\+2 waiting\), server sees 6: /);
-  } finally {
-    await cdp.close();
-    await page?.close();
-    await backend.stop();
-    rmSync(root, { recursive: true, force: true });
-  }
+  });
 });

@@ -235,10 +235,20 @@
     return chatRoutes !== null && onChatRoute && status !== 204 && status < 300 && !/json/i.test(type || '');
   }
 
+  // Byte streams, where the browser has them: a body the page may read with a BYOB reader, as it could unwrapped.
+  var BYTE_STREAMS = (function () {
+    try {
+      new ReadableStream({ type: 'bytes' });
+      return true;
+    } catch (e) {
+      return false;
+    }
+  })();
+
   // A fetch stream is open until its body is done, errors, is cancelled, or the fetch is aborted. Its body is
-  // replaced by a stream that reads the native one on demand, so every way of reading it (a reader, pipeThrough,
-  // async iteration, tee) passes through here. The record holds no reference to the response: a body the page
-  // dropped unread is the browser's to collect, as without the probe. Not followed: a response's clone().
+  // replaced by a stream that reads the native one on demand, and every way to the body goes through it: a reader
+  // (BYOB too), pipeThrough, async iteration, tee, clone(), text() and the other body methods. The record holds no
+  // reference to the response: a body the page dropped unread is the browser's to collect, as without the probe.
   function trackFetch(url, input, init) {
     var asked = now();
     var onChatRoute = onRoute(url);
@@ -266,58 +276,80 @@
           return res;
         }
         streamOpened(rec);
-        var r = rec;
-        var nativeBody = res.body;
-        var reader = null;
-        var body = new ReadableStream(
-          {
-            pull: function (c) {
-              reader = reader || nativeBody.getReader();
-              return reader.read().then(
-                function (x) {
-                  if (x.done) {
-                    streamEnded(r, 'done', false);
-                    c.close();
-                  } else c.enqueue(x.value);
-                },
-                function (e) {
-                  streamEnded(r, 'error', false);
-                  c.error(e);
-                },
-              );
-            },
-            cancel: function (why) {
-              streamEnded(r, 'cancel', true);
-              return (reader || nativeBody).cancel(why);
-            },
-          },
-          { highWaterMark: 0 },
-        );
-        Object.defineProperty(res, 'body', {
-          configurable: true,
-          get: function () {
-            return body;
-          },
-        });
-        ['text', 'json', 'arrayBuffer', 'blob', 'formData', 'bytes'].forEach(function (m) {
-          var native = res[m];
-          if (typeof native !== 'function') return;
-          res[m] = function () {
-            var p = native.apply(res, arguments);
-            p.then(
-              function () {
-                streamEnded(r, 'done', false);
-              },
-              function () {
-                streamEnded(r, 'error', false);
-              },
-            );
-            return p;
-          };
-        });
+        wrapBody(res, rec);
         return res;
       },
     };
+  }
+
+  function wrapBody(res, r) {
+    var nativeBody = res.body;
+    var reader = null;
+    var disturbed = false;
+    var source = {
+      pull: function (c) {
+        disturbed = true;
+        reader = reader || nativeBody.getReader();
+        var next = function () {
+          return reader.read().then(
+            function (x) {
+              if (x.done) {
+                streamEnded(r, 'done', false);
+                c.close();
+                // A BYOB read waiting when the body ends is answered with done.
+                if (c.byobRequest) c.byobRequest.respond(0);
+              } else if (!x.value || !x.value.byteLength) return next();
+              else c.enqueue(x.value);
+            },
+            function (e) {
+              streamEnded(r, 'error', false);
+              c.error(e);
+            },
+          );
+        };
+        return next();
+      },
+      cancel: function (why) {
+        disturbed = true;
+        streamEnded(r, 'cancel', true);
+        return (reader || nativeBody).cancel(why);
+      },
+    };
+    if (BYTE_STREAMS) source.type = 'bytes';
+    var body = new ReadableStream(source, { highWaterMark: 0 });
+    Object.defineProperty(res, 'body', {
+      configurable: true,
+      get: function () {
+        return body;
+      },
+    });
+    Object.defineProperty(res, 'bodyUsed', {
+      configurable: true,
+      get: function () {
+        return disturbed;
+      },
+    });
+    // A clone reads a branch of the same body: the stream is open until both are done with it.
+    var headers = res.headers;
+    res.clone = function () {
+      var pair = body.tee();
+      body = pair[0];
+      var copy = new Response(pair[1], { status: res.status, statusText: res.statusText, headers: headers });
+      ['url', 'redirected', 'type'].forEach(function (k) {
+        Object.defineProperty(copy, k, { configurable: true, value: res[k] });
+      });
+      return copy;
+    };
+    ['text', 'json', 'arrayBuffer', 'blob', 'formData', 'bytes'].forEach(function (m) {
+      if (typeof Response.prototype[m] !== 'function') return;
+      res[m] = function () {
+        try {
+          return new Response(body, { headers: headers })[m]();
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      };
+    });
   }
 
   if (nativeFetch) {
