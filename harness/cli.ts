@@ -85,6 +85,18 @@ const CONFIG_OPTIONS: [keyof SseHarnessConfig, string][] = [
   ['timeScale', 'timeScale'],
   ['bootTimeout', 'bootTimeout'],
 ];
+/** -t for the commands that run one target: a built-in name or a target module. */
+const targetOption = () =>
+  new Option(
+    '-t, --target <name|path>',
+    `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
+  ).default('reference');
+/** --transport for the commands that run over one transport (run takes a list). */
+const oneTransportOption = (where: string) =>
+  new Option(
+    '--transport <kind>',
+    `the streaming transport the UI must use ${where} (default: the target's own)`,
+  ).choices(TRANSPORT_KINDS);
 const CONFIG_HELP =
   'the config file (default: sse-harness.config.ts, .mts, .js or .mjs in the working folder, if there is one); flags win over it';
 /** Commands that read sse-harness.config.ts. */
@@ -891,12 +903,7 @@ export function buildProgram(): Command {
     )
     .argument('[scenarios...]', 'scenario files or folders')
     .option('-c, --config <file>', CONFIG_HELP)
-    .addOption(
-      new Option(
-        '-t, --target <name|path>',
-        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
-      ).default('reference'),
-    )
+    .addOption(targetOption())
     .option('--app-dir <path>', 'checkout of the chat UI to drive, for targets that read one (hermes-webui)')
     .option(
       '--sdk-version <version>',
@@ -1175,19 +1182,9 @@ Examples:
     .requiredOption('--good <ref>', 'a commit where the scenario passes')
     .requiredOption('--bad <ref>', 'a later commit where it fails')
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(
-      new Option(
-        '-t, --target <name|path>',
-        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
-      ).default('reference'),
-    )
+    .addOption(targetOption())
     .addOption(new Option('-b, --browser <name>', 'browser to run in').choices(BROWSERS).default('chromium'))
-    .addOption(
-      new Option(
-        '--transport <kind>',
-        `the streaming transport the UI must use at every candidate (${TRANSPORT_KINDS.join(', ')}; default: the target's own)`,
-      ).choices(TRANSPORT_KINDS),
-    )
+    .addOption(oneTransportOption('at every candidate'))
     .option('-o, --report-dir <dir>', 'where the report of every step goes', 'reports')
     .addHelpText(
       'after',
@@ -1246,23 +1243,13 @@ Examples:
     .option('--commits', 'ranges walk commits instead of tags')
     .option('--tag-pattern <glob>', "only tags matching this glob count (e.g. 'v*')")
     .option('--app-subdir <dir>', 'folder of the UI inside the repository, passed to the target as --app-dir', '.')
-    .addOption(
-      new Option(
-        '-t, --target <name|path>',
-        `chat UI target: ${targetNames().join(', ')}, or the path of a target module (./my-target.ts)`,
-      ).default('reference'),
-    )
+    .addOption(targetOption())
     .addOption(
       new Option('-b, --browser <list>', `browsers, comma-separated (${BROWSERS.join(', ')})`)
         .argParser(names)
         .default(['chromium']),
     )
-    .addOption(
-      new Option(
-        '--transport <kind>',
-        `the streaming transport the UI must use at every ref (${TRANSPORT_KINDS.join(', ')}; default: the target's own)`,
-      ).choices(TRANSPORT_KINDS),
-    )
+    .addOption(oneTransportOption('at every ref'))
     .option(
       '--boot-timeout <s>',
       "seconds the UI gets to become ready at a run's first open before the run is a boot failure (default 15)",
