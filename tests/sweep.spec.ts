@@ -49,7 +49,11 @@ test('a row per release in history order, each cell linking its run; the checkou
   // The table: one row per ref, oldest first, a column per scenario·browser.
   const table = r.stdout.slice(0, r.stdout.indexOf('history:')).trim().split('\n');
   expect(table[0]).toMatch(/^ref\s+switch-return·chromium$/);
-  expect(table.slice(2, 5).map((l) => l.split(/\s+/))).toEqual([
+  // A cell that failed otherwise is spelled out below the table: r.explain() shows it, with each run's digest.
+  expect(
+    table.slice(2, 5).map((l) => l.split(/\s+/)),
+    r.explain(),
+  ).toEqual([
     ['v1.0', 'PASS'],
     ['v1.2', 'FAIL(liveStreams)'],
     ['v1.10', 'FAIL(liveStreams)'],
