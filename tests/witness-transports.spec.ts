@@ -330,17 +330,21 @@ async function poolCounts({ backend, probe, cdp }: App): Promise<WitnessCounts> 
   };
 }
 
+/** Waits for eight streams to one origin to fill its pool: six open at every witness, two waiting (CDP: queued). */
+const poolFull = (app: App, what: string) =>
+  waitFor(
+    `six ${what} open and two waiting`,
+    () => poolCounts(app),
+    (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
+    15_000,
+    100,
+  );
+
 test("eight fetch streams on one origin: six hold the pool's sockets, two wait, and the cross-check says so", async ({
   kept,
 }) => {
   await withApp(kept, 'mode=many&kind=fetch&n=8', { heartbeatMs: 500, profile: websocketProfile() }, async (app) => {
-    const w = await waitFor(
-      'six fetch streams open and two waiting',
-      () => poolCounts(app),
-      (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
-      15_000,
-      100,
-    );
+    const w = await poolFull(app, 'fetch streams');
     expect(w.transports!.page).toEqual({ 'fetch-stream': 6 });
     const f = crossCheck(w);
     expect(f?.finding).toBe('pool-exhaustion');
@@ -488,13 +492,7 @@ test("the AI SDK's turn POSTs fill the pool: six streams answered, two POSTs wai
 }) => {
   await withApp(kept, 'mode=posts&n=8', { profile: aiSdkProfile, server: AI_SDK_SERVER_MODEL }, async (app) => {
     // The POSTs name their route: each counts as a stream waiting for a socket from the moment it is sent.
-    const w = await waitFor(
-      'six POST streams open and two waiting',
-      () => poolCounts(app),
-      (c) => c.server === 6 && c.page === 6 && c.pageConnecting === 2 && (c.cdpQueued ?? 2) === 2,
-      15_000,
-      100,
-    );
+    const w = await poolFull(app, 'POST streams');
     expect(crossCheck(w)?.summary).toMatch(/^page holds 6 fetch streams \(\+2 waiting\), server sees 6: /);
   });
 });
